@@ -1,0 +1,7 @@
+// Keystone identity layer: measurement, boot chain, attestation report, sealing, verifier.
+export * from './measure.ts';
+export * from './bootchain.ts';
+export * from './report.ts';
+export * from './sealing.ts';
+export * from './verify.ts';
+export { toHex, fromHex, bytesEqual } from './bytes.ts';
