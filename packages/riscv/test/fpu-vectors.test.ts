@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as F from '../src/fpu.ts';
+import * as X from '../src/fpu-exact.ts';
 
 const text = gunzipSync(readFileSync(new URL('./fixtures/fpu/vectors.txt.gz', import.meta.url))).toString('latin1');
 const lines = text.split('\n').filter((l) => l.length > 0);
@@ -129,5 +130,48 @@ for (const [op, ls] of byOp) {
       }
     }
     assert.equal(bad.length, 0, `${bad.length}/${ls.length} mismatches, e.g.\n${bad.slice(0, 12).join('\n')}`);
+  });
+}
+
+// The BigInt slow paths double as the oracle of fpu-random.test.ts, so check them against
+// qemu on every finite-operand arithmetic vector too (not only the cases fpu.ts routes to them).
+const st = { flags: 0 };
+const exactOps: Record<string, (rm: number, v: number[]) => number> = {
+  add64: (rm, v) => X.exactAdd(v[0], v[1], false, rm, st),
+  sub64: (rm, v) => X.exactAdd(v[0], -v[1], false, rm, st),
+  mul64: (rm, v) => X.exactMul(v[0], v[1], false, rm, st),
+  div64: (rm, v) => X.exactDiv(v[0], v[1], false, rm, st),
+  fma64: (rm, v) => X.exactFma(v[0], v[1], v[2], false, rm, st),
+  sqrt64: (rm, v) => X.exactSqrt(v[0], false, rm, st),
+  add32: (rm, v) => X.exactAdd(v[0], v[1], true, rm, st),
+  sub32: (rm, v) => X.exactAdd(v[0], -v[1], true, rm, st),
+  mul32: (rm, v) => X.exactMul(v[0], v[1], true, rm, st),
+  div32: (rm, v) => X.exactDiv(v[0], v[1], true, rm, st),
+  fma32: (rm, v) => X.exactFma(v[0], v[1], v[2], true, rm, st),
+  'cvt.s.d': (rm, v) => X.exactAdd(v[0], 0, true, rm, st), // x + 0 with x != 0 is just rounding
+};
+
+for (const [op, run] of Object.entries(exactOps)) {
+  test(`exact oracle agrees with qemu: ${op}`, () => {
+    const is32 = op.endsWith('32');
+    let checked = 0;
+    const bad: string[] = [];
+    for (const l of byOp.get(op) ?? []) {
+      const f = l.split(' ');
+      const v = f.slice(2, f.length - 2).map(is32 ? s : d);
+      // finite operands only; divisors and sqrt operands with their own special rules excluded
+      if (!v.every((x) => Number.isFinite(x))) continue;
+      if (op.startsWith('div') && v[1] === 0) continue;
+      if (op.startsWith('sqrt') && v[0] < 0) continue;
+      if (op === 'cvt.s.d' && v[0] === 0) continue;
+      const want = f[f.length - 2];
+      st.flags = 0;
+      const r = run(Number(f[1]), v);
+      const got = is32 ? bits32(r) : op === 'cvt.s.d' ? '00000000' + bits32(r) : bits64(r);
+      checked++;
+      if (got !== want || st.flags !== parseInt(f[f.length - 1], 16)) bad.push(`${l} => ${got} ${st.flags}`);
+    }
+    assert.ok(checked > 1000, `only ${checked} finite cases`);
+    assert.equal(bad.length, 0, bad.slice(0, 10).join('\n'));
   });
 }
