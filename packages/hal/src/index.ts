@@ -1,0 +1,132 @@
+/**
+ * The HAL contract (DESIGN.md section 4): what differs between TEE platforms, and nothing
+ * else. The kernel (linux-abi) sees only these interfaces. It asks capabilities and
+ * adapts; it never asks which platform it runs on.
+ *
+ * Types only: no platform code lives here.
+ */
+
+/** The hart as the kernel needs it: the user register file and the trap that stopped it. */
+export interface UserRegisters {
+  getX(i: number): bigint;
+  setX(i: number, v: bigint): void;
+  getXLo(i: number): number;
+  getXHi(i: number): number;
+  setXParts(i: number, lo: number, hi: number): void;
+  getF(i: number): bigint;
+  setF(i: number, bits: bigint): void;
+  getPC(): bigint;
+  setPC(v: bigint): void;
+  /** The user-visible FP control and status register (fflags | frm << 5). */
+  getFcsr(): number;
+  setFcsr(v: number): void;
+}
+
+/** Why user execution stopped. `cause` is the RISC-V exception code (scause without bit 63). */
+export type UserTrap =
+  | { kind: 'syscall' }
+  | { kind: 'budget' }
+  | { kind: 'interrupt'; cause: number }
+  | { kind: 'exception'; cause: number; tval: bigint; pc: bigint };
+
+/** Execution: enter user mode on a hart, get control back on a trap, a budget or an event. */
+export interface Execution {
+  readonly regs: UserRegisters;
+  /** Hardware threads the platform gives the kernel (Keystone harts, SGX TCSs, SEV vCPUs). */
+  readonly hartCount: number;
+  /** True when the platform can interrupt user code (timer); otherwise the kernel relies on budgets. */
+  readonly preemptive: boolean;
+  /**
+   * Runs user code from the current register state for at most `budget` instructions.
+   * On return after a syscall the pc still points at the ecall: the kernel advances it.
+   */
+  runUser(budget: number): UserTrap;
+  /** Retired user instructions so far (for rusage and benchmarks). */
+  instret(): number;
+  /** Instruction memory changed behind the hart's back (exec, or the kernel wrote code pages). */
+  codeWritten(paddr: number, len: number): void;
+}
+
+/** A range of guest physical memory. */
+export interface PhysRange {
+  readonly base: number;
+  readonly size: number;
+}
+
+/** Memory: the enclave's private physical memory, and how user address spaces are made. */
+export interface EnclaveMemory {
+  /** All of the enclave's private memory. Guest physical address p is bytes[p - phys.base]. */
+  readonly bytes: Uint8Array;
+  readonly phys: PhysRange;
+  /** Physical memory the kernel may allocate from (what the images did not take). */
+  readonly free: PhysRange;
+  /** Where the platform placed the (measured) application image, as the host laid it. */
+  readonly appImage: PhysRange & { length: number };
+  /**
+   * 'sv39': the kernel owns page tables (Keystone, SEV): it builds Sv39 tables in its memory
+   *   and activates them with activatePageTable.
+   * 'fixed': the platform fixes the linear range and page permissions (SGX): the kernel maps
+   *   by asking the platform (later: EAUG/EMODPR).
+   */
+  readonly paging: 'sv39' | 'fixed';
+  /** Activates a root page table (physical address of the Sv39 root) and flushes the TLB. */
+  activatePageTable(rootPaddr: number, asid: number): void;
+  /** Flushes address translations after the kernel changed page tables. */
+  flushTlb(): void;
+}
+
+/** Linux-shaped requests the kernel forwards to the untrusted host. */
+export type HostRequest =
+  | { op: 'write'; fd: number; data: Uint8Array }
+  | { op: 'read'; fd: number; len: number }
+  | { op: 'fstat'; fd: number }
+  | { op: 'tcgets'; fd: number }
+  | { op: 'winsize'; fd: number }
+  | { op: 'clock'; clock: 'realtime' | 'monotonic' };
+
+/** The host's answers, already decoded and checked against the wire format's bounds. */
+export type HostReply =
+  | { op: 'write'; ret: number }
+  | { op: 'read'; ret: number; data: Uint8Array }
+  | { op: 'fstat'; ret: number; stat: Uint8Array }
+  | { op: 'tcgets'; ret: number; termios: Uint8Array }
+  | { op: 'winsize'; ret: number; rows: number; cols: number }
+  | { op: 'clock'; ret: number; sec: number; nsec: number };
+
+export type ReplyOf<R extends HostRequest> = Extract<HostReply, { op: R['op'] }>;
+
+/** Host calls: one typed request/response primitive; the platform owns the wire format. */
+export interface HostChannel {
+  call<R extends HostRequest>(req: R): ReplyOf<R>;
+  /** The most bytes one request or reply can carry (the kernel splits larger I/O). */
+  readonly maxPayload: number;
+  /** Host calls made so far (the TEE tax, shown by `teeos run --stats`). */
+  readonly count: number;
+}
+
+/** Identity: measurement, attestation, sealing. */
+export interface Identity {
+  /** The enclave's measurement as the platform computed it at launch. */
+  measurement(): Uint8Array;
+  /** A platform report binding up to 64 bytes of user data (the platform's own format). */
+  report(userData: Uint8Array): Uint8Array;
+  /** A sealing key bound to this enclave's identity and the given label. */
+  sealingKey(label: Uint8Array): Uint8Array;
+}
+
+export interface Platform {
+  /** A short human name for logs ("keystone"); the kernel must not branch on it. */
+  readonly name: string;
+  readonly exec: Execution;
+  readonly memory: EnclaveMemory;
+  readonly host: HostChannel;
+  readonly identity: Identity;
+  /** Fills buf with random bytes from the platform's trusted source. */
+  random(buf: Uint8Array): void;
+  /** Trusted monotonic time in nanoseconds (never goes backwards). */
+  monotonicNs(): number;
+  /** Leaves the enclave for good with the given wait status (Linux encoding). */
+  exit(waitStatus: number): void;
+  /** A diagnostic line for the operator (goes to the host's stderr, marked as from the enclave kernel). */
+  log(line: string): void;
+}

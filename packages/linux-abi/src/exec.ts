@@ -1,0 +1,58 @@
+/**
+ * Loading a program into a fresh address space, as fs/binfmt_elf.c load_elf_binary does:
+ * map the PT_LOAD segments (file bytes, zeroed bss), set the program break, map the
+ * stack and lay argv, envp and auxv on it, then point the hart at the entry.
+ */
+import { parseElf, loadPlan, buildInitialStack } from '@teeos/elf-loader';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from './abi/constants.ts';
+import { PAGE_SIZE } from './mm/frames.ts';
+import type { Kernel } from './kernel.ts';
+import type { Task } from './task.ts';
+
+/** The top of the user stack: the end of the Sv39 user half, as Linux's STACK_TOP (no ASLR). */
+export const STACK_TOP = 2 ** 38;
+/** RLIMIT_STACK's default; the stack VMA is this large and demand paged. */
+export const STACK_SIZE = 8 << 20;
+/** Gap between the stack and the mmap area (Linux's stack guard gap plus room to grow). */
+const MMAP_GAP = 128 << 20;
+
+export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: string[], envp: string[], execPath: string): void {
+  const as = task.proc.as;
+  const image = parseElf(file, { memoryLimit: k.platform.memory.free.size });
+  const plan = loadPlan(image, image.loadBias, file.length);
+  const mem = k.platform.memory.bytes;
+
+  for (const m of plan.mappings) {
+    const prot = (m.prot.read ? PROT_READ : 0) | (m.prot.write ? PROT_WRITE : 0) | (m.prot.exec ? PROT_EXEC : 0);
+    as.unmapRange(m.start, m.end); // a later segment sharing a page replaces it (MAP_FIXED)
+    as.insert({ start: m.start, end: m.end, prot, name: execPath });
+    for (let va = m.start; va < m.end; va += PAGE_SIZE) {
+      const off = as.populate(va, 0);
+      const fileStart = m.fileOffset + (va - m.start);
+      const fileEnd = Math.min(m.fileOffset + m.fileBytes, fileStart + PAGE_SIZE, file.length);
+      if (fileEnd > fileStart) mem.set(file.subarray(fileStart, fileEnd), off);
+      const zs = Math.max(m.zeroStart, va), ze = Math.min(m.zeroEnd, va + PAGE_SIZE);
+      if (ze > zs) mem.fill(0, off + (zs - va), off + (ze - va));
+    }
+  }
+  as.brkStart = as.brk = plan.brk;
+
+  as.insert({ start: STACK_TOP - STACK_SIZE, end: STACK_TOP, prot: PROT_READ | PROT_WRITE | (image.executableStack ? PROT_EXEC : 0), name: '[stack]', growsDown: true });
+  as.mmapBase = STACK_TOP - STACK_SIZE - MMAP_GAP;
+
+  const random = new Uint8Array(16);
+  k.platform.random(random);
+  const stack = buildInitialStack({
+    argv, envp, execfn: execPath, random, stackTop: STACK_TOP, image, bias: plan.bias,
+    uid: k.config.uid, euid: k.config.uid, gid: k.config.gid, egid: k.config.gid, secure: false,
+  });
+  as.copyOut(stack.base, stack.image);
+
+  const regs = k.platform.exec.regs;
+  for (let i = 1; i < 32; i++) regs.setXParts(i, 0, 0);
+  for (let i = 0; i < 32; i++) regs.setF(i, 0n);
+  regs.setFcsr(0);
+  regs.setX(2, BigInt(stack.sp));
+  regs.setPC(BigInt(plan.entry));
+  k.platform.exec.codeWritten(0, Number.MAX_SAFE_INTEGER);
+}

@@ -1,0 +1,260 @@
+/**
+ * A process's user address space: the VMAs (what Linux calls vm_area_struct) and the Sv39
+ * page table that backs them. Pages are allocated on first touch (demand paging); the
+ * kernel reaches user memory only through copyIn/copyOut, which check every byte against
+ * the VMAs and throw EFAULT for anything else.
+ */
+import { E, SysError } from '../errors.ts';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
+import { PAGE_SIZE, pageDown, pageUp, type FrameAllocator } from './frames.ts';
+import { PageTable, PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
+
+export interface Vma {
+  start: number;
+  end: number; // exclusive, page aligned
+  prot: number; // PROT_*
+  /** What /proc/self/maps would call it. */
+  name: string;
+  growsDown?: boolean;
+}
+
+/** The memory access a fault or a copy needs. */
+export const ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_EXEC = 4;
+
+export function protToPte(prot: number): number {
+  let f = 0;
+  if (prot & PROT_READ) f |= PTE_R;
+  if (prot & PROT_WRITE) f |= PTE_W | PTE_R; // Linux riscv: write implies read (W-only PTEs are reserved)
+  if (prot & PROT_EXEC) f |= PTE_X;
+  return f;
+}
+
+export type FaultResult = 'mapped' | 'maperr' | 'accerr' | 'oom';
+
+export interface MemoryHooks {
+  /** Called when the kernel wrote bytes that the hart may have pre-decoded. */
+  codeWritten(paddr: number, len: number): void;
+  /** Called after PTEs were changed or removed (the hart caches translations). */
+  flushTlb(): void;
+}
+
+/** Lowest address mmap hands out without a hint (Linux's mmap_min_addr is 4096; leave low memory alone). */
+export const MMAP_MIN_ADDR = 0x10000;
+
+export class AddressSpace {
+  readonly pt: PageTable;
+  vmas: Vma[] = [];
+  brkStart = 0;
+  brk = 0;
+  /** Top of the region mmap allocates downwards from. */
+  mmapBase = 0;
+
+  constructor(
+    private readonly mem: Uint8Array,
+    private readonly physBase: number,
+    private readonly frames: FrameAllocator,
+    private readonly hooks: MemoryHooks,
+  ) {
+    this.pt = new PageTable(mem, physBase, frames);
+  }
+
+  find(addr: number): Vma | undefined {
+    // VMAs are few; a linear scan is fine until profiles say otherwise.
+    for (const v of this.vmas) if (addr >= v.start && addr < v.end) return v;
+    return undefined;
+  }
+
+  /** True when [start, end) overlaps no VMA. */
+  isFree(start: number, end: number): boolean {
+    for (const v of this.vmas) if (start < v.end && end > v.start) return false;
+    return true;
+  }
+
+  insert(vma: Vma): void {
+    this.vmas.push(vma);
+    this.vmas.sort((a, b) => a.start - b.start);
+  }
+
+  /** Finds a free range of `len` bytes below mmapBase, top-down, as Linux's default layout does. */
+  findFree(len: number, hint: number): number {
+    if (hint && hint >= MMAP_MIN_ADDR && hint + len <= USER_VA_END && this.isFree(hint, hint + len)) return hint;
+    let top = this.mmapBase;
+    const sorted = [...this.vmas].sort((a, b) => b.start - a.start);
+    for (const v of sorted) {
+      if (v.start >= top) continue;
+      if (v.end <= top - len) break;
+      top = Math.min(top, v.start);
+    }
+    const start = top - len;
+    return start >= MMAP_MIN_ADDR && this.isFree(start, top) ? start : -1;
+  }
+
+  /** Removes [start, end) from every VMA, splitting as needed, and frees the pages. */
+  unmapRange(start: number, end: number): void {
+    const out: Vma[] = [];
+    for (const v of this.vmas) {
+      if (end <= v.start || start >= v.end) {
+        out.push(v);
+        continue;
+      }
+      if (v.start < start) out.push({ ...v, end: start });
+      if (v.end > end) out.push({ ...v, start: end });
+    }
+    this.vmas = out;
+    for (let va = start; va < end; va += PAGE_SIZE) {
+      const pa = this.pt.unmap(va);
+      if (pa >= 0) this.frames.freeFrame(pa);
+    }
+    this.hooks.flushTlb();
+  }
+
+  /** Changes protection on [start, end); every page must be inside a VMA (else ENOMEM). */
+  protect(start: number, end: number, prot: number): void {
+    for (let a = start; a < end; ) {
+      const v = this.find(a);
+      if (!v) throw new SysError(E.ENOMEM);
+      a = v.end;
+    }
+    const out: Vma[] = [];
+    for (const v of this.vmas) {
+      if (end <= v.start || start >= v.end) {
+        out.push(v);
+        continue;
+      }
+      if (v.start < start) out.push({ ...v, end: start });
+      out.push({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end), prot });
+      if (v.end > end) out.push({ ...v, start: end });
+    }
+    this.vmas = out.sort((a, b) => a.start - b.start);
+    const pte = protToPte(prot);
+    for (let va = start; va < end; va += PAGE_SIZE) {
+      // PROT_NONE keeps the frame (Linux keeps the data) with R=W=X=0: at level 0 the hart
+      // treats that as an invalid leaf and faults, which is exactly PROT_NONE.
+      this.pt.protect(va, pte);
+    }
+    this.hooks.flushTlb();
+  }
+
+  /**
+   * Handles a fault at `addr` for `access`: maps a zero page when a VMA allows it.
+   * 'maperr' = no VMA (SEGV_MAPERR), 'accerr' = VMA forbids the access (SEGV_ACCERR).
+   */
+  fault(addr: number, access: number): FaultResult {
+    if (addr < 0 || addr >= USER_VA_END) return 'maperr';
+    const v = this.find(addr);
+    if (!v) return 'maperr';
+    if ((access & ACCESS_WRITE && !(v.prot & PROT_WRITE)) ||
+        (access & ACCESS_READ && !(v.prot & (PROT_READ | PROT_WRITE))) ||
+        (access & ACCESS_EXEC && !(v.prot & PROT_EXEC))) return 'accerr';
+    const va = pageDown(addr);
+    const existing = this.pt.lookup(va);
+    if (existing >= 0) {
+      // Mapped but the PTE lacks the right: the VMA allows it, so the PTE is stale (mprotect).
+      const want = protToPte(v.prot);
+      if ((this.pt.flags(va) & want) === want) return 'accerr';
+      this.pt.protect(va, want);
+      this.hooks.flushTlb();
+      return 'mapped';
+    }
+    const pa = this.frames.allocFrame();
+    if (pa === null) return 'oom';
+    const off = pa - this.physBase;
+    this.mem.fill(0, off, off + PAGE_SIZE);
+    if (!this.pt.map(va, pa, protToPte(v.prot))) {
+      this.frames.freeFrame(pa);
+      return 'oom';
+    }
+    return 'mapped';
+  }
+
+  /** Maps a fresh zero page at va (for loaders) and returns its offset into enclave memory. */
+  populate(va: number, access: number): number {
+    const r = this.fault(va, access);
+    if (r !== 'mapped' && this.pt.lookup(pageDown(va)) < 0) {
+      throw new SysError(r === 'oom' ? E.ENOMEM : E.EFAULT, `address 0x${va.toString(16)}`);
+    }
+    return this.pt.lookup(pageDown(va)) - this.physBase;
+  }
+
+  /** Offset in enclave memory of user address `addr`, faulting the page in; EFAULT when not allowed. */
+  private resolve(addr: number, access: number): number {
+    if (!(addr >= 0 && addr < USER_VA_END)) throw new SysError(E.EFAULT);
+    const va = pageDown(addr);
+    const v = this.find(addr);
+    if (!v) throw new SysError(E.EFAULT);
+    if (access & ACCESS_WRITE ? !(v.prot & PROT_WRITE) : !(v.prot & (PROT_READ | PROT_WRITE))) {
+      throw new SysError(E.EFAULT);
+    }
+    let pa = this.pt.lookup(va);
+    if (pa < 0) {
+      const r = this.fault(addr, access);
+      if (r === 'oom') throw new SysError(E.ENOMEM);
+      if (r !== 'mapped') throw new SysError(E.EFAULT);
+      pa = this.pt.lookup(va);
+    }
+    return pa - this.physBase + (addr - va);
+  }
+
+  /** Copies len bytes from user memory. */
+  copyIn(addr: number, len: number): Uint8Array {
+    if (len < 0 || addr + len > USER_VA_END) throw new SysError(E.EFAULT);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const off = this.resolve(a, ACCESS_READ);
+      out.set(this.mem.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Copies bytes into user memory. */
+  copyOut(addr: number, data: Uint8Array): void {
+    if (addr + data.length > USER_VA_END) throw new SysError(E.EFAULT);
+    let done = 0;
+    while (done < data.length) {
+      const a = addr + done;
+      const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const off = this.resolve(a, ACCESS_WRITE);
+      this.mem.set(data.subarray(done, done + n), off);
+      this.hooks.codeWritten(off + this.physBase, n);
+      done += n;
+    }
+  }
+
+  /** Reads a NUL-terminated string of at most max bytes (ENAMETOOLONG past it). */
+  readCString(addr: number, max: number): string {
+    const bytes: number[] = [];
+    let a = addr;
+    while (bytes.length < max) {
+      const off = this.resolve(a, ACCESS_READ);
+      const n = Math.min(PAGE_SIZE - (a % PAGE_SIZE), max - bytes.length);
+      for (let i = 0; i < n; i++) {
+        const c = this.mem[off + i];
+        if (c === 0) return new TextDecoder().decode(new Uint8Array(bytes));
+        bytes.push(c);
+      }
+      a += n;
+    }
+    throw new SysError(E.ENAMETOOLONG);
+  }
+
+  /** Frees every page and the page table. */
+  destroy(): void {
+    for (const v of this.vmas) {
+      for (let va = v.start; va < v.end; va += PAGE_SIZE) {
+        const pa = this.pt.unmap(va);
+        if (pa >= 0) this.frames.freeFrame(pa);
+      }
+    }
+    this.vmas = [];
+    this.pt.destroy();
+  }
+
+  /** Page-aligned helper for mmap-family callers. */
+  static align(len: number): number {
+    return pageUp(len);
+  }
+}

@@ -1,0 +1,107 @@
+/** Memory syscalls: brk, mmap (anonymous), munmap, mprotect, madvise (mm/mmap.c, mm/mprotect.c). */
+import { E } from '../errors.ts';
+import {
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_POPULATE, PROT_EXEC, PROT_READ, PROT_WRITE,
+} from '../abi/constants.ts';
+import { PAGE_SIZE, pageUp } from '../mm/frames.ts';
+import { USER_VA_END } from '../mm/sv39.ts';
+import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
+import type { SyscallTable } from './table.ts';
+
+const MADV_DONTNEED = 4;
+const MADV_FREE = 8;
+
+export function registerMm(tab: SyscallTable): void {
+  tab.def('brk', 'p', (k, t, a) => {
+    const as = t.proc.as;
+    const want = a.u(0);
+    if (want < as.brkStart || want >= USER_VA_END) return as.brk;
+    const oldEnd = pageUp(as.brk);
+    const newEnd = pageUp(want);
+    if (newEnd > oldEnd) {
+      if (!as.isFree(oldEnd, newEnd)) return as.brk;
+      const heap = as.vmas.find((v) => v.name === '[heap]');
+      if (heap && heap.end === oldEnd) heap.end = newEnd;
+      else as.insert({ start: oldEnd, end: newEnd, prot: PROT_READ | PROT_WRITE, name: '[heap]' });
+    } else if (newEnd < oldEnd) {
+      as.unmapRange(newEnd, oldEnd);
+    }
+    as.brk = want;
+    return want;
+  });
+
+  tab.def('mmap', 'pudxfx', (k, t, a) => {
+    const addr = a.u(0), len = a.u(1), prot = a.i32(2), flags = a.i32(3), fd = a.i32(4), off = a.i64(5);
+    const as = t.proc.as;
+    if (len === 0) return -E.EINVAL;
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_PRIVATE && type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE) return -E.EINVAL;
+    if (off % PAGE_SIZE !== 0) return -E.EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -E.EINVAL;
+    const size = pageUp(len);
+    if (size > USER_VA_END) return -E.ENOMEM;
+    if (!(flags & MAP_ANONYMOUS)) {
+      // File mappings need a file system with pages (the VFS issue); say so honestly.
+      const f = t.proc.fds.get(fd);
+      return f ? -E.ENODEV : -E.EBADF;
+    }
+    let start: number;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+      if (addr < MMAP_MIN_ADDR || addr + size > USER_VA_END) return flags & MAP_FIXED_NOREPLACE ? -E.EEXIST : -E.EPERM;
+      if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED)) {
+        if (!as.isFree(addr, addr + size)) return -E.EEXIST;
+      } else {
+        as.unmapRange(addr, addr + size);
+      }
+      start = addr;
+    } else {
+      start = as.findFree(size, addr % PAGE_SIZE === 0 ? addr : 0);
+      if (start < 0) return -E.ENOMEM;
+    }
+    as.insert({ start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : '', growsDown: !!(flags & MAP_GROWSDOWN) });
+    if (flags & MAP_POPULATE) {
+      for (let va = start; va < start + size; va += PAGE_SIZE) {
+        if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux
+      }
+    }
+    return start;
+  }, 'partial');
+
+  tab.def('munmap', 'pu', (k, t, a) => {
+    const addr = a.u(0), len = a.u(1);
+    if (addr % PAGE_SIZE !== 0 || len === 0 || addr + len > USER_VA_END) return -E.EINVAL;
+    t.proc.as.unmapRange(addr, addr + pageUp(len));
+    return 0;
+  });
+
+  tab.def('mprotect', 'pux', (k, t, a) => {
+    const addr = a.u(0), len = a.u(1), prot = a.i32(2);
+    if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 /* GROWSDOWN */ | 0x02000000 /* GROWSUP */)) return -E.EINVAL;
+    if (len === 0) return 0;
+    if (addr + len > USER_VA_END) return -E.ENOMEM;
+    t.proc.as.protect(addr, addr + pageUp(len), prot & 7);
+    return 0;
+  });
+
+  tab.def('madvise', 'pud', (k, t, a) => {
+    const addr = a.u(0), len = a.u(1), advice = a.i32(2);
+    if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+    const end = addr + pageUp(len);
+    if (advice === MADV_DONTNEED || advice === MADV_FREE) {
+      // Private anonymous memory reads back as zeros afterwards: drop the frames.
+      for (let va = addr; va < end; va += PAGE_SIZE) {
+        if (!t.proc.as.find(va)) return -E.ENOMEM;
+      }
+      for (let va = addr; va < end; va += PAGE_SIZE) {
+        const pa = t.proc.as.pt.unmap(va);
+        if (pa >= 0) k.frames.freeFrame(pa);
+      }
+      k.platform.memory.flushTlb();
+      return 0;
+    }
+    return 0; // other advice is a hint Linux may ignore too
+  }, 'partial');
+}

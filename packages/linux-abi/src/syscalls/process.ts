@@ -1,0 +1,81 @@
+/** Process syscalls: exit, exit_group, ids, set_tid_address, set_robust_list, prlimit64, prctl. */
+import { E } from '../errors.ts';
+import { PR_GET_NAME, PR_SET_NAME, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
+import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
+import type { SyscallTable } from './table.ts';
+
+export function registerProcess(tab: SyscallTable): void {
+  tab.def('exit', 'd', (k, t, a) => {
+    k.exitTask(t, (a.i32(0) & 0xff) << 8);
+    return 0;
+  });
+  tab.def('exit_group', 'd', (k, t, a) => {
+    k.exitProcess(t.proc, (a.i32(0) & 0xff) << 8);
+    return 0;
+  });
+  tab.def('getpid', '', (k, t) => t.proc.pid);
+  tab.def('getppid', '', (k, t) => t.proc.ppid);
+  tab.def('gettid', '', (k, t) => t.tid);
+  tab.def('getuid', '', (k) => k.config.uid);
+  tab.def('geteuid', '', (k) => k.config.uid);
+  tab.def('getgid', '', (k) => k.config.gid);
+  tab.def('getegid', '', (k) => k.config.gid);
+
+  tab.def('set_tid_address', 'p', (k, t, a) => {
+    t.clearChildTid = a.u(0);
+    return t.tid;
+  });
+
+  tab.def('set_robust_list', 'pu', (k, t, a) => {
+    // sizeof(struct robust_list_head) on 64-bit: three pointers-sized fields.
+    if (a.u(1) !== 24) return -E.EINVAL;
+    t.robustList = a.u(0);
+    t.robustListLen = 24;
+    return 0;
+  });
+
+  // Deliberately absent, as glibc expects of kernels without them: it falls back quietly.
+  tab.def('rseq', 'pudx', () => -E.ENOSYS, 'partial');
+
+  tab.def('prlimit64', 'ddpp', (k, t, a) => {
+    const pid = a.i32(0), res = a.i32(1), newp = a.u(2), oldp = a.u(3);
+    if (pid !== 0 && pid !== t.proc.pid) return -E.ESRCH;
+    if (res < 0 || res >= RLIM_NLIMITS) return -E.EINVAL;
+    const lim = t.proc.rlimits[res];
+    let next: { cur: bigint; max: bigint } | null = null;
+    if (newp) {
+      next = decodeRlimit(t.proc.as.copyIn(newp, RLIMIT_SIZE));
+      if (next.cur > next.max) return -E.EINVAL;
+      if (next.max > lim.max) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
+      if (res === RLIMIT_NOFILE && next.cur > BigInt(t.proc.fds.limit)) return -E.EPERM;
+    }
+    if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
+    if (next) {
+      lim.cur = next.cur;
+      lim.max = next.max;
+    }
+    return 0;
+  });
+
+  tab.def('prctl', 'dxxxx', (k, t, a) => {
+    const op = a.i32(0);
+    if (op === PR_SET_NAME) {
+      const raw = t.proc.as.copyIn(a.u(1), 16);
+      const end = raw.indexOf(0);
+      t.proc.comm = new TextDecoder().decode(raw.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
+      return 0;
+    }
+    if (op === PR_GET_NAME) {
+      const b = new Uint8Array(16);
+      b.set(new TextEncoder().encode(t.proc.comm).subarray(0, 15));
+      t.proc.as.copyOut(a.u(1), b);
+      return 0;
+    }
+    return -E.EINVAL;
+  }, 'partial');
+}
+
+export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
+  [RLIMIT_STACK, 8n << 20n, -1n],
+  [RLIMIT_NOFILE, 1024n, 4096n],
+];

@@ -1,0 +1,60 @@
+/**
+ * Processes and tasks (threads), as Linux's task_struct splits them: a Process owns the
+ * address space, descriptors and signal dispositions; a Task is a schedulable thread with
+ * its own registers, signal mask and TID bookkeeping.
+ */
+import type { AddressSpace } from './mm/address-space.ts';
+import type { FdTable } from './fs/file.ts';
+import { RLIM_NLIMITS } from './abi/constants.ts';
+
+/** Saved user registers of a task that is not on the hart. */
+export interface SavedContext {
+  x: BigInt64Array; // 32
+  f: BigInt64Array; // 32
+  pc: bigint;
+  fcsr: number;
+}
+
+export interface SigAction {
+  handler: bigint;
+  flags: bigint;
+  mask: bigint;
+}
+
+export class Process {
+  readonly tasks = new Set<Task>();
+  /** comm, as prctl(PR_SET_NAME) and /proc/self/comm see it (15 bytes max). */
+  comm: string;
+  cwd = '/';
+  umask = 0o022;
+  readonly rlimits: { cur: bigint; max: bigint }[] = [];
+  readonly sigactions = new Map<number, SigAction>();
+  exitStatus: number | null = null;
+
+  constructor(
+    readonly pid: number,
+    public ppid: number,
+    public as: AddressSpace,
+    public fds: FdTable,
+    public exePath: string,
+  ) {
+    this.comm = exePath.split('/').pop()!.slice(0, 15);
+    for (let i = 0; i < RLIM_NLIMITS; i++) this.rlimits.push({ cur: -1n, max: -1n });
+  }
+}
+
+export type TaskState = 'runnable' | 'zombie';
+
+export class Task {
+  state: TaskState = 'runnable';
+  /** Registers while the task is off the hart; null while it is loaded. */
+  saved: SavedContext | null = null;
+  sigmask = 0n;
+  clearChildTid = 0;
+  robustList = 0;
+  robustListLen = 0;
+
+  constructor(readonly tid: number, readonly proc: Process) {
+    proc.tasks.add(this);
+  }
+}
