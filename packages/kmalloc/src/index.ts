@@ -1,0 +1,2 @@
+export { BuddyAllocator } from './buddy.ts';
+export type { BuddyOptions } from './buddy.ts';
