@@ -19,7 +19,7 @@ const MMAP_GAP = 128 << 20;
 export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: string[], envp: string[], execPath: string): void {
   const as = task.proc.as;
   const image = parseElf(file, { memoryLimit: k.platform.memory.free.size });
-  const plan = loadPlan(image, image.loadBias, file.length);
+  const plan = loadPlan(image, image.loadBias);
   const mem = k.platform.memory.bytes;
 
   for (const m of plan.mappings) {

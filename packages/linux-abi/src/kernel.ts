@@ -26,8 +26,10 @@ import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
 export interface KernelConfig {
   argv: string[];
   envp: string[];
-  /** The program's path inside the enclave (AT_EXECFN, /proc/self/exe). */
+  /** The path the program was started by (AT_EXECFN). */
   execPath: string;
+  /** What /proc/self/exe reads as (an absolute path). */
+  exeLink: string;
   trace: boolean;
   hostname: string;
   uid: number;
@@ -102,7 +104,7 @@ export class Kernel {
     fds.set(1, new HostStdioFile(this.platform.host, 1, O_WRONLY), false);
     fds.set(2, new HostStdioFile(this.platform.host, 2, O_WRONLY), false);
     const as = this.newAddressSpace();
-    const proc = new Process(this.nextPid++, 0, as, fds, this.config.execPath);
+    const proc = new Process(this.nextPid++, 0, as, fds, this.config.exeLink);
     for (const [res, cur, max] of DEFAULT_RLIMITS) proc.rlimits[res] = { cur, max };
     this.processes.set(proc.pid, proc);
     const task = new Task(proc.pid, proc);

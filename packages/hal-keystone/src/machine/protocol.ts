@@ -42,6 +42,7 @@ export interface BootArgs {
   argv: string[];
   envp: string[];
   execPath: string;
+  exeLink: string;
   trace: boolean;
   hostname: string;
 }

@@ -70,12 +70,13 @@ port.on('message', (m: HostToMachine) => {
       machine.hart.priv = Priv.S;
       const p = params;
       const mach = machine;
+      const bootArgs = m.boot;
       const loader = mach.epm.subarray(0, p.runtimeBase - p.dramBase);
       importFromMemory(loader)
         .then((mod) => {
-          const boot = mod.boot as ((mm: KeystoneMachine, pp: RuntimeParams, b: typeof m.boot) => Promise<void>) | undefined;
+          const boot = mod.boot as ((mm: KeystoneMachine, pp: RuntimeParams, b: typeof bootArgs) => Promise<void>) | undefined;
           if (typeof boot !== 'function') throw new Error('the loader has no boot entry');
-          return boot(mach, p, m.boot);
+          return boot(mach, p, bootArgs);
         })
         .catch((e: unknown) => post({ type: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) }));
       return;

@@ -1,0 +1,102 @@
+/**
+ * Running one program in an enclave of a given TEE model: validate the ELF on the host
+ * (refuse before any enclave starts), create the enclave, check its measurement, run it,
+ * and turn the wait status into a shell exit status.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { parseElf, ElfError } from '@teeos/elf-loader';
+import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
+import { toHex } from '@teeos/hal-keystone/identity';
+
+export class UsageError extends Error {
+  constructor(message: string, readonly exitStatus: number) {
+    super(message);
+  }
+}
+
+export interface RunOptions {
+  tee: 'keystone';
+  program: string;
+  args: string[];
+  env: string[];
+  memory: number;
+  trace: boolean;
+  verbose: boolean;
+  stats: boolean;
+  distDir: URL;
+  services: HostServices;
+  log: (line: string) => void;
+}
+
+export const UTM_SIZE = 1 << 20;
+
+/** Reads and checks the program: 127 when it cannot be found, 126 when it cannot be executed. */
+export function readProgram(path: string, memory: number): Uint8Array {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError(`${path}: No such file or directory`, 127);
+  }
+  if (st.isDirectory()) throw new UsageError(`${path}: Is a directory`, 126);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message}`, 126);
+  }
+  try {
+    parseElf(bytes, { memoryLimit: memory });
+  } catch (e) {
+    if (e instanceof ElfError) throw new UsageError(`${path}: ${e.message}`, e.exitStatus);
+    throw e;
+  }
+  return bytes;
+}
+
+export function keystoneFiles(distDir: URL, eapp: Uint8Array) {
+  return {
+    loader: readFileSync(new URL('keystone-loader.mjs', distDir)),
+    runtime: readFileSync(new URL('runtime-keystone.mjs', distDir)),
+    smImage: readFileSync(new URL('keystone-machine.mjs', distDir)),
+    eapp,
+  };
+}
+
+/** Wait status (Linux encoding) to the exit status a shell reports. */
+export function shellStatus(wait: number): number {
+  const sig = wait & 0x7f;
+  if (sig === 0) return (wait >> 8) & 0xff;
+  return 128 + sig;
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+export async function runProgram(o: RunOptions): Promise<number> {
+  const eapp = readProgram(o.program, o.memory);
+  const t0 = performance.now();
+  const enclave = new KeystoneEnclave(keystoneFiles(o.distDir, eapp), {
+    machinePath: new URL('keystone-machine.mjs', o.distDir), epmSize: o.memory, utmSize: UTM_SIZE,
+  });
+  const measurement = await enclave.start();
+  if (o.verbose) {
+    const p = enclave.params!;
+    o.log(`keystone enclave: Base ${hex(p.dramBase)} Krnl ${hex(p.runtimeBase)} User ${hex(p.userBase)} Free ${hex(p.freeBase)} End ${hex(p.dramBase + p.dramSize)} UTM ${hex(p.untrustedBase)} (${p.untrustedSize} bytes)`);
+    o.log(`measurement (SHA3-512): ${toHex(measurement)}`);
+  }
+  const r = await enclave.run({
+    argv: [o.program, ...o.args], envp: o.env, execPath: o.program, exeLink: resolve(o.program),
+    trace: o.trace, hostname: hostname().slice(0, 64),
+  }, o.services);
+  if (o.stats) {
+    const ms = performance.now() - t0;
+    o.log(`stats: ${r.instret} instructions, ${r.hostCalls} host calls, ${ms.toFixed(1)} ms, ${(r.instret / ms / 1000).toFixed(1)} MIPS`);
+  }
+  if (r.status < 0) {
+    o.log('the enclave kernel failed (see the panic above)');
+    return 70; // EX_SOFTWARE
+  }
+  return shellStatus(r.status);
+}

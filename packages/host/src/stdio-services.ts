@@ -1,0 +1,133 @@
+/**
+ * The host's services for the enclave: its own stdin, stdout and stderr, the wall clock and
+ * the operator's console. Untrusted by the enclave; here they are simply honest.
+ */
+import { fstatSync, readSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import type { HostServices } from '@teeos/hal-keystone/host';
+
+const EBADF = 9, ENOTTY = 25, EIO = 5, EINVAL = 22, EAGAIN = 11;
+
+function errnoOf(e: unknown): number {
+  const code = (e as { errno?: number }).errno;
+  return typeof code === 'number' ? Math.abs(code) : EIO;
+}
+
+/** Sleeps the host thread briefly (used while a non-blocking stdin has nothing). */
+function nap(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** struct stat (asm-generic, 128 bytes) from the host's fstat. */
+function encodeHostStat(fd: number): Uint8Array {
+  const st = fstatSync(fd, { bigint: true });
+  const b = new Uint8Array(128);
+  const dv = new DataView(b.buffer);
+  const u64 = (o: number, v: bigint) => dv.setBigUint64(o, BigInt.asUintN(64, v), true);
+  u64(0, st.dev);
+  u64(8, st.ino);
+  dv.setUint32(16, Number(st.mode), true);
+  dv.setUint32(20, Number(st.nlink), true);
+  dv.setUint32(24, Number(st.uid), true);
+  dv.setUint32(28, Number(st.gid), true);
+  u64(32, st.rdev);
+  u64(48, st.size);
+  dv.setInt32(56, Number(st.blksize), true);
+  u64(64, st.blocks);
+  u64(72, st.atimeNs / 1_000_000_000n);
+  u64(80, st.atimeNs % 1_000_000_000n);
+  u64(88, st.mtimeNs / 1_000_000_000n);
+  u64(96, st.mtimeNs % 1_000_000_000n);
+  u64(104, st.ctimeNs / 1_000_000_000n);
+  u64(112, st.ctimeNs % 1_000_000_000n);
+  return b;
+}
+
+/**
+ * A cooked-mode termios (asm-generic/termbits.h values), what a terminal reports by default.
+ * Node cannot read the real termios; the terminal issue replaces this with the real state.
+ */
+function defaultTermios(): Uint8Array {
+  const b = new Uint8Array(36);
+  const dv = new DataView(b.buffer);
+  const ICRNL = 0o400, IXON = 0o2000, IUTF8 = 0o40000;
+  const OPOST = 0o1, ONLCR = 0o4;
+  const B38400 = 0o17, CS8 = 0o60, CREAD = 0o200, HUPCL = 0o2000;
+  const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, ECHOE = 0o20, ECHOK = 0o40, ECHOCTL = 0o1000, ECHOKE = 0o4000, IEXTEN = 0o100000;
+  dv.setUint32(0, ICRNL | IXON | IUTF8, true);
+  dv.setUint32(4, OPOST | ONLCR, true);
+  dv.setUint32(8, B38400 | CS8 | CREAD | HUPCL, true);
+  dv.setUint32(12, ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN, true);
+  b[16] = 0; // c_line N_TTY
+  // c_cc: VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0, VMIN 1, VSWTC 0, VSTART ^Q,
+  // VSTOP ^S, VSUSP ^Z, VEOL 0, VREPRINT ^R, VDISCARD ^O, VWERASE ^W, VLNEXT ^V, VEOL2 0
+  const cc = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0];
+  b.set(cc, 17);
+  return b;
+}
+
+export class StdioServices implements HostServices {
+  constructor(private readonly quietConsole = false) {}
+
+  write(fd: number, data: Uint8Array): number {
+    if (fd !== 1 && fd !== 2) return -EBADF;
+    let done = 0;
+    while (done < data.length) {
+      try {
+        done += writeSync(fd, data, done, data.length - done);
+      } catch (e) {
+        if (errnoOf(e) === EAGAIN) { nap(1); continue; }
+        return done > 0 ? done : -errnoOf(e);
+      }
+    }
+    return done;
+  }
+
+  read(fd: number, len: number): Uint8Array | number {
+    if (fd !== 0) return -EBADF;
+    const buf = new Uint8Array(len);
+    for (;;) {
+      try {
+        const n = readSync(0, buf, 0, len, null);
+        return buf.subarray(0, n);
+      } catch (e) {
+        const err = errnoOf(e);
+        if (err === EAGAIN) { nap(5); continue; }
+        if ((e as { code?: string }).code === 'EOF') return new Uint8Array(0);
+        return -err;
+      }
+    }
+  }
+
+  fstat(fd: number): Uint8Array | number {
+    if (fd < 0 || fd > 2) return -EBADF;
+    try {
+      return encodeHostStat(fd);
+    } catch (e) {
+      return -errnoOf(e);
+    }
+  }
+
+  tcgets(fd: number): Uint8Array | number {
+    if (fd < 0 || fd > 2) return -EBADF;
+    return isatty(fd) ? defaultTermios() : -ENOTTY;
+  }
+
+  winsize(fd: number): { rows: number; cols: number } | number {
+    if (fd < 0 || fd > 2 || !isatty(fd)) return -ENOTTY;
+    const s = fd === 2 ? process.stderr : process.stdout;
+    return { rows: s.rows ?? 24, cols: s.columns ?? 80 };
+  }
+
+  clock(clockId: number): { sec: number; nsec: number } | number {
+    if (clockId !== 0 && clockId !== 1) return -EINVAL;
+    const ns = clockId === 0 ? BigInt(Date.now()) * 1_000_000n : process.hrtime.bigint();
+    return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+  }
+
+  console(text: string): void {
+    if (this.quietConsole) return;
+    const out = text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).map((l) => `[teeos] ${l}\n`).join('');
+    this.write(2, new TextEncoder().encode(out));
+  }
+}
