@@ -96,6 +96,15 @@ function down32(x: number): number { return -up32(-x); }
 function round32(d: number, t: number, rm: number): number {
   let r = Math.fround(d);
   if (r === d && t === 0) return r; // exact (covers zeros)
+  if (rm === RM_RNE) {
+    // Common case: normal, finite result. fround(d) is RN(x) unless d sits exactly on a
+    // float32 midpoint while ε != 0; d is a midpoint iff r + 2(d - r) is a float32.
+    const ar = r < 0 ? -r : r;
+    if (ar > MIN_NORM32 && ar !== Infinity) {
+      const m2 = 2 * (d - r) + r;
+      if (t === 0 || m2 === r || Math.fround(m2) !== m2) { fpuState.flags |= FLAG_NX; return r; }
+    }
+  }
   const ad = d < 0 ? -d : d;
   const tm = d < 0 ? -t : t; // sign of ε relative to |d|
   if (ad > P2_128 || (ad === P2_128 && tm >= 0)) return overflowResult(d < 0, true, rm, fpuState);
