@@ -14,6 +14,9 @@ import {
 import { EDGE_DATA, SARGS, getU64, readHeader, setI64, validRange, writeReturn } from '../edge/wire.ts';
 import { CTL_BYTES, CTL_EDGE_CALL, CTL_EXITED, CTL_RUNNING, CTL_STATE, type BootArgs, type MachineToHost, type RuntimeParams } from '../machine/protocol.ts';
 import { keystoneEnclaveHash } from '../identity/measure.ts';
+import { useNativeSha3 } from './native-sha3.ts';
+
+useNativeSha3();
 
 /** What the host offers the enclave: Linux-shaped services on the host's own descriptors. */
 export interface HostServices {

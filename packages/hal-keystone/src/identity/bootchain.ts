@@ -19,6 +19,7 @@
 // it is public, so anything "signed by" it proves nothing outside this model.
 
 import { sha3_512 } from '@noble/hashes/sha3.js';
+import { sha3_512Digest } from './sha3.ts';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, fromHex, requireLength } from './bytes.ts';
@@ -109,7 +110,7 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
 
 /** sanctum_sm_hash: SHA3-512 over the SM memory the boot ROM measures (pass the whole region). */
 export function smHash(smImage: Uint8Array): Uint8Array {
-  return sha3_512(smImage);
+  return sha3_512Digest(smImage);
 }
 
 /** The SM region as the boot ROM reads it: the image followed by zeros up to sanctum_sm_size. */

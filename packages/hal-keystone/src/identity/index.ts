@@ -5,3 +5,4 @@ export * from './report.ts';
 export * from './sealing.ts';
 export * from './verify.ts';
 export { toHex, fromHex, bytesEqual } from './bytes.ts';
+export { setSha3_512Backend, type Sha3Context } from './sha3.ts';

@@ -12,7 +12,7 @@
 // one page after another with its final partial page zero-padded (not a page-table walk).
 // SHA3-512 with FIPS 202 padding (sm/src/sha3/sha3.c), here @noble/hashes sha3_512.
 
-import { sha3_512 } from '@noble/hashes/sha3.js';
+import { sha3_512Create } from './sha3.ts';
 import { concatBytes, u64le } from './bytes.ts';
 
 /** RISC-V base page size (RISCV_PGSIZE in the SM). */
@@ -55,7 +55,7 @@ export function* filePages(file: Uint8Array): Generator<Uint8Array> {
  */
 export class KeystoneEnclaveHasher {
   readonly sizes: Readonly<EpmRegionSizes>;
-  private readonly ctx = sha3_512.create();
+  private readonly ctx = sha3_512Create();
   private pagesFed = 0;
   private readonly pagesExpected: number;
   private done = false;

@@ -12,6 +12,9 @@ import { Hart, Priv } from '@teeos/riscv';
 import { SecurityMonitor, DRAM_BASE } from '../sm/sm.ts';
 import { CTL_EDGE_CALL, CTL_EXITED, CTL_RUNNING, CTL_STATE, type HostToMachine, type MachineToHost, type RuntimeParams } from './protocol.ts';
 import { importFromMemory, type KeystoneMachine } from './machine.ts';
+import { useNativeSha3 } from '../host/native-sha3.ts';
+
+useNativeSha3();
 
 const port = parentPort;
 if (!port) throw new Error('the Keystone machine must run in a Worker');
