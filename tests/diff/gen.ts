@@ -134,15 +134,16 @@ export interface Sequence {
   code: Insn[]; // laid out, position independent (branches are pc-relative)
   bytes: Uint8Array;
   nInsns: number;
+  blocks: Item[][]; // before layout (for minimization)
 }
 
-interface Pending {
+export interface Pending {
   size: 2 | 4;
   skip: number; // target = the block `skip` blocks after the next one (clamped to the end)
   anchor: number; // index within the block of the instruction whose pc the offset is relative to
   make: (rel: number) => Insn;
 }
-type Item = Insn | Pending;
+export type Item = Insn | Pending;
 const isPending = (i: Item): i is Pending => 'make' in i;
 
 const DEST = [1, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31];
@@ -472,7 +473,14 @@ export function generate(seed: number, index: number, maxInsns = MAX_INSNS): Seq
     else if (k === 2) { dv.setUint32(o, fpF32(rs), true); dv.setUint32(o + 4, fpF32(rs), true); }
     else dv.setBigUint64(o, rs.u64(), true);
   }
-  return { seed, index, init: { x: xs, f: fs, fcsr, scratch }, code, bytes: E.bytesOf(code), nInsns: code.length };
+  return { seed, index, init: { x: xs, f: fs, fcsr, scratch }, code, bytes: E.bytesOf(code), nInsns: code.length, blocks: g.blocks };
+}
+
+/** The same sequence (same initial state) with only the blocks in `keep`. */
+export function subsequence(s: Sequence, keep: readonly boolean[]): Sequence {
+  const blocks = s.blocks.filter((_, i) => keep[i]);
+  const code = layout(blocks);
+  return { ...s, blocks, code, bytes: E.bytesOf(code), nInsns: code.length };
 }
 
 function layout(blocks: Item[][]): Insn[] {
@@ -498,4 +506,11 @@ function layout(blocks: Item[][]): Insn[] {
     });
   });
   return out;
+}
+
+/** The same sequence (same initial state) with other code (used to plant a difference in self-tests). */
+export function withCode(s: Sequence, insns: Insn[]): Sequence {
+  const blocks: Item[][] = insns.map((i) => [i]);
+  const code = layout(blocks);
+  return { ...s, blocks, code, bytes: E.bytesOf(code), nInsns: code.length };
 }
