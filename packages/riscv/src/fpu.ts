@@ -180,7 +180,8 @@ export function sub64(a: number, b: number, rm: number): number { return add64(a
 export function mul64(a: number, b: number, rm: number): number {
   const p = a * b;
   const aa = abs(a), ab = abs(b), ap = abs(p);
-  if (aa >= LO && aa <= HI && ab >= LO && ab <= HI && ap >= LO && ap <= 1.7976931348623157e308) {
+  if (aa >= LO && aa <= HI && ab >= LO && ab <= HI && ap >= LO && ap <= HI) {
+    // (p <= HI also keeps the split products ah*bh from overflowing near MAX)
     return fix64(p, prodErr(a, b, p), rm);
   }
   if (p !== p) return (a === a && b === b) ? invalid() : NaN; // 0*inf, or NaN operand
