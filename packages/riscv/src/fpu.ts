@@ -168,6 +168,8 @@ export function add64(a: number, b: number, rm: number): number {
       if (s === 0 && rm === RM_RDN) return a === 0 && b === 0 && 1 / a > 0 && 1 / b > 0 ? 0 : -0;
       return s;
     }
+    // TwoSum itself can overflow when |a| or |b| is near MAX (err becomes inf/NaN).
+    if (err - err !== 0) return exactAdd(a, b, false, rm, fpuState);
     return fix64(s, err, rm); // sums never underflow: a tiny exact sum is representable
   }
   if (s !== s) return isInf(a) && isInf(b) ? invalid() : NaN;

@@ -89,6 +89,13 @@ test('overflow result depends on rounding mode and sign, always OF|NX', () => {
   // Just above MAX but below MAX + ulp/2: RNE keeps MAX (no overflow), RUP overflows.
   assert.deepEqual(run(() => F.add64(MAX, 2 ** 960, RNE)), [MAX, NX]);
   assert.deepEqual(run(() => F.add64(MAX, 2 ** 960, RUP)), [Infinity, OF | NX]);
+  // MAX - 3*2^970 is a tie that RNE rounds up; TwoSum's s - a then overflows internally.
+  for (const [a, b] of [[-3 * 2 ** 970, MAX], [MAX, -3 * 2 ** 970]]) {
+    assert.deepEqual(run(() => F.add64(a, b, RDN)), [MAX - 2 ** 972, NX]);
+    assert.deepEqual(run(() => F.add64(a, b, RTZ)), [MAX - 2 ** 972, NX]);
+    assert.deepEqual(run(() => F.add64(a, b, RMM)), [MAX - 2 ** 971, NX]);
+    assert.deepEqual(run(() => F.add64(-a, -b, RUP)), [-MAX + 2 ** 972, NX]);
+  }
   // In RTZ a value in [MAX + ulp/2, 2^1024) is not an overflow at all.
   assert.deepEqual(run(() => F.add64(MAX, 2 ** 970, RTZ)), [MAX, NX]);
 });
