@@ -110,6 +110,10 @@ export function fpReg(r: Rng): bigint {
   if (k < 18) return 0xffffffff00000000n | s;
   return r.pick([0n, 0xfffffffe00000000n, 0x7fffffff00000000n, BigInt(r.u32()) << 32n]) | s; // NaN-boxing violation
 }
+/** A single-precision value that is not properly NaN-boxed. */
+export function fpBad(r: Rng): bigint {
+  return r.pick([0n, 0xfffffffe00000000n, 0x7fffffff00000000n, BigInt(r.u32()) << 32n]) | BigInt(fpF32(r));
+}
 export function intVal(r: Rng): bigint {
   const k = r.int(10);
   if (k < 4) return r.pick(INT_SPECIAL);
@@ -149,6 +153,8 @@ const isPending = (i: Item): i is Pending => 'make' in i;
 const DEST = [1, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31];
 const CDEST = [8, 10, 11, 12, 13, 14, 15];
 const RMS = [0, 1, 2, 3, 4, 7];
+const ALLF = Array.from({ length: 32 }, (_, i) => i);
+export type FType = 's' | 'd' | 'x';
 
 class Gen {
   blocks: Item[][] = [];
@@ -156,15 +162,46 @@ class Gen {
   recent: number[] = [];
   dlo = 0; // possible sp drift range
   dhi = 0;
-  constructor(readonly r: Rng) {}
+  // Results should survive to the final state dump: destinations prefer the registers written
+  // least recently, and FP sources prefer registers holding a value of the operation's format
+  // (a .s operation on a double is a canonical NaN; such cases are kept, but not the majority).
+  t = 0;
+  xLast: number[] = new Array(32).fill(0);
+  fLast: number[] = new Array(32).fill(0);
+  frecent: number[] = [];
+  constructor(readonly r: Rng, readonly fType: FType[]) {}
 
-  dest(): number {
-    const d = this.r.chance(0.04) ? 0 : this.r.pick(DEST);
+  lru(cands: readonly number[], last: number[]): number {
+    const sorted = [...cands].sort((a, b) => last[a] - last[b]);
+    return this.r.pick(sorted.slice(0, 8));
+  }
+  wroteX(d: number): number {
+    this.xLast[d] = ++this.t;
     this.recent.push(d);
     if (this.recent.length > 6) this.recent.shift();
     return d;
   }
-  cdest(): number { const d = this.r.pick(CDEST); this.recent.push(d); return d; }
+  dest(): number {
+    if (this.r.chance(0.04)) return 0;
+    return this.wroteX(this.r.chance(0.8) ? this.lru(DEST, this.xLast) : this.r.pick(DEST));
+  }
+  cdest(): number { return this.wroteX(this.r.chance(0.8) ? this.lru(CDEST, this.xLast) : this.r.pick(CDEST)); }
+  fdest(type: FType, cands: readonly number[] = ALLF): number {
+    const d = this.r.chance(0.8) ? this.lru(cands, this.fLast) : this.r.pick(cands);
+    this.fType[d] = type;
+    this.fLast[d] = ++this.t;
+    this.frecent.push(d);
+    if (this.frecent.length > 6) this.frecent.shift();
+    return d;
+  }
+  fsrc(type?: FType): number {
+    const ok = (f: number): boolean => type === undefined || this.fType[f] === type;
+    const rec = this.frecent.filter(ok);
+    if (rec.length && this.r.chance(0.3)) return this.r.pick(rec);
+    const all = ALLF.filter(ok);
+    if (all.length && this.r.chance(0.85)) return this.r.pick(all);
+    return this.r.int(32);
+  }
   src(): number {
     if (this.recent.length && this.r.chance(0.35)) return this.r.pick(this.recent);
     return this.r.int(32);
@@ -174,7 +211,6 @@ class Gen {
     if (c.length && this.r.chance(0.35)) return this.r.pick(c);
     return this.r.range(8, 15);
   }
-  freg(): number { return this.r.int(32); }
   rm(): number { return this.r.chance(0.3) ? 7 : this.r.pick(RMS); }
   imm12(): number {
     return this.r.weighted<() => number>([
@@ -249,13 +285,21 @@ class Gen {
         const name = isLoad ? r.pick(Object.keys(E.LOADS)) : r.pick(Object.keys(E.STORES));
         const w = (isLoad ? E.LOADS : E.STORES)[name][1];
         const [base, off] = this.mem(w, !r.chance(0.15));
+        if (r.chance(0.25)) {
+          // through a temp base register, often with rd == base (or storing the base itself)
+          const t = r.pick(DEST);
+          const k = r.range(-16, 16);
+          const pre = E.opImm('addi', t, base, off - k);
+          if (isLoad) return this.push([pre, E.load(name, r.chance(0.5) ? this.wroteX(t) : this.dest(), t, k)]);
+          return this.push([pre, E.store(name, r.chance(0.5) ? t : this.src(), t, k)]);
+        }
         return this.push([isLoad ? E.load(name, this.dest(), base, off) : E.store(name, this.src(), base, off)]);
       }
       case 'fldst': {
         const d = r.chance(0.5);
         const isLoad = r.chance(0.55);
         const [base, off] = this.mem(d ? 8 : 4, !r.chance(0.1));
-        return this.push([isLoad ? E.fload(d ? 'fld' : 'flw', this.freg(), base, off) : E.fstore(d ? 'fsd' : 'fsw', this.freg(), base, off)]);
+        return this.push([isLoad ? E.fload(d ? 'fld' : 'flw', this.fdest(d ? 'd' : 's'), base, off) : E.fstore(d ? 'fsd' : 'fsw', this.fsrc(), base, off)]);
       }
       case 'amo': {
         const name = r.pick(['amoadd', 'amoswap', 'amoxor', 'amoor', 'amoand', 'amomin', 'amomax', 'amominu', 'amomaxu']);
@@ -322,14 +366,14 @@ class Gen {
     if (k === 7) {
       // auipc t,0 ; jalr rd, rel(t)   (sometimes with an odd offset: jalr clears bit 0)
       const t = r.pick(DEST);
-      const rd = this.dest();
+      const rd = r.chance(0.3) ? this.wroteX(t) : this.dest(); // jalr t, off(t): the target uses the old t
       const odd = r.chance(0.25) ? 1 : 0;
       return this.push([E.auipc(t, 0), { size: 4, skip, anchor: 0, make: (rel) => E.jalr(rd, t, rel + odd) }]);
     }
     // auipc t,0 ; addi t,t,rel ; c.jr t / c.jalr t
-    const t = r.pick(DEST);
+    const t = r.chance(0.25) ? 1 : r.pick(DEST); // c.jalr x1 links into its own source
     const jr = r.chance(0.5);
-    this.recent.push(1);
+    if (!jr) this.wroteX(1);
     return this.push([E.auipc(t, 0), { size: 4, skip, anchor: 0, make: (rel) => E.opImm('addi', t, t, rel) }, jr ? E.cJr(t) : E.cJalr(t)]);
   }
 
@@ -367,18 +411,18 @@ class Gen {
         const uimm = w4 ? 4 * r.int(32) : 8 * r.int(32);
         const fp = name.includes('f');
         const isLoad = name.includes('l');
-        const reg = fp ? r.range(8, 15) : isLoad ? this.cdest() : this.csrc();
+        const reg = fp ? (isLoad ? this.fdest('d', [8, 9, 10, 11, 12, 13, 14, 15]) : r.range(8, 15)) : isLoad ? this.cdest() : this.csrc();
         return this.push([E.cMem(name, reg, 9, uimm)]);
       }
       case 17: case 18: case 19: {
         const name = r.pick(['c.fldsp', 'c.lwsp', 'c.ldsp'] as const);
         const uimm = name === 'c.lwsp' ? 4 * r.int(64) : 8 * r.int(64);
-        return this.push([E.cLoadSp(name, name === 'c.fldsp' ? this.freg() : this.dest() || 1, uimm)]);
+        return this.push([E.cLoadSp(name, name === 'c.fldsp' ? this.fdest('d') : this.dest() || 1, uimm)]);
       }
       case 20: case 21: {
         const name = r.pick(['c.fsdsp', 'c.swsp', 'c.sdsp'] as const);
         const uimm = name === 'c.swsp' ? 4 * r.int(64) : 8 * r.int(64);
-        return this.push([E.cStoreSp(name, name === 'c.fsdsp' ? this.freg() : this.src(), uimm)]);
+        return this.push([E.cStoreSp(name, name === 'c.fsdsp' ? this.fsrc() : this.src(), uimm)]);
       }
       case 22: return this.push([E.cNop()]);
       default: return this.branch();
@@ -391,25 +435,38 @@ class Gen {
     const k = r.int(10);
     if (k < 5) {
       const name = r.pick(['fadd', 'fsub', 'fmul', 'fdiv'] as const);
-      return this.push([E.fArith(name, fmt, this.freg(), this.freg(), this.freg(), this.rm())]);
+      const a = this.fsrc(fmt), b = this.fsrc(fmt);
+      return this.push([E.fArith(name, fmt, this.fdest(fmt), a, b, this.rm())]);
     }
-    if (k === 5) return this.push([E.fsqrt(fmt, this.freg(), this.freg(), this.rm())]);
-    if (k < 8) return this.push([E.fma(r.pick(Object.keys(E.FMA)), fmt, this.freg(), this.freg(), this.freg(), this.freg(), this.rm())]);
-    if (k === 8) return this.push([E.fminmax(r.pick(['fmin', 'fmax'] as const), fmt, this.freg(), this.freg(), this.freg())]);
-    return this.push([E.fsgnj(r.pick(['', 'n', 'x'] as const), fmt, this.freg(), this.freg(), this.freg())]);
+    if (k === 5) { const a = this.fsrc(fmt); return this.push([E.fsqrt(fmt, this.fdest(fmt), a, this.rm())]); }
+    if (k < 8) {
+      const a = this.fsrc(fmt), b = this.fsrc(fmt), c = this.fsrc(fmt);
+      return this.push([E.fma(r.pick(Object.keys(E.FMA)), fmt, this.fdest(fmt), a, b, c, this.rm())]);
+    }
+    const a = this.fsrc(fmt), b = r.chance(0.15) ? a : this.fsrc(fmt);
+    if (k === 8) return this.push([E.fminmax(r.pick(['fmin', 'fmax'] as const), fmt, this.fdest(fmt), a, b)]);
+    return this.push([E.fsgnj(r.pick(['', 'n', 'x'] as const), fmt, this.fdest(fmt), a, b)]);
   }
 
   fmisc(): void {
     const r = this.r;
     const fmt = r.chance(0.5) ? 's' : 'd';
     const k = r.int(10);
-    if (k < 2) return this.push([E.fcmp(r.pick(['feq', 'flt', 'fle'] as const), fmt, this.dest(), this.freg(), this.freg())]);
-    if (k === 2) return this.push([E.fclass(fmt, this.dest(), this.freg())]);
-    if (k < 5) return this.push([E.fcvtToInt(r.pick(E.INT_TYPES), fmt, this.dest(), this.freg(), this.rm())]);
-    if (k < 7) return this.push([E.fcvtFromInt(r.pick(E.INT_TYPES), fmt, this.freg(), this.src(), this.rm())]);
-    if (k === 7) return this.push([r.chance(0.5) ? E.fcvtSD(this.freg(), this.freg(), this.rm()) : E.fcvtDS(this.freg(), this.freg(), this.rm())]);
-    if (k === 8) return this.push([E.fmvToX(fmt, this.dest(), this.freg())]);
-    return this.push([E.fmvFromX(fmt, this.freg(), this.src())]);
+    if (k < 2) {
+      const a = this.fsrc(fmt), b = r.chance(0.25) ? a : this.fsrc(fmt);
+      return this.push([E.fcmp(r.pick(['feq', 'flt', 'fle'] as const), fmt, this.dest(), a, b)]);
+    }
+    if (k === 2) { const a = this.fsrc(fmt); return this.push([E.fclass(fmt, this.dest(), a)]); }
+    if (k < 5) { const a = this.fsrc(fmt); return this.push([E.fcvtToInt(r.pick(E.INT_TYPES), fmt, this.dest(), a, this.rm())]); }
+    if (k < 7) { const a = this.src(); return this.push([E.fcvtFromInt(r.pick(E.INT_TYPES), fmt, this.fdest(fmt), a, this.rm())]); }
+    if (k === 7) {
+      if (r.chance(0.5)) { const a = this.fsrc('d'); return this.push([E.fcvtSD(this.fdest('s'), a, this.rm())]); }
+      const a = this.fsrc('s');
+      return this.push([E.fcvtDS(this.fdest('d'), a, this.rm())]);
+    }
+    if (k === 8) { const a = this.fsrc(r.chance(0.8) ? fmt : undefined); return this.push([E.fmvToX(fmt, this.dest(), a)]); }
+    const a = this.src();
+    return this.push([E.fmvFromX(fmt, this.fdest(fmt === 's' ? 's' : r.chance(0.8) ? 'd' : 'x'), a)]);
   }
 
   fcsr(): void {
@@ -450,7 +507,10 @@ export function seqSeed(seed: number, index: number): number {
 export function generate(seed: number, index: number, maxInsns = MAX_INSNS): Sequence {
   const s = seqSeed(seed, index);
   const r = new Rng(s, 1);
-  const g = new Gen(r);
+  const rs = new Rng(s, 2);
+  const fTypes: FType[] = [];
+  for (let i = 0; i < 32; i++) fTypes.push(rs.weighted<FType>([[45, 'd'], [45, 's'], [10, 'x']]));
+  const g = new Gen(r, [...fTypes]);
   const target = r.chance(0.1) ? r.range(1, 5) : r.range(5, maxInsns);
   while (g.nInsns < target) {
     g.block();
@@ -458,11 +518,10 @@ export function generate(seed: number, index: number, maxInsns = MAX_INSNS): Seq
   }
   const code = layout(g.blocks);
   // initial state
-  const rs = new Rng(s, 2);
   const xs: bigint[] = [];
   for (let i = 0; i < 32; i++) xs.push(i === 0 ? 0n : intVal(rs));
   const fs: bigint[] = [];
-  for (let i = 0; i < 32; i++) fs.push(fpReg(rs));
+  for (let i = 0; i < 32; i++) fs.push(fTypes[i] === 'd' ? fpF64(rs) : fTypes[i] === 's' ? 0xffffffff00000000n | BigInt(fpF32(rs)) : fpBad(rs));
   const fcsr = (rs.int(5) << 5) | (rs.chance(0.5) ? 0 : rs.int(32));
   const scratch = new Uint8Array(SCRATCH_SIZE);
   const dv = new DataView(scratch.buffer);
