@@ -38,7 +38,8 @@ export function buildElf(seqs: Sequence[]): ElfImage {
   const textEnd = TEXT_VADDR + CODE_OFF + codeSize;
   const dataVaddr = alignUp(textEnd, 0x1000);
   const tabAddr = dataVaddr;
-  const scratchAddr = alignUp(tabAddr + n * TABLE_SIZE, 0x1000);
+  // the scratch buffer straddles a page boundary, at s11 (accesses near s11 cross it)
+  const scratchAddr = alignUp(tabAddr + n * TABLE_SIZE, 0x1000) + 0x1000 - S11_OFF;
   const outAddr = alignUp(scratchAddr + SCRATCH_SIZE, 0x1000);
   const outLen = n * REC_SIZE;
   const loadEnd = outAddr + outLen;
@@ -127,7 +128,7 @@ export function buildElf(seqs: Sequence[]): ElfImage {
   };
   sh(1, 1, 1, 6, TEXT_VADDR + CODE_OFF, CODE_OFF, codeSize, 4); // .text PROGBITS AX
   sh(2, 7, 1, 3, dataVaddr, dataFileOff, data.length, 8); // .data PROGBITS WA
-  sh(3, 13, 8, 3, scratchAddr, dataFileOff + data.length, loadEnd - scratchAddr, 4096); // .bss NOBITS WA
+  sh(3, 13, 8, 3, scratchAddr, dataFileOff + data.length, loadEnd - scratchAddr, 16); // .bss NOBITS WA
   sh(4, 18, 3, 0, 0, shstrOff, shstr.length, 1); // .shstrtab
   return {
     bytes: file, entry: TEXT_VADDR + CODE_OFF, loadBase: TEXT_VADDR, loadEnd, seqStart, bodyStart,

@@ -141,7 +141,7 @@ export function disassemble(s: Sequence, vma: number): string {
     const dir = mkdtempSync(join(tmpdir(), 'diffdis-'));
     const f = join(dir, 'seq.bin');
     writeFileSync(f, s.bytes);
-    const out = execFileSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'riscv:rv64', `--adjust-vma=0x${vma.toString(16)}`, f], { encoding: 'utf8' });
+    const out = execFileSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'riscv:rv64', '-M', 'no-aliases,numeric', `--adjust-vma=0x${vma.toString(16)}`, f], { encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
     const lines = out.split('\n').filter((l) => /^\s+[0-9a-f]+:\s/.test(l));
     return lines.map((l) => '    ' + l.trim().replace(/\t/g, '  ')).join('\n');
