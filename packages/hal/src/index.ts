@@ -125,6 +125,8 @@ export interface Platform {
   random(buf: Uint8Array): void;
   /** Trusted monotonic time in nanoseconds (never goes backwards). */
   monotonicNs(): number;
+  /** Nothing can run: let up to `ns` of time pass without burning the host's CPU. */
+  sleepNs(ns: number): void;
   /** Leaves the enclave for good with the given wait status (Linux encoding). */
   exit(waitStatus: number): void;
   /** A diagnostic line for the operator (goes to the host's stderr, marked as from the enclave kernel). */

@@ -5,12 +5,14 @@
  */
 import type { Platform, UserTrap } from '@teeos/hal';
 import { E, SysError, errnoName } from './errors.ts';
-import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
+import { SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
 import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE } from './mm/address-space.ts';
 import type { FrameAllocator } from './mm/frames.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
-import { Process, Task } from './task.ts';
+import { Process, Task, type SavedContext, type WaitState } from './task.ts';
+import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched } from './syscalls/sched.ts';
+import { deliverSignals as deliverPendingSignals, registerSignalSend } from './signals.ts';
 import { SyscallArgs } from './syscalls/args.ts';
 import { SyscallTable } from './syscalls/table.ts';
 import { registerIo } from './syscalls/io.ts';
@@ -22,6 +24,9 @@ import { registerMisc } from './syscalls/misc.ts';
 import { formatSyscall } from './strace.ts';
 import { loadProgram } from './exec.ts';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
+
+/** A handler's result when its task went to sleep; a0 is set when it wakes. */
+export const BLOCKED = Symbol('blocked');
 
 export interface KernelConfig {
   argv: string[];
@@ -52,13 +57,14 @@ export function buildSyscallTable(): SyscallTable {
   registerSignal(tab);
   registerTime(tab);
   registerMisc(tab);
+  registerSched(tab);
+  registerSignalSend(tab);
   return tab;
 }
 
 export class Kernel {
   readonly table = buildSyscallTable();
   readonly processes = new Map<number, Process>();
-  private readonly runQueue: Task[] = [];
   private current: Task | null = null;
   private nextPid = 1;
   private readonly reportedEnosys = new Set<number>();
@@ -109,37 +115,110 @@ export class Kernel {
     this.processes.set(proc.pid, proc);
     const task = new Task(proc.pid, proc);
     loadProgram(this, task, image, this.config.argv, this.config.envp, this.config.execPath);
-    this.runQueue.push(task);
+    this.addTask(task);
+    this.current = task; // loadProgram left its registers on the hart
+    this.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
     this.schedule();
     return this.initStatus ?? 0;
   }
 
+  /** Every task that exists, in round-robin order. */
+  private readonly tasks: Task[] = [];
+
+  addTask(t: Task): void {
+    this.tasks.push(t);
+  }
+
   private schedule(): void {
     const exec = this.platform.exec;
-    while (this.runQueue.length > 0) {
-      const task = this.runQueue[0];
-      if (task.state !== 'runnable') {
-        this.runQueue.shift();
+    let next = 0;
+    for (;;) {
+      for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i].state === 'zombie') this.tasks.splice(i, 1);
+      if (this.tasks.length === 0) return;
+      let task: Task | undefined;
+      for (let i = 0; i < this.tasks.length; i++) {
+        const t = this.tasks[(next + i) % this.tasks.length];
+        if (t.state === 'runnable') { task = t; next = (next + i) % this.tasks.length; break; }
+      }
+      if (!task) {
+        this.idle();
         continue;
       }
       this.switchTo(task);
       const trap = exec.runUser(TIME_SLICE);
       this.handleTrap(task, trap);
-      if (task.state === 'runnable' && this.runQueue.length > 1 && trap.kind === 'budget') {
-        this.runQueue.push(this.runQueue.shift()!);
-      }
+      this.deliverSignals(task);
+      // Round robin: after a slice ran out or the task blocked or yielded, the next one goes first.
+      if (trap.kind === 'budget' || task.state !== 'runnable' || this.yielded) next = (next + 1) % Math.max(1, this.tasks.length);
+      this.yielded = false;
     }
   }
 
-  private switchTo(task: Task): void {
-    if (this.current === task) return;
-    const regs = this.platform.exec.regs;
-    if (this.current && this.current.state === 'runnable') {
-      const x = new BigInt64Array(32), f = new BigInt64Array(32);
-      for (let i = 1; i < 32; i++) x[i] = regs.getX(i);
-      for (let i = 0; i < 32; i++) f[i] = regs.getF(i);
-      this.current.saved = { x, f, pc: regs.getPC(), fcsr: regs.getFcsr() };
+  /** Set by sched_yield so the scheduler moves on. */
+  yielded = false;
+
+  /** Nothing runnable: wait for the earliest deadline, or report a deadlock and stop. */
+  private idle(): void {
+    let earliest = Infinity;
+    for (const t of this.tasks) if (t.state === 'blocked' && t.wait) earliest = Math.min(earliest, t.wait.deadline);
+    if (earliest === Infinity) {
+      // Linux would sleep forever; an enclave with no runnable task and no timer never wakes.
+      this.platform.log('every task is blocked with nothing to wake it (deadlock): stopping the enclave');
+      for (const p of [...this.processes.values()]) this.exitProcess(p, SIGKILL);
+      return;
     }
+    const now = this.platform.monotonicNs();
+    if (earliest > now) this.platform.sleepNs(earliest - now);
+    const after = this.platform.monotonicNs();
+    for (const t of this.tasks) {
+      if (t.state === 'blocked' && t.wait && t.wait.deadline <= after) this.wake(t, t.wait.onTimeout);
+    }
+  }
+
+  /** Blocks the current task; the syscall's return value is set when it wakes. */
+  block(task: Task, wait: WaitState): typeof BLOCKED {
+    task.state = 'blocked';
+    task.wait = wait;
+    return BLOCKED;
+  }
+
+  /** Makes a blocked task runnable with `ret` as its syscall result. */
+  wake(task: Task, ret: number): void {
+    if (task.state !== 'blocked') return;
+    task.state = 'runnable';
+    task.wait = null;
+    this.setReturn(task, ret);
+  }
+
+  setReturn(task: Task, ret: number): void {
+    if (task.saved) task.saved.x[10] = BigInt(ret);
+    else if (this.current === task) this.platform.exec.regs.setXParts(10, ret | 0, ret < 0 ? -1 : Math.floor(ret / 0x1_0000_0000));
+  }
+
+  /** Saves the registers of the task on the hart into its context. */
+  private saveCurrent(): void {
+    const t = this.current;
+    if (!t || t.state === 'zombie' || t.saved) return;
+    const regs = this.platform.exec.regs;
+    const x = new BigInt64Array(32), f = new BigInt64Array(32);
+    for (let i = 1; i < 32; i++) x[i] = regs.getX(i);
+    for (let i = 0; i < 32; i++) f[i] = regs.getF(i);
+    t.saved = { x, f, pc: regs.getPC(), fcsr: regs.getFcsr() };
+  }
+
+  /** A copy of the current task's registers (for clone), as if saved. */
+  snapshot(): SavedContext {
+    const regs = this.platform.exec.regs;
+    const x = new BigInt64Array(32), f = new BigInt64Array(32);
+    for (let i = 1; i < 32; i++) x[i] = regs.getX(i);
+    for (let i = 0; i < 32; i++) f[i] = regs.getF(i);
+    return { x, f, pc: regs.getPC(), fcsr: regs.getFcsr() };
+  }
+
+  private switchTo(task: Task): void {
+    if (this.current === task && !task.saved) return;
+    this.saveCurrent();
+    const regs = this.platform.exec.regs;
     const s = task.saved;
     if (s) {
       for (let i = 1; i < 32; i++) regs.setX(i, s.x[i]);
@@ -148,8 +227,12 @@ export class Kernel {
       regs.setFcsr(s.fcsr);
       task.saved = null;
     }
-    this.platform.memory.activatePageTable(task.proc.as.pt.root, task.proc.pid);
+    if (this.current?.proc !== task.proc) this.platform.memory.activatePageTable(task.proc.as.pt.root, task.proc.pid);
     this.current = task;
+  }
+
+  allocPid(): number {
+    return this.nextPid++;
   }
 
   private handleTrap(task: Task, trap: UserTrap): void {
@@ -192,7 +275,7 @@ export class Kernel {
     const pc = regs.getPC();
     regs.setPC(pc + 4n); // past the ecall; handlers such as execve may set it again
     const def = this.table.get(nr);
-    let ret: number | bigint;
+    let ret: number | bigint | typeof BLOCKED;
     if (!def) {
       ret = -E.ENOSYS;
       if (!this.reportedEnosys.has(nr)) {
@@ -208,9 +291,10 @@ export class Kernel {
       }
     }
     if (this.config.trace) {
-      this.platform.log(formatSyscall(task, def?.name ?? SyscallTable.nameOf(nr), def?.args ?? 'xxxxxx', this.args, ret, task.proc.as));
+      this.platform.log(formatSyscall(task, def?.name ?? SyscallTable.nameOf(nr), def?.args ?? 'xxxxxx', this.args, ret === BLOCKED ? '?' : ret, task.proc.as));
     }
-    if (task.state === 'runnable' && this.current === task) {
+    if (ret === BLOCKED) return;
+    if (task.state !== 'zombie' && this.current === task) {
       if (typeof ret === 'bigint') regs.setX(10, ret);
       else regs.setXParts(10, ret | 0, ret < 0 ? -1 : Math.floor(ret / 0x1_0000_0000));
     }
@@ -218,6 +302,13 @@ export class Kernel {
 
   /** Ends one thread; the last thread ends the process. */
   exitTask(task: Task, waitStatus: number): void {
+    if (task.clearChildTid && task.proc.tasks.size > 1) {
+      // CLONE_CHILD_CLEARTID: zero the TID word and wake one futex waiter (pthread_join).
+      try {
+        task.proc.as.copyOut(task.clearChildTid, new Uint8Array(4));
+        futexWake(this, task.proc, task.clearChildTid, 1, FUTEX_BITSET_MATCH_ANY);
+      } catch { /* an unmapped address is ignored, as Linux does */ }
+    }
     task.state = 'zombie';
     task.proc.tasks.delete(task);
     if (task.proc.tasks.size === 0) this.processExited(task.proc, waitStatus);
@@ -245,6 +336,11 @@ export class Kernel {
     this.processes.delete(proc.pid);
     if (this.current?.proc === proc) this.current = null;
     if (proc.pid === 1) this.initStatus = waitStatus;
+  }
+
+  /** Acts on signals pending for the task that just ran. */
+  private deliverSignals(task: Task): void {
+    if (task.state !== 'zombie' && (task.pending & ~task.sigmask) !== 0n) deliverPendingSignals(this, task);
   }
 
   /** Turns a thrown error of a handler into the errno it carries, for callers outside dispatch. */

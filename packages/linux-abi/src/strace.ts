@@ -19,7 +19,7 @@ function quote(bytes: Uint8Array, truncated: boolean): string {
   return s + '"' + (truncated ? '...' : '');
 }
 
-export function formatSyscall(task: Task, name: string, spec: string, a: SyscallArgs, ret: number | bigint, as: AddressSpace): string {
+export function formatSyscall(task: Task, name: string, spec: string, a: SyscallArgs, ret: number | bigint | string, as: AddressSpace): string {
   const parts: string[] = [];
   for (let i = 0; i < spec.length; i++) {
     const k = spec[i];

@@ -43,7 +43,18 @@ export class Process {
   }
 }
 
-export type TaskState = 'runnable' | 'zombie';
+export type TaskState = 'runnable' | 'blocked' | 'zombie';
+
+/** Why a blocked task sleeps, and what wakes it. */
+export interface WaitState {
+  /** futex key: the physical address of the futex word (shared and private alike). */
+  futexKey?: number;
+  bitset?: number;
+  /** Monotonic deadline in ns, or Infinity. */
+  deadline: number;
+  /** a0 when the deadline passes. */
+  onTimeout: number;
+}
 
 export class Task {
   state: TaskState = 'runnable';
@@ -53,6 +64,9 @@ export class Task {
   clearChildTid = 0;
   robustList = 0;
   robustListLen = 0;
+  wait: WaitState | null = null;
+  /** Signals sent to this thread and not yet acted on. */
+  pending = 0n;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ static const char *base(const char *p) {
   return s ? s + 1 : p;
 }
 
+static int cmpstr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 int main(int argc, char **argv, char **envp) {
   printf("argc=%d\n", argc);
   printf("argv[0] basename=%s\n", base(argv[0]));
@@ -30,7 +33,14 @@ int main(int argc, char **argv, char **envp) {
   int envc = 0;
   while (envp[envc]) envc++;
   printf("envc=%d\n", envc);
-  for (int i = 0; i < envc; i++) printf("envp[%d]=\"%s\"\n", i, envp[i]);
+  /* Printed sorted: qemu-user hands the guest its environment in reverse order (its
+     envlist prepends), while Linux's execve keeps the caller's order. Sorting keeps the
+     output comparable; the elf-loader tests check that TEE OS keeps Linux's order. */
+  const char *sorted[256];
+  int ns = envc < 256 ? envc : 256;
+  for (int i = 0; i < ns; i++) sorted[i] = envp[i];
+  qsort(sorted, ns, sizeof sorted[0], cmpstr);
+  for (int i = 0; i < ns; i++) printf("env(sorted)[%d]=\"%s\"\n", i, sorted[i]);
   /* argv/envp strings are packed back to back, argv first (copy_strings). */
   int packed = 1;
   for (int i = 0; i + 1 < argc; i++)

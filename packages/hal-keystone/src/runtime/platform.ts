@@ -238,6 +238,13 @@ export class KeystonePlatform implements Platform {
     return Number(this.m.hart.readCSR(CSR_TIME)) * NS_PER_TICK;
   }
 
+  sleepNs(ns: number): void {
+    // WFI until the timer: the model blocks the hart's thread for that long.
+    const ms = Math.min(Math.max(ns / 1e6, 0), 1000);
+    Atomics.wait(this.idleWord, 0, 0, ms);
+  }
+  private readonly idleWord = new Int32Array(new SharedArrayBuffer(4));
+
   exit(waitStatus: number): void {
     this.m.sbi(SBI_SM_EXIT_ENCLAVE, [waitStatus]);
   }

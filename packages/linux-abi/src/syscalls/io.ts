@@ -1,6 +1,6 @@
 /** File I/O syscalls: read/write and their vector forms, close, lseek, fstat, ioctl, readlinkat. */
 import { E, SysError } from '../errors.ts';
-import { AT_EMPTY_PATH, AT_FDCWD } from '../abi/constants.ts';
+import { AT_EMPTY_PATH, AT_FDCWD, O_CREAT } from '../abi/constants.ts';
 import { decodeIovecs, encodeStat, IOVEC_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
@@ -112,6 +112,23 @@ export function registerIo(tab: SyscallTable): void {
   }, 'partial');
 
   tab.def('ioctl', 'fxp', (k, t, a) => fileOf(t, a.i32(0)).ioctl(a.i32(1) >>> 0, a.u(2), t.proc.as));
+
+  tab.def('openat', 'dsxx', (k, t, a) => {
+    const path = t.proc.as.readCString(a.u(1), 4096);
+    const flags = a.i32(2);
+    if (path === '') return -E.ENOENT;
+    if (a.i32(0) !== AT_FDCWD && !path.startsWith('/')) fileOf(t, a.i32(0));
+    // No file systems are mounted yet (the VFS issue brings the root image, tmpfs, /dev and
+    // /proc): nothing can be found, and nothing can be created.
+    return flags & O_CREAT ? -E.EROFS : -E.ENOENT;
+  }, 'partial');
+
+  tab.def('getcwd', 'pu', (k, t, a) => {
+    const cwd = new TextEncoder().encode(t.proc.cwd + '\0');
+    if (a.u(1) < cwd.length) return -E.ERANGE;
+    t.proc.as.copyOut(a.u(0), cwd);
+    return cwd.length;
+  });
 
   tab.def('readlinkat', 'fspu', (k, t, a) => {
     const path = t.proc.as.readCString(a.u(1), 4096);

@@ -4,12 +4,12 @@
  * `args` tells the strace-style tracer how to print each argument:
  *   d = signed int, u = unsigned, x = hex, p = pointer, s = C string, f = fd, b = buffer (length in next arg)
  */
-import type { Kernel } from '../kernel.ts';
+import type { Kernel, BLOCKED } from '../kernel.ts';
 import type { Task } from '../task.ts';
 import type { SyscallArgs } from './args.ts';
 import { SYS, SYSCALL_NAMES } from '../generated/syscall-numbers.ts';
 
-export type Handler = (k: Kernel, t: Task, a: SyscallArgs) => number | bigint;
+export type Handler = (k: Kernel, t: Task, a: SyscallArgs) => number | bigint | typeof BLOCKED;
 
 export interface SyscallDef {
   nr: number;

@@ -1,0 +1,156 @@
+/**
+ * Threads and their synchronisation: clone/clone3 for threads (CLONE_VM|FS|FILES|SIGHAND|
+ * THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_SETTID|CHILD_CLEARTID), futex (WAIT, WAKE,
+ * WAIT_BITSET, WAKE_BITSET; private and shared), sched_yield, sched_getaffinity.
+ * kernel/fork.c, kernel/futex/. Process creation (fork) comes with the process-model issue.
+ */
+import { E } from '../errors.ts';
+import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
+import type { Kernel } from '../kernel.ts';
+import { Task, type Process } from '../task.ts';
+import type { SyscallTable } from './table.ts';
+
+// linux/sched.h
+export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
+export const CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000;
+export const CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000;
+export const CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000;
+export const CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000;
+const CSIGNAL = 0xff;
+const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+
+// linux/futex.h
+export const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
+export const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+export const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
+export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
+
+function futexKey(proc: Process, addr: number): number {
+  // The physical address identifies the word for private and shared futexes alike.
+  const pa = proc.as.pt.lookup(addr - (addr % 4096));
+  return pa < 0 ? -1 : pa + (addr % 4096);
+}
+
+/** Wakes up to n waiters on the futex at addr whose bitset intersects `bitset`. */
+export function futexWake(k: Kernel, proc: Process, addr: number, n: number, bitset: number): number {
+  const key = futexKey(proc, addr);
+  if (key < 0) return 0;
+  let woken = 0;
+  for (const p of k.processes.values()) {
+    for (const t of p.tasks) {
+      if (woken >= n) return woken;
+      if (t.state === 'blocked' && t.wait?.futexKey === key && ((t.wait.bitset ?? FUTEX_BITSET_MATCH_ANY) & bitset) !== 0) {
+        k.wake(t, 0);
+        woken++;
+      }
+    }
+  }
+  return woken;
+}
+
+interface CloneArgs {
+  flags: number;
+  stack: number;
+  parentTid: number;
+  childTid: number;
+  tls: bigint;
+  exitSignal: number;
+}
+
+function doClone(k: Kernel, t: Task, c: CloneArgs): number {
+  if ((c.flags & THREAD_FLAGS) !== THREAD_FLAGS) {
+    // fork, vfork and partial sharing need per-process address spaces (copy-on-write): the
+    // process-model issue. Say so rather than pretend.
+    return -E.ENOSYS;
+  }
+  if (c.flags & (CLONE_VFORK | CLONE_PIDFD | CLONE_PARENT | CLONE_NEWNS)) return -E.EINVAL;
+  const child = new Task(k.allocPid(), t.proc);
+  const ctx = k.snapshot(); // pc already points past the ecall
+  ctx.x[10] = 0n; // the child sees 0
+  if (c.stack) ctx.x[2] = BigInt(c.stack);
+  if (c.flags & CLONE_SETTLS) ctx.x[4] = c.tls;
+  child.saved = ctx;
+  child.sigmask = t.sigmask;
+  const tidBytes = new Uint8Array(4);
+  new DataView(tidBytes.buffer).setInt32(0, child.tid, true);
+  if (c.flags & CLONE_PARENT_SETTID) t.proc.as.copyOut(c.parentTid, tidBytes);
+  if (c.flags & CLONE_CHILD_SETTID) t.proc.as.copyOut(c.childTid, tidBytes);
+  if (c.flags & CLONE_CHILD_CLEARTID) child.clearChildTid = c.childTid;
+  k.addTask(child);
+  return child.tid;
+}
+
+export function registerSched(tab: SyscallTable): void {
+  // riscv64 uses the generic order: clone(flags, newsp, parent_tid, tls, child_tid).
+  tab.def('clone', 'xppxp', (k, t, a) => doClone(k, t, {
+    flags: a.u(0) & ~CSIGNAL, exitSignal: a.u(0) & CSIGNAL, stack: a.u(1), parentTid: a.u(2), tls: a.big(3), childTid: a.u(4),
+  }), 'partial');
+
+  // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, ...
+  tab.def('clone3', 'pu', (k, t, a) => {
+    const size = a.u(1);
+    if (size < 64 || size > 4096) return -E.EINVAL;
+    const b = t.proc.as.copyIn(a.u(0), 64);
+    const dv = new DataView(b.buffer);
+    const u = (o: number) => Number(dv.getBigUint64(o, true));
+    const flags = dv.getBigUint64(0, true);
+    if (flags >> 32n) return -E.EINVAL;
+    const stack = u(40), stackSize = u(48);
+    return doClone(k, t, {
+      flags: Number(flags), childTid: u(16), parentTid: u(24), exitSignal: u(32),
+      stack: stack ? stack + stackSize : 0, tls: dv.getBigUint64(56, true),
+    });
+  }, 'partial');
+
+  tab.def('futex', 'pdxppx', (k, t, a) => {
+    const addr = a.u(0), opFull = a.i32(1), val = a.i32(2);
+    const op = opFull & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if (addr % 4 !== 0) return -E.EINVAL;
+    switch (op) {
+      case FUTEX_WAIT:
+      case FUTEX_WAIT_BITSET: {
+        const bitset = op === FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : a.i32(5) >>> 0;
+        if (bitset === 0) return -E.EINVAL;
+        const cur = new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
+        if (cur !== val) return -E.EAGAIN;
+        let deadline = Infinity;
+        if (a.u(3)) {
+          const ts = decodeTimespec(t.proc.as.copyIn(a.u(3), TIMESPEC_SIZE));
+          if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1e9) return -E.EINVAL;
+          const ns = ts.sec * 1e9 + ts.nsec;
+          if (op === FUTEX_WAIT) deadline = k.platform.monotonicNs() + ns; // relative
+          else if (opFull & FUTEX_CLOCK_REALTIME) deadline = k.platform.monotonicNs() + (ns - k.realtimeNs()); // absolute, realtime
+          else deadline = ns; // absolute, monotonic
+        }
+        const key = futexKey(t.proc, addr);
+        return k.block(t, { futexKey: key, bitset, deadline, onTimeout: -E.ETIMEDOUT });
+      }
+      case FUTEX_WAKE:
+        return futexWake(k, t.proc, addr, Math.max(0, val), FUTEX_BITSET_MATCH_ANY);
+      case FUTEX_WAKE_BITSET: {
+        const bitset = a.i32(5) >>> 0;
+        if (bitset === 0) return -E.EINVAL;
+        return futexWake(k, t.proc, addr, Math.max(0, val), bitset);
+      }
+      default:
+        return -E.ENOSYS;
+    }
+  }, 'partial');
+
+  tab.def('sched_yield', '', (k) => {
+    k.yielded = true;
+    return 0;
+  });
+
+  tab.def('sched_getaffinity', 'dup', (k, t, a) => {
+    const len = a.u(1);
+    if (len < 8 || len % 8 !== 0) return -E.EINVAL;
+    const harts = k.platform.exec.hartCount;
+    const mask = new Uint8Array(8);
+    for (let i = 0; i < Math.min(harts, 64); i++) mask[i >> 3] |= 1 << (i & 7);
+    t.proc.as.copyOut(a.u(2), mask);
+    return 8;
+  });
+}
+
+

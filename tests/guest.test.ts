@@ -1,0 +1,33 @@
+/**
+ * Every tests/guest program runs in the enclave and must give the same stdout and exit
+ * status as the same binary under qemu-riscv64 (tests/guest/expected, recorded by
+ * scripts/gen-guest-expected.sh). The invocation contract is tests/guest/README.md's.
+ * TEEOS_TEE selects the platform model (CI runs the suite per model).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
+const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
+const tee = process.env.TEEOS_TEE ?? 'keystone';
+
+interface Case { name: string; binary: string; args: string[]; env: Record<string, string>; stdin: string | null }
+const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
+
+for (const c of cases) {
+  test(`guest ${c.name} on ${tee} matches qemu-riscv64`, () => {
+    const fd = openSync(c.stdin ? guestDir + c.stdin : '/dev/null', 'r');
+    const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, c.binary, ...c.args], {
+      cwd: guestDir, env: c.env, stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 28, timeout: 120_000,
+    });
+    closeSync(fd);
+    const want = readFileSync(`${guestDir}expected/${c.name}.stdout`);
+    const status = Number(readFileSync(`${guestDir}expected/${c.name}.status`, 'utf8'));
+    const diag = `stderr:\n${r.stderr.toString().slice(0, 4000)}`;
+    assert.equal(r.stdout.toString(), want.toString(), diag);
+    assert.equal(r.status, status, diag);
+  });
+}
