@@ -64,6 +64,7 @@ export interface BareResult {
   exitCode: number | null; // null: stopped without exit
   instret: number;
   stopReason: string;
+  crashed: boolean; // the hart threw a JS exception
 }
 
 export class BareMachine {
@@ -118,6 +119,7 @@ export class BareMachine {
     let sinceMarker = 0;
     let exitCode: number | null = null;
     let stopReason = '';
+    let crashed = false;
     const start = h.instret;
     const resumeU = (pc: bigint): void => {
       h.writeCSR(CSR_MEPC, pc);
@@ -130,7 +132,14 @@ export class BareMachine {
       if (ran >= maxInsns) { stopReason = `instruction limit ${maxInsns}`; break; }
       const budget = Math.min(100_000, maxInsns - ran, Math.max(1, hangBudget - sinceMarker));
       const before = h.instret;
-      const rc = h.run(budget);
+      let rc: number;
+      try {
+        rc = h.run(budget);
+      } catch (e) {
+        stopReason = `exception in hart.run(): ${e instanceof Error ? e.stack ?? e.message : String(e)}`;
+        crashed = true;
+        break;
+      }
       sinceMarker += h.instret - before;
       if (rc === STOP_TRAP) {
         const mcause = h.readCSR(CSR_MCAUSE);
@@ -181,6 +190,6 @@ export class BareMachine {
     const stdout = new Uint8Array(n);
     let p = 0;
     for (const c of chunks) { stdout.set(c, p); p += c.length; }
-    return { stdout, exitCode, instret: h.instret - start, stopReason };
+    return { stdout, exitCode, instret: h.instret - start, stopReason, crashed };
   }
 }

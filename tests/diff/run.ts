@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync, openSync, closeSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, subsequence, type Sequence } from './gen.ts';
-import { buildElf, parseOutput, slotName, REC_SLOTS, MARKER_SYSCALL, type ElfImage } from './elf.ts';
+import { buildElf, parseOutput, slotName, REC_SLOTS, REC_SIZE, MARKER_SYSCALL, type ElfImage } from './elf.ts';
 import { BareMachine, type TrapInfo } from './bare.ts';
 
 export const QEMU = process.env.QEMU_RISCV64 ?? 'qemu-riscv64';
@@ -36,7 +36,7 @@ export interface DiffOptions {
 
 export interface Mismatch {
   index: number;
-  kind: 'state' | 'trap' | 'hang' | 'qemu';
+  kind: 'state' | 'trap' | 'hang' | 'crash' | 'qemu';
   text: string; // full report
   summary: string; // one line
 }
@@ -55,40 +55,53 @@ export interface DiffResult {
 
 interface HartRun {
   recs: bigint[][];
-  problems: Map<number, { kind: 'trap' | 'hang'; trap?: TrapInfo; pc?: bigint }>;
+  problems: Map<number, { kind: 'trap' | 'hang' | 'crash'; trap?: TrapInfo; pc?: bigint; message?: string }>;
   instret: number;
   ms: number;
   stop: string;
 }
 
-/** Runs the ELF on our hart; unexpected traps and hangs skip to the next sequence. */
+/** Runs the ELF on our hart; unexpected traps, hangs and exceptions skip to the next sequence. */
 export function runHart(img: ElfImage): HartRun {
-  const m = new BareMachine(img.bytes);
   let cur = 0; // sequence currently running (markers have been seen for 0..cur-1)
   const problems: HartRun['problems'] = new Map();
+  const recs: bigint[][] = [];
   const nextStart = (): bigint => BigInt(cur + 1 < img.nSeq ? img.seqStart[cur + 1] : img.exitStub);
   const t0 = performance.now();
-  const r = m.run({
-    markerSyscall: MARKER_SYSCALL,
-    onMarker: (a0) => { cur = Number(a0) + 1; },
-    onTrap: (t) => {
-      if (!problems.has(cur)) problems.set(cur, { kind: 'trap', trap: t });
-      const n = nextStart();
-      cur++;
-      return cur > img.nSeq ? null : n;
-    },
-    hangBudget: 200_000,
-    onHang: (pc) => {
-      if (!problems.has(cur)) problems.set(cur, { kind: 'hang', pc });
-      const n = nextStart();
-      cur++;
-      return cur > img.nSeq ? null : n;
-    },
-    maxInsns: 50_000_000 + img.nSeq * 100_000,
-  });
-  const ms = performance.now() - t0;
-  const recs = parseOutput(r.stdout, img.nSeq);
-  return { recs, problems, instret: r.instret, ms, stop: r.exitCode === 0 ? '' : r.stopReason || `exit ${r.exitCode}` };
+  let instret = 0;
+  let stop = '';
+  while (cur <= img.nSeq) {
+    const m = new BareMachine(img.bytes);
+    if (cur > 0) m.hart.setPC(BigInt(cur < img.nSeq ? img.seqStart[cur] : img.exitStub));
+    const r = m.run({
+      markerSyscall: MARKER_SYSCALL,
+      onMarker: (a0) => {
+        const i = Number(a0);
+        if (i >= 0 && i < img.nSeq) recs[i] = parseOutput(m.read(img.outAddr + i * REC_SIZE, REC_SIZE), 1)[0];
+        cur = i + 1;
+      },
+      onTrap: (t) => {
+        if (!problems.has(cur)) problems.set(cur, { kind: 'trap', trap: t });
+        const n = nextStart();
+        cur++;
+        return cur > img.nSeq ? null : n;
+      },
+      hangBudget: 200_000,
+      onHang: (pc) => {
+        if (!problems.has(cur)) problems.set(cur, { kind: 'hang', pc });
+        const n = nextStart();
+        cur++;
+        return cur > img.nSeq ? null : n;
+      },
+      maxInsns: 50_000_000 + img.nSeq * 100_000,
+    });
+    instret += r.instret;
+    if (!r.crashed) { stop = r.exitCode === 0 ? '' : r.stopReason || `exit ${r.exitCode}`; break; }
+    // the hart threw: record it, and go on with the next sequence on a fresh hart
+    if (!problems.has(cur)) problems.set(cur, { kind: 'crash', message: r.stopReason });
+    cur++;
+  }
+  return { recs, problems, instret, ms: performance.now() - t0, stop };
 }
 
 function runQemuAsync(path: string, outPath: string): Promise<{ ms: number; status: number | null; signal: string | null; stderr: string }> {
@@ -189,7 +202,8 @@ function compareOne(s: Sequence, body: number, q: bigint[] | undefined, h: bigin
     if (prob.kind === 'trap' && prob.trap) {
       const t = prob.trap;
       summary = head(`hart trapped: mcause=${t.mcause} (${CAUSES[String(t.mcause)] ?? '?'}) at ${hex(t.mepc)} [${insnAt(s, body, t.mepc)}] mtval=${hex(t.mtval)}`);
-    } else summary = head(`hart made no progress (pc=${prob.pc !== undefined ? hex(prob.pc) : '?'})`);
+    } else if (prob.kind === 'crash') summary = head(`hart threw: ${prob.message}`);
+    else summary = head(`hart made no progress (pc=${prob.pc !== undefined ? hex(prob.pc) : '?'})`);
     text = summary + '\n';
   } else {
     if (!h) return { index: s.index, kind: 'state', summary: head('no hart output'), text: head('no hart output') };
@@ -319,7 +333,7 @@ export function summarize(r: DiffResult, jobs: number): string {
   const rate = (n: number, ms: number): string => (ms > 0 ? ((n * 1000) / ms).toFixed(0) : '-');
   const lines = [
     `diff: ${r.total} sequences (seed ${r.seed}): ${r.agree} agree, ${r.mismatches.length} mismatch` +
-      ` (${r.mismatches.filter((m) => m.kind === 'trap').length} hart traps, ${r.mismatches.filter((m) => m.kind === 'hang').length} hangs, ${r.mismatches.filter((m) => m.kind === 'qemu').length} qemu failures)`,
+      ` (${r.mismatches.filter((m) => m.kind === 'trap').length} hart traps, ${r.mismatches.filter((m) => m.kind === 'hang').length} hangs, ${r.mismatches.filter((m) => m.kind === 'crash').length} hart exceptions, ${r.mismatches.filter((m) => m.kind === 'qemu').length} qemu failures)`,
     `throughput: generate+ELF ${rate(r.total, r.genMs)} seq/s; qemu ${rate(r.total, r.qemuMs)} seq/s per process (incl. startup), ${rate(r.total, r.qemuWallMs)} seq/s wall with ${jobs} jobs; ` +
       `hart ${rate(r.total, r.hartMs)} seq/s (${(r.hartInsns / 1e6).toFixed(1)} M instructions incl. prologue/epilogue, ${(r.hartInsns / 1000 / Math.max(1, r.hartMs)).toFixed(2)} MIPS)`,
   ];
