@@ -11,7 +11,7 @@
 
 import {
   CAUSE_BREAKPOINT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_MACHINE_ECALL, CAUSE_SUPERVISOR_ECALL,
-  CAUSE_USER_ECALL, INVALID_BASE, LK_B, LK_BU, LK_D, LK_FW, LK_H, LK_HU, LK_W, LK_WU, MSTATUS_FS,
+  CAUSE_USER_ECALL, LK_B, LK_BU, LK_D, LK_FW, LK_H, LK_HU, LK_W, LK_WU, MSTATUS_FS,
   MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, Priv, STATE_PC, STATE_XZERO_SINK, STOP_BUDGET, STOP_TRAP,
   STOP_WFI, TRAP,
 } from './constants.ts';
@@ -24,6 +24,8 @@ export const OP_CROSS = 1;
 const TWO32 = 4294967296;
 const SINK = STATE_XZERO_SINK >> 2;
 const PC = STATE_PC >> 2;
+/** Offset bias that forces a re-fetch while keeping base + off = pc exact. */
+const FAR = 0x40000000;
 
 export const enum Op {
   NONE = 0, CROSS = 1, ILLEGAL,
@@ -345,32 +347,36 @@ export function run(h: Hart, budget: number): number {
   const rTag = h.rTag, rTagHi = h.rTagHi, rHost = h.rHost;
   const wTag = h.wTag, wTagHi = h.wTagHi, wHost = h.wHost;
   let n = 0;
-  let pc = 0;
-  let fbase = INVALID_BASE;
+  // pc = base + off. `off` is a small integer offset into the current fetch page, so
+  // the hot path never does double arithmetic on pc (a double loop variable gets boxed
+  // by V8). off outside [0, 4096) means "fetch again"; FAR pushes it out on purpose.
+  let base = 0, off = 0;
+  let uncached = false; // current instruction was decoded alone into scratch: fetch again next time
   let ops = h.fOps, ws = h.fWs, imms = h.fImms;
   h.running = true;
   h.epcExplicit = false;
   try {
-    pc = loadPC(h);
-    if (h.takeInterrupt(pc | 0, Math.floor(pc / TWO32) | 0)) return STOP_TRAP;
+    base = loadPC(h) - FAR; off = FAR;
+    if (h.takeInterrupt((base + off) | 0, Math.floor((base + off) / TWO32) | 0)) return STOP_TRAP;
     for (;;) {
       if (n >= budget) {
-        storePC(x, pc);
+        storePC(x, base + off);
         return STOP_BUDGET;
       }
-      let d = pc - fbase;
-      if (!(d >= 0 && d < 4096)) {
+      if ((off >>> 0) >= 4096 || uncached) {
+        const pc = base + off;
         h.fetchPage(pc);
         ops = h.fOps; ws = h.fWs; imms = h.fImms;
-        d = pc - h.fBase;
-        fbase = h.fPidx >= 0 ? h.fBase : INVALID_BASE;
+        base = h.fBase;
+        off = (pc - base) | 0;
+        uncached = h.fPidx < 0;
       }
-      const s = d >> 1;
+      const s = off >> 1;
       let op = ops[s], w: number, imm: number;
       if (op < 2) {
         if (op === Op.NONE) { h.decodeSlot(s); op = ops[s]; }
         if (op === Op.CROSS) {
-          h.fetchCross(pc);
+          h.fetchCross(base + off);
           const sc = h.scratch;
           op = sc.ops[0]; w = sc.ws[0]; imm = sc.imms[0];
         } else { w = ws[s]; imm = imms[s]; }
@@ -380,32 +386,34 @@ export function run(h: Hart, budget: number): number {
         case Op.ILLEGAL:
           return h.raise(CAUSE_ILLEGAL_INSTRUCTION, imm, 0);
         case Op.LUI:
-          x[rd] = imm; x[rd + 1] = imm >> 31; pc += len; break;
+          x[rd] = imm; x[rd + 1] = imm >> 31; off += len; break;
         case Op.AUIPC:
-          setNum(x, rd, pc + imm); pc += len; break;
+          setNum(x, rd, base + off + imm); off += len; break;
         case Op.JAL:
-          setNum(x, rd, pc + len); pc += imm; break;
+          setNum(x, rd, base + off + len); off += imm; break;
         case Op.JALR: {
           const b = x[rs1], sum = (b + imm) | 0;
           const thi = (x[rs1 + 1] + (imm >> 31) + ((sum >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
           const tlo = sum & ~1;
-          setNum(x, rd, pc + len);
+          setNum(x, rd, base + off + len);
           if ((((thi >> 21) + 1) >>> 1) !== 0) { n++; fetchFaultExact(h, tlo, thi); }
-          pc = thi * TWO32 + (tlo >>> 0);
+          const dd = thi * TWO32 + (tlo >>> 0) - base;
+          if (dd >= -FAR && dd < FAR) off = dd | 0;
+          else { base += dd - FAR; off = FAR; }
           break;
         }
         case Op.BEQ:
-          if (x[rs1] === x[rs2] && x[rs1 + 1] === x[rs2 + 1]) pc += imm; else pc += len; break;
+          if (x[rs1] === x[rs2] && x[rs1 + 1] === x[rs2 + 1]) off += imm; else off += len; break;
         case Op.BNE:
-          if (x[rs1] !== x[rs2] || x[rs1 + 1] !== x[rs2 + 1]) pc += imm; else pc += len; break;
+          if (x[rs1] !== x[rs2] || x[rs1 + 1] !== x[rs2 + 1]) off += imm; else off += len; break;
         case Op.BLT:
-          if (lt64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) pc += imm; else pc += len; break;
+          if (lt64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) off += imm; else off += len; break;
         case Op.BGE:
-          if (!lt64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) pc += imm; else pc += len; break;
+          if (!lt64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) off += imm; else off += len; break;
         case Op.BLTU:
-          if (ltu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) pc += imm; else pc += len; break;
+          if (ltu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) off += imm; else off += len; break;
         case Op.BGEU:
-          if (!ltu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) pc += imm; else pc += len; break;
+          if (!ltu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1])) off += imm; else off += len; break;
 
         // ---- loads: TLB hit -> host offset; anything else -> hart.loadSlow ----
         case Op.LB: case Op.LBU: case Op.LH: case Op.LHU: case Op.LW: case Op.LWU: case Op.LD: case Op.FLW: case Op.FLD: {
@@ -449,7 +457,7 @@ export function run(h: Hart, budget: number): number {
               if (hit) { x[rd] = dv.getUint8(rHost[e] + o); x[rd + 1] = 0; }
               else h.loadSlow(alo, ahi, LK_BU, rd);
           }
-          pc += len;
+          off += len;
           break;
         }
         case Op.SB: case Op.SH: case Op.SW: case Op.SD: case Op.FSW: case Op.FSD: {
@@ -475,7 +483,7 @@ export function run(h: Hart, budget: number): number {
               if (hit) dv.setInt8(wHost[e] + o, x[rs2]);
               else h.storeSlow(alo, ahi, 1, x[rs2], 0);
           }
-          pc += len;
+          off += len;
           break;
         }
 
@@ -484,96 +492,97 @@ export function run(h: Hart, budget: number): number {
           const a = x[rs1], lo = (a + imm) | 0;
           x[rd + 1] = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
           x[rd] = lo;
-          pc += len; break;
+          off += len; break;
         }
         case Op.SLTI:
-          x[rd] = lt64(x[rs1], x[rs1 + 1], imm, imm >> 31) ? 1 : 0; x[rd + 1] = 0; pc += len; break;
+          x[rd] = lt64(x[rs1], x[rs1 + 1], imm, imm >> 31) ? 1 : 0; x[rd + 1] = 0; off += len; break;
         case Op.SLTIU:
-          x[rd] = ltu64(x[rs1], x[rs1 + 1], imm, imm >> 31) ? 1 : 0; x[rd + 1] = 0; pc += len; break;
+          x[rd] = ltu64(x[rs1], x[rs1 + 1], imm, imm >> 31) ? 1 : 0; x[rd + 1] = 0; off += len; break;
         case Op.XORI:
-          x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); x[rd] = x[rs1] ^ imm; pc += len; break;
+          x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); x[rd] = x[rs1] ^ imm; off += len; break;
         case Op.ORI:
-          x[rd + 1] = x[rs1 + 1] | (imm >> 31); x[rd] = x[rs1] | imm; pc += len; break;
+          x[rd + 1] = x[rs1 + 1] | (imm >> 31); x[rd] = x[rs1] | imm; off += len; break;
         case Op.ANDI:
-          x[rd + 1] = x[rs1 + 1] & (imm >> 31); x[rd] = x[rs1] & imm; pc += len; break;
-        case Op.SLLI: sll64(x, rd, x[rs1], x[rs1 + 1], imm); pc += len; break;
-        case Op.SRLI: srl64(x, rd, x[rs1], x[rs1 + 1], imm); pc += len; break;
-        case Op.SRAI: sra64(x, rd, x[rs1], x[rs1 + 1], imm); pc += len; break;
+          x[rd + 1] = x[rs1 + 1] & (imm >> 31); x[rd] = x[rs1] & imm; off += len; break;
+        case Op.SLLI: sll64(x, rd, x[rs1], x[rs1 + 1], imm); off += len; break;
+        case Op.SRLI: srl64(x, rd, x[rs1], x[rs1 + 1], imm); off += len; break;
+        case Op.SRAI: sra64(x, rd, x[rs1], x[rs1 + 1], imm); off += len; break;
 
         // ---- integer register-register ----
         case Op.ADD: {
           const a = x[rs1], lo = (a + x[rs2]) | 0;
           x[rd + 1] = (x[rs1 + 1] + x[rs2 + 1] + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
           x[rd] = lo;
-          pc += len; break;
+          off += len; break;
         }
         case Op.SUB: {
           const a = x[rs1], b = x[rs2];
           x[rd + 1] = (x[rs1 + 1] - x[rs2 + 1] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
           x[rd] = (a - b) | 0;
-          pc += len; break;
+          off += len; break;
         }
-        case Op.SLL: sll64(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); pc += len; break;
-        case Op.SRL: srl64(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); pc += len; break;
-        case Op.SRA: sra64(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); pc += len; break;
+        case Op.SLL: sll64(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); off += len; break;
+        case Op.SRL: srl64(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); off += len; break;
+        case Op.SRA: sra64(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); off += len; break;
         case Op.SLT:
-          x[rd] = lt64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]) ? 1 : 0; x[rd + 1] = 0; pc += len; break;
+          x[rd] = lt64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]) ? 1 : 0; x[rd + 1] = 0; off += len; break;
         case Op.SLTU:
-          x[rd] = ltu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]) ? 1 : 0; x[rd + 1] = 0; pc += len; break;
+          x[rd] = ltu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]) ? 1 : 0; x[rd + 1] = 0; off += len; break;
         case Op.XOR:
-          x[rd + 1] = x[rs1 + 1] ^ x[rs2 + 1]; x[rd] = x[rs1] ^ x[rs2]; pc += len; break;
+          x[rd + 1] = x[rs1 + 1] ^ x[rs2 + 1]; x[rd] = x[rs1] ^ x[rs2]; off += len; break;
         case Op.OR:
-          x[rd + 1] = x[rs1 + 1] | x[rs2 + 1]; x[rd] = x[rs1] | x[rs2]; pc += len; break;
+          x[rd + 1] = x[rs1 + 1] | x[rs2 + 1]; x[rd] = x[rs1] | x[rs2]; off += len; break;
         case Op.AND:
-          x[rd + 1] = x[rs1 + 1] & x[rs2 + 1]; x[rd] = x[rs1] & x[rs2]; pc += len; break;
+          x[rd + 1] = x[rs1 + 1] & x[rs2 + 1]; x[rd] = x[rs1] & x[rs2]; off += len; break;
 
         // ---- RV64 word ops: 32-bit result sign-extended ----
-        case Op.ADDIW: { const v = (x[rs1] + imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SLLIW: { const v = x[rs1] << imm; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SRLIW: { const v = (x[rs1] >>> imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SRAIW: { const v = x[rs1] >> imm; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.ADDW: { const v = (x[rs1] + x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SUBW: { const v = (x[rs1] - x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SLLW: { const v = x[rs1] << (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SRLW: { const v = (x[rs1] >>> (x[rs2] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
-        case Op.SRAW: { const v = x[rs1] >> (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; pc += len; break; }
+        case Op.ADDIW: { const v = (x[rs1] + imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SLLIW: { const v = x[rs1] << imm; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SRLIW: { const v = (x[rs1] >>> imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SRAIW: { const v = x[rs1] >> imm; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.ADDW: { const v = (x[rs1] + x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SUBW: { const v = (x[rs1] - x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SLLW: { const v = x[rs1] << (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SRLW: { const v = (x[rs1] >>> (x[rs2] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
+        case Op.SRAW: { const v = x[rs1] >> (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; off += len; break; }
 
         // ---- M: in WebAssembly, on the registers in place ----
-        case Op.MUL: md.mul(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.MULH: md.mulh(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.MULHSU: md.mulhsu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.MULHU: md.mulhu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.DIV: md.div(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.DIVU: md.divu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.REM: md.rem(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.REMU: md.remu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.MULW: md.mulw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.DIVW: md.divw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.DIVUW: md.divuw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.REMW: md.remw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
-        case Op.REMUW: md.remuw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); pc += len; break;
+        case Op.MUL: md.mul(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.MULH: md.mulh(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.MULHSU: md.mulhsu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.MULHU: md.mulhu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.DIV: md.div(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.DIVU: md.divu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.REM: md.rem(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.REMU: md.remu(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.MULW: md.mulw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.DIVW: md.divw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.DIVUW: md.divuw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.REMW: md.remw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
+        case Op.REMUW: md.remuw(sb + (rd << 2), sb + (rs1 << 2), sb + (rs2 << 2)); off += len; break;
 
         // ---- A ----
         case Op.LR_W: case Op.LR_D: case Op.SC_W: case Op.SC_D: case Op.AMO_W: case Op.AMO_D:
           execAtomic(h, op, rd, rs1, rs2, imm);
-          pc += len; break;
+          off += len; break;
 
         // ---- F/D arithmetic (FS checked inside) ----
         case Op.FP:
           execFP(h, imm);
-          pc += len; break;
+          off += len; break;
 
         // ---- system ----
-        case Op.FENCE: pc += len; break;
+        case Op.FENCE: off += len; break;
         case Op.FENCE_I:
-          h.flushDecodeCache(); fbase = INVALID_BASE; pc += len; break;
+          h.flushDecodeCache(); off += len + FAR; base -= FAR; break;
         case Op.ECALL: {
           const cause = h.priv === Priv.U ? CAUSE_USER_ECALL : h.priv === Priv.S ? CAUSE_SUPERVISOR_ECALL : CAUSE_MACHINE_ECALL;
+          const pc = base + off;
           h.takeTrap(cause, false, 0, 0, pc | 0, Math.floor(pc / TWO32) | 0);
           return STOP_TRAP;
         }
         case Op.EBREAK:
-          return h.raise(CAUSE_BREAKPOINT, pc | 0, Math.floor(pc / TWO32) | 0);
+          return h.raise(CAUSE_BREAKPOINT, (base + off) | 0, Math.floor((base + off) / TWO32) | 0);
         case Op.MRET:
         case Op.SRET: {
           if (op === Op.MRET) {
@@ -584,28 +593,26 @@ export function run(h: Hart, budget: number): number {
             h.sret();
           }
           n++;
-          fbase = INVALID_BASE;
-          pc = loadPC(h);
-          if (h.takeInterrupt(pc | 0, Math.floor(pc / TWO32) | 0)) return STOP_TRAP;
+          base = loadPC(h) - FAR; off = FAR;
+          if (h.takeInterrupt((base + off) | 0, Math.floor((base + off) / TWO32) | 0)) return STOP_TRAP;
           continue;
         }
         case Op.WFI:
           if (h.priv === Priv.U || (h.priv === Priv.S && (h.mstatus & MSTATUS_TW))) h.illegal();
-          pc += len;
+          off += len;
           n++;
-          if ((h.mip & h.mie) === 0) { storePC(x, pc); return STOP_WFI; }
-          if (h.takeInterrupt(pc | 0, Math.floor(pc / TWO32) | 0)) return STOP_TRAP;
+          if ((h.mip & h.mie) === 0) { storePC(x, base + off); return STOP_WFI; }
+          if (h.takeInterrupt((base + off) | 0, Math.floor((base + off) / TWO32) | 0)) return STOP_TRAP;
           continue;
         case Op.SFENCE_VMA:
           if (h.priv === Priv.U || (h.priv === Priv.S && (h.mstatus & MSTATUS_TVM))) h.illegal();
-          h.flushTLB(); fbase = INVALID_BASE; pc += len; break;
+          h.flushTLB(); off += len + FAR; base -= FAR; break;
         case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
           h.inflight = n;
           execCSR(h, op, rd, rs1, imm);
-          pc += len;
+          off += len + FAR; base -= FAR;
           n++;
-          fbase = INVALID_BASE;
-          if (h.takeInterrupt(pc | 0, Math.floor(pc / TWO32) | 0)) return STOP_TRAP;
+          if (h.takeInterrupt((base + off) | 0, Math.floor((base + off) / TWO32) | 0)) return STOP_TRAP;
           continue;
         default:
           throw new Error(`riscv: bad decoded op ${op}`);
@@ -616,7 +623,7 @@ export function run(h: Hart, budget: number): number {
     if (e !== TRAP) throw e;
     let epcLo: number, epcHi: number;
     if (h.epcExplicit) { epcLo = h.epcLo; epcHi = h.epcHi; h.epcExplicit = false; }
-    else { epcLo = pc | 0; epcHi = Math.floor(pc / TWO32) | 0; }
+    else { const pc = base + off; epcLo = pc | 0; epcHi = Math.floor(pc / TWO32) | 0; }
     let tvLo = h.trapTvalLo, tvHi = h.trapTvalHi;
     if (h.trapTvalInsn) { tvLo = h.instructionBitsAt(epcLo, epcHi); tvHi = 0; }
     h.takeTrap(h.trapCause, false, tvLo, tvHi, epcLo, epcHi);
