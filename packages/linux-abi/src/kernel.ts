@@ -291,7 +291,7 @@ export class Kernel {
       }
     }
     if (this.config.trace) {
-      this.platform.log(formatSyscall(task, def?.name ?? SyscallTable.nameOf(nr), def?.args ?? 'xxxxxx', this.args, ret === BLOCKED ? '?' : ret, task.proc.as));
+      this.platform.log(formatSyscall(task, def?.name ?? SyscallTable.nameOf(nr), def?.args ?? 'xxxxxx', this.args, ret === BLOCKED || task.state === 'zombie' ? '?' : ret, task.proc.as));
     }
     if (ret === BLOCKED) return;
     if (task.state !== 'zombie' && this.current === task) {
