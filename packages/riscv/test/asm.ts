@@ -105,3 +105,7 @@ export const fop = (f5: number, fmt: number, rm: number, rd: number, rs1: number
   R((f5 << 2) | fmt, rs2, rs1, rm, rd, 0x53);
 export const fma = (opc: number, fmt: number, rm: number, rd: number, rs1: number, rs2: number, rs3: number) =>
   ((rs3 << 27) | (fmt << 25) | (rs2 << 20) | (rs1 << 15) | (rm << 12) | (rd << 7) | opc) >>> 0;
+/** fmv.x.w (fmt 0) / fmv.x.d (fmt 1) */
+export const fmv_x = (rd: number, rs1: number, fmt: number) => fop(0x1c, fmt, 0, rd, rs1, 0);
+/** fmv.w.x (fmt 0) / fmv.d.x (fmt 1) */
+export const fmv_f = (rd: number, rs1: number, fmt: number) => fop(0x1e, fmt, 0, rd, rs1, 0);
