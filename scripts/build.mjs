@@ -12,5 +12,9 @@ await Promise.all([
   // Enclave code: no Node built-ins may be reached (platform neutral).
   build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/hal-keystone/src/runtime/loader.ts'], outfile: 'dist/keystone-loader.mjs' }),
   build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/runtime-keystone/src/index.ts'], outfile: 'dist/runtime-keystone.mjs' }),
+  // AMD SEV-SNP model: the machine (vCPU + RMP + PSP), the boot stub and the guest runtime.
+  build({ ...common, platform: 'node', entryPoints: ['packages/hal-sev/src/machine/worker.ts'], outfile: 'dist/sev-machine.mjs' }),
+  build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/hal-sev/src/runtime/boot.ts'], outfile: 'dist/sev-boot.mjs' }),
+  build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/runtime-sev/src/index.ts'], outfile: 'dist/runtime-sev.mjs' }),
 ]);
 console.log(`built dist/ in ${Date.now() - t0} ms`);

@@ -1,20 +1,27 @@
 /**
  * teeos: run an unmodified static riscv64 Linux program inside a TEE model.
  *
- *   teeos run [--tee keystone] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
- *   teeos measure [--tee keystone] [--memory 256M] PROGRAM
+ *   teeos run [--tee keystone|sev] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+ *   teeos measure [--tee T] PROGRAM
+ *   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
+ *   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
  */
-import { runProgram, readProgram, keystoneFiles, UsageError } from './runner.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runProgram, readProgram, UsageError } from './runner.ts';
 import { StdioServices } from './stdio-services.ts';
-import { KeystoneEnclave } from '@teeos/hal-keystone/host';
-import { toHex } from '@teeos/hal-keystone/identity';
+import { expectedMeasurement, verifyReport, TEE_NAMES, TEES_NOT_BUILT, toHex, type TeeName } from './platforms.ts';
 
 const USAGE = `usage:
-  teeos run [--tee keystone] [--memory SIZE] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
-  teeos measure [--tee keystone] PROGRAM
+  teeos run [--tee T] [--memory SIZE] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+  teeos measure [--tee T] PROGRAM
+  teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
+  teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
 
-  --tee T        the TEE model: keystone (sgx and sev come with their platform models)
+  --tee T        the TEE model: keystone (default) or sev (sgx comes with its platform model)
   --memory SIZE  enclave memory, e.g. 64M, 256M (default), 1G
+  --data HEX     report data: up to 64 bytes in hex (attest: bound into the report; verify: expected)
+  -o REPORT      attest: where to write the report
+  --expect M     verify: the expected measurement in hex (what \`teeos measure\` prints)
   --verbose      print the enclave layout and measurement
   --trace        print every system call, strace-style
   --stats        print instructions, host calls and time at exit`;
@@ -31,8 +38,12 @@ function parseSize(s: string): number {
 }
 
 interface Parsed {
-  tee: 'keystone';
+  tee: TeeName;
   memory: number;
+  data?: Uint8Array;
+  dataHex?: string;
+  out?: string;
+  expect?: Uint8Array;
   verbose: boolean;
   trace: boolean;
   stats: boolean;
@@ -45,6 +56,11 @@ function parseOptions(argv: string[]): Parsed {
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { i++; break; }
+    if (a === '-o') {
+      if (i + 1 >= argv.length) throw new UsageError('-o needs a value', 2);
+      o.out = argv[++i];
+      continue;
+    }
     if (!a.startsWith('--')) break;
     const [k, inline] = a.split('=', 2);
     const val = () => {
@@ -54,11 +70,18 @@ function parseOptions(argv: string[]): Parsed {
     };
     if (k === '--tee') {
       const t = val();
-      if (t !== 'keystone') {
-        throw new UsageError(t === 'sgx' || t === 'sev' ? `--tee ${t}: this platform model is not built yet (keystone is)` : `unknown TEE '${t}' (keystone, sgx, sev)`, 2);
+      if (!(TEE_NAMES as readonly string[]).includes(t)) {
+        throw new UsageError(TEES_NOT_BUILT.includes(t) ? `--tee ${t}: this platform model is not built yet (${TEE_NAMES.join(', ')} are)` : `unknown TEE '${t}' (keystone, sgx, sev)`, 2);
       }
-      o.tee = t;
+      o.tee = t as TeeName;
     } else if (k === '--memory') o.memory = parseSize(val());
+    else if (k === '--data') {
+      const h = val();
+      o.data = parseHex(h, '--data');
+      if (o.data.length > 64) throw new UsageError('--data: at most 64 bytes', 2);
+      o.dataHex = toHex(o.data);
+    } else if (k === '--expect') o.expect = parseHex(val(), '--expect');
+    else if (k === '--output') o.out = val();
     else if (k === '--verbose') o.verbose = true;
     else if (k === '--trace') o.trace = true;
     else if (k === '--stats') o.stats = true;
@@ -66,6 +89,12 @@ function parseOptions(argv: string[]): Parsed {
   }
   o.rest = argv.slice(i);
   return o;
+}
+
+function parseHex(s: string, what: string): Uint8Array {
+  const h = s.startsWith('0x') ? s.slice(2) : s;
+  if (!/^([0-9a-fA-F]{2})*$/.test(h)) throw new UsageError(`${what}: not hex bytes: '${s}'`, 2);
+  return Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 }
 
 function log(line: string): void {
@@ -91,9 +120,47 @@ async function main(argv: string[]): Promise<number> {
     const o = parseOptions(rest);
     if (o.rest.length !== 1) throw new UsageError(`measure: give exactly one program\n${USAGE}`, 2);
     const eapp = readProgram(o.rest[0], o.memory);
-    const e = new KeystoneEnclave(keystoneFiles(distDir, eapp), { machinePath: new URL('keystone-machine.mjs', distDir), epmSize: o.memory, utmSize: 1 });
-    process.stdout.write(toHex(e.expectedMeasurement) + '\n');
+    process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp)) + '\n');
     return 0;
+  }
+  if (cmd === 'attest') {
+    const o = parseOptions(rest);
+    if (o.rest.length === 0) throw new UsageError(`attest: no program given\n${USAGE}`, 2);
+    if (!o.data) throw new UsageError('attest: --data HEX is required', 2);
+    if (!o.out) throw new UsageError('attest: -o REPORT is required', 2);
+    const out = o.out;
+    let report: Uint8Array | null = null;
+    const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
+    const status = await runProgram({
+      tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
+      verbose: o.verbose, stats: o.stats, distDir, services: new StdioServices(), log,
+      attestData: o.dataHex ?? '', onReport: (r) => { report = r; },
+    });
+    if (!report) {
+      log('attest: the enclave produced no report');
+      return status === 0 ? 1 : status;
+    }
+    writeFileSync(out, report);
+    if (o.verbose) log(`attest: wrote ${(report as Uint8Array).length} bytes to ${out}`);
+    return status;
+  }
+  if (cmd === 'verify') {
+    const o = parseOptions(rest);
+    if (o.rest.length !== 1) throw new UsageError(`verify: give exactly one report file\n${USAGE}`, 2);
+    if (!o.expect) throw new UsageError('verify: --expect MEASUREMENT is required', 2);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(o.rest[0]);
+    } catch (e) {
+      throw new UsageError(`${o.rest[0]}: ${(e as Error).message}`, 1);
+    }
+    const r = verifyReport(o.tee, bytes, o.expect, o.data);
+    if (r.ok) {
+      process.stdout.write(`verified: ${o.tee} report, signature, measurement${o.data ? ' and report data' : ''} hold\n`);
+      return 0;
+    }
+    process.stdout.write(`verification failed: ${r.reason}\n`);
+    return 1;
   }
   throw new UsageError(`unknown command '${cmd}'\n${USAGE}`, 2);
 }

@@ -7,8 +7,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { parseElf, ElfError } from '@teeos/elf-loader';
-import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
+import type { HostServices } from '@teeos/hal-keystone/host';
 import { toHex } from '@teeos/hal-keystone/identity';
+import { createDriver, capturingReport, type TeeName } from './platforms.ts';
 
 export class UsageError extends Error {
   constructor(message: string, readonly exitStatus: number) {
@@ -17,7 +18,7 @@ export class UsageError extends Error {
 }
 
 export interface RunOptions {
-  tee: 'keystone';
+  tee: TeeName;
   program: string;
   args: string[];
   env: string[];
@@ -28,6 +29,9 @@ export interface RunOptions {
   distDir: URL;
   services: HostServices;
   log: (line: string) => void;
+  /** `teeos attest`: hex of the report data; the report arrives through onReport. */
+  attestData?: string;
+  onReport?: (report: Uint8Array) => void;
 }
 
 export const UTM_SIZE = 1 << 20;
@@ -72,24 +76,21 @@ export function shellStatus(wait: number): number {
   return 128 + sig;
 }
 
-const hex = (n: number) => '0x' + n.toString(16);
 
 export async function runProgram(o: RunOptions): Promise<number> {
   const eapp = readProgram(o.program, o.memory);
   const t0 = performance.now();
-  const enclave = new KeystoneEnclave(keystoneFiles(o.distDir, eapp), {
-    machinePath: new URL('keystone-machine.mjs', o.distDir), epmSize: o.memory, utmSize: UTM_SIZE,
-  });
+  const enclave = createDriver(o.tee, o.distDir, eapp, o.memory);
   const measurement = await enclave.start();
   if (o.verbose) {
-    const p = enclave.params!;
-    o.log(`keystone enclave: Base ${hex(p.dramBase)} Krnl ${hex(p.runtimeBase)} User ${hex(p.userBase)} Free ${hex(p.freeBase)} End ${hex(p.dramBase + p.dramSize)} UTM ${hex(p.untrustedBase)} (${p.untrustedSize} bytes)`);
-    o.log(`measurement (SHA3-512): ${toHex(measurement)}`);
+    for (const line of enclave.layout()) o.log(line);
+    o.log(`measurement (${enclave.measurementKind}): ${toHex(measurement)}`);
   }
+  const services = o.onReport ? capturingReport(o.services, o.onReport) : o.services;
   const r = await enclave.run({
     argv: [o.program, ...o.args], envp: o.env, execPath: o.program, exeLink: resolve(o.program),
-    trace: o.trace, hostname: hostname().slice(0, 64),
-  }, o.services);
+    trace: o.trace, hostname: hostname().slice(0, 64), ...(o.attestData !== undefined ? { attestData: o.attestData } : {}),
+  }, services);
   if (o.stats) {
     const ms = performance.now() - t0;
     o.log(`stats: ${r.instret} instructions, ${r.hostCalls} host calls, ${ms.toFixed(1)} ms, ${(r.instret / ms / 1000).toFixed(1)} MIPS`);

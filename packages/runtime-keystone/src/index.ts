@@ -31,12 +31,28 @@ export class BuddyFrames implements FrameAllocator {
   }
 }
 
+/**
+ * `teeos attest`: the console line prefix that hands an attestation report (hex) to the host.
+ * When the boot arguments carry attestData (hex), the runtime asks the SM for a report over those
+ * bytes before init starts. The report crosses the untrusted host; its signature protects it.
+ */
+export const ATTESTATION_REPORT_PREFIX = 'teeos-attestation-report:';
+
+function attestAtBoot(platform: KeystonePlatform, dataHex: string): void {
+  if (!/^([0-9a-fA-F]{2})*$/.test(dataHex) || dataHex.length > 128) throw new Error('attestation data must be at most 64 bytes of hex');
+  const data = Uint8Array.from(dataHex.match(/../g) ?? [], (h) => parseInt(h, 16));
+  const report = platform.identity.report(data);
+  platform.log(ATTESTATION_REPORT_PREFIX + Array.from(report, (x) => x.toString(16).padStart(2, '0')).join(''));
+}
+
 export function eyrieMain(machine: KeystoneMachine, params: RuntimeParams, args: BootArgs): void {
   const platform = new KeystonePlatform(machine, params);
   const free = platform.memory.free;
   const frames = new BuddyFrames(new BuddyAllocator({ firstFrame: free.base / PAGE, frameCount: Math.floor(free.size / PAGE) }));
   let status: number;
   try {
+    const attestData = (args as BootArgs & { attestData?: string }).attestData;
+    if (attestData !== undefined) attestAtBoot(platform, attestData);
     const kernel = new Kernel(platform, frames, {
       argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace,
       hostname: args.hostname, uid: 1000, gid: 1000,

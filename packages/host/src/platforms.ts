@@ -1,0 +1,145 @@
+/**
+ * The TEE platform models the host can drive, behind one shape: create (lay out and measure),
+ * start (launch; check the platform's measurement against the host's), run (serve host calls),
+ * and the identity operations the CLI offers (measure without launching, verify a report with
+ * the model's trust anchors). Adding SGX means adding one case to each function here.
+ */
+import { readFileSync } from 'node:fs';
+import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
+import { toHex, TEST_DEV_PUBLIC_KEY, verify as verifyKeystone, keystoneEnclaveHash } from '@teeos/hal-keystone/identity';
+import { verify as verifySev } from '@teeos/hal-sev';
+import { SevGuest, sevExpectedMeasurement, sevModelVcekPublicKey, RAM_BASE, SHARED_BASE, SHARED_PAGES } from '@teeos/hal-sev/host';
+
+export type TeeName = 'keystone' | 'sev';
+export const TEE_NAMES: readonly TeeName[] = ['keystone', 'sev'];
+/** Platforms the design names whose models do not exist yet. */
+export const TEES_NOT_BUILT: readonly string[] = ['sgx'];
+
+/** The console line prefix a runtime uses to hand an attestation report to the host. */
+export const ATTESTATION_REPORT_PREFIX = 'teeos-attestation-report:';
+
+export interface BootInfo {
+  argv: string[];
+  envp: string[];
+  execPath: string;
+  exeLink: string;
+  trace: boolean;
+  hostname: string;
+  /** `teeos attest`: hex of the bytes the runtime asks a report over before init starts. */
+  attestData?: string;
+}
+
+export interface DriverResult {
+  status: number;
+  instret: number;
+  hostCalls: number;
+}
+
+export interface EnclaveDriver {
+  readonly tee: TeeName;
+  /** What the measurement is, for humans ("SHA3-512 enclave hash"). */
+  readonly measurementKind: string;
+  readonly expectedMeasurement: Uint8Array;
+  /** Creates and launches the enclave; throws when the platform measured something else. */
+  start(): Promise<Uint8Array>;
+  run(boot: BootInfo, services: HostServices): Promise<DriverResult>;
+  /** Lines describing the memory layout, for --verbose (after start). */
+  layout(): string[];
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+const UTM_SIZE = 1 << 20;
+
+function keystoneFiles(distDir: URL, eapp: Uint8Array) {
+  return {
+    loader: readFileSync(new URL('keystone-loader.mjs', distDir)),
+    runtime: readFileSync(new URL('runtime-keystone.mjs', distDir)),
+    smImage: readFileSync(new URL('keystone-machine.mjs', distDir)),
+    eapp,
+  };
+}
+function sevFiles(distDir: URL, app: Uint8Array) {
+  return { stub: readFileSync(new URL('sev-boot.mjs', distDir)), runtime: readFileSync(new URL('runtime-sev.mjs', distDir)), app };
+}
+
+export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number): EnclaveDriver {
+  if (tee === 'keystone') {
+    const e = new KeystoneEnclave(keystoneFiles(distDir, app), {
+      machinePath: new URL('keystone-machine.mjs', distDir), epmSize: memory, utmSize: UTM_SIZE,
+    });
+    return {
+      tee, measurementKind: 'SHA3-512', expectedMeasurement: e.expectedMeasurement,
+      start: () => e.start(),
+      run: (boot, services) => e.run(boot, services),
+      layout: () => {
+        const p = e.params!;
+        return [`keystone enclave: Base ${hex(p.dramBase)} Krnl ${hex(p.runtimeBase)} User ${hex(p.userBase)} Free ${hex(p.freeBase)} End ${hex(p.dramBase + p.dramSize)} UTM ${hex(p.untrustedBase)} (${p.untrustedSize} bytes)`];
+      },
+    };
+  }
+  const g = new SevGuest(sevFiles(distDir, app), { machinePath: new URL('sev-machine.mjs', distDir), memory });
+  return {
+    tee, measurementKind: 'SHA-384 launch digest', expectedMeasurement: g.expectedMeasurement,
+    start: () => g.start(),
+    run: (boot, services) => g.run(boot, services),
+    layout: () => {
+      const t = g.table;
+      const lines = [`sev-snp guest: RAM ${hex(RAM_BASE)}..${hex(RAM_BASE + memory)} (private) Free ${hex(t.freeGpa)} shared window ${hex(SHARED_BASE)} (${SHARED_PAGES} pages: GHCB ${hex(t.ghcbGpa)} req ${hex(t.reqGpa)} resp ${hex(t.respGpa)} I/O ${hex(t.ioGpa)}+${t.ioLen})`];
+      for (const u of g.updates) {
+        lines.push(`  SNP_LAUNCH_UPDATE ${u.type.toUpperCase().padEnd(7)} ${u.type === 'vmsa' ? '0xfffffffff000' : hex(u.gpa)} ${String(u.length / 4096).padStart(5)} page(s)  ${u.what}`);
+      }
+      return lines;
+    },
+  };
+}
+
+/** The measurement the platform will compute at launch, computed by the host alone. */
+export function expectedMeasurement(tee: TeeName, distDir: URL, app: Uint8Array): Uint8Array {
+  if (tee === 'keystone') {
+    const f = keystoneFiles(distDir, app);
+    return keystoneEnclaveHash(f.loader, f.runtime, f.eapp);
+  }
+  return sevExpectedMeasurement(sevFiles(distDir, app));
+}
+
+export type VerifyOutcome = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks a report with the platform's verifier and the model trust anchors: Keystone, the SDK's
+ * test device key (sdk/include/verifier/test_dev_key.h); SEV-SNP, the model VCEK public key.
+ */
+export function verifyReport(tee: TeeName, report: Uint8Array, expect: Uint8Array, data?: Uint8Array): VerifyOutcome {
+  if (tee === 'keystone') {
+    return verifyKeystone(report, {
+      expectMeasurement: expect, trustAnchors: { devicePublicKey: TEST_DEV_PUBLIC_KEY }, ...(data ? { expectReportData: data } : {}),
+    });
+  }
+  return verifySev(report, {
+    expectMeasurement: expect, trustAnchors: { vcekPublicKey: sevModelVcekPublicKey() }, ...(data ? { expectReportData: data } : {}),
+  });
+}
+
+/** Host services that take the attestation report line out of the console stream. */
+export function capturingReport(inner: HostServices, onReport: (report: Uint8Array) => void): HostServices {
+  return {
+    write: (fd, d) => inner.write(fd, d),
+    read: (fd, n) => inner.read(fd, n),
+    fstat: (fd) => inner.fstat(fd),
+    tcgets: (fd) => inner.tcgets(fd),
+    winsize: (fd) => inner.winsize(fd),
+    clock: (c) => inner.clock(c),
+    console: (text) => {
+      const rest: string[] = [];
+      for (const line of text.split('\n')) {
+        if (line.startsWith(ATTESTATION_REPORT_PREFIX)) {
+          const h = line.slice(ATTESTATION_REPORT_PREFIX.length).trim();
+          if (/^([0-9a-f]{2})+$/.test(h)) onReport(Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16)));
+        } else rest.push(line);
+      }
+      const out = rest.join('\n');
+      if (out.trim() !== '') inner.console(out);
+    },
+  };
+}
+
+export { toHex };
