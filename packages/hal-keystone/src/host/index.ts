@@ -134,7 +134,7 @@ export class KeystoneEnclave {
         if (state === CTL_EXITED || done) return;
         if (state !== CTL_EDGE_CALL) continue;
         this.hostCalls++;
-        this.dispatch(dv, utm, services);
+        serveEdgeCall(dv, utm, services);
         Atomics.store(ctl, CTL_STATE, CTL_RUNNING);
         Atomics.notify(ctl, CTL_STATE);
       }
@@ -147,77 +147,77 @@ export class KeystoneEnclave {
       await w.terminate();
     }
   }
+}
 
-  /** incoming_call_dispatch + the host half of edge_syscall.c, with the SDK's bounds checks. */
-  private dispatch(dv: DataView, utm: Uint8Array, s: HostServices): void {
-    const len = utm.length;
-    const h = readHeader(dv);
-    if (!validRange(h.argOffset, h.argSize, len)) {
-      writeReturn(dv, CALL_STATUS_BAD_OFFSET, 0, 0);
-      return;
-    }
-    if (h.callId === EDGECALL_CONSOLE) {
-      s.console(new TextDecoder().decode(utm.subarray(h.argOffset, h.argOffset + h.argSize)));
-      writeReturn(dv, CALL_STATUS_OK, 0, 0);
-      return;
-    }
-    if (h.callId !== EDGECALL_SYSCALL) {
-      writeReturn(dv, CALL_STATUS_BAD_CALL_ID, 0, 0);
-      return;
-    }
-    const nr = getU64(dv, EDGE_DATA);
-    const end = h.argOffset + h.argSize;
-    const need = (n: number) => SARGS + n <= end;
-    let ret: number;
-    switch (nr) {
-      case SYS_write: {
-        const fd = dv.getInt32(SARGS, true);
-        const n = getU64(dv, SARGS + 8);
-        if (!need(16) || !validRange(SARGS + 16, n, end)) { ret = -EINVAL; break; }
-        ret = s.write(fd, utm.slice(SARGS + 16, SARGS + 16 + n));
-        break;
-      }
-      case SYS_read: {
-        const fd = dv.getInt32(SARGS, true);
-        const n = getU64(dv, SARGS + 8);
-        if (!need(16) || !validRange(SARGS + 16, n, end)) { ret = -EINVAL; break; }
-        const r = s.read(fd, n);
-        if (typeof r === 'number') ret = r;
-        else { utm.set(r.subarray(0, n), SARGS + 16); ret = Math.min(r.length, n); }
-        break;
-      }
-      case SYS_fstat: {
-        if (!need(8 + STAT_SIZE)) { ret = -EINVAL; break; }
-        const r = s.fstat(dv.getInt32(SARGS, true));
-        if (typeof r === 'number') ret = r;
-        else { utm.set(r.subarray(0, STAT_SIZE), SARGS + 8); ret = 0; }
-        break;
-      }
-      case SYS_ioctl: {
-        const fd = dv.getInt32(SARGS, true);
-        const req = getU64(dv, SARGS + 8);
-        if (req === TCGETS && need(16 + TERMIOS_SIZE)) {
-          const r = s.tcgets(fd);
-          if (typeof r === 'number') ret = r;
-          else { utm.set(r.subarray(0, TERMIOS_SIZE), SARGS + 16); ret = 0; }
-        } else if (req === TIOCGWINSZ && need(16 + WINSIZE_SIZE)) {
-          const r = s.winsize(fd);
-          if (typeof r === 'number') ret = r;
-          else { dv.setUint16(SARGS + 16, r.rows, true); dv.setUint16(SARGS + 18, r.cols, true); dv.setUint32(SARGS + 20, 0, true); ret = 0; }
-        } else ret = -EINVAL;
-        break;
-      }
-      case SYS_clock_gettime: {
-        if (!need(24)) { ret = -EINVAL; break; }
-        const r = s.clock(dv.getInt32(SARGS, true));
-        if (typeof r === 'number') ret = r;
-        else { setI64(dv, SARGS + 8, r.sec); setI64(dv, SARGS + 16, r.nsec); ret = 0; }
-        break;
-      }
-      default:
-        ret = -ENOSYS;
-    }
-    setI64(dv, EDGE_DATA, ret);
-    writeReturn(dv, CALL_STATUS_OK, EDGE_DATA, 8);
+/** incoming_call_dispatch + the host half of edge_syscall.c, with the SDK's bounds checks. */
+export function serveEdgeCall(dv: DataView, utm: Uint8Array, s: HostServices): void {
+  const len = utm.length;
+  const h = readHeader(dv);
+  if (!validRange(h.argOffset, h.argSize, len)) {
+    writeReturn(dv, CALL_STATUS_BAD_OFFSET, 0, 0);
+    return;
   }
+  if (h.callId === EDGECALL_CONSOLE) {
+    s.console(new TextDecoder().decode(utm.subarray(h.argOffset, h.argOffset + h.argSize)));
+    writeReturn(dv, CALL_STATUS_OK, 0, 0);
+    return;
+  }
+  if (h.callId !== EDGECALL_SYSCALL) {
+    writeReturn(dv, CALL_STATUS_BAD_CALL_ID, 0, 0);
+    return;
+  }
+  const nr = getU64(dv, EDGE_DATA);
+  const end = h.argOffset + h.argSize;
+  const need = (n: number) => SARGS + n <= end;
+  let ret: number;
+  switch (nr) {
+    case SYS_write: {
+      const fd = dv.getInt32(SARGS, true);
+      const n = getU64(dv, SARGS + 8);
+      if (!need(16) || !validRange(SARGS + 16, n, end)) { ret = -EINVAL; break; }
+      ret = s.write(fd, utm.slice(SARGS + 16, SARGS + 16 + n));
+      break;
+    }
+    case SYS_read: {
+      const fd = dv.getInt32(SARGS, true);
+      const n = getU64(dv, SARGS + 8);
+      if (!need(16) || !validRange(SARGS + 16, n, end)) { ret = -EINVAL; break; }
+      const r = s.read(fd, n);
+      if (typeof r === 'number') ret = r;
+      else { utm.set(r.subarray(0, n), SARGS + 16); ret = Math.min(r.length, n); }
+      break;
+    }
+    case SYS_fstat: {
+      if (!need(8 + STAT_SIZE)) { ret = -EINVAL; break; }
+      const r = s.fstat(dv.getInt32(SARGS, true));
+      if (typeof r === 'number') ret = r;
+      else { utm.set(r.subarray(0, STAT_SIZE), SARGS + 8); ret = 0; }
+      break;
+    }
+    case SYS_ioctl: {
+      const fd = dv.getInt32(SARGS, true);
+      const req = getU64(dv, SARGS + 8);
+      if (req === TCGETS && need(16 + TERMIOS_SIZE)) {
+        const r = s.tcgets(fd);
+        if (typeof r === 'number') ret = r;
+        else { utm.set(r.subarray(0, TERMIOS_SIZE), SARGS + 16); ret = 0; }
+      } else if (req === TIOCGWINSZ && need(16 + WINSIZE_SIZE)) {
+        const r = s.winsize(fd);
+        if (typeof r === 'number') ret = r;
+        else { dv.setUint16(SARGS + 16, r.rows, true); dv.setUint16(SARGS + 18, r.cols, true); dv.setUint32(SARGS + 20, 0, true); ret = 0; }
+      } else ret = -EINVAL;
+      break;
+    }
+    case SYS_clock_gettime: {
+      if (!need(24)) { ret = -EINVAL; break; }
+      const r = s.clock(dv.getInt32(SARGS, true));
+      if (typeof r === 'number') ret = r;
+      else { setI64(dv, SARGS + 8, r.sec); setI64(dv, SARGS + 16, r.nsec); ret = 0; }
+      break;
+    }
+    default:
+      ret = -ENOSYS;
+  }
+  setI64(dv, EDGE_DATA, ret);
+  writeReturn(dv, CALL_STATUS_OK, EDGE_DATA, 8);
 }
