@@ -172,8 +172,6 @@ export const PAGE_SIZE = 4096;
 
 /** Thrown (a plain object, not an Error: no stack capture) when an instruction raises an exception. */
 export const TRAP = { trap: true };
-/** Fetch-page sentinel: pc - INVALID_BASE is never within [0, 4096). */
-export const INVALID_BASE = -1e300;
 
 // Load kinds for the slow load path.
 export const LK_B = 0, LK_H = 1, LK_W = 2, LK_D = 3, LK_BU = 4, LK_HU = 5, LK_WU = 6, LK_FW = 7;

@@ -14,7 +14,7 @@ import {
   MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_FS_SHIFT,
   MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR,
   MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_SUM, PAGE_SIZE, Priv, SATP_MODE_SV39,
-  STATE_F, STATE_PC, TRAP, INVALID_BASE, LK_B, LK_H, LK_W, LK_FW, LK_BU, LK_HU, LK_WU,
+  STATE_F, STATE_PC, TRAP, LK_B, LK_H, LK_W, LK_FW, LK_BU, LK_HU, LK_WU,
 } from './constants.ts';
 import { csrReadInto, csrWrite, csrExists } from './csr.ts';
 import { createMulDiv, type MulDiv } from './muldiv-wasm.ts';
@@ -41,15 +41,29 @@ const TLB_SIZE = 256;
 const TLB_INVALID = 0x7fffffff;
 
 /** Pre-decoded instructions of one 4 KiB physical page: one slot per halfword. */
-export interface CodePage { ops: Uint8Array; ws: Int32Array; imms: Int32Array }
+export interface CodePage {
+  ops: Uint8Array; ws: Int32Array; imms: Int32Array;
+  /** Byte offset of the page in memory, and its RAM page index (-1: the uncached scratch page). */
+  host: number; pidx: number;
+}
 
-function newCodePage(): CodePage {
-  return { ops: new Uint8Array(SLOTS_PER_PAGE), ws: new Int32Array(SLOTS_PER_PAGE), imms: new Int32Array(SLOTS_PER_PAGE) };
+function newCodePage(host: number, pidx: number): CodePage {
+  return {
+    ops: new Uint8Array(SLOTS_PER_PAGE), ws: new Int32Array(SLOTS_PER_PAGE), imms: new Int32Array(SLOTS_PER_PAGE),
+    host, pidx,
+  };
 }
 
 export class Hart implements WalkMemory {
   // ---- public contract ----
-  priv: Priv = Priv.M;
+  /** Current privilege. Setting it (e.g. from firmware) updates the translation context. */
+  get priv(): Priv { return this.curPriv; }
+  set priv(p: Priv) {
+    if (p !== Priv.U && p !== Priv.S && p !== Priv.M) throw new Error(`bad privilege ${p}`);
+    this.curPriv = p;
+    this.modeChanged();
+  }
+  private curPriv: Priv = Priv.M;
   instret = 0;
 
   // ---- internal state, shared with interp.ts, csr.ts and exec-fp.ts ----
@@ -111,22 +125,15 @@ export class Hart implements WalkMemory {
   readonly wTag = new Int32Array(TLB_SIZE);
   readonly wTagHi = new Int32Array(TLB_SIZE).fill(TLB_INVALID);
   readonly wHost = new Int32Array(TLB_SIZE);
-  readonly iTag = new Int32Array(TLB_SIZE);
-  readonly iTagHi = new Int32Array(TLB_SIZE).fill(TLB_INVALID);
-  readonly iPage = new Int32Array(TLB_SIZE);
+  // instruction TLB: virtual page number (a JS number; NaN = empty) -> decoded page
+  readonly iVpn = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly iPage: CodePage[];
 
   // decoded-instruction cache, per RAM page
   readonly codePages: (CodePage | undefined)[];
   readonly codeBits: Uint8Array;
-  // current fetch page (set by fetchPage)
-  fOps: Uint8Array;
-  fWs: Int32Array;
-  fImms: Int32Array;
-  fBase = INVALID_BASE;
-  fHost = 0;
-  fPidx = -1;
   /** Scratch decode target for instructions that are not cached (non-RAM pages, page-crossing). */
-  readonly scratch = newCodePage();
+  readonly scratch = newCodePage(0, -1);
 
   // exception being raised
   trapCause = 0;
@@ -172,9 +179,7 @@ export class Hart implements WalkMemory {
     this.timeSource = opts.timeSource ?? (() => Math.floor((performance.now() - t0) * 10000)); // 10 MHz
     this.codePages = new Array(this.ramPages);
     this.codeBits = new Uint8Array(this.ramPages);
-    this.fOps = this.scratch.ops;
-    this.fWs = this.scratch.ws;
-    this.fImms = this.scratch.imms;
+    this.iPage = new Array<CodePage>(TLB_SIZE).fill(this.scratch);
     this.x.fill(0);
     this.modeChanged();
   }
@@ -250,7 +255,7 @@ export class Hart implements WalkMemory {
     if (s & MSTATUS_MPIE) ns |= MSTATUS_MIE;
     if (mpp !== Priv.M) ns &= ~MSTATUS_MPRV;
     this.mstatus = ns;
-    this.priv = mpp;
+    this.curPriv = mpp;
     this.reservation = -1;
     this.setPCParts(this.mepcLo, this.mepcHi);
     this.modeChanged();
@@ -262,7 +267,7 @@ export class Hart implements WalkMemory {
     let ns = (s & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) | MSTATUS_SPIE;
     if (s & MSTATUS_SPIE) ns |= MSTATUS_SIE;
     this.mstatus = ns;
-    this.priv = spp;
+    this.curPriv = spp;
     this.reservation = -1;
     this.setPCParts(this.sepcLo, this.sepcHi);
     this.modeChanged();
@@ -271,8 +276,7 @@ export class Hart implements WalkMemory {
   flushTLB(): void {
     this.rTagHi.fill(TLB_INVALID);
     this.wTagHi.fill(TLB_INVALID);
-    this.iTagHi.fill(TLB_INVALID);
-    this.fBase = INVALID_BASE;
+    this.iVpn.fill(NaN);
   }
 
   notifyPhysWrite(paddr: number, len: number): void {
@@ -295,7 +299,6 @@ export class Hart implements WalkMemory {
   /** Drop every pre-decoded instruction (fence.i). */
   flushDecodeCache(): void {
     for (let p = 0; p < this.ramPages; p++) if (this.codeBits[p]) this.invalidateCodePage(p);
-    this.fBase = INVALID_BASE;
   }
 
   // =====================================================================
@@ -348,7 +351,7 @@ export class Hart implements WalkMemory {
       if (s & MSTATUS_SIE) ns |= MSTATUS_SPIE;
       if (this.priv === Priv.S) ns |= MSTATUS_SPP;
       this.mstatus = ns;
-      this.priv = Priv.S;
+      this.curPriv = Priv.S;
       baseLo = this.stvecLo & ~3; baseHi = this.stvecHi; mode = this.stvecLo & 3;
     } else {
       this.mcauseLo = cause; this.mcauseHi = interrupt ? 0x80000000 | 0 : 0;
@@ -358,7 +361,7 @@ export class Hart implements WalkMemory {
       if (s & MSTATUS_MIE) ns |= MSTATUS_MPIE;
       ns |= this.priv << MSTATUS_MPP_SHIFT;
       this.mstatus = ns;
-      this.priv = Priv.M;
+      this.curPriv = Priv.M;
       baseLo = this.mtvecLo & ~3; baseHi = this.mtvecHi; mode = this.mtvecLo & 3;
     }
     if (interrupt && mode === 1) {
@@ -609,59 +612,46 @@ export class Hart implements WalkMemory {
   }
 
   /**
-   * Make the page holding pc current (fOps/fWs/fImms/fBase/fHost/fPidx). For a page that
-   * cannot be cached (not RAM, or PMP not uniform over it), decode just the instruction
-   * at pc into the scratch page and set fPidx = -1.
+   * The decoded page holding pc (after translation and PMP checks), entered into the
+   * instruction TLB. For a page that cannot be cached (not RAM, or PMP not uniform over
+   * it) the instruction at pc alone is fetched and decoded into the scratch page.
    */
-  fetchPage(pc: number): void {
+  fetchPage(pc: number): CodePage {
     const lo = pc | 0;
     const hi = Math.floor(pc / TWO32) | 0;
-    const t = (lo >>> 12) | (hi << 20), e = t & (TLB_SIZE - 1);
-    const base = pc - (lo & 0xfff);
-    let pidx: number;
-    if (this.iTag[e] === t && this.iTagHi[e] === hi >> 12) {
-      pidx = this.iPage[e];
-    } else {
-      const pa = this.translate(lo & ~0xfff, hi, 2, ACCESS_EXEC);
-      const r = pa - this.ramBase;
-      if (r >= 0 && r < this.ramSize && this.pmp.pageUniform(pa) &&
-          this.pmp.check(pa, PAGE_SIZE, ACCESS_EXEC, this.priv)) {
-        pidx = r / PAGE_SIZE;
-        this.iTag[e] = t; this.iTagHi[e] = hi >> 12; this.iPage[e] = pidx;
-      } else {
-        // Uncached: fetch and decode this one instruction (per-fetch PMP checks).
-        const bits = this.fetchBits(lo, hi);
-        const sc = this.scratch;
-        const s = (lo & 0xfff) >> 1;
-        decodeInto(bits, sc.ops, sc.ws, sc.imms, s);
-        this.fOps = sc.ops; this.fWs = sc.ws; this.fImms = sc.imms;
-        this.fBase = base; this.fHost = 0; this.fPidx = -1;
-        return;
-      }
+    const pa = this.translate(lo & ~0xfff, hi, 2, ACCESS_EXEC);
+    const r = pa - this.ramBase;
+    if (r >= 0 && r < this.ramSize && this.pmp.pageUniform(pa) && this.pmp.check(pa, PAGE_SIZE, ACCESS_EXEC, this.priv)) {
+      const pidx = r / PAGE_SIZE;
+      let cp = this.codePages[pidx];
+      if (!cp) cp = this.codePages[pidx] = newCodePage(this.ramOffset + r, pidx);
+      const vpn = Math.floor(pc / PAGE_SIZE);
+      const e = vpn & (TLB_SIZE - 1);
+      this.iVpn[e] = vpn;
+      this.iPage[e] = cp;
+      return cp;
     }
-    let cp = this.codePages[pidx];
-    if (!cp) cp = this.codePages[pidx] = newCodePage();
-    this.markCode(pidx);
-    this.fOps = cp.ops; this.fWs = cp.ws; this.fImms = cp.imms;
-    this.fBase = base;
-    this.fHost = this.ramOffset + pidx * PAGE_SIZE;
-    this.fPidx = pidx;
+    // Uncached: fetch and decode this one instruction (per-fetch PMP checks).
+    const bits = this.fetchBits(lo, hi);
+    const sc = this.scratch;
+    decodeInto(bits, sc.ops, sc.ws, sc.imms, (lo & 0xfff) >> 1);
+    return sc;
   }
 
-  /** Decode slot s of the current (cached) fetch page from RAM. */
-  decodeSlot(s: number): void {
+  /** Decode slot s of the cached page cp from RAM. */
+  decodeSlot(cp: CodePage, s: number): void {
     const dv = this.dv;
-    const o = this.fHost + 2 * s;
+    const o = cp.host + 2 * s;
     let bits = dv.getUint16(o, true);
     if ((bits & 3) === 3) {
       if (s === SLOTS_PER_PAGE - 1) {
-        this.fOps[s] = OP_CROSS;
+        cp.ops[s] = OP_CROSS; // the second half lies in the next virtual page
         return;
       }
       bits = (bits | (dv.getUint16(o + 2, true) << 16)) | 0;
     }
-    this.markCode(this.fPidx);
-    decodeInto(bits, this.fOps, this.fWs, this.fImms, s);
+    this.markCode(cp.pidx);
+    decodeInto(bits, cp.ops, cp.ws, cp.imms, s);
   }
 
   /** Fetch the raw bits of the instruction at virtual pc (16 or 32 bits), with full checks. */

@@ -352,7 +352,8 @@ export function run(h: Hart, budget: number): number {
   // by V8). off outside [0, 4096) means "fetch again"; FAR pushes it out on purpose.
   let base = 0, off = 0;
   let uncached = false; // current instruction was decoded alone into scratch: fetch again next time
-  let ops = h.fOps, ws = h.fWs, imms = h.fImms;
+  const iVpn = h.iVpn, iPage = h.iPage;
+  let cp = h.scratch, ops = cp.ops, ws = cp.ws, imms = cp.imms;
   h.running = true;
   h.epcExplicit = false;
   try {
@@ -365,16 +366,18 @@ export function run(h: Hart, budget: number): number {
       }
       if ((off >>> 0) >= 4096 || uncached) {
         const pc = base + off;
-        h.fetchPage(pc);
-        ops = h.fOps; ws = h.fWs; imms = h.fImms;
-        base = h.fBase;
+        const vpn = Math.floor(pc / 4096);
+        const e = vpn & 255;
+        if (iVpn[e] === vpn) { cp = iPage[e]; uncached = false; }
+        else { cp = h.fetchPage(pc); uncached = cp.pidx < 0; }
+        ops = cp.ops; ws = cp.ws; imms = cp.imms;
+        base = vpn * 4096;
         off = (pc - base) | 0;
-        uncached = h.fPidx < 0;
       }
       const s = off >> 1;
       let op = ops[s], w: number, imm: number;
       if (op < 2) {
-        if (op === Op.NONE) { h.decodeSlot(s); op = ops[s]; }
+        if (op === Op.NONE) { h.decodeSlot(cp, s); op = ops[s]; }
         if (op === Op.CROSS) {
           h.fetchCross(base + off);
           const sc = h.scratch;
