@@ -6,6 +6,7 @@
 import { parseElf, loadPlan, buildInitialStack } from '@teeos/elf-loader';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from './abi/constants.ts';
 import { PAGE_SIZE } from './mm/frames.ts';
+import { SYS } from './generated/syscall-numbers.ts';
 import type { Kernel } from './kernel.ts';
 import type { Task } from './task.ts';
 
@@ -39,6 +40,16 @@ export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: strin
 
   as.insert({ start: STACK_TOP - STACK_SIZE, end: STACK_TOP, prot: PROT_READ | PROT_WRITE | (image.executableStack ? PROT_EXEC : 0), name: '[stack]', growsDown: true });
   as.mmapBase = STACK_TOP - STACK_SIZE - MMAP_GAP;
+
+  // [vdso]: riscv64 signal handlers return through __vdso_rt_sigreturn (no SA_RESTORER).
+  // The page holds just that trampoline: li a7, __NR_rt_sigreturn; ecall.
+  const vdso = as.findFree(PAGE_SIZE, 0);
+  as.insert({ start: vdso, end: vdso + PAGE_SIZE, prot: PROT_READ | PROT_EXEC, name: '[vdso]' });
+  const voff = as.populate(vdso, 0);
+  const tramp = new DataView(mem.buffer, mem.byteOffset + voff, 8);
+  tramp.setUint32(0, 0x00000893 | (SYS.rt_sigreturn << 20), true); // addi a7, x0, 139
+  tramp.setUint32(4, 0x00000073, true); // ecall
+  task.proc.vdsoSigreturn = vdso;
 
   const random = new Uint8Array(16);
   k.platform.random(random);

@@ -12,7 +12,7 @@ import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
 import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched } from './syscalls/sched.ts';
-import { deliverSignals as deliverPendingSignals, registerSignalSend } from './signals.ts';
+import { deliverSignals, forceSignal, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
 import { SyscallArgs } from './syscalls/args.ts';
 import { SyscallTable } from './syscalls/table.ts';
 import { registerIo } from './syscalls/io.ts';
@@ -58,7 +58,7 @@ export function buildSyscallTable(): SyscallTable {
   registerTime(tab);
   registerMisc(tab);
   registerSched(tab);
-  registerSignalSend(tab);
+  registerSignalSyscalls(tab);
   return tab;
 }
 
@@ -145,9 +145,9 @@ export class Kernel {
         continue;
       }
       this.switchTo(task);
+      if (task.pending !== 0n && !deliverSignals(this, task)) continue;
       const trap = exec.runUser(TIME_SLICE);
       this.handleTrap(task, trap);
-      this.deliverSignals(task);
       // Round robin: after a slice ran out or the task blocked or yielded, the next one goes first.
       if (trap.kind === 'budget' || task.state !== 'runnable' || this.yielded) next = (next + 1) % Math.max(1, this.tasks.length);
       this.yielded = false;
@@ -178,15 +178,25 @@ export class Kernel {
   /** Blocks the current task; the syscall's return value is set when it wakes. */
   block(task: Task, wait: WaitState): typeof BLOCKED {
     task.state = 'blocked';
-    task.wait = wait;
+    task.wait = { restartable: true, origA0: this.syscallA0, ...wait };
     return BLOCKED;
+  }
+
+  /** a0 of the syscall being handled (Linux's orig_a0), for restarts. */
+  private syscallA0 = 0n;
+
+  /** Makes sure a task's registers are in its saved context (not only on the hart). */
+  ensureSaved(task: Task): void {
+    if (this.current === task) this.saveCurrent();
   }
 
   /** Makes a blocked task runnable with `ret` as its syscall result. */
   wake(task: Task, ret: number): void {
     if (task.state !== 'blocked') return;
     task.state = 'runnable';
+    const w = task.wait;
     task.wait = null;
+    w?.onWake?.();
     this.setReturn(task, ret);
   }
 
@@ -256,23 +266,31 @@ export class Kernel {
       const r = task.proc.as.fault(addr, access);
       if (r === 'mapped') return; // resume at the faulting instruction
       if (r === 'oom') {
+        // Linux's OOM killer: the enclave has no more frames for this process.
         this.platform.log(`out of enclave memory at 0x${addr.toString(16)}: killing pid ${task.proc.pid}`);
+        this.killProcess(task.proc, SIGKILL, 'out of memory');
+        return;
       }
-      this.killProcess(task.proc, SIGSEGV, `segmentation fault at 0x${addr.toString(16)} (pc 0x${pc.toString(16)})`);
+      forceSignal(this, task, { signo: SIGSEGV, code: r === 'maperr' ? SEGV_MAPERR : SEGV_ACCERR, addr });
       return;
     }
-    let sig = SIGSEGV;
-    if (cause === CAUSE_ILLEGAL) sig = SIGILL;
-    else if (cause === CAUSE_BREAKPOINT) sig = SIGTRAP;
-    else if (cause === CAUSE_MISALIGNED_FETCH || cause === CAUSE_MISALIGNED_LOAD || cause === CAUSE_MISALIGNED_STORE) sig = SIGBUS;
-    else if (cause === CAUSE_FETCH_ACCESS || cause === CAUSE_LOAD_ACCESS || cause === CAUSE_STORE_ACCESS) sig = SIGSEGV;
-    this.killProcess(task.proc, sig, `exception ${cause} at pc 0x${pc.toString(16)} (tval 0x${BigInt.asUintN(64, tval).toString(16)})`);
+    const upc = Number(BigInt.asUintN(64, pc));
+    if (cause === CAUSE_ILLEGAL) forceSignal(this, task, { signo: SIGILL, code: ILL_ILLOPC, addr: upc });
+    else if (cause === CAUSE_BREAKPOINT) forceSignal(this, task, { signo: SIGTRAP, code: TRAP_BRKPT, addr: upc });
+    else if (cause === CAUSE_MISALIGNED_FETCH || cause === CAUSE_MISALIGNED_LOAD || cause === CAUSE_MISALIGNED_STORE) {
+      forceSignal(this, task, { signo: SIGBUS, code: BUS_ADRALN, addr });
+    } else if (cause === CAUSE_FETCH_ACCESS || cause === CAUSE_LOAD_ACCESS || cause === CAUSE_STORE_ACCESS) {
+      forceSignal(this, task, { signo: SIGSEGV, code: SEGV_ACCERR, addr });
+    } else {
+      this.killProcess(task.proc, SIGILL, `unexpected exception ${cause} at pc 0x${upc.toString(16)}`);
+    }
   }
 
   private syscall(task: Task): void {
     const regs = this.platform.exec.regs;
     const nr = regs.getXLo(17);
     const pc = regs.getPC();
+    this.syscallA0 = regs.getX(10);
     regs.setPC(pc + 4n); // past the ecall; handlers such as execve may set it again
     const def = this.table.get(nr);
     let ret: number | bigint | typeof BLOCKED;
@@ -324,8 +342,8 @@ export class Kernel {
   }
 
   /** A signal's default action terminated the process. */
-  killProcess(proc: Process, sig: number, why: string): void {
-    this.platform.log(`pid ${proc.pid} (${proc.comm}) killed by signal ${sig}: ${why}`);
+  killProcess(proc: Process, sig: number, why: string, quiet = false): void {
+    if (!quiet) this.platform.log(`pid ${proc.pid} (${proc.comm}) killed by signal ${sig}: ${why}`);
     this.exitProcess(proc, sig);
   }
 
@@ -336,11 +354,6 @@ export class Kernel {
     this.processes.delete(proc.pid);
     if (this.current?.proc === proc) this.current = null;
     if (proc.pid === 1) this.initStatus = waitStatus;
-  }
-
-  /** Acts on signals pending for the task that just ran. */
-  private deliverSignals(task: Task): void {
-    if (task.state !== 'zombie' && (task.pending & ~task.sigmask) !== 0n) deliverPendingSignals(this, task);
   }
 
   /** Turns a thrown error of a handler into the errno it carries, for callers outside dispatch. */

@@ -1,9 +1,17 @@
 /**
- * Signal generation and default actions (kernel/signal.c), first version. A signal whose
- * disposition is SIG_DFL takes its default action (terminate, core, ignore, stop); SIG_IGN
- * discards it. Running user handlers needs the riscv64 signal frame and rt_sigreturn, which
- * come with the process-model issue: until then a signal that would run a handler
- * terminates the process with a clear message instead of being silently dropped.
+ * Signals (kernel/signal.c, arch/riscv/kernel/signal.c): generation, default actions, and
+ * delivery to user handlers with Linux's riscv64 signal frame:
+ *
+ *   struct rt_sigframe { struct siginfo info;   // 128 bytes at +0
+ *                        struct ucontext uc; }  // at +128 (960 bytes): total 1088
+ *   struct ucontext { u64 uc_flags@0; ucontext *uc_link@8; stack_t uc_stack@16 (24);
+ *                     sigset_t uc_sigmask@40; u8 __unused[120]@48;
+ *                     struct sigcontext uc_mcontext@176 (16-aligned) }
+ *   struct sigcontext { user_regs_struct sc_regs (pc, x1..x31)@0 (256);
+ *                       union __riscv_fp_state sc_fpregs@256 (d: f[32] u64, fcsr u32; 528) }
+ *
+ * The handler returns through the vDSO's rt_sigreturn trampoline (ra), which the kernel maps
+ * into every process as "[vdso]" (riscv64 has no SA_RESTORER).
  */
 import { E } from './errors.ts';
 import {
@@ -19,40 +27,255 @@ const CORE = new Set([SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV
 const IGNORE = new Set([SIGCHLD, SIGURG, SIGWINCH, SIGCONT]);
 const STOP = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
 
-const bit = (sig: number) => 1n << BigInt(sig - 1);
+// asm-generic/signal-defs.h
+export const SA_NOCLDSTOP = 0x1, SA_NOCLDWAIT = 0x2, SA_SIGINFO = 0x4, SA_ONSTACK = 0x08000000;
+export const SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+// linux/signal.h (stack_t.ss_flags)
+export const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
+// asm-generic/siginfo.h si_code values
+export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TKILL = -6;
+export const SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, ILL_ILLOPC = 1, TRAP_BRKPT = 1;
 
-/** Queues a signal on a thread. */
-export function sendToTask(t: Task, sig: number): void {
-  t.pending |= bit(sig);
+export const SIGINFO_SIZE = 128;
+const UC_OFFSET = SIGINFO_SIZE;
+const UC_STACK = 16, UC_SIGMASK = 40, UC_MCONTEXT = 176;
+const SC_FPREGS = 256;
+export const RT_SIGFRAME_SIZE = SIGINFO_SIZE + UC_MCONTEXT + 256 + 528; // 1088
+export const MINSIGSTKSZ = 2048;
+
+const bit = (sig: number) => 1n << BigInt(sig - 1);
+/** Signals that can be neither blocked nor caught. */
+export const UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP);
+
+export interface SigInfo {
+  signo: number;
+  code: number;
+  /** si_pid/si_uid for sent signals; si_addr for faults. */
+  pid?: number;
+  uid?: number;
+  addr?: number;
+  /** si_value for sigqueue / SI_QUEUE. */
+  value?: bigint;
+  /** Raw bytes from rt_sigqueueinfo (used as is). */
+  raw?: Uint8Array;
 }
 
-/** Acts on the lowest pending, unblocked signal of the task (called when it leaves the hart). */
-export function deliverSignals(k: Kernel, t: Task): void {
-  for (let sig = 1; sig <= NSIG; sig++) {
-    if (t.state === 'zombie') return;
-    const b = bit(sig);
-    if (!(t.pending & b) || (t.sigmask & b && sig !== SIGKILL && sig !== SIGSTOP)) continue;
-    t.pending &= ~b;
-    const act = t.proc.sigactions.get(sig);
-    const handler = act ? act.handler : BigInt(SIG_DFL);
-    if (sig !== SIGKILL && sig !== SIGSTOP && handler === BigInt(SIG_IGN)) continue;
-    if (sig === SIGKILL || handler === BigInt(SIG_DFL)) {
-      if (IGNORE.has(sig)) continue;
-      if (STOP.has(sig)) {
-        k.platform.log(`pid ${t.proc.pid}: stop signal ${sig} ignored (job control comes with the process-model issue)`);
-        continue;
-      }
-      // Terminate, or core (no core file is written, so the wait status has no 0x80 bit).
-      k.killProcess(t.proc, sig, CORE.has(sig) ? 'default action: core' : 'default action: terminate');
-      return;
-    }
-    k.killProcess(t.proc, sig, 'a handler is installed, but handler delivery is not implemented yet');
+export function encodeSiginfo(i: SigInfo): Uint8Array {
+  if (i.raw) {
+    const b = i.raw.slice(0, SIGINFO_SIZE);
+    new DataView(b.buffer).setInt32(0, i.signo, true);
+    return b;
+  }
+  const b = new Uint8Array(SIGINFO_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setInt32(0, i.signo, true);
+  dv.setInt32(8, i.code, true);
+  if (i.addr !== undefined) dv.setBigUint64(16, BigInt(i.addr), true);
+  else {
+    dv.setInt32(16, i.pid ?? 0, true);
+    dv.setUint32(20, i.uid ?? 0, true);
+    if (i.value !== undefined) dv.setBigUint64(24, i.value, true);
+  }
+  return b;
+}
+
+/** What a task does with a signal it is about to take. */
+function disposition(p: Process, sig: number): 'handler' | 'ignore' | 'terminate' | 'core' | 'stop' {
+  const act = p.sigactions.get(sig);
+  const h = act ? act.handler : BigInt(SIG_DFL);
+  if (sig !== SIGKILL && sig !== SIGSTOP) {
+    if (h === BigInt(SIG_IGN)) return 'ignore';
+    if (h !== BigInt(SIG_DFL)) return 'handler';
+  }
+  if (IGNORE.has(sig)) return 'ignore';
+  if (STOP.has(sig)) return 'stop';
+  return CORE.has(sig) ? 'core' : 'terminate';
+}
+
+/** Queues a signal on a thread; a blocked, interruptible sleep ends with EINTR (or restarts). */
+export function sendToTask(k: Kernel, t: Task, info: SigInfo): void {
+  if (t.state === 'zombie') return;
+  const sig = info.signo;
+  // A signal whose action is to ignore it is discarded at generation (unless blocked).
+  if (disposition(t.proc, sig) === 'ignore' && !(t.sigmask & bit(sig))) return;
+  if (!(t.pending & bit(sig)) || sig >= 32) t.sigQueue.push(info);
+  t.pending |= bit(sig);
+  if (t.state === 'blocked' && (!(t.sigmask & bit(sig)) || sig === SIGKILL)) interrupt(k, t, sig);
+}
+
+/** Ends an interruptible sleep because of `sig`: restart it (SA_RESTART) or fail with EINTR. */
+function interrupt(k: Kernel, t: Task, sig: number): void {
+  const w = t.wait;
+  if (!w) return;
+  if (w.onSignal) {
+    // Sleeps with their own rules (sigsuspend, sigtimedwait) decide themselves.
+    if (w.onSignal(sig)) return;
+  }
+  k.ensureSaved(t);
+  const act = t.proc.sigactions.get(sig);
+  const restart = w.restartable && act && (act.flags & BigInt(SA_RESTART)) !== 0n && disposition(t.proc, sig) === 'handler';
+  if (restart && t.saved) {
+    // Re-execute the ecall with its original a0 (orig_a0 in Linux's pt_regs).
+    t.saved.pc -= 4n;
+    t.saved.x[10] = w.origA0 ?? t.saved.x[10];
+    t.state = 'runnable';
+    t.wait = null;
+    w.onWake?.();
     return;
+  }
+  k.wake(t, -E.EINTR);
+}
+
+export function sendToProcess(k: Kernel, p: Process, info: SigInfo): void {
+  // Process-directed: a thread that does not block it, else the first one.
+  const ts = [...p.tasks];
+  const t = ts.find((x) => !(x.sigmask & bit(info.signo))) ?? ts[0];
+  if (t) sendToTask(k, t, info);
+}
+
+/** A synchronous fault signal: if blocked or ignored, it is unblocked and reset (force_sig). */
+export function forceSignal(k: Kernel, t: Task, info: SigInfo): void {
+  const sig = info.signo;
+  const act = t.proc.sigactions.get(sig);
+  if (t.sigmask & bit(sig) || (act && act.handler === BigInt(SIG_IGN))) {
+    t.sigmask &= ~bit(sig);
+    t.proc.sigactions.delete(sig);
+  }
+  sendToTask(k, t, info);
+}
+
+function takeInfo(t: Task, sig: number): SigInfo {
+  const i = t.sigQueue.findIndex((x) => x.signo === sig);
+  const info = i >= 0 ? t.sigQueue.splice(i, 1)[0] : { signo: sig, code: SI_KERNEL };
+  if (!t.sigQueue.some((x) => x.signo === sig)) t.pending &= ~bit(sig);
+  return info;
+}
+
+/** The lowest deliverable pending signal, or 0. */
+export function nextSignal(t: Task): number {
+  const ready = t.pending & ~(t.sigmask & ~UNBLOCKABLE);
+  if (ready === 0n) return 0;
+  // Synchronous faults first, as Linux's SYNCHRONOUS_MASK does.
+  for (const s of [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS]) if (ready & bit(s)) return s;
+  for (let s = 1; s <= NSIG; s++) if (ready & bit(s)) return s;
+  return 0;
+}
+
+/**
+ * Acts on pending signals of the task that is about to run (its registers are on the hart).
+ * Returns false when the task's process died.
+ */
+export function deliverSignals(k: Kernel, t: Task): boolean {
+  for (;;) {
+    if (t.state === 'zombie') return false;
+    const sig = nextSignal(t);
+    if (!sig) {
+      if (t.savedMaskForSuspend !== undefined) {
+        t.sigmask = t.savedMaskForSuspend;
+        t.savedMaskForSuspend = undefined;
+      }
+      return true;
+    }
+    const info = takeInfo(t, sig);
+    const d = disposition(t.proc, sig);
+    if (d === 'ignore') continue;
+    if (d === 'stop') {
+      k.platform.log(`pid ${t.proc.pid}: stop signal ${sig} ignored (job control comes with the terminal work)`);
+      continue;
+    }
+    if (d === 'terminate' || d === 'core') {
+      // No core file is written, so the wait status never has the 0x80 bit.
+      // A terminating signal is the program's business (a shell says "Terminated"); a core
+      // signal usually means a crash, which the operator wants to see.
+      k.killProcess(t.proc, sig, d === 'core' ? 'default action: core' : '', d !== 'core');
+      return false;
+    }
+    if (!setupFrame(k, t, sig, info)) {
+      k.killProcess(t.proc, SIGSEGV, `could not write the signal frame for signal ${sig}`);
+      return false;
+    }
+    return true; // one handler frame at a time; the rest after it returns or next entry
   }
 }
 
-function checkSig(sig: number): number {
-  return sig < 0 || sig > NSIG ? -E.EINVAL : 0;
+function onAltStack(t: Task, sp: number): boolean {
+  return t.altStack.size > 0 && sp > t.altStack.sp && sp - t.altStack.sp <= t.altStack.size;
+}
+
+/** setup_rt_frame: build the frame on the user stack (or the alternate stack) and enter the handler. */
+function setupFrame(k: Kernel, t: Task, sig: number, info: SigInfo): boolean {
+  const regs = k.platform.exec.regs;
+  const act = t.proc.sigactions.get(sig)!;
+  const flags = Number(act.flags & 0xffffffffn);
+  const userSp = Number(BigInt.asUintN(64, regs.getX(2)));
+  let sp = userSp;
+  if (flags & SA_ONSTACK && t.altStack.size > 0 && !(t.altStack.flags & SS_DISABLE) && !onAltStack(t, sp)) {
+    sp = t.altStack.sp + t.altStack.size;
+  }
+  const frame = Math.floor((sp - RT_SIGFRAME_SIZE) / 16) * 16;
+  const b = new Uint8Array(RT_SIGFRAME_SIZE);
+  const dv = new DataView(b.buffer);
+  b.set(encodeSiginfo({ ...info, signo: sig }), 0);
+  // uc_flags, uc_link = 0; uc_stack = the alternate stack as it was (__save_altstack)
+  dv.setBigUint64(UC_OFFSET + UC_STACK, BigInt(t.altStack.sp), true);
+  dv.setInt32(UC_OFFSET + UC_STACK + 8, onAltStack(t, userSp) ? SS_ONSTACK : t.altStack.size ? t.altStack.flags & ~SS_ONSTACK : SS_DISABLE, true);
+  dv.setBigUint64(UC_OFFSET + UC_STACK + 16, BigInt(t.altStack.size), true);
+  // After sigsuspend, the mask to restore is the one from before the call (saved_sigmask).
+  dv.setBigUint64(UC_OFFSET + UC_SIGMASK, t.savedMaskForSuspend ?? t.sigmask, true);
+  t.savedMaskForSuspend = undefined;
+  const mc = UC_OFFSET + UC_MCONTEXT;
+  dv.setBigUint64(mc, BigInt.asUintN(64, regs.getPC()), true);
+  for (let i = 1; i < 32; i++) dv.setBigUint64(mc + i * 8, BigInt.asUintN(64, regs.getX(i)), true);
+  for (let i = 0; i < 32; i++) dv.setBigUint64(mc + SC_FPREGS + i * 8, BigInt.asUintN(64, regs.getF(i)), true);
+  dv.setUint32(mc + SC_FPREGS + 256, regs.getFcsr(), true);
+  try {
+    t.proc.as.copyOut(frame, b);
+  } catch {
+    return false;
+  }
+  if (t.altStack.flags & SS_AUTODISARM && sp !== userSp) t.altStack = { sp: 0, size: 0, flags: SS_DISABLE };
+  // Block the handler's mask (and the signal itself unless SA_NODEFER) while it runs.
+  t.sigmask = (t.sigmask | act.mask | (flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
+  if (flags & SA_RESETHAND) t.proc.sigactions.delete(sig);
+  regs.setX(1, BigInt(t.proc.vdsoSigreturn));
+  regs.setX(2, BigInt(frame));
+  regs.setX(10, BigInt(sig));
+  regs.setX(11, BigInt(frame));
+  regs.setX(12, BigInt(frame + UC_OFFSET));
+  regs.setPC(act.handler);
+  return true;
+}
+
+/** rt_sigreturn: restore what setupFrame saved (the frame is at the user sp). */
+function sigreturn(k: Kernel, t: Task): number | bigint {
+  const regs = k.platform.exec.regs;
+  const frame = Number(BigInt.asUintN(64, regs.getX(2)));
+  let b: Uint8Array;
+  try {
+    b = t.proc.as.copyIn(frame, RT_SIGFRAME_SIZE);
+  } catch {
+    k.killProcess(t.proc, SIGSEGV, 'rt_sigreturn with a bad frame');
+    return 0;
+  }
+  const dv = new DataView(b.buffer);
+  t.sigmask = dv.getBigUint64(UC_OFFSET + UC_SIGMASK, true) & ~UNBLOCKABLE;
+  const mc = UC_OFFSET + UC_MCONTEXT;
+  regs.setPC(dv.getBigUint64(mc, true));
+  for (let i = 1; i < 32; i++) regs.setX(i, dv.getBigUint64(mc + i * 8, true));
+  for (let i = 0; i < 32; i++) regs.setF(i, dv.getBigUint64(mc + SC_FPREGS + i * 8, true));
+  regs.setFcsr(dv.getUint32(mc + SC_FPREGS + 256, true));
+  // restore_altstack
+  const ss = Number(dv.getBigUint64(UC_OFFSET + UC_STACK, true));
+  const ssFlags = dv.getInt32(UC_OFFSET + UC_STACK + 8, true);
+  const ssSize = Number(dv.getBigUint64(UC_OFFSET + UC_STACK + 16, true));
+  if (!(ssFlags & SS_DISABLE) && ssSize >= MINSIGSTKSZ && !onAltStack(t, Number(BigInt.asUintN(64, regs.getX(2))))) {
+    t.altStack = { sp: ss, size: ssSize, flags: ssFlags & ~SS_ONSTACK };
+  }
+  return regs.getX(10); // a0 as restored: the dispatcher writes it back unchanged
+}
+
+function checkSig(sig: number): boolean {
+  return sig >= 0 && sig <= NSIG;
 }
 
 function findTask(k: Kernel, tid: number): Task | undefined {
@@ -60,46 +283,157 @@ function findTask(k: Kernel, tid: number): Task | undefined {
   return undefined;
 }
 
-function sendToProcess(p: Process, sig: number): void {
-  // Process-directed: any thread that does not block it (the first one here).
-  const ts = [...p.tasks];
-  const t = ts.find((x) => !(x.sigmask & bit(sig))) ?? ts[0];
-  if (t) sendToTask(t, sig);
+function readSigset(t: Task, addr: number): bigint {
+  return new DataView(t.proc.as.copyIn(addr, 8).buffer).getBigUint64(0, true);
 }
 
-export function registerSignalSend(tab: SyscallTable): void {
+export function registerSignalSyscalls(tab: SyscallTable): void {
   tab.def('kill', 'dd', (k, t, a) => {
     const pid = a.i32(0), sig = a.i32(1);
-    if (checkSig(sig)) return -E.EINVAL;
+    if (!checkSig(sig)) return -E.EINVAL;
+    const info: SigInfo = { signo: sig, code: SI_USER, pid: t.proc.pid, uid: k.config.uid };
+    let targets: Process[];
     if (pid > 0) {
       const p = k.processes.get(pid);
-      if (!p) return -E.ESRCH;
-      if (sig) sendToProcess(p, sig);
-      return 0;
+      if (!p || p.exitStatus !== null) return -E.ESRCH;
+      targets = [p];
+    } else if (pid === -1) {
+      targets = [...k.processes.values()].filter((p) => p.pid !== 1 && p !== t.proc && p.exitStatus === null);
+      if (t.proc.pid !== 1) targets.push(t.proc);
+    } else {
+      const pgid = pid === 0 ? t.proc.pgid : -pid;
+      targets = [...k.processes.values()].filter((p) => p.pgid === pgid && p.exitStatus === null);
     }
-    // pid 0 (own group), -1 (everyone we may signal), -pgid: one process group for now.
-    if (pid === 0 || pid === -1 || -pid === t.proc.pid) {
-      for (const p of k.processes.values()) if (sig) sendToProcess(p, sig);
-      return 0;
-    }
-    return -E.ESRCH;
+    if (targets.length === 0) return -E.ESRCH;
+    if (sig) for (const p of targets) sendToProcess(k, p, info);
+    return 0;
   }, 'partial');
 
   tab.def('tkill', 'dd', (k, t, a) => {
     const tid = a.i32(0), sig = a.i32(1);
-    if (tid <= 0 || checkSig(sig)) return -E.EINVAL;
+    if (tid <= 0 || !checkSig(sig)) return -E.EINVAL;
     const target = findTask(k, tid);
     if (!target) return -E.ESRCH;
-    if (sig) sendToTask(target, sig);
+    if (sig) sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid });
     return 0;
   });
 
   tab.def('tgkill', 'ddd', (k, t, a) => {
     const tgid = a.i32(0), tid = a.i32(1), sig = a.i32(2);
-    if (tgid <= 0 || tid <= 0 || checkSig(sig)) return -E.EINVAL;
+    if (tgid <= 0 || tid <= 0 || !checkSig(sig)) return -E.EINVAL;
     const target = findTask(k, tid);
     if (!target || target.proc.pid !== tgid) return -E.ESRCH;
-    if (sig) sendToTask(target, sig);
+    if (sig) sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid });
     return 0;
+  });
+
+  tab.def('rt_sigqueueinfo', 'ddp', (k, t, a) => {
+    const pid = a.i32(0), sig = a.i32(1);
+    if (!checkSig(sig) || sig === 0) return -E.EINVAL;
+    const raw = t.proc.as.copyIn(a.u(2), SIGINFO_SIZE);
+    const code = new DataView(raw.buffer).getInt32(8, true);
+    // Only the kernel may claim SI_USER/SI_KERNEL-style codes for another process.
+    if ((code >= 0 || code === SI_TKILL) && pid !== t.proc.pid) return -E.EPERM;
+    const p = k.processes.get(pid);
+    if (!p) return -E.ESRCH;
+    sendToProcess(k, p, { signo: sig, code, raw });
+    return 0;
+  });
+
+  tab.def('rt_sigreturn', '', (k, t) => sigreturn(k, t));
+
+  tab.def('sigaltstack', 'pp', (k, t, a) => {
+    const ss = a.u(0), old = a.u(1);
+    const sp = Number(BigInt.asUintN(64, k.platform.exec.regs.getX(2)));
+    if (old) {
+      const b = new Uint8Array(24);
+      const dv = new DataView(b.buffer);
+      dv.setBigUint64(0, BigInt(t.altStack.sp), true);
+      dv.setInt32(8, onAltStack(t, sp) ? SS_ONSTACK : t.altStack.size ? t.altStack.flags : SS_DISABLE, true);
+      dv.setBigUint64(16, BigInt(t.altStack.size), true);
+      t.proc.as.copyOut(old, b);
+    }
+    if (ss) {
+      const dv = new DataView(t.proc.as.copyIn(ss, 24).buffer);
+      const nsp = Number(dv.getBigUint64(0, true));
+      const flags = dv.getInt32(8, true);
+      const size = Number(dv.getBigUint64(16, true));
+      if (onAltStack(t, sp)) return -E.EPERM;
+      const mode = flags & ~SS_AUTODISARM;
+      if (mode !== 0 && mode !== SS_DISABLE && mode !== SS_ONSTACK) return -E.EINVAL;
+      if (mode === SS_DISABLE) t.altStack = { sp: 0, size: 0, flags: SS_DISABLE };
+      else {
+        if (size < MINSIGSTKSZ) return -E.ENOMEM;
+        t.altStack = { sp: nsp, size, flags: flags & SS_AUTODISARM };
+      }
+    }
+    return 0;
+  });
+
+  tab.def('rt_sigpending', 'pu', (k, t, a) => {
+    if (a.u(1) > 8) return -E.EINVAL;
+    const pend = t.pending; // process-directed signals are queued on one thread here
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, pend & t.sigmask, true);
+    t.proc.as.copyOut(a.u(0), b.subarray(0, a.u(1)));
+    return 0;
+  });
+
+  tab.def('rt_sigsuspend', 'pu', (k, t, a) => {
+    if (a.u(1) !== 8) return -E.EINVAL;
+    const mask = readSigset(t, a.u(0));
+    const old = t.sigmask;
+    t.sigmask = mask & ~UNBLOCKABLE;
+    if (nextSignal(t)) {
+      // A signal is already deliverable: take it now with the old mask restored afterwards.
+      t.savedMaskForSuspend = old;
+      return -E.EINTR;
+    }
+    return k.block(t, {
+      deadline: Infinity, onTimeout: -E.EINTR,
+      onSignal: () => {
+        t.savedMaskForSuspend = old;
+        k.wake(t, -E.EINTR);
+        return true;
+      },
+    });
+  });
+
+  tab.def('rt_sigtimedwait', 'pppu', (k, t, a) => {
+    if (a.u(3) !== 8) return -E.EINVAL;
+    const set = readSigset(t, a.u(0)) & ~UNBLOCKABLE;
+    const infoAddr = a.u(1);
+    const take = (sig: number): number => {
+      const info = takeInfo(t, sig);
+      if (infoAddr) t.proc.as.copyOut(infoAddr, encodeSiginfo({ ...info, signo: sig }));
+      return sig;
+    };
+    const pendingInSet = () => {
+      const p = t.pending & set;
+      for (let s = 1; s <= NSIG; s++) if (p & bit(s)) return s;
+      return 0;
+    };
+    const now = pendingInSet();
+    if (now) return take(now);
+    let deadline = Infinity;
+    if (a.u(2)) {
+      const dv = new DataView(t.proc.as.copyIn(a.u(2), 16).buffer);
+      const sec = Number(dv.getBigInt64(0, true)), nsec = Number(dv.getBigInt64(8, true));
+      if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+      deadline = k.platform.monotonicNs() + sec * 1e9 + nsec;
+    }
+    // While waiting, the set is unblocked (as Linux does) so arrival wakes us.
+    const oldMask = t.sigmask;
+    t.sigmask &= ~set;
+    return k.block(t, {
+      deadline, onTimeout: -E.EAGAIN,
+      onSignal: (sig) => {
+        t.sigmask = oldMask;
+        if (set & bit(sig)) k.wake(t, take(sig));
+        else k.wake(t, -E.EINTR);
+        return true;
+      },
+      onWake: () => { t.sigmask = oldMask; },
+    });
   });
 }

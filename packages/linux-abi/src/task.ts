@@ -6,6 +6,7 @@
 import type { AddressSpace } from './mm/address-space.ts';
 import type { FdTable } from './fs/file.ts';
 import { RLIM_NLIMITS } from './abi/constants.ts';
+import type { SigInfo } from './signals.ts';
 
 /** Saved user registers of a task that is not on the hart. */
 export interface SavedContext {
@@ -30,6 +31,11 @@ export class Process {
   readonly rlimits: { cur: bigint; max: bigint }[] = [];
   readonly sigactions = new Map<number, SigAction>();
   exitStatus: number | null = null;
+  /** Process group and session (setpgid/setsid). */
+  pgid: number;
+  sid: number;
+  /** Address of the rt_sigreturn trampoline in this process's [vdso]. */
+  vdsoSigreturn = 0;
 
   constructor(
     readonly pid: number,
@@ -39,6 +45,8 @@ export class Process {
     public exePath: string,
   ) {
     this.comm = exePath.split('/').pop()!.slice(0, 15);
+    this.pgid = pid;
+    this.sid = pid;
     for (let i = 0; i < RLIM_NLIMITS; i++) this.rlimits.push({ cur: -1n, max: -1n });
   }
 }
@@ -54,6 +62,19 @@ export interface WaitState {
   deadline: number;
   /** a0 when the deadline passes. */
   onTimeout: number;
+  /** SA_RESTART may restart this sleep (re-executing the ecall with origA0). */
+  restartable?: boolean;
+  origA0?: bigint;
+  /** Decides what a signal does to this sleep; true when handled. */
+  onSignal?: (sig: number) => boolean;
+  /** Runs whenever the sleep ends. */
+  onWake?: () => void;
+}
+
+export interface AltStack {
+  sp: number;
+  size: number;
+  flags: number;
 }
 
 export class Task {
@@ -67,6 +88,11 @@ export class Task {
   wait: WaitState | null = null;
   /** Signals sent to this thread and not yet acted on. */
   pending = 0n;
+  /** siginfo of pending signals (one per standard signal, queued for real-time ones). */
+  sigQueue: SigInfo[] = [];
+  altStack: AltStack = { sp: 0, size: 0, flags: 2 /* SS_DISABLE */ };
+  /** The mask to restore after a handler interrupted rt_sigsuspend. */
+  savedMaskForSuspend: bigint | undefined = undefined;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

@@ -1,0 +1,79 @@
+/**
+ * Wait queues for files that block (pipes, FIFOs, eventfd, poll). A task that must wait
+ * parks with kernel.block and leaves a `retry` closure on every queue it sleeps on. When a
+ * file's state changes, its queue runs the sleepers' retries in the waker's context (user
+ * memory is reached through the sleeper's own address space, which works from any task):
+ * a retry that completes wakes its task with the syscall's result; one that still cannot
+ * proceed keeps sleeping, with whatever progress it made kept in the closure (a blocking
+ * pipe write of 1 MiB completes chunk by chunk, as pipe_write's loop does).
+ */
+import { SysError, E } from '../errors.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Task, WaitState } from '../task.ts';
+
+/** What a retry returns to keep sleeping. */
+export const AGAIN = Symbol('again');
+export type RetryResult = number | typeof AGAIN;
+
+interface Waiter {
+  k: Kernel;
+  task: Task;
+  wait: WaitState;
+  retry: () => RetryResult;
+  queues: WaitQueue[];
+  done: boolean;
+}
+
+export class WaitQueue {
+  private readonly waiters = new Set<Waiter>();
+
+  add(w: Waiter): void {
+    this.waiters.add(w);
+  }
+  remove(w: Waiter): void {
+    this.waiters.delete(w);
+  }
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  /** The file's state changed: every live sleeper retries; those that complete wake up. */
+  notify(): void {
+    if (this.waiters.size === 0) return;
+    for (const w of [...this.waiters]) {
+      if (w.done) continue;
+      if (w.task.state !== 'blocked' || w.task.wait !== w.wait) {
+        // Woken by something else (timeout, signal, exit): forget it.
+        finish(w);
+        continue;
+      }
+      let r: RetryResult;
+      try {
+        r = w.retry();
+      } catch (e) {
+        if (!(e instanceof SysError)) throw e;
+        r = -e.errno;
+      }
+      if (r === AGAIN) continue;
+      finish(w);
+      w.k.wake(w.task, r);
+    }
+  }
+}
+
+function finish(w: Waiter): void {
+  w.done = true;
+  for (const q of w.queues) q.remove(w);
+}
+
+/**
+ * Parks `task` on `queues` until `retry` completes, or until `deadline` (monotonic ns)
+ * passes, when the syscall returns `onTimeout`. Returns kernel.block's BLOCKED marker.
+ */
+export function sleepOn(k: Kernel, task: Task, queues: WaitQueue[], retry: () => RetryResult,
+  deadline = Infinity, onTimeout = -E.EAGAIN): ReturnType<Kernel['block']> {
+  const wait: WaitState = { deadline, onTimeout };
+  const w: Waiter = { k, task, wait, retry, queues, done: false };
+  for (const q of queues) q.add(w);
+  return k.block(task, wait);
+}
