@@ -52,48 +52,55 @@ function fclass(lo: number, hi: number, is32: boolean): number {
   return sign ? 1 << 1 : 1 << 6;
 }
 
+// Operand access for the instruction being executed. Module-level functions rather than
+// closures inside execFP: a closure per FP instruction would be allocated (and, under
+// tsx/esbuild's keepNames, renamed with defineProperty) on every execution.
+let X: Int32Array, F64: Float64Array, F32: Float32Array, H: Hart, isD = false;
+
+/** binary32 operands must be NaN-boxed (upper 32 bits all ones), else they read as the canonical NaN. */
+function boxed32(i: number): boolean { return X[i + 1] === -1; }
+function bits32(i: number): number { return boxed32(i) ? X[i] : CANON_NAN_S; }
+function val(i: number): number { return isD ? F64[(i - 64) >> 1] : boxed32(i) ? F32[i - 64] : NaN; }
+function snan(i: number): boolean { return isD ? isSNaN64(X[i], X[i + 1]) : boxed32(i) && isSNaN32(X[i]); }
+/** Write an FP result to f[rd] (state index fd): canonical NaN, NaN-boxing, FS = Dirty. */
+function writeF(fd: number, v: number): void {
+  if (isD) {
+    if (v !== v) { X[fd] = 0; X[fd + 1] = CANON_NAN_HI_D; } else F64[(fd - 64) >> 1] = v;
+  } else {
+    if (v !== v) X[fd] = CANON_NAN_S; else F32[fd - 64] = v;
+    X[fd + 1] = -1;
+  }
+  H.mstatus |= MSTATUS_FS;
+}
+function writeX(rd: number, lo: number, hi: number): void {
+  const r = rd === 0 ? SINK : 2 * rd;
+  X[r] = lo; X[r + 1] = hi;
+}
+/** The rounding mode of an instruction whose rm field is meaningful (7 = frm; 5, 6 and an invalid frm are illegal). */
+function roundingMode(rmf: number): number {
+  const r = rmf === 7 ? H.frm : rmf;
+  if (r > 4) H.illegal();
+  return r;
+}
+
 /** Execute the F/D instruction `bits` (opcodes 0x43-0x53). Raises illegal instruction as needed. */
 export function execFP(h: Hart, bits: number): void {
   if ((h.mstatus & MSTATUS_FS) === 0) h.illegal();
-  const x = h.x, f64 = h.f64, f32 = h.f32;
+  X = h.x; F64 = h.f64; F32 = h.f32; H = h;
+  const x = X, f32 = F32, f64 = F64;
   const opc = bits & 0x7f;
   const rd = (bits >>> 7) & 31, rmf = (bits >>> 12) & 7, rs1 = (bits >>> 15) & 31, rs2 = (bits >>> 20) & 31;
   const fmt = (bits >>> 25) & 3;
   if (fmt > 1) h.illegal(); // H and Q are not implemented
-  const isD = fmt === 1;
+  isD = fmt === 1;
   const fd = 64 + 2 * rd;
   const a1 = 64 + 2 * rs1, a2 = 64 + 2 * rs2;
-
-  /** Resolve the rounding mode of an instruction whose rm field is meaningful. */
-  const rm = (): number => {
-    const r = rmf === 7 ? h.frm : rmf;
-    if (r > 4) h.illegal();
-    return r;
-  };
-  // Operand values. binary32 operands must be NaN-boxed, else they read as the canonical NaN.
-  const boxed32 = (i: number) => x[i + 1] === -1;
-  const bits32 = (i: number) => (boxed32(i) ? x[i] : CANON_NAN_S);
-  const val = (i: number): number => (isD ? f64[(i - 64) >> 1] : boxed32(i) ? f32[i - 64] : NaN);
-  const snan = (i: number): boolean => (isD ? isSNaN64(x[i], x[i + 1]) : boxed32(i) && isSNaN32(x[i]));
-  const writeF = (v: number): void => {
-    if (isD) {
-      if (v !== v) { x[fd] = 0; x[fd + 1] = CANON_NAN_HI_D; } else f64[rd] = v;
-    } else {
-      if (v !== v) x[fd] = CANON_NAN_S; else f32[2 * rd] = v;
-      x[fd + 1] = -1;
-    }
-    h.mstatus |= MSTATUS_FS; // FS = Dirty
-  };
-  const writeX = (lo: number, hi: number): void => {
-    const r = rd === 0 ? SINK : 2 * rd;
-    x[r] = lo; x[r + 1] = hi;
-  };
 
   fpuState.flags = 0;
   if (opc !== OPC_OPFP) {
     // Fused multiply-add family: rs3 in bits 31:27.
     const a3 = 64 + 2 * (bits >>> 27);
-    const r = rm();
+    const r = roundingMode(rmf);
     if (snan(a1) || snan(a2) || snan(a3)) fpuState.flags |= FLAG_NV;
     let a = val(a1);
     const b = val(a2);
@@ -102,27 +109,27 @@ export function execFP(h: Hart, bits: number): void {
     else if (opc === OPC_FNMSUB) a = -a;
     else if (opc === OPC_FNMADD) { a = -a; c = -c; }
     else if (opc !== OPC_FMADD) h.illegal();
-    writeF(isD ? fpu.fma64(a, b, c, r) : fpu.fma32(a, b, c, r));
+    writeF(fd, isD ? fpu.fma64(a, b, c, r) : fpu.fma32(a, b, c, r));
     return accrue(h);
   }
 
   const f5 = bits >>> 27;
   switch (f5) {
     case F_ADD: case F_SUB: case F_MUL: case F_DIV: {
-      const r = rm();
+      const r = roundingMode(rmf);
       if (snan(a1) || snan(a2)) fpuState.flags |= FLAG_NV;
       const a = val(a1), b = val(a2);
       let v: number;
       if (isD) v = f5 === F_ADD ? fpu.add64(a, b, r) : f5 === F_SUB ? fpu.sub64(a, b, r) : f5 === F_MUL ? fpu.mul64(a, b, r) : fpu.div64(a, b, r);
       else v = f5 === F_ADD ? fpu.add32(a, b, r) : f5 === F_SUB ? fpu.sub32(a, b, r) : f5 === F_MUL ? fpu.mul32(a, b, r) : fpu.div32(a, b, r);
-      writeF(v);
+      writeF(fd, v);
       return accrue(h);
     }
     case F_SQRT: {
       if (rs2 !== 0) h.illegal();
-      const r = rm();
+      const r = roundingMode(rmf);
       if (snan(a1)) fpuState.flags |= FLAG_NV;
-      writeF(isD ? fpu.sqrt64(val(a1), r) : fpu.sqrt32(val(a1), r));
+      writeF(fd, isD ? fpu.sqrt64(val(a1), r) : fpu.sqrt32(val(a1), r));
       return accrue(h);
     }
     case F_SGNJ: {
@@ -144,20 +151,20 @@ export function execFP(h: Hart, bits: number): void {
     case F_MINMAX: {
       if (rmf > 1) h.illegal();
       if (snan(a1) || snan(a2)) fpuState.flags |= FLAG_NV;
-      writeF(rmf === 0 ? fpu.min(val(a1), val(a2)) : fpu.max(val(a1), val(a2)));
+      writeF(fd, rmf === 0 ? fpu.min(val(a1), val(a2)) : fpu.max(val(a1), val(a2)));
       return accrue(h);
     }
     case F_CVT_FF: {
-      const r = rm();
+      const r = roundingMode(rmf);
       if (isD) { // FCVT.D.S: exact
         if (rs2 !== 0) h.illegal();
         const s = 64 + 2 * rs1;
         if (boxed32(s) && isSNaN32(x[s])) fpuState.flags |= FLAG_NV;
-        writeF(boxed32(s) ? f32[s - 64] : NaN);
+        writeF(fd, boxed32(s) ? f32[s - 64] : NaN);
       } else { // FCVT.S.D
         if (rs2 !== 1) h.illegal();
         if (isSNaN64(x[a1], x[a1 + 1])) fpuState.flags |= FLAG_NV;
-        writeF(fpu.cvtF64ToF32(f64[rs1], r));
+        writeF(fd, fpu.cvtF64ToF32(f64[rs1], r));
       }
       return accrue(h);
     }
@@ -169,24 +176,24 @@ export function execFP(h: Hart, bits: number): void {
         if (snan(a1) || snan(a2)) fpuState.flags |= FLAG_NV;
         res = fpu.eq(a, b);
       } else res = rmf === 1 ? fpu.lt(a, b) : fpu.le(a, b); // signaling: NV for any NaN
-      writeX(res ? 1 : 0, 0);
+      writeX(rd, res ? 1 : 0, 0);
       return accrue(h);
     }
     case F_CVT_IF: { // FCVT.{W,WU,L,LU}.fmt
       if (rs2 > 3) h.illegal();
-      const r = rm();
+      const r = roundingMode(rmf);
       const v = val(a1);
-      if (rs2 === 0) { const t = fpu.cvtToI32(v, r); writeX(t, t >> 31); }
-      else if (rs2 === 1) { const t = fpu.cvtToU32(v, r) | 0; writeX(t, t >> 31); } // sign-extend bit 31
+      if (rs2 === 0) { const t = fpu.cvtToI32(v, r); writeX(rd, t, t >> 31); }
+      else if (rs2 === 1) { const t = fpu.cvtToU32(v, r) | 0; writeX(rd, t, t >> 31); } // sign-extend bit 31
       else {
         if (rs2 === 2) fpu.cvtToI64(v, r, i64out); else fpu.cvtToU64(v, r, i64out);
-        writeX(i64out[0], i64out[1]);
+        writeX(rd, i64out[0], i64out[1]);
       }
       return accrue(h);
     }
     case F_CVT_FI: { // FCVT.fmt.{W,WU,L,LU}
       if (rs2 > 3) h.illegal();
-      const r = rm();
+      const r = roundingMode(rmf);
       const lo = x[2 * rs1], hi = x[2 * rs1 + 1];
       let v: number;
       if (isD) {
@@ -196,18 +203,18 @@ export function execFP(h: Hart, bits: number): void {
         v = rs2 === 0 ? fpu.cvtI64ToF32(lo, lo >> 31, r) : rs2 === 1 ? fpu.cvtU64ToF32(lo, 0, r)
           : rs2 === 2 ? fpu.cvtI64ToF32(lo, hi, r) : fpu.cvtU64ToF32(lo, hi, r);
       }
-      writeF(v);
+      writeF(fd, v);
       return accrue(h);
     }
     case F_MVXF_CLASS: {
       if (rs2 !== 0) h.illegal();
       if (rmf === 0) { // FMV.X.W / FMV.X.D: raw bits, no unboxing
-        if (isD) writeX(x[a1], x[a1 + 1]);
-        else writeX(x[a1], x[a1] >> 31);
+        if (isD) writeX(rd, x[a1], x[a1 + 1]);
+        else writeX(rd, x[a1], x[a1] >> 31);
         return;
       }
       if (rmf === 1) { // FCLASS
-        writeX(isD ? fclass(x[a1], x[a1 + 1], false) : fclass(0, bits32(a1), true), 0);
+        writeX(rd, isD ? fclass(x[a1], x[a1 + 1], false) : fclass(0, bits32(a1), true), 0);
         return;
       }
       return h.illegal();
