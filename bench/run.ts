@@ -9,7 +9,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -260,7 +260,10 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${text}\n`);
 
   const result = {
-    date, gitSha: sha, tee: o.tee, size: o.size, reps: o.reps,
+    date, gitSha: sha,
+    /** Uncommitted changes outside bench/ (what dist/ was built from may differ from gitSha). */
+    dirtyTree: sh('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench']).length > 0,
+    tee: o.tee, size: o.size, reps: o.reps,
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version,
       qemu: sh('qemu-riscv64', ['--version']).split('\n')[0], gcc: sh('gcc', ['-dumpfullversion']),
@@ -288,4 +291,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run only as the entry point (bench/profile.ts imports BENCHES).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
