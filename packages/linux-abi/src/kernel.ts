@@ -5,14 +5,14 @@
  */
 import type { Platform, UserTrap } from '@teeos/hal';
 import { E, SysError, errnoName } from './errors.ts';
-import { SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
+import { SIGBUS, SIGCHLD, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
 import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE } from './mm/address-space.ts';
-import type { FrameAllocator } from './mm/frames.ts';
+import { FrameRefs, type FrameAllocator } from './mm/frames.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
 import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched } from './syscalls/sched.ts';
-import { deliverSignals, forceSignal, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
+import { deliverSignals, forceSignal, sendToProcess, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
 import { SyscallArgs } from './syscalls/args.ts';
 import { SyscallTable } from './syscalls/table.ts';
 import { registerIo } from './syscalls/io.ts';
@@ -22,6 +22,7 @@ import { registerSignal } from './syscalls/signal.ts';
 import { registerTime } from './syscalls/time.ts';
 import { registerMisc } from './syscalls/misc.ts';
 import { formatSyscall } from './strace.ts';
+import { registerProcTree } from './syscalls/proctree.ts';
 import { loadProgram } from './exec.ts';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
 
@@ -59,6 +60,7 @@ export function buildSyscallTable(): SyscallTable {
   registerMisc(tab);
   registerSched(tab);
   registerSignalSyscalls(tab);
+  registerProcTree(tab);
   return tab;
 }
 
@@ -74,7 +76,11 @@ export class Kernel {
   /** Wait status of init once it has exited. */
   private initStatus: number | null = null;
 
+  /** Mapping counts of every frame of enclave memory (copy-on-write, MAP_SHARED). */
+  readonly frameRefs: FrameRefs;
+
   constructor(readonly platform: Platform, readonly frames: FrameAllocator, readonly config: KernelConfig) {
+    this.frameRefs = new FrameRefs(platform.memory.phys.base, platform.memory.phys.size);
     this.args = new SyscallArgs(platform.exec.regs);
     this.bootMonotonicNs = platform.monotonicNs();
     const c = platform.host.call({ op: 'clock', clock: 'realtime' });
@@ -98,13 +104,14 @@ export class Kernel {
     return new AddressSpace(m.bytes, m.phys.base, this.frames, {
       codeWritten: (pa, len) => this.platform.exec.codeWritten(pa, len),
       flushTlb: () => m.flushTlb(),
-    });
+    }, this.frameRefs);
   }
 
   /** Creates init from the application image the platform measured, and runs until it exits. */
   run(): number {
     const m = this.platform.memory;
     const image = m.bytes.subarray(m.appImage.base - m.phys.base, m.appImage.base - m.phys.base + m.appImage.length);
+    this.appImage = image;
     const fds = new FdTable();
     fds.set(0, new HostStdioFile(this.platform.host, 0, O_RDONLY), false);
     fds.set(1, new HostStdioFile(this.platform.host, 1, O_WRONLY), false);
@@ -146,13 +153,39 @@ export class Kernel {
       }
       this.switchTo(task);
       if (task.pending !== 0n && !deliverSignals(this, task)) continue;
+      this.sliceStart = exec.instret();
       const trap = exec.runUser(TIME_SLICE);
+      task.proc.cpuInstructions += exec.instret() - this.sliceStart;
+      this.sliceStart = exec.instret();
       this.handleTrap(task, trap);
       // Round robin: after a slice ran out or the task blocked or yielded, the next one goes first.
       if (trap.kind === 'budget' || task.state !== 'runnable' || this.yielded) next = (next + 1) % Math.max(1, this.tasks.length);
       this.yielded = false;
     }
   }
+
+  /** instret when the running slice started (CPU time accounting). */
+  sliceStart = 0;
+
+  /** The application image the platform measured (what init runs). */
+  appImage: Uint8Array = new Uint8Array(0);
+
+  /**
+   * Finds an executable for execve. Without file systems, the only executable the enclave
+   * holds is its measured application: by its start path, its /proc/self/exe target, or
+   * /proc/self/exe itself. File systems (the VFS) extend this through `execLookup`.
+   */
+  resolveExecutable(proc: Process, path: string): { bytes: Uint8Array; exePath: string } | number {
+    if (path === '') return -E.ENOENT;
+    if (path === '/proc/self/exe' || path === this.config.execPath || path === this.config.exeLink) {
+      return { bytes: this.appImage, exePath: this.config.exeLink };
+    }
+    if (this.execLookup) return this.execLookup(proc, path);
+    return -E.ENOENT;
+  }
+
+  /** Set by the file layer: reads an executable file (permission-checked) for execve. */
+  execLookup: ((proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number) | null = null;
 
   /** Set by sched_yield so the scheduler moves on. */
   yielded = false;
@@ -348,12 +381,50 @@ export class Kernel {
   }
 
   private processExited(proc: Process, waitStatus: number): void {
+    if (proc.exitStatus !== null) return;
     proc.exitStatus = waitStatus;
-    for (const [fd] of [...proc.fds.entries()]) proc.fds.close(fd);
+    proc.fds.closeAll();
     proc.as.destroy();
-    this.processes.delete(proc.pid);
     if (this.current?.proc === proc) this.current = null;
-    if (proc.pid === 1) this.initStatus = waitStatus;
+    // Orphans go to init, as on Linux.
+    for (const c of this.processes.values()) if (c.ppid === proc.pid) c.ppid = 1;
+    if (proc.pid === 1) {
+      // Init's end is the enclave's end: nothing else may outlive it.
+      this.initStatus = waitStatus;
+      for (const p of [...this.processes.values()]) if (p !== proc && p.exitStatus === null) this.exitProcess(p, SIGKILL);
+      this.processes.clear();
+      return;
+    }
+    proc.vforkWaiter?.();
+    proc.vforkWaiter = undefined;
+    const parent = this.processes.get(proc.ppid);
+    if (!parent) {
+      this.processes.delete(proc.pid);
+      return;
+    }
+    const act = parent.sigactions.get(SIGCHLD);
+    if (act && (act.handler === 1n || (act.flags & 2n) !== 0n)) {
+      // SIGCHLD ignored or SA_NOCLDWAIT: children are reaped automatically.
+      this.processes.delete(proc.pid);
+    } else {
+      const sig = waitStatus & 0x7f;
+      sendToProcess(this, parent, { signo: SIGCHLD, code: sig ? CLD_KILLED : CLD_EXITED, pid: proc.pid, uid: this.config.uid });
+    }
+    for (const t of parent.tasks) if (t.state === 'blocked' && t.wait?.childWait) this.restartSyscall(t);
+  }
+
+  /** Wakes a sleeping task by making it execute its syscall again (wait4 after a child exits). */
+  restartSyscall(task: Task): void {
+    if (task.state !== 'blocked') return;
+    const w = task.wait;
+    this.ensureSaved(task);
+    if (task.saved && w) {
+      task.saved.pc -= 4n;
+      task.saved.x[10] = w.origA0 ?? task.saved.x[10];
+    }
+    task.state = 'runnable';
+    task.wait = null;
+    w?.onWake?.();
   }
 
   /** Turns a thrown error of a handler into the errno it carries, for callers outside dispatch. */

@@ -36,6 +36,14 @@ export class Process {
   sid: number;
   /** Address of the rt_sigreturn trampoline in this process's [vdso]. */
   vdsoSigreturn = 0;
+  /** The signal the parent gets when this process ends (clone's exit_signal; SIGCHLD for fork). */
+  exitSignal = 17;
+  /** vfork: releases the parent when this child execs or exits. */
+  vforkWaiter?: () => void;
+  /** CPU time in instructions (getrusage, times; the model counts one instruction as 1 ns). */
+  cpuInstructions = 0;
+  /** CPU time of reaped children (RUSAGE_CHILDREN, tms_cutime). */
+  childCpuInstructions = 0;
 
   constructor(
     readonly pid: number,
@@ -69,6 +77,8 @@ export interface WaitState {
   onSignal?: (sig: number) => boolean;
   /** Runs whenever the sleep ends. */
   onWake?: () => void;
+  /** wait4/waitid: a child's change of state restarts the call. */
+  childWait?: boolean;
 }
 
 export interface AltStack {

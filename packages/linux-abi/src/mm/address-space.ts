@@ -6,7 +6,7 @@
  */
 import { E, SysError } from '../errors.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
-import { PAGE_SIZE, pageDown, pageUp, type FrameAllocator } from './frames.ts';
+import { PAGE_SIZE, pageDown, pageUp, FrameRefs, type FrameAllocator } from './frames.ts';
 import { PageTable, PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
 
 export interface Vma {
@@ -16,6 +16,8 @@ export interface Vma {
   /** What /proc/self/maps would call it. */
   name: string;
   growsDown?: boolean;
+  /** MAP_SHARED: fork shares the frames instead of copying on write. */
+  shared?: boolean;
 }
 
 /** The memory access a fault or a copy needs. */
@@ -49,13 +51,53 @@ export class AddressSpace {
   /** Top of the region mmap allocates downwards from. */
   mmapBase = 0;
 
+  readonly refs: FrameRefs;
+
   constructor(
     private readonly mem: Uint8Array,
     private readonly physBase: number,
     private readonly frames: FrameAllocator,
     private readonly hooks: MemoryHooks,
+    refs?: FrameRefs,
   ) {
     this.pt = new PageTable(mem, physBase, frames);
+    this.refs = refs ?? new FrameRefs(physBase, mem.length);
+  }
+
+  /** Unmaps one page and drops its frame reference (freeing the frame with the last one). */
+  dropPage(va: number): void {
+    const pa = this.pt.unmap(va);
+    if (pa >= 0 && this.refs.dec(pa)) this.frames.freeFrame(pa);
+  }
+
+  /**
+   * fork: a copy of this address space. Private pages become copy-on-write in both (the
+   * PTE loses W; the VMA keeps it, so a write fault copies); MAP_SHARED pages are shared.
+   */
+  fork(): AddressSpace {
+    const child = new AddressSpace(this.mem, this.physBase, this.frames, this.hooks, this.refs);
+    child.vmas = this.vmas.map((v) => ({ ...v }));
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    child.mmapBase = this.mmapBase;
+    for (const v of this.vmas) {
+      for (let va = v.start; va < v.end; va += PAGE_SIZE) {
+        const pa = this.pt.lookup(va);
+        if (pa < 0) continue;
+        let rwx = this.pt.flags(va) & (PTE_R | PTE_W | PTE_X);
+        if (!v.shared && rwx & PTE_W) {
+          rwx &= ~PTE_W;
+          this.pt.protect(va, rwx);
+        }
+        if (!child.pt.map(va, pa, rwx)) {
+          child.destroy();
+          throw new SysError(E.ENOMEM);
+        }
+        this.refs.inc(pa);
+      }
+    }
+    this.hooks.flushTlb();
+    return child;
   }
 
   find(addr: number): Vma | undefined {
@@ -101,10 +143,7 @@ export class AddressSpace {
       if (v.end > end) out.push({ ...v, start: end });
     }
     this.vmas = out;
-    for (let va = start; va < end; va += PAGE_SIZE) {
-      const pa = this.pt.unmap(va);
-      if (pa >= 0) this.frames.freeFrame(pa);
-    }
+    for (let va = start; va < end; va += PAGE_SIZE) this.dropPage(va);
     this.hooks.flushTlb();
   }
 
@@ -149,10 +188,21 @@ export class AddressSpace {
     const va = pageDown(addr);
     const existing = this.pt.lookup(va);
     if (existing >= 0) {
-      // Mapped but the PTE lacks the right: the VMA allows it, so the PTE is stale (mprotect).
       const want = protToPte(v.prot);
       if ((this.pt.flags(va) & want) === want) return 'accerr';
-      this.pt.protect(va, want);
+      if (access & ACCESS_WRITE && !v.shared && this.refs.get(existing) > 1) {
+        // Copy on write: this process gets its own copy of the shared frame.
+        const copy = this.frames.allocFrame();
+        if (copy === null) return 'oom';
+        const from = existing - this.physBase, to = copy - this.physBase;
+        this.mem.copyWithin(to, from, from + PAGE_SIZE);
+        this.pt.map(va, copy, want);
+        this.refs.set(copy, 1);
+        this.refs.dec(existing);
+      } else {
+        // The last user of a COW frame, or a PTE made stale by mprotect: just allow it.
+        this.pt.protect(va, want);
+      }
       this.hooks.flushTlb();
       return 'mapped';
     }
@@ -164,6 +214,7 @@ export class AddressSpace {
       this.frames.freeFrame(pa);
       return 'oom';
     }
+    this.refs.set(pa, 1);
     return 'mapped';
   }
 
@@ -186,7 +237,8 @@ export class AddressSpace {
       throw new SysError(E.EFAULT);
     }
     let pa = this.pt.lookup(va);
-    if (pa < 0) {
+    if (pa < 0 || (access & ACCESS_WRITE && !(this.pt.flags(va) & PTE_W))) {
+      // Not present, or copy-on-write: take the fault the hart would have taken.
       const r = this.fault(addr, access);
       if (r === 'oom') throw new SysError(E.ENOMEM);
       if (r !== 'mapped') throw new SysError(E.EFAULT);
@@ -244,10 +296,7 @@ export class AddressSpace {
   /** Frees every page and the page table. */
   destroy(): void {
     for (const v of this.vmas) {
-      for (let va = v.start; va < v.end; va += PAGE_SIZE) {
-        const pa = this.pt.unmap(va);
-        if (pa >= 0) this.frames.freeFrame(pa);
-      }
+      for (let va = v.start; va < v.end; va += PAGE_SIZE) this.dropPage(va);
     }
     this.vmas = [];
     this.pt.destroy();

@@ -60,7 +60,10 @@ export function registerMm(tab: SyscallTable): void {
       start = as.findFree(size, addr % PAGE_SIZE === 0 ? addr : 0);
       if (start < 0) return -E.ENOMEM;
     }
-    as.insert({ start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : '', growsDown: !!(flags & MAP_GROWSDOWN) });
+    as.insert({
+      start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : '', growsDown: !!(flags & MAP_GROWSDOWN),
+      shared: type !== MAP_PRIVATE,
+    });
     if (flags & MAP_POPULATE) {
       for (let va = start; va < start + size; va += PAGE_SIZE) {
         if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux
@@ -95,10 +98,7 @@ export function registerMm(tab: SyscallTable): void {
       for (let va = addr; va < end; va += PAGE_SIZE) {
         if (!t.proc.as.find(va)) return -E.ENOMEM;
       }
-      for (let va = addr; va < end; va += PAGE_SIZE) {
-        const pa = t.proc.as.pt.unmap(va);
-        if (pa >= 0) k.frames.freeFrame(pa);
-      }
+      for (let va = addr; va < end; va += PAGE_SIZE) t.proc.as.dropPage(va);
       k.platform.memory.flushTlb();
       return 0;
     }

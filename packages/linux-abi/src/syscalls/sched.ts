@@ -6,8 +6,9 @@
  */
 import { E } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
-import type { Kernel } from '../kernel.ts';
-import { Task, type Process } from '../task.ts';
+import type { Kernel, BLOCKED } from '../kernel.ts';
+import { RLIMIT_NPROC } from '../abi/constants.ts';
+import { Process, Task } from '../task.ts';
 import type { SyscallTable } from './table.ts';
 
 // linux/sched.h
@@ -57,13 +58,11 @@ interface CloneArgs {
   exitSignal: number;
 }
 
-function doClone(k: Kernel, t: Task, c: CloneArgs): number {
-  if ((c.flags & THREAD_FLAGS) !== THREAD_FLAGS) {
-    // fork, vfork and partial sharing need per-process address spaces (copy-on-write): the
-    // process-model issue. Say so rather than pretend.
-    return -E.ENOSYS;
-  }
-  if (c.flags & (CLONE_VFORK | CLONE_PIDFD | CLONE_PARENT | CLONE_NEWNS)) return -E.EINVAL;
+function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
+  if (c.flags & (CLONE_PIDFD | CLONE_NEWNS)) return -E.EINVAL;
+  if (!(c.flags & CLONE_THREAD)) return forkProcess(k, t, c);
+  if ((c.flags & THREAD_FLAGS) !== THREAD_FLAGS) return -E.EINVAL; // CLONE_THREAD needs VM|SIGHAND (and we share FS|FILES)
+  if (c.flags & (CLONE_VFORK | CLONE_PARENT)) return -E.EINVAL;
   const child = new Task(k.allocPid(), t.proc);
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
@@ -78,6 +77,57 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number {
   if (c.flags & CLONE_CHILD_CLEARTID) child.clearChildTid = c.childTid;
   k.addTask(child);
   return child.tid;
+}
+
+/**
+ * fork (and vfork, and clone without CLONE_THREAD): a new process with a copy-on-write copy
+ * of the address space. vfork's child gets a copy too (POSIX allows it); the parent sleeps
+ * until the child execs or exits, as vfork promises.
+ */
+function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
+  const parent = t.proc;
+  let live = 0;
+  for (const p of k.processes.values()) if (p.exitStatus === null) live++;
+  const nproc = parent.rlimits[RLIMIT_NPROC].cur;
+  if (nproc >= 0n && BigInt(live) >= nproc) return -E.EAGAIN;
+  let as;
+  try {
+    as = parent.as.fork();
+  } catch {
+    return -E.ENOMEM;
+  }
+  const pid = k.allocPid();
+  const child = new Process(pid, c.flags & CLONE_PARENT ? parent.ppid : parent.pid, as, c.flags & CLONE_FILES ? parent.fds : parent.fds.clone(), parent.exePath);
+  child.comm = parent.comm;
+  child.cwd = parent.cwd;
+  child.umask = parent.umask;
+  child.pgid = parent.pgid;
+  child.sid = parent.sid;
+  child.vdsoSigreturn = parent.vdsoSigreturn;
+  for (let i = 0; i < parent.rlimits.length; i++) child.rlimits[i] = { ...parent.rlimits[i] };
+  for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, { ...act });
+  child.exitSignal = c.exitSignal;
+  const task = new Task(pid, child);
+  const ctx = k.snapshot();
+  ctx.x[10] = 0n;
+  if (c.stack) ctx.x[2] = BigInt(c.stack);
+  if (c.flags & CLONE_SETTLS) ctx.x[4] = c.tls;
+  task.saved = ctx;
+  task.sigmask = t.sigmask;
+  task.altStack = { ...t.altStack };
+  k.processes.set(pid, child);
+  const tidBytes = new Uint8Array(4);
+  new DataView(tidBytes.buffer).setInt32(0, pid, true);
+  if (c.flags & CLONE_PARENT_SETTID) parent.as.copyOut(c.parentTid, tidBytes);
+  if (c.flags & CLONE_CHILD_SETTID) child.as.copyOut(c.childTid, tidBytes);
+  if (c.flags & CLONE_CHILD_CLEARTID) task.clearChildTid = c.childTid;
+  k.addTask(task);
+  if (c.flags & CLONE_VFORK) {
+    const result = pid;
+    child.vforkWaiter = () => k.wake(t, result);
+    return k.block(t, { deadline: Infinity, onTimeout: result, restartable: false, onSignal: () => true });
+  }
+  return pid;
 }
 
 export function registerSched(tab: SyscallTable): void {

@@ -1,0 +1,215 @@
+/**
+ * The process tree: wait4 and waitid (kernel/exit.c), execve (fs/exec.c), process groups
+ * and sessions, getrusage and times.
+ */
+import { E, SysError } from '../errors.ts';
+import { SIGCHLD, SIG_IGN } from '../abi/constants.ts';
+import type { Kernel } from '../kernel.ts';
+import { loadProgram } from '../exec.ts';
+import { SIGINFO_SIZE, CLD_EXITED, CLD_KILLED } from '../signals.ts';
+import type { Process, Task } from '../task.ts';
+import type { SyscallTable } from './table.ts';
+
+const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+const __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = 0x80000000;
+const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+const RUSAGE_SIZE = 144;
+const MAX_ARG_STRINGS = 0x7fffffff;
+
+type Match = (p: Process) => boolean;
+
+function children(k: Kernel, t: Task, match: Match): Process[] {
+  return [...k.processes.values()].filter((p) => p.ppid === t.proc.pid && p !== t.proc && match(p));
+}
+
+/** Reaps or reports a zombie child: returns its pid and status, or null when none is ready. */
+function findZombie(k: Kernel, t: Task, match: Match, nowait: boolean): { pid: number; status: number; proc: Process } | null {
+  for (const c of children(k, t, match)) {
+    if (c.exitStatus === null) continue;
+    if (!nowait) {
+      k.processes.delete(c.pid);
+      t.proc.childCpuInstructions += c.cpuInstructions + c.childCpuInstructions;
+    }
+    return { pid: c.pid, status: c.exitStatus, proc: c };
+  }
+  return null;
+}
+
+function rusage(instructions: number): Uint8Array {
+  // struct rusage: ru_utime (timeval) @0, ru_stime @16, then 14 longs. CPU time is modelled
+  // as one nanosecond per guest instruction; the other fields stay zero.
+  const b = new Uint8Array(RUSAGE_SIZE);
+  const dv = new DataView(b.buffer);
+  const us = Math.floor(instructions / 1000);
+  dv.setBigInt64(0, BigInt(Math.floor(us / 1e6)), true);
+  dv.setBigInt64(8, BigInt(us % 1e6), true);
+  return b;
+}
+
+function waitMatch(t: Task, pid: number): Match {
+  if (pid > 0) return (p) => p.pid === pid;
+  if (pid === -1) return () => true;
+  const pgid = pid === 0 ? t.proc.pgid : -pid;
+  return (p) => p.pgid === pgid;
+}
+
+/** Reads a NULL-terminated array of string pointers (argv, envp). */
+function readStrings(t: Task, addr: number): string[] {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  let total = 0;
+  for (let i = 0; ; i++) {
+    if (i >= MAX_ARG_STRINGS) throw new SysError(E.E2BIG);
+    const p = Number(new DataView(t.proc.as.copyIn(addr + i * 8, 8).buffer).getBigUint64(0, true));
+    if (p === 0) return out;
+    const s = t.proc.as.readCString(p, 131072); // MAX_ARG_STRLEN
+    total += s.length + 1 + 8;
+    if (total > 2 * 1024 * 1024) throw new SysError(E.E2BIG);
+    out.push(s);
+  }
+}
+
+export function registerProcTree(tab: SyscallTable): void {
+  tab.def('wait4', 'dpxp', (k, t, a) => {
+    const pid = a.i32(0), statusAddr = a.u(1), options = a.i32(2), ru = a.u(3);
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -E.EINVAL;
+    if (pid === -2147483648) return -E.ESRCH; // INT_MIN: -pid would overflow (Linux)
+    const match = waitMatch(t, pid);
+    const z = findZombie(k, t, match, false);
+    if (z) {
+      if (statusAddr) {
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setInt32(0, z.status, true);
+        t.proc.as.copyOut(statusAddr, b);
+      }
+      if (ru) t.proc.as.copyOut(ru, rusage(z.proc.cpuInstructions));
+      return z.pid;
+    }
+    if (children(k, t, match).length === 0) return -E.ECHILD;
+    if (options & WNOHANG) return 0;
+    return k.block(t, { deadline: Infinity, onTimeout: 0, childWait: true });
+  }, 'partial');
+
+  tab.def('waitid', 'ddpxp', (k, t, a) => {
+    const idtype = a.i32(0), id = a.i32(1), infop = a.u(2), options = a.i32(3);
+    if (options & ~(WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -E.EINVAL;
+    if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return -E.EINVAL;
+    let match: Match;
+    if (idtype === P_ALL) match = () => true;
+    else if (idtype === P_PID) { if (id <= 0) return -E.EINVAL; match = (p) => p.pid === id; }
+    else if (idtype === P_PGID) { if (id < 0) return -E.EINVAL; const g = id || t.proc.pgid; match = (p) => p.pgid === g; }
+    else if (idtype === P_PIDFD) return -E.EINVAL;
+    else return -E.EINVAL;
+    const z = options & WEXITED ? findZombie(k, t, match, (options & WNOWAIT) !== 0) : null;
+    if (z) {
+      if (infop) {
+        const b = new Uint8Array(SIGINFO_SIZE);
+        const dv = new DataView(b.buffer);
+        const sig = z.status & 0x7f;
+        dv.setInt32(0, SIGCHLD, true);
+        dv.setInt32(8, sig ? CLD_KILLED : CLD_EXITED, true);
+        dv.setInt32(16, z.pid, true);
+        dv.setUint32(20, k.config.uid, true);
+        dv.setInt32(24, sig ? sig : (z.status >> 8) & 0xff, true);
+        t.proc.as.copyOut(infop, b);
+      }
+      if (a.u(4)) t.proc.as.copyOut(a.u(4), rusage(z.proc.cpuInstructions));
+      return 0;
+    }
+    if (children(k, t, match).length === 0) return -E.ECHILD;
+    if (options & WNOHANG) {
+      if (infop) t.proc.as.copyOut(infop, new Uint8Array(SIGINFO_SIZE)); // si_pid = 0: nothing yet
+      return 0;
+    }
+    return k.block(t, { deadline: Infinity, onTimeout: 0, childWait: true });
+  }, 'partial');
+
+  tab.def('execve', 'spp', (k, t, a) => {
+    const path = t.proc.as.readCString(a.u(0), 4096);
+    const argv = readStrings(t, a.u(1));
+    const envp = readStrings(t, a.u(2));
+    const file = k.resolveExecutable(t.proc, path);
+    if (typeof file === 'number') return file;
+    const proc = t.proc;
+    const oldAs = proc.as;
+    proc.as = k.newAddressSpace();
+    try {
+      loadProgram(k, t, file.bytes, argv, envp, path);
+    } catch (e) {
+      proc.as.destroy();
+      proc.as = oldAs;
+      if (e instanceof SysError) return -e.errno;
+      return -E.ENOEXEC; // parse and layout failures: not an executable this kernel can run
+    }
+    // Past the point of no return (fs/exec.c begin_new_exec).
+    for (const other of [...proc.tasks]) if (other !== t) k.exitTask(other, 0);
+    oldAs.destroy();
+    k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
+    proc.fds.closeOnExec();
+    for (const [sig, act] of [...proc.sigactions]) if (act.handler !== BigInt(SIG_IGN)) proc.sigactions.delete(sig);
+    t.altStack = { sp: 0, size: 0, flags: 2 };
+    t.clearChildTid = 0;
+    t.robustList = 0;
+    proc.exePath = file.exePath;
+    proc.comm = path.split('/').pop()!.slice(0, 15);
+    proc.vforkWaiter?.();
+    proc.vforkWaiter = undefined;
+    return BLOCKED_NONE;
+  }, 'partial');
+
+  tab.def('getpgid', 'd', (k, t, a) => {
+    const pid = a.i32(0);
+    const p = pid === 0 ? t.proc : k.processes.get(pid);
+    return p ? p.pgid : -E.ESRCH;
+  });
+  tab.def('setpgid', 'dd', (k, t, a) => {
+    const pid = a.i32(0) || t.proc.pid;
+    const pgid = a.i32(1) || pid;
+    if (pgid < 0) return -E.EINVAL;
+    const p = k.processes.get(pid);
+    if (!p || (p !== t.proc && p.ppid !== t.proc.pid)) return -E.ESRCH;
+    if (p.sid === p.pid) return -E.EPERM; // a session leader cannot move
+    if (p.sid !== t.proc.sid) return -E.EPERM;
+    if (pgid !== pid && ![...k.processes.values()].some((q) => q.pgid === pgid && q.sid === t.proc.sid)) return -E.EPERM;
+    p.pgid = pgid;
+    return 0;
+  });
+  tab.def('getsid', 'd', (k, t, a) => {
+    const pid = a.i32(0);
+    const p = pid === 0 ? t.proc : k.processes.get(pid);
+    return p ? p.sid : -E.ESRCH;
+  });
+  tab.def('setsid', '', (k, t) => {
+    if ([...k.processes.values()].some((p) => p.pgid === t.proc.pid)) return t.proc.pgid === t.proc.pid ? -E.EPERM : -E.EPERM;
+    t.proc.sid = t.proc.pid;
+    t.proc.pgid = t.proc.pid;
+    return t.proc.sid;
+  });
+
+  tab.def('getrusage', 'dp', (k, t, a) => {
+    const who = a.i32(0);
+    let n: number;
+    if (who === RUSAGE_SELF || who === RUSAGE_THREAD) n = t.proc.cpuInstructions + k.platform.exec.instret() - k.sliceStart;
+    else if (who === RUSAGE_CHILDREN) n = t.proc.childCpuInstructions;
+    else return -E.EINVAL;
+    t.proc.as.copyOut(a.u(1), rusage(n));
+    return 0;
+  });
+
+  tab.def('times', 'p', (k, t, a) => {
+    // struct tms in clock ticks (USER_HZ = 100): utime, stime, cutime, cstime.
+    const ticks = (ins: number) => BigInt(Math.floor(ins / 1e7));
+    if (a.u(0)) {
+      const b = new Uint8Array(32);
+      const dv = new DataView(b.buffer);
+      dv.setBigInt64(0, ticks(t.proc.cpuInstructions), true);
+      dv.setBigInt64(16, ticks(t.proc.childCpuInstructions), true);
+      t.proc.as.copyOut(a.u(0), b);
+    }
+    return Math.floor(k.platform.monotonicNs() / 1e7);
+  });
+}
+
+/** execve's success leaves a0 = 0 for the new image (no rtld_fini in a static program). */
+const BLOCKED_NONE = 0;
