@@ -8,6 +8,7 @@ import { E, SysError, errnoName } from './errors.ts';
 import { SIGBUS, SIGCHLD, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
 import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE } from './mm/address-space.ts';
 import { FrameRefs, type FrameAllocator } from './mm/frames.ts';
+import { TimerWheel } from './timers.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
@@ -19,7 +20,7 @@ import { registerIo } from './syscalls/io.ts';
 import { registerMm } from './syscalls/mm.ts';
 import { registerProcess, DEFAULT_RLIMITS } from './syscalls/process.ts';
 import { registerSignal } from './syscalls/signal.ts';
-import { registerTime } from './syscalls/time.ts';
+import { registerTime, registerTimers } from './syscalls/time.ts';
 import { registerMisc } from './syscalls/misc.ts';
 import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
@@ -57,6 +58,7 @@ export function buildSyscallTable(): SyscallTable {
   registerProcess(tab);
   registerSignal(tab);
   registerTime(tab);
+  registerTimers(tab);
   registerMisc(tab);
   registerSched(tab);
   registerSignalSyscalls(tab);
@@ -78,6 +80,7 @@ export class Kernel {
 
   /** Mapping counts of every frame of enclave memory (copy-on-write, MAP_SHARED). */
   readonly frameRefs: FrameRefs;
+  readonly timers = new TimerWheel(this);
 
   constructor(readonly platform: Platform, readonly frames: FrameAllocator, readonly config: KernelConfig) {
     this.frameRefs = new FrameRefs(platform.memory.phys.base, platform.memory.phys.size);
@@ -140,6 +143,7 @@ export class Kernel {
     const exec = this.platform.exec;
     let next = 0;
     for (;;) {
+      if (this.timers.timers.size) this.timers.run();
       for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i].state === 'zombie') this.tasks.splice(i, 1);
       if (this.tasks.length === 0) return;
       let task: Task | undefined;
@@ -192,7 +196,7 @@ export class Kernel {
 
   /** Nothing runnable: wait for the earliest deadline, or report a deadlock and stop. */
   private idle(): void {
-    let earliest = Infinity;
+    let earliest = this.timers.run();
     for (const t of this.tasks) if (t.state === 'blocked' && t.wait) earliest = Math.min(earliest, t.wait.deadline);
     if (earliest === Infinity) {
       // Linux would sleep forever; an enclave with no runnable task and no timer never wakes.
@@ -202,6 +206,7 @@ export class Kernel {
     }
     const now = this.platform.monotonicNs();
     if (earliest > now) this.platform.sleepNs(earliest - now);
+    this.timers.run();
     const after = this.platform.monotonicNs();
     for (const t of this.tasks) {
       if (t.state === 'blocked' && t.wait && t.wait.deadline <= after) this.wake(t, t.wait.onTimeout);

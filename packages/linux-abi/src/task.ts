@@ -7,6 +7,7 @@ import type { AddressSpace } from './mm/address-space.ts';
 import type { FdTable } from './fs/file.ts';
 import { RLIM_NLIMITS } from './abi/constants.ts';
 import type { SigInfo } from './signals.ts';
+import type { KTimer } from './timers.ts';
 
 /** Saved user registers of a task that is not on the hart. */
 export interface SavedContext {
@@ -42,6 +43,10 @@ export class Process {
   vforkWaiter?: () => void;
   /** CPU time in instructions (getrusage, times; the model counts one instruction as 1 ns). */
   cpuInstructions = 0;
+  /** setitimer timers by kind, and POSIX timers by id. */
+  readonly itimers = new Map<string, KTimer>();
+  readonly posixTimers = new Map<number, KTimer>();
+  nextTimerId = 0;
   /** CPU time of reaped children (RUSAGE_CHILDREN, tms_cutime). */
   childCpuInstructions = 0;
 

@@ -3,12 +3,14 @@
  * host's wall clock read once at boot plus trusted elapsed time, so a host that moves its
  * clock cannot make enclave time run backwards.
  */
-import { E } from '../errors.ts';
 import {
   CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID,
   CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID,
 } from '../abi/constants.ts';
-import { encodeTimespec } from '../abi/structs.ts';
+import { decodeTimespec, encodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
+import { E, SysError } from '../errors.ts';
+import type { Task } from '../task.ts';
+import { SI_TIMER, type KTimer } from '../timers.ts';
 import type { Kernel } from '../kernel.ts';
 import type { SyscallTable } from './table.ts';
 
@@ -49,6 +51,189 @@ export function registerTime(tab: SyscallTable): void {
       const b = encodeTimespec(Math.floor(ns / 1e9), Math.floor((ns % 1e9) / 1000)); // timeval has the same shape
       t.proc.as.copyOut(a.u(0), b);
     }
+    return 0;
+  });
+}
+
+// ---- sleeping and timers ----
+
+const TIMER_ABSTIME = 1;
+const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
+const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27;
+
+function readTs(t: Task, addr: number): number {
+  const { sec, nsec } = decodeTimespec(t.proc.as.copyIn(addr, TIMESPEC_SIZE));
+  if (sec < 0 || nsec < 0 || nsec >= 1e9) throw new SysError(E.EINVAL);
+  return sec * 1e9 + nsec;
+}
+
+function tsBytes(ns: number): Uint8Array {
+  return encodeTimespec(Math.floor(ns / 1e9), ns % 1e9);
+}
+
+/** Sleeps until `deadline` (monotonic ns); a handled signal ends it with EINTR and `rem`. */
+function sleepUntil(k: Kernel, t: Task, deadline: number, remAddr: number) {
+  if (deadline <= k.platform.monotonicNs()) return 0;
+  return k.block(t, {
+    deadline, onTimeout: 0, restartable: false,
+    onSignal: () => {
+      if (remAddr) {
+        try { t.proc.as.copyOut(remAddr, tsBytes(Math.max(0, deadline - k.platform.monotonicNs()))); } catch { /* EFAULT is ignored here, as Linux does */ }
+      }
+      k.wake(t, -E.EINTR);
+      return true;
+    },
+  });
+}
+
+function itimerKind(which: number): { key: string; base: 'real' | 'cpu'; sig: number } | null {
+  if (which === ITIMER_REAL) return { key: 'itimer-real', base: 'real', sig: SIGALRM };
+  if (which === ITIMER_VIRTUAL) return { key: 'itimer-virtual', base: 'cpu', sig: SIGVTALRM };
+  if (which === ITIMER_PROF) return { key: 'itimer-prof', base: 'cpu', sig: SIGPROF };
+  return null;
+}
+
+/** struct itimerval { timeval interval; timeval value } (timeval = s64 sec, s64 usec). */
+function itimervalBytes(k: Kernel, tm: KTimer | undefined): Uint8Array {
+  const b = new Uint8Array(32);
+  const dv = new DataView(b.buffer);
+  if (tm && tm.expires > 0) {
+    const left = Math.max(1000, tm.expires - k.timers.now(tm)); // never report 0 for an armed timer
+    dv.setBigInt64(0, BigInt(Math.floor(tm.interval / 1e9)), true);
+    dv.setBigInt64(8, BigInt(Math.floor((tm.interval % 1e9) / 1000)), true);
+    dv.setBigInt64(16, BigInt(Math.floor(left / 1e9)), true);
+    dv.setBigInt64(24, BigInt(Math.ceil((left % 1e9) / 1000)), true);
+  }
+  return b;
+}
+
+function itimerspecBytes(k: Kernel, tm: KTimer): Uint8Array {
+  const b = new Uint8Array(32);
+  b.set(tsBytes(tm.interval), 0);
+  if (tm.expires > 0) b.set(tsBytes(Math.max(1, tm.expires - k.timers.now(tm))), 16);
+  return b;
+}
+
+export function registerTimers(tab: SyscallTable): void {
+  tab.def('nanosleep', 'pp', (k, t, a) => {
+    const ns = readTs(t, a.u(0));
+    return sleepUntil(k, t, k.platform.monotonicNs() + ns, a.u(1));
+  });
+
+  tab.def('clock_nanosleep', 'dxpp', (k, t, a) => {
+    const clock = a.i32(0), flags = a.i32(1);
+    if (clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
+    if (clockNs(k, clock) === null) return -E.EINVAL;
+    const ns = readTs(t, a.u(2));
+    let deadline: number;
+    if (flags & TIMER_ABSTIME) {
+      // An absolute time on the given clock, converted to the monotonic timeline.
+      deadline = k.platform.monotonicNs() + (ns - clockNs(k, clock)!);
+      return sleepUntil(k, t, deadline, 0);
+    }
+    deadline = k.platform.monotonicNs() + ns;
+    return sleepUntil(k, t, deadline, a.u(3));
+  });
+
+  tab.def('getitimer', 'dp', (k, t, a) => {
+    const kind = itimerKind(a.i32(0));
+    if (!kind) return -E.EINVAL;
+    t.proc.as.copyOut(a.u(1), itimervalBytes(k, t.proc.itimers.get(kind.key)));
+    return 0;
+  });
+
+  tab.def('setitimer', 'dpp', (k, t, a) => {
+    const kind = itimerKind(a.i32(0));
+    if (!kind) return -E.EINVAL;
+    let tm = t.proc.itimers.get(kind.key);
+    const oldBytes = itimervalBytes(k, tm);
+    if (a.u(1)) {
+      const dv = new DataView(t.proc.as.copyIn(a.u(1), 32).buffer);
+      const is = Number(dv.getBigInt64(0, true)), iu = Number(dv.getBigInt64(8, true));
+      const vs = Number(dv.getBigInt64(16, true)), vu = Number(dv.getBigInt64(24, true));
+      if (is < 0 || iu < 0 || iu >= 1e6 || vs < 0 || vu < 0 || vu >= 1e6) return -E.EINVAL;
+      if (!tm) {
+        tm = { id: 0, clock: kind.base === 'real' ? CLOCK_REALTIME : CLOCK_PROCESS_CPUTIME_ID, proc: t.proc, base: kind.base, expires: 0, interval: 0, signo: kind.sig, code: 0x80, value: 0n, overrun: 0 };
+        t.proc.itimers.set(kind.key, tm);
+      }
+      const value = vs * 1e9 + vu * 1000, interval = is * 1e9 + iu * 1000;
+      k.timers.arm(tm, value ? k.timers.now(tm) + value : 0, interval);
+    }
+    if (a.u(2)) t.proc.as.copyOut(a.u(2), oldBytes);
+    return 0;
+  });
+
+  tab.def('timer_create', 'dpp', (k, t, a) => {
+    const clock = a.i32(0);
+    if (clockNs(k, clock) === null) return -E.EINVAL;
+    const base = clock === CLOCK_PROCESS_CPUTIME_ID || clock === CLOCK_THREAD_CPUTIME_ID ? 'cpu' : 'real';
+    const id = t.proc.nextTimerId++;
+    const tm: KTimer = { id, clock, proc: t.proc, base, expires: 0, interval: 0, signo: SIGALRM, code: SI_TIMER, value: BigInt(id), overrun: 0 };
+    if (a.u(1)) {
+      const dv = new DataView(t.proc.as.copyIn(a.u(1), 64).buffer);
+      const value = dv.getBigUint64(0, true), signo = dv.getInt32(8, true), notify = dv.getInt32(12, true), tid = dv.getInt32(16, true);
+      tm.value = value;
+      if (notify === SIGEV_NONE) tm.silent = true;
+      else if (notify === SIGEV_SIGNAL || notify === SIGEV_THREAD_ID) {
+        if (signo < 1 || signo > 64) return -E.EINVAL;
+        tm.signo = signo;
+        if (notify === SIGEV_THREAD_ID) {
+          const target = [...t.proc.tasks].find((x) => x.tid === tid);
+          if (!target) return -E.EINVAL;
+          tm.thread = target;
+        }
+      } else if (notify === SIGEV_THREAD) return -E.EINVAL; // glibc implements it with SIGEV_THREAD_ID
+      else return -E.EINVAL;
+    }
+    t.proc.posixTimers.set(id, tm);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, id, true);
+    t.proc.as.copyOut(a.u(2), b);
+    return 0;
+  });
+
+  tab.def('timer_settime', 'dxpp', (k, t, a) => {
+    const tm = t.proc.posixTimers.get(a.i32(0));
+    if (!tm) return -E.EINVAL;
+    const flags = a.i32(1);
+    const dv = new DataView(t.proc.as.copyIn(a.u(2), 32).buffer);
+    const i = Number(dv.getBigInt64(0, true)) * 1e9 + Number(dv.getBigInt64(8, true));
+    const vsec = Number(dv.getBigInt64(16, true)), vnsec = Number(dv.getBigInt64(24, true));
+    if (vsec < 0 || vnsec < 0 || vnsec >= 1e9 || i < 0) return -E.EINVAL;
+    const v = vsec * 1e9 + vnsec;
+    if (a.u(3)) t.proc.as.copyOut(a.u(3), itimerspecBytes(k, tm));
+    let expires = 0;
+    if (v > 0) {
+      if (flags & TIMER_ABSTIME) {
+        // Absolute on the timer's clock: realtime clocks are moved onto the monotonic timeline.
+        const realtime = tm.clock === CLOCK_REALTIME || tm.clock === CLOCK_REALTIME_COARSE;
+        expires = realtime ? k.platform.monotonicNs() + (v - k.realtimeNs()) : v;
+      } else expires = k.timers.now(tm) + v;
+      expires = Math.max(expires, 1);
+    }
+    tm.overrun = 0;
+    k.timers.arm(tm, expires, i);
+    return 0;
+  });
+
+  tab.def('timer_gettime', 'dp', (k, t, a) => {
+    const tm = t.proc.posixTimers.get(a.i32(0));
+    if (!tm) return -E.EINVAL;
+    t.proc.as.copyOut(a.u(1), itimerspecBytes(k, tm));
+    return 0;
+  });
+
+  tab.def('timer_getoverrun', 'd', (k, t, a) => {
+    const tm = t.proc.posixTimers.get(a.i32(0));
+    return tm ? tm.overrun : -E.EINVAL;
+  });
+
+  tab.def('timer_delete', 'd', (k, t, a) => {
+    const tm = t.proc.posixTimers.get(a.i32(0));
+    if (!tm) return -E.EINVAL;
+    k.timers.arm(tm, 0, 0);
+    t.proc.posixTimers.delete(a.i32(0));
     return 0;
   });
 }
