@@ -22,3 +22,13 @@ test(`execve of /proc/self/exe with argv and envp, on ${tee}`, () => {
   assert.match(r.stdout, /^execve missing: errno=2$/m);
   assert.match(r.stdout, /^fork loop: ok$/m);
 });
+
+test(`no frame leaks after 1,000 fork/exit cycles, on ${tee}`, () => {
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, '--stats', 'bin/procs', 'forks', '1000'], { cwd: guestDir, env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'forks: 1000 ok\n');
+  const m = /kernel: frames free before init (\d+), after the last process (\d+)/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  assert.equal(m![2], m![1], 'every frame came back');
+  assert.doesNotMatch(r.stderr, /frame leak/);
+});

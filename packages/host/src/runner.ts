@@ -89,7 +89,7 @@ export async function runProgram(o: RunOptions): Promise<number> {
   const services = o.onReport ? capturingReport(o.services, o.onReport) : o.services;
   const r = await enclave.run({
     argv: [o.program, ...o.args], envp: o.env, execPath: o.program, exeLink: resolve(o.program),
-    trace: o.trace, hostname: hostname().slice(0, 64), ...(o.attestData !== undefined ? { attestData: o.attestData } : {}),
+    trace: o.trace, stats: o.stats, hostname: hostname().slice(0, 64), ...(o.attestData !== undefined ? { attestData: o.attestData } : {}),
   }, services);
   if (o.stats) {
     const ms = performance.now() - t0;

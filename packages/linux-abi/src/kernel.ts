@@ -38,6 +38,8 @@ export interface KernelConfig {
   /** What /proc/self/exe reads as (an absolute path). */
   exeLink: string;
   trace: boolean;
+  /** Report kernel accounting (frames free at boot and at exit) through the platform log. */
+  stats?: boolean;
   hostname: string;
   uid: number;
   gid: number;
@@ -119,6 +121,7 @@ export class Kernel {
     fds.set(0, new HostStdioFile(this.platform.host, 0, O_RDONLY), false);
     fds.set(1, new HostStdioFile(this.platform.host, 1, O_WRONLY), false);
     fds.set(2, new HostStdioFile(this.platform.host, 2, O_WRONLY), false);
+    const freeBefore = this.frames.freeFrames();
     const as = this.newAddressSpace();
     const proc = new Process(this.nextPid++, 0, as, fds, this.config.exeLink);
     for (const [res, cur, max] of DEFAULT_RLIMITS) proc.rlimits[res] = { cur, max };
@@ -129,6 +132,10 @@ export class Kernel {
     this.current = task; // loadProgram left its registers on the hart
     this.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
     this.schedule();
+    // Every process is gone: every frame must be back (init's own image and tables included).
+    const freeAtExit = this.frames.freeFrames();
+    if (freeAtExit !== freeBefore) this.platform.log(`frame leak: ${freeBefore - freeAtExit} frames not returned`);
+    if (this.config.stats) this.platform.log(`kernel: frames free before init ${freeBefore}, after the last process ${freeAtExit}`);
     return this.initStatus ?? 0;
   }
 

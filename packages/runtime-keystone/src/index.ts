@@ -54,7 +54,7 @@ export function eyrieMain(machine: KeystoneMachine, params: RuntimeParams, args:
     const attestData = (args as BootArgs & { attestData?: string }).attestData;
     if (attestData !== undefined) attestAtBoot(platform, attestData);
     const kernel = new Kernel(platform, frames, {
-      argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace,
+      argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace, stats: args.stats ?? false,
       hostname: args.hostname, uid: 1000, gid: 1000,
     });
     status = kernel.run();

@@ -61,7 +61,7 @@ export function sevMain(machine: SevMachine, table: BootTable, args: SevBootArgs
       platform.log(ATTESTATION_REPORT_PREFIX + toHex(report));
     }
     const kernel = new Kernel(platform, frames, {
-      argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace,
+      argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace, stats: args.stats ?? false,
       hostname: args.hostname, uid: 1000, gid: 1000,
     });
     status = kernel.run();

@@ -22,6 +22,21 @@ int main(int argc, char **argv, char **envp) {
     return 7;
   }
   (void)envp;
+  if (argc > 2 && strcmp(argv[1], "forks") == 0) {
+    /* fork/exit cycles for the frame-leak test (tests/process.test.ts) */
+    int n = atoi(argv[2]), st;
+    for (int i = 0; i < n; i++) {
+      pid_t c = fork();
+      if (c == 0) {
+        char *m = malloc(100000); /* touch memory: copy-on-write and fresh pages */
+        m[0] = 1;
+        _exit(0);
+      }
+      if (c < 0 || waitpid(c, &st, 0) != c) { printf("forks: failed at %d\n", i); return 1; }
+    }
+    printf("forks: %d ok\n", n);
+    return 0;
+  }
   setvbuf(stdout, NULL, _IONBF, 0); /* no buffered output duplicated by fork */
 
   int x = 1;

@@ -44,6 +44,8 @@ export interface BootArgs {
   execPath: string;
   exeLink: string;
   trace: boolean;
+  /** `--stats`: the kernel reports its own accounting (frames) at exit. */
+  stats?: boolean;
   hostname: string;
 }
 

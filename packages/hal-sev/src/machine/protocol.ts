@@ -104,6 +104,8 @@ export interface SevBootArgs {
   execPath: string;
   exeLink: string;
   trace: boolean;
+  /** `--stats`: the kernel reports its own accounting (frames) at exit. */
+  stats?: boolean;
   hostname: string;
   /** `teeos attest`: hex of up to 64 bytes the runtime asks a report over before init starts. */
   attestData?: string;
