@@ -24,6 +24,8 @@ export interface BootInfo {
   execPath: string;
   exeLink: string;
   trace: boolean;
+  /** `--stats`: the kernel reports its frame accounting at exit. */
+  stats?: boolean;
   hostname: string;
   /** `teeos attest`: hex of the bytes the runtime asks a report over before init starts. */
   attestData?: string;
