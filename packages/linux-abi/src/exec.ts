@@ -58,6 +58,10 @@ export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: strin
     uid: k.config.uid, euid: k.config.uid, gid: k.config.gid, egid: k.config.gid, secure: false,
   });
   as.copyOut(stack.base, stack.image);
+  task.proc.argStart = stack.argStart;
+  task.proc.argEnd = stack.argEnd;
+  task.proc.envStart = stack.envStart;
+  task.proc.envEnd = stack.envEnd;
 
   const regs = k.platform.exec.regs;
   for (let i = 1; i < 32; i++) regs.setXParts(i, 0, 0);

@@ -5,6 +5,7 @@
  */
 import type { AddressSpace } from './mm/address-space.ts';
 import type { FdTable } from './fs/file.ts';
+import type { Location } from './fs/vfs.ts';
 import { RLIM_NLIMITS } from './abi/constants.ts';
 import type { SigInfo } from './signals.ts';
 import type { KTimer } from './timers.ts';
@@ -27,7 +28,14 @@ export class Process {
   readonly tasks = new Set<Task>();
   /** comm, as prctl(PR_SET_NAME) and /proc/self/comm see it (15 bytes max). */
   comm: string;
-  cwd = '/';
+  /** Working and root directories (VFS locations; set on first use from the namespace root, copied by fork). */
+  cwd!: Location;
+  root!: Location;
+  /** mm->arg_start/arg_end/env_start/env_end, for /proc/PID/cmdline and environ (set by exec). */
+  argStart = 0;
+  argEnd = 0;
+  envStart = 0;
+  envEnd = 0;
   umask = 0o022;
   readonly rlimits: { cur: bigint; max: bigint }[] = [];
   readonly sigactions = new Map<number, SigAction>();

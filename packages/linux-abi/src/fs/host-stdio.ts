@@ -75,6 +75,11 @@ export class HostStdioFile extends OpenFile {
     return -E.ENOTTY;
   }
 
+  /** /dev/stdin and /proc/self/fd/N reopen the same host stream. */
+  override reopen(flags: number): OpenFile {
+    return new HostStdioFile(this.host, this.hostFd, flags);
+  }
+
   describe(): string {
     return `host:${this.hostFd}`;
   }

@@ -69,6 +69,10 @@ export abstract class Inode {
   ctime: Timespec;
   /** The containing directory, for directories ('..'); a root points at itself. */
   parent: Inode | null = null;
+  /** A directory's name in its parent (kept by DirInode; procfs sets it). */
+  name?: string;
+  /** Open file descriptions on this inode (tmpfs frees data at nlink 0 and opens 0). */
+  opens = 0;
 
   constructor(readonly sb: SuperBlock, public mode: number, public uid: number, public gid: number, ino?: number) {
     this.ino = ino ?? sb.allocIno();
@@ -174,6 +178,7 @@ export class DirInode extends Inode {
     this.children.set(name, inode);
     if (inode.isDir()) {
       inode.parent = this;
+      inode.name = name;
       this.nlink++;
     } else {
       inode.nlink++;
@@ -195,8 +200,8 @@ export class DirInode extends Inode {
     this.touch();
     return inode;
   }
-  override open(flags: number, loc: Location): OpenFile {
-    return openers.dir(flags, loc);
+  override open(flags: number, loc: Location, cred: Cred): OpenFile {
+    return openers.dir(flags, loc, cred);
   }
 }
 
@@ -205,6 +210,8 @@ export class FileInode extends Inode {
   private len = 0;
   /** F_SEAL_* seals (memfd). */
   seals = 0;
+  /** O_TMPFILE without O_EXCL: may be given a name by linkat. */
+  tmpfile = false;
   constructor(sb: SuperBlock, mode: number, uid: number, gid: number) {
     super(sb, S_IFREG | (mode & 0o7777), uid, gid);
     this.nlink = 0; // counted by the directory that links it
@@ -308,7 +315,7 @@ export class SpecialInode extends Inode {
  */
 export const openers = {
   regular: (_flags: number, _loc: Location): OpenFile => { throw new SysError(E.ENXIO); },
-  dir: (_flags: number, _loc: Location): OpenFile => { throw new SysError(E.ENXIO); },
+  dir: (_flags: number, _loc: Location, _cred: Cred): OpenFile => { throw new SysError(E.ENXIO); },
   fifo: (_flags: number, _loc: Location, _cred: Cred): OpenFile => { throw new SysError(E.ENXIO); },
   chardev: (_flags: number, _loc: Location, _rdev: number): OpenFile => { throw new SysError(E.ENXIO); },
 };

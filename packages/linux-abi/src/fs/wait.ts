@@ -71,9 +71,12 @@ function finish(w: Waiter): void {
  * passes, when the syscall returns `onTimeout`. Returns kernel.block's BLOCKED marker.
  */
 export function sleepOn(k: Kernel, task: Task, queues: WaitQueue[], retry: () => RetryResult,
-  deadline = Infinity, onTimeout = -E.EAGAIN): ReturnType<Kernel['block']> {
-  const wait: WaitState = { deadline, onTimeout };
-  const w: Waiter = { k, task, wait, retry, queues, done: false };
+  deadline = Infinity, onTimeout = -E.EAGAIN, onSignal?: (sig: number) => boolean): ReturnType<Kernel['block']> {
+  const w: Waiter = { k, task, wait: null as unknown as WaitState, retry, queues, done: false };
+  const wait: WaitState = { deadline, onTimeout, onWake: () => finish(w) };
+  if (onSignal) wait.onSignal = onSignal;
   for (const q of queues) q.add(w);
-  return k.block(task, wait);
+  const r: ReturnType<Kernel['block']> = k.block(task, wait);
+  w.wait = task.wait!; // the kernel keeps its own copy (with orig_a0 for restarts)
+  return r;
 }

@@ -1,0 +1,250 @@
+/**
+ * Pipes and FIFOs (fs/pipe.c, fs/fifo.c) and eventfd (fs/eventfd.c), all in enclave
+ * memory. A pipe is a ring buffer with reader and writer counts; writes of at most
+ * PIPE_BUF bytes are atomic; writing with no reader is EPIPE (the syscall layer raises
+ * SIGPIPE). Read and write return -EAGAIN when they would block; the syscall layer parks
+ * the task on readQueue()/writeQueue() and retries when the other side moves.
+ */
+import { E, SysError } from '../errors.ts';
+import {
+  OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type IoctlMemory,
+} from './file.ts';
+import { openers, SpecialInode, Inode, S_IFIFO, type Cred, type SuperBlock } from './inode.ts';
+import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, type Location, type Mount } from './vfs.ts';
+import { WaitQueue } from './wait.ts';
+
+export const PIPE_BUF = 4096;
+export const PIPE_DEF_SIZE = 65536;
+/** /proc/sys/fs/pipe-max-size's default. */
+export const PIPE_MAX_SIZE = 1 << 20;
+
+export class Pipe {
+  private buf = new Uint8Array(PIPE_DEF_SIZE);
+  private head = 0;
+  len = 0;
+  readers = 0;
+  writers = 0;
+  /** How many writers/readers ever opened (FIFO open waits for a change). */
+  readerOpens = 0;
+  writerOpens = 0;
+  readonly readq = new WaitQueue();
+  readonly writeq = new WaitQueue();
+  readonly openq = new WaitQueue();
+
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  read(len: number): Uint8Array | number {
+    if (len === 0) return new Uint8Array(0);
+    if (this.len === 0) return this.writers === 0 ? new Uint8Array(0) : -E.EAGAIN;
+    const n = Math.min(len, this.len);
+    const out = new Uint8Array(n);
+    const first = Math.min(n, this.buf.length - this.head);
+    out.set(this.buf.subarray(this.head, this.head + first));
+    if (n > first) out.set(this.buf.subarray(0, n - first), first);
+    this.head = (this.head + n) % this.buf.length;
+    this.len -= n;
+    if (this.len === 0) this.head = 0;
+    this.writeq.notify();
+    return out;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.readers === 0) return -E.EPIPE;
+    if (data.length === 0) return 0;
+    const free = this.buf.length - this.len;
+    if (data.length <= PIPE_BUF ? free < data.length : free === 0) return -E.EAGAIN;
+    const n = Math.min(free, data.length);
+    const tail = (this.head + this.len) % this.buf.length;
+    const first = Math.min(n, this.buf.length - tail);
+    this.buf.set(data.subarray(0, first), tail);
+    if (n > first) this.buf.set(data.subarray(first, n), 0);
+    this.len += n;
+    this.readq.notify();
+    return n;
+  }
+
+  /** F_SETPIPE_SZ: a power-of-two number of pages, never below what is buffered. */
+  resize(size: number): number {
+    if (size > PIPE_MAX_SIZE) return -E.EPERM;
+    let cap = 4096;
+    while (cap < size) cap *= 2;
+    if (cap < this.len) return -E.EBUSY;
+    const nb = new Uint8Array(cap);
+    for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length];
+    this.buf = nb;
+    this.head = 0;
+    this.writeq.notify();
+    return cap;
+  }
+}
+
+export class PipeFile extends OpenFile {
+  readonly canRead: boolean;
+  readonly canWrite: boolean;
+  private closed = false;
+  constructor(readonly pipe: Pipe, flags: number, loc: Location) {
+    super(flags);
+    this.loc = loc;
+    const acc = flags & O_ACCMODE;
+    this.canRead = acc === O_RDONLY || acc === O_RDWR;
+    this.canWrite = acc === O_WRONLY || acc === O_RDWR;
+    if (this.canRead) { pipe.readers++; pipe.readerOpens++; }
+    if (this.canWrite) { pipe.writers++; pipe.writerOpens++; }
+    pipe.openq.notify();
+  }
+  override read(len: number): Uint8Array | number {
+    return this.pipe.read(len);
+  }
+  override write(data: Uint8Array): number {
+    return this.pipe.write(data);
+  }
+  override poll(): number {
+    const p = this.pipe;
+    let m = 0;
+    if (this.canRead) {
+      if (p.len > 0) m |= POLLIN | POLLRDNORM;
+      if (p.writers === 0 && p.writerOpens > 0) m |= POLLHUP;
+    }
+    if (this.canWrite) {
+      if (p.capacity - p.len >= PIPE_BUF) m |= POLLOUT | POLLWRNORM;
+      if (p.readers === 0) m |= POLLERR;
+    }
+    return m;
+  }
+  override readQueue(): WaitQueue {
+    return this.pipe.readq;
+  }
+  override writeQueue(): WaitQueue {
+    return this.pipe.writeq;
+  }
+  override readable(): number {
+    return this.pipe.len;
+  }
+  override ioctl(cmd: number, arg: number, io: IoctlMemory): number {
+    if (cmd === FIONREAD) {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, this.pipe.len, true);
+      io.copyOut(arg, b);
+      return 0;
+    }
+    return -E.ENOTTY;
+  }
+  override reopen(flags: number): OpenFile {
+    return new PipeFile(this.pipe, flags, this.loc!);
+  }
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.canRead) this.pipe.readers--;
+    if (this.canWrite) this.pipe.writers--;
+    this.pipe.readq.notify();
+    this.pipe.writeq.notify();
+  }
+  describe(): string {
+    return `pipe:[${this.loc?.inode.ino ?? 0}]`;
+  }
+}
+
+const FIONREAD = 0x541b;
+
+/** An inode with no type bits (anon_inodefs): eventfd, and later epoll, timerfd, signalfd. */
+export class AnonInode extends Inode {
+  constructor(sb: SuperBlock) {
+    super(sb, 0o600, 0, 0);
+  }
+  override open(): OpenFile {
+    throw new SysError(E.ENXIO);
+  }
+}
+
+/** pipe2: a fresh pipefs inode and its two ends. */
+export function makePipe(mnt: Mount, cred: Cred, extraFlags: number): [PipeFile, PipeFile] {
+  const inode = new SpecialInode(mnt.sb, S_IFIFO | 0o600, 0, cred.uid, cred.gid);
+  inode.nlink = 1;
+  const pipe = new Pipe();
+  inode.pipe = pipe;
+  const loc: Location = { mnt, inode };
+  return [new PipeFile(pipe, O_RDONLY | extraFlags, loc), new PipeFile(pipe, O_WRONLY | extraFlags, loc)];
+}
+
+/**
+ * Opening a FIFO (fs/pipe.c fifo_open): O_WRONLY|O_NONBLOCK without a reader is ENXIO.
+ * Whether the open must wait for the other side is the syscall layer's call (fifoMustWait).
+ */
+openers.fifo = (flags: number, loc: Location): OpenFile => {
+  const inode = loc.inode as SpecialInode;
+  if (!inode.pipe) inode.pipe = new Pipe();
+  const pipe = inode.pipe as Pipe;
+  if ((flags & O_ACCMODE) === O_WRONLY && flags & O_NONBLOCK && pipe.readers === 0) throw new SysError(E.ENXIO);
+  return new PipeFile(pipe, flags, loc);
+};
+
+/** A blocking FIFO open waits until the other side has opened once since (fifo_open's wait_for_partner). */
+export function fifoPartner(f: PipeFile): (() => boolean) | null {
+  if (f.flags & O_NONBLOCK || (f.canRead && f.canWrite)) return null;
+  const p = f.pipe;
+  if (f.canRead) {
+    if (p.writers > 0) return null;
+    const seen = p.writerOpens;
+    return () => p.writerOpens !== seen;
+  }
+  if (p.readers > 0) return null;
+  const seen = p.readerOpens;
+  return () => p.readerOpens !== seen;
+}
+
+// ------------------------------------------------------------------------------------
+
+const EFD_SEMAPHORE = 1;
+const ULLONG_MAX = 0xffffffffffffffffn;
+
+export class EventFdFile extends OpenFile {
+  private readonly q = new WaitQueue();
+  constructor(private count: bigint, private readonly efdFlags: number, flags: number, loc: Location) {
+    super(flags);
+    this.loc = loc;
+  }
+  override read(len: number): Uint8Array | number {
+    if (len < 8) return -E.EINVAL;
+    if (this.count === 0n) return -E.EAGAIN;
+    const v = this.efdFlags & EFD_SEMAPHORE ? 1n : this.count;
+    this.count -= v;
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, v, true);
+    this.q.notify();
+    return b;
+  }
+  override write(data: Uint8Array): number {
+    if (data.length < 8) return -E.EINVAL;
+    const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
+    if (v === ULLONG_MAX) return -E.EINVAL;
+    if (ULLONG_MAX - this.count <= v) return -E.EAGAIN;
+    this.count += v;
+    this.q.notify();
+    return 8;
+  }
+  override poll(): number {
+    let m = 0;
+    if (this.count > 0n) m |= POLLIN | POLLRDNORM;
+    if (this.count < ULLONG_MAX - 1n) m |= POLLOUT | POLLWRNORM;
+    return m;
+  }
+  override readQueue(): WaitQueue {
+    return this.q;
+  }
+  override writeQueue(): WaitQueue {
+    return this.q;
+  }
+  override ioctl(): number {
+    return -E.ENOTTY;
+  }
+  describe(): string {
+    return 'anon_inode:[eventfd]';
+  }
+}
+
+export function makeEventFd(mnt: Mount, initval: number, efdFlags: number, flags: number): EventFdFile {
+  return new EventFdFile(BigInt(initval >>> 0), efdFlags, flags, { mnt, inode: new AnonInode(mnt.sb) });
+}

@@ -1,0 +1,104 @@
+/**
+ * The file system tree the enclave starts with, all in enclave memory:
+ *
+ *   /            tmpfs, root:root 0755
+ *   /tmp         1777 (sticky, world-writable)
+ *   /home/user   the configured user's home, uid:gid 0755
+ *   /etc         passwd, group, hosts, hostname (root:root 0644)
+ *   /dev         devtmpfs: null zero full random urandom tty console, stdin stdout stderr fd -> /proc/self/...
+ *   /dev/shm     tmpfs 1777 (a second tmpfs: rename/link across it is EXDEV, as on Linux)
+ *   /proc        procfs
+ *
+ * The root is a mount like any other: the later `--root DIR` image replaces the tmpfs
+ * root by a read-only, hash-checked image file system mounted the same way (setRoot),
+ * with a tmpfs still mounted on /tmp, /dev and /proc on top.
+ */
+import type { Kernel } from '../kernel.ts';
+import { DirInode, FileInode, type Timespec, SuperBlock } from './inode.ts';
+import { Vfs, type Mount } from './vfs.ts';
+import { installDrivers, populateDev } from './devfs.ts';
+import { ProcFs } from './procfs.ts';
+import './files.ts';
+import './pipe.ts';
+
+// include/uapi/linux/magic.h
+export const TMPFS_MAGIC = 0x01021994, PROC_SUPER_MAGIC = 0x9fa0, PIPEFS_MAGIC = 0x50495045, ANON_INODE_FS_MAGIC = 0x09041934;
+
+export interface RootFsOptions {
+  uid: number;
+  gid: number;
+  hostname: string;
+  /** Bytes all tmpfs file data together may take. */
+  tmpfsBytes?: number;
+}
+
+export interface FsNamespace {
+  vfs: Vfs;
+  /** Mounts outside the tree, for pipes, eventfds and memfds. */
+  pipeMount: Mount;
+  anonMount: Mount;
+  memfdMount: Mount;
+}
+
+export function newTmpfs(clock: () => Timespec, bytes: number, mode: number, uid = 0, gid = 0): { sb: SuperBlock; root: DirInode } {
+  const sb = new SuperBlock('tmpfs', 0x01021994, clock, bytes);
+  return { sb, root: new DirInode(sb, mode, uid, gid, null) };
+}
+
+export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
+  const clock = (): Timespec => {
+    const ns = k.realtimeNs();
+    const sec = Math.floor(ns / 1e9);
+    return { sec, nsec: Math.max(0, Math.min(999_999_999, Math.floor(ns - sec * 1e9))) };
+  };
+  installDrivers({ host: k.platform.host, random: (b) => k.platform.random(b) });
+  const bytes = o.tmpfsBytes ?? 1 << 30;
+  const vfs = new Vfs();
+  const { sb, root } = newTmpfs(clock, bytes, 0o755);
+  vfs.setRoot(sb, root, 'rootfs', 0, 'size=' + (bytes >> 10) + 'k,mode=755');
+  const dir = (parent: DirInode, name: string, mode: number, uid = 0, gid = 0) => {
+    const d = new DirInode(parent.sb, mode, uid, gid, parent);
+    parent.addChild(name, d);
+    return d;
+  };
+  const file = (parent: DirInode, name: string, text: string, mode = 0o644) => {
+    const f = new FileInode(parent.sb, mode, 0, 0);
+    f.writeAt(0, new TextEncoder().encode(text));
+    parent.addChild(name, f);
+  };
+  dir(root, 'tmp', 0o1777);
+  const etc = dir(root, 'etc', 0o755);
+  const home = dir(root, 'home', 0o755);
+  dir(home, 'user', 0o755, o.uid, o.gid);
+  const devDir = dir(root, 'dev', 0o755);
+  const procDir = dir(root, 'proc', 0o555);
+  file(etc, 'passwd', `root:x:0:0:root:/root:/bin/sh\nuser:x:${o.uid}:${o.gid}:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
+  file(etc, 'group', `root:x:0:\nuser:x:${o.gid}:\nnogroup:x:65534:\n`);
+  file(etc, 'hosts', `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${o.hostname}\n`);
+  file(etc, 'hostname', `${o.hostname}\n`);
+
+  const rootLoc = vfs.rootLocation();
+  // /dev (devtmpfs) and /dev/shm
+  const dev = new DirInode(new SuperBlock('devtmpfs', 0x01021994, clock, 1 << 20), 0o755, 0, 0, null);
+  populateDev(dev.sb, dev);
+  const shmPoint = new DirInode(dev.sb, 0o1777, 0, 0, dev);
+  dev.addChild('shm', shmPoint);
+  const devMount = vfs.mount({ mnt: rootLoc.mnt, inode: devDir }, dev.sb, dev, 'udev', 0, 'mode=755');
+  const shm = newTmpfs(clock, bytes, 0o1777);
+  vfs.mount({ mnt: devMount, inode: shmPoint }, shm.sb, shm.root, 'tmpfs', 0, 'nosuid,nodev');
+  // /proc
+  const procSb = new SuperBlock('proc', 0x9fa0, clock);
+  let procMount: Mount | null = null;
+  const proc = new ProcFs(k, procSb, () => vfs.rootLocation(), () => procMount!);
+  procMount = vfs.mount({ mnt: rootLoc.mnt, inode: procDir }, procSb, proc.root, 'proc', 0, 'nosuid,nodev,noexec,relatime');
+
+  const pipeSb = new SuperBlock('pipefs', PIPEFS_MAGIC, clock);
+  const anonSb = new SuperBlock('anon_inodefs', ANON_INODE_FS_MAGIC, clock);
+  const memfd = newTmpfs(clock, bytes, 0o1777);
+  return {
+    vfs,
+    pipeMount: vfs.internalMount(pipeSb, new DirInode(pipeSb, 0o700, 0, 0, null), 'pipefs'),
+    anonMount: vfs.internalMount(anonSb, new DirInode(anonSb, 0o700, 0, 0, null), 'anon_inodefs'),
+    memfdMount: vfs.internalMount(memfd.sb, memfd.root, 'memfd'),
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * Descriptor syscalls (fs/fcntl.c, fs/file.c, fs/readdir.c, fs/locks.c, mm/memfd.c): close,
+ * close_range, dup, dup3, fcntl, getdents64, flock, memfd_create. POSIX record locks and
+ * flock locks are kept per inode; they conflict only between different owners (processes
+ * for F_SETLK, open file descriptions for flock and F_OFD_*), and a waiter parks until the
+ * holder unlocks or goes away.
+ */
+import { E, SysError } from '../errors.ts';
+import type { SyscallTable } from './table.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Task } from '../task.ts';
+import type { OpenFile } from '../fs/file.ts';
+import type { Inode } from '../fs/inode.ts';
+import { FileInode } from '../fs/inode.ts';
+import { fsOf } from '../fs/context.ts';
+import { RegularFile, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE } from '../fs/files.ts';
+import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_LARGEFILE, O_NOATIME, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY } from '../fs/vfs.ts';
+import { PipeFile } from '../fs/pipe.ts';
+import { AGAIN, sleepOn, WaitQueue } from '../fs/wait.ts';
+import { fileOf, ioFileOf, userPath } from './fs-common.ts';
+
+const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7;
+const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
+const F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+const F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+const FD_CLOEXEC = 1;
+const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+const O_ASYNC = 0o20000;
+const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+// ------------------------------------------------------------------------------------
+// locks
+
+interface RecordLock { owner: unknown; pid: number; type: number; start: number; end: number /* exclusive, Infinity */ }
+interface LockState { records: RecordLock[]; flocks: { owner: OpenFile; type: number }[]; q: WaitQueue }
+const locks = new WeakMap<Inode, LockState>();
+function lockState(i: Inode): LockState {
+  let s = locks.get(i);
+  if (!s) locks.set(i, (s = { records: [], flocks: [], q: new WaitQueue() }));
+  return s;
+}
+
+/** Drops locks whose owners are gone (exited processes, closed descriptions). */
+function prune(k: Kernel, s: LockState): void {
+  s.records = s.records.filter((l) => (typeof l.owner === 'number' ? k.processes.has(l.owner) : (l.owner as OpenFile).refs > 0));
+  s.flocks = s.flocks.filter((l) => l.owner.refs > 0);
+}
+
+function conflict(k: Kernel, s: LockState, owner: unknown, type: number, start: number, end: number): RecordLock | null {
+  prune(k, s);
+  for (const l of s.records) {
+    if (l.owner === owner) continue;
+    if (l.start < end && start < l.end && (type === F_WRLCK || l.type === F_WRLCK)) return l;
+  }
+  return null;
+}
+
+function setRecord(s: LockState, owner: unknown, pid: number, type: number, start: number, end: number): void {
+  const out: RecordLock[] = [];
+  for (const l of s.records) {
+    if (l.owner !== owner || l.end <= start || l.start >= end) { out.push(l); continue; }
+    if (l.start < start) out.push({ ...l, end: start });
+    if (l.end > end) out.push({ ...l, start: end });
+  }
+  if (type !== F_UNLCK) out.push({ owner, pid, type, start, end });
+  s.records = out;
+  s.q.notify();
+}
+
+/** A process's POSIX locks on an inode go when it closes any descriptor of it. */
+export function dropPosixLocks(i: Inode, pid: number): void {
+  const s = locks.get(i);
+  if (!s) return;
+  const before = s.records.length;
+  s.records = s.records.filter((l) => l.owner !== pid);
+  if (s.records.length !== before) s.q.notify();
+}
+
+function flockOp(k: Kernel, t: Task, f: OpenFile, op: number) {
+  const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+  const kind = op & ~LOCK_NB;
+  if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) return -E.EINVAL;
+  if (!f.loc) return -E.EINVAL;
+  const s = lockState(f.loc.inode);
+  const attempt = () => {
+    prune(k, s);
+    s.flocks = s.flocks.filter((l) => l.owner !== f);
+    if (kind === LOCK_UN) { s.q.notify(); return 0; }
+    const busy = s.flocks.some((l) => kind === LOCK_EX || l.type === LOCK_EX);
+    if (busy) return op & LOCK_NB ? -E.EWOULDBLOCK : AGAIN;
+    s.flocks.push({ owner: f, type: kind });
+    return 0;
+  };
+  const r = attempt();
+  if (r !== AGAIN) return r;
+  return sleepOn(k, t, [s.q], attempt);
+}
+
+function fcntlLock(k: Kernel, t: Task, fd: number, cmd: number, arg: number) {
+  const f = ioFileOf(t, fd);
+  const raw = t.proc.as.copyIn(arg, 32);
+  const dv = new DataView(raw.buffer);
+  const type = dv.getInt16(0, true), whence = dv.getInt16(2, true);
+  const lstart = Number(dv.getBigInt64(8, true)), llen = Number(dv.getBigInt64(16, true));
+  const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
+  if (ofd && dv.getInt32(24, true) !== 0) return -E.EINVAL;
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) return -E.EINVAL;
+  let base: number;
+  if (whence === 0) base = 0;
+  else if (whence === 1) base = f.pos;
+  else if (whence === 2) {
+    const st = f.stat();
+    base = typeof st === 'number' ? 0 : st.size;
+  } else return -E.EINVAL;
+  let start = base + lstart, end: number;
+  if (llen > 0) end = start + llen;
+  else if (llen === 0) end = Infinity;
+  else { end = start; start = start + llen; }
+  if (start < 0) return -E.EINVAL;
+  if (!f.loc) return -E.EBADF;
+  const s = lockState(f.loc.inode);
+  const owner = ofd ? f : t.proc.pid;
+  if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
+    if (type === F_UNLCK) return -E.EINVAL;
+    const c = conflict(k, s, owner, type, start, end);
+    const out = new Uint8Array(32);
+    const o = new DataView(out.buffer);
+    if (!c) {
+      o.setInt16(0, F_UNLCK, true);
+      o.setInt16(2, whence, true);
+      o.setBigInt64(8, BigInt(lstart), true);
+      o.setBigInt64(16, BigInt(llen), true);
+      o.setInt32(24, ofd ? 0 : 0, true);
+      // Linux leaves the rest as given and sets only l_type.
+      const copy = raw.slice();
+      new DataView(copy.buffer).setInt16(0, F_UNLCK, true);
+      t.proc.as.copyOut(arg, copy);
+      return 0;
+    }
+    o.setInt16(0, c.type, true);
+    o.setInt16(2, 0, true);
+    o.setBigInt64(8, BigInt(c.start), true);
+    o.setBigInt64(16, BigInt(c.end === Infinity ? 0 : c.end - c.start), true);
+    o.setInt32(24, typeof c.owner === 'number' ? c.pid : -1, true);
+    t.proc.as.copyOut(arg, out);
+    return 0;
+  }
+  const acc = f.flags & O_ACCMODE;
+  if (type === F_RDLCK && acc === O_WRONLY) return -E.EBADF;
+  if (type === F_WRLCK && acc === O_RDONLY) return -E.EBADF;
+  const attempt = () => {
+    if (type !== F_UNLCK && conflict(k, s, owner, type, start, end)) return cmd === F_SETLKW || cmd === F_OFD_SETLKW ? AGAIN : -E.EAGAIN;
+    setRecord(s, owner, t.proc.pid, type, start, end);
+    return 0;
+  };
+  const r = attempt();
+  if (r !== AGAIN) return r;
+  return sleepOn(k, t, [s.q], attempt);
+}
+
+// ------------------------------------------------------------------------------------
+
+function closeFd(k: Kernel, t: Task, fd: number): number {
+  const f = t.proc.fds.get(fd);
+  if (!f) return -E.EBADF;
+  if (f.loc) dropPosixLocks(f.loc.inode, t.proc.pid);
+  return t.proc.fds.close(fd);
+}
+
+/** struct linux_dirent64: ino, off, reclen, type, name, padded to 8. */
+function direntSize(nameLen: number): number {
+  return (19 + nameLen + 1 + 7) & ~7;
+}
+
+export function registerFsFd(tab: SyscallTable): void {
+  tab.def('close', 'f', (k, t, a) => closeFd(k, t, a.i32(0)));
+
+  tab.def('close_range', 'uux', (k, t, a) => {
+    const first = a.u(0) >>> 0, last = a.u(1) >>> 0, flags = a.u(2) >>> 0;
+    const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+    if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -E.EINVAL;
+    if (first > last) return -E.EINVAL;
+    for (const [fd, e] of [...t.proc.fds.entries()]) {
+      if (fd < first || fd > last) continue;
+      if (flags & CLOSE_RANGE_CLOEXEC) e.cloexec = true;
+      else closeFd(k, t, fd);
+    }
+    return 0;
+  });
+
+  tab.def('dup', 'f', (k, t, a) => t.proc.fds.install(fileOf(t, a.i32(0)), false));
+
+  tab.def('dup3', 'ffx', (k, t, a) => {
+    const oldfd = a.i32(0), newfd = a.i32(1), flags = a.i32(2);
+    if (flags & ~O_CLOEXEC) return -E.EINVAL;
+    if (oldfd === newfd) return -E.EINVAL;
+    if (newfd < 0 || newfd >= t.proc.fds.limit) return -E.EBADF;
+    const f = fileOf(t, oldfd);
+    const old = t.proc.fds.get(newfd);
+    if (old?.loc) dropPosixLocks(old.loc.inode, t.proc.pid);
+    t.proc.fds.set(newfd, f, (flags & O_CLOEXEC) !== 0);
+    return newfd;
+  });
+
+  tab.def('fcntl', 'fdx', (k, t, a) => {
+    const fd = a.i32(0), cmd = a.i32(1), arg = a.u(2);
+    const e = t.proc.fds.entry(fd);
+    if (!e) return -E.EBADF;
+    const f = e.file;
+    if (f.flags & O_PATH && ![F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL].includes(cmd)) return -E.EBADF;
+    switch (cmd) {
+      case F_DUPFD:
+      case F_DUPFD_CLOEXEC: {
+        const min = a.i32(2);
+        if (min < 0 || min >= t.proc.fds.limit) return -E.EINVAL;
+        return t.proc.fds.install(f, cmd === F_DUPFD_CLOEXEC, min);
+      }
+      case F_GETFD: return e.cloexec ? FD_CLOEXEC : 0;
+      case F_SETFD: e.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
+      case F_GETFL: return f.flags;
+      case F_SETFL: {
+        if (arg & O_NOATIME && !(f.flags & O_NOATIME) && f.loc && f.loc.inode.uid !== k.config.uid && k.config.uid !== 0) return -E.EPERM;
+        if (f.flags & O_APPEND && !(arg & O_APPEND) && false) return -E.EPERM;
+        f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
+        return 0;
+      }
+      case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+        return fcntlLock(k, t, fd, cmd, arg);
+      case F_GETOWN: return 0;
+      case F_SETOWN: return 0;
+      case F_GETSIG: return 0;
+      case F_SETSIG: return arg > 64 ? -E.EINVAL : 0;
+      case F_GETLEASE: return F_UNLCK;
+      case F_SETLEASE: return -E.EAGAIN;
+      case F_GETPIPE_SZ:
+        return f instanceof PipeFile ? f.pipe.capacity : -E.EBADF;
+      case F_SETPIPE_SZ: {
+        if (!(f instanceof PipeFile)) return -E.EBADF;
+        const size = a.i32(2);
+        if (size < 0) return -E.EINVAL;
+        return f.pipe.resize(size);
+      }
+      case F_GET_SEALS: {
+        const i = f.loc?.inode;
+        if (!(f instanceof RegularFile) || !(i instanceof FileInode) || f.loc!.mnt.source !== 'memfd') return -E.EINVAL;
+        return i.seals;
+      }
+      case F_ADD_SEALS: {
+        const i = f.loc?.inode;
+        if (!(f instanceof RegularFile) || !(i instanceof FileInode) || f.loc!.mnt.source !== 'memfd') return -E.EINVAL;
+        if (!(f.flags & 3)) return -E.EPERM; // needs a writable descriptor
+        const add = arg >>> 0;
+        if (add & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -E.EINVAL;
+        if (i.seals & F_SEAL_SEAL) return -E.EPERM;
+        i.seals |= add;
+        return 0;
+      }
+      default:
+        return -E.EINVAL;
+    }
+  }, 'partial');
+
+  tab.def('getdents64', 'fpu', (k, t, a) => {
+    const f = ioFileOf(t, a.i32(0));
+    const addr = a.u(1), count = Math.min(a.u(2), 0x7fffffff);
+    const start = f.pos;
+    const ents = f.getdents(Math.max(1, Math.floor(count / 24)));
+    if (typeof ents === 'number') return ents;
+    const enc = new TextEncoder();
+    const out = new Uint8Array(count);
+    const dv = new DataView(out.buffer);
+    let o = 0;
+    let pos = start;
+    for (const d of ents) {
+      const name = enc.encode(d.name);
+      const rec = direntSize(name.length);
+      if (o + rec > count) break;
+      dv.setBigUint64(o, BigInt(d.ino), true);
+      dv.setBigInt64(o + 8, BigInt(d.off), true);
+      dv.setUint16(o + 16, rec, true);
+      out[o + 18] = d.type;
+      out.set(name, o + 19);
+      o += rec;
+      pos = d.off;
+    }
+    if (o === 0 && ents.length > 0) return -E.EINVAL; // the buffer cannot hold one entry
+    t.proc.as.copyOut(addr, out.subarray(0, o));
+    f.setDirPos(pos);
+    return o;
+  });
+
+  tab.def('flock', 'fd', (k, t, a) => flockOp(k, t, fileOf(t, a.i32(0)), a.i32(1)));
+
+  tab.def('memfd_create', 'sx', (k, t, a) => {
+    const MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
+    const flags = a.u(1) >>> 0;
+    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC)) return -E.EINVAL;
+    if (flags & MFD_HUGETLB) return -E.EINVAL;
+    let name: string;
+    try {
+      name = t.proc.as.readCString(a.u(0), 250);
+    } catch (e) {
+      if (e instanceof SysError && e.errno === E.ENAMETOOLONG) return -E.EINVAL;
+      throw e;
+    }
+    const ns = fsOf(k);
+    const m = ns.memfdMount;
+    const inode = new FileInode(m.sb, flags & MFD_NOEXEC_SEAL ? 0o666 : 0o777, k.config.uid, k.config.gid);
+    if (!(flags & MFD_ALLOW_SEALING)) inode.seals = F_SEAL_SEAL;
+    const f = new RegularFile(O_RDWR | O_LARGEFILE, { mnt: m, inode, parent: { mnt: m, inode: m.root }, name: `memfd:${name}` });
+    const fd = t.proc.fds.install(f, (flags & MFD_CLOEXEC) !== 0);
+    if (fd < 0) f.close();
+    return fd;
+  });
+  void userPath;
+}

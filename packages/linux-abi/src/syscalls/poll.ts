@@ -1,0 +1,130 @@
+/**
+ * ppoll and pselect6 (fs/select.c). Readiness comes from each file's poll(); a task that
+ * must wait sleeps on the read and write queues of every file it watches and rescans
+ * when any of them changes, or until its timeout. The signal mask argument is accepted
+ * (validated) but not applied during the wait: partial.
+ */
+import { E } from '../errors.ts';
+import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
+import type { SyscallTable } from './table.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Task } from '../task.ts';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM, type OpenFile } from '../fs/file.ts';
+import { AGAIN, sleepOn, type RetryResult, type WaitQueue } from '../fs/wait.ts';
+
+/** A relative timeout in ns from a timespec pointer (null: wait forever). */
+function timeoutNs(t: Task, addr: number): number {
+  if (!addr) return Infinity;
+  const ts = decodeTimespec(t.proc.as.copyIn(addr, TIMESPEC_SIZE));
+  if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1e9) return -1;
+  return ts.sec * 1e9 + ts.nsec;
+}
+
+function queuesOf(files: (OpenFile | undefined)[]): WaitQueue[] {
+  const qs = new Set<WaitQueue>();
+  for (const f of files) {
+    if (!f) continue;
+    const r = f.readQueue(), w = f.writeQueue();
+    if (r) qs.add(r);
+    if (w) qs.add(w);
+  }
+  return [...qs];
+}
+
+function wait(k: Kernel, t: Task, files: (OpenFile | undefined)[], ns: number, scan: () => number) {
+  const first = scan();
+  if (first !== 0 || ns === 0) return first;
+  const retry = (): RetryResult => {
+    const n = scan();
+    return n === 0 ? AGAIN : n;
+  };
+  const deadline = ns === Infinity ? Infinity : k.platform.monotonicNs() + ns;
+  return sleepOn(k, t, queuesOf(files), retry, deadline, 0);
+}
+
+const POLLIN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
+const POLLOUT_SET = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
+const POLLEX_SET = POLLPRI;
+
+export function registerPoll(tab: SyscallTable): void {
+  tab.def('ppoll', 'pupxu', (k, t, a) => {
+    const addr = a.u(0), nfds = a.u(1);
+    if (nfds > Number(t.proc.rlimits[7]?.cur ?? 1024n) && nfds > 1024) return -E.EINVAL;
+    if (a.u(3) && a.u(4) !== 8) return -E.EINVAL;
+    const ns = timeoutNs(t, a.u(2));
+    if (ns < 0) return -E.EINVAL;
+    const raw = t.proc.as.copyIn(addr, nfds * 8);
+    const dv = new DataView(raw.buffer);
+    const fds: number[] = [], events: number[] = [];
+    for (let i = 0; i < nfds; i++) {
+      fds.push(dv.getInt32(i * 8, true));
+      events.push(dv.getUint16(i * 8 + 4, true));
+    }
+    const files = fds.map((fd) => (fd >= 0 ? t.proc.fds.get(fd) : undefined));
+    const scan = (): number => {
+      let n = 0;
+      const out = new Uint8Array(nfds * 8);
+      out.set(raw);
+      const o = new DataView(out.buffer);
+      for (let i = 0; i < nfds; i++) {
+        let rev = 0;
+        if (fds[i] >= 0) {
+          const f = t.proc.fds.get(fds[i]);
+          rev = f ? f.poll() & (events[i] | POLLERR | POLLHUP) : POLLNVAL;
+        }
+        o.setUint16(i * 8 + 6, rev, true);
+        if (rev) n++;
+      }
+      t.proc.as.copyOut(addr, out);
+      return n;
+    };
+    return wait(k, t, files, ns, scan);
+  }, 'partial');
+
+  tab.def('pselect6', 'dppppp', (k, t, a) => {
+    const n = a.i32(0);
+    if (n < 0) return -E.EINVAL;
+    const max = Math.min(n, t.proc.fds.size);
+    const words = Math.ceil(n / 64);
+    const sets = [a.u(1), a.u(2), a.u(3)];
+    const ns = timeoutNs(t, a.u(4));
+    if (ns < 0) return -E.EINVAL;
+    if (a.u(5)) {
+      const sig = new DataView(t.proc.as.copyIn(a.u(5), 16).buffer);
+      if (sig.getBigUint64(0, true) !== 0n && sig.getBigUint64(8, true) !== 8n) return -E.EINVAL;
+    }
+    const inBits = sets.map((p) => (p && words ? t.proc.as.copyIn(p, words * 8) : null));
+    const want: { fd: number; mask: number }[] = [];
+    for (let fd = 0; fd < n; fd++) {
+      let m = 0;
+      inBits.forEach((b, i) => { if (b && b[fd >> 3] & (1 << (fd & 7))) m |= 1 << i; });
+      if (!m) continue;
+      if (fd >= max || !t.proc.fds.get(fd)) return -E.EBADF;
+      want.push({ fd, mask: m });
+    }
+    const files = want.map((w) => t.proc.fds.get(w.fd));
+    const scan = (): number => {
+      const outs = inBits.map((b) => (b ? new Uint8Array(b.length) : null));
+      let count = 0;
+      for (const w of want) {
+        const f = t.proc.fds.get(w.fd);
+        const ev = f ? f.poll() : POLLNVAL;
+        const hit = [POLLIN_SET, POLLOUT_SET, POLLEX_SET];
+        for (let i = 0; i < 3; i++) {
+          if (w.mask & (1 << i) && ev & hit[i]) {
+            outs[i]![w.fd >> 3] |= 1 << (w.fd & 7);
+            count++;
+          }
+        }
+      }
+      if (count || ns === 0) outs.forEach((o, i) => { if (o && sets[i]) t.proc.as.copyOut(sets[i], o); });
+      return count;
+    };
+    const r = wait(k, t, files, ns, scan);
+    if (r === 0) {
+      // Timed out at once: the sets come back empty.
+      inBits.forEach((b, i) => { if (b && sets[i]) t.proc.as.copyOut(sets[i], new Uint8Array(b.length)); });
+    }
+    return r;
+  }, 'partial');
+}
