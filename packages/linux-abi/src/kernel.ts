@@ -12,7 +12,7 @@ import { TimerWheel } from './timers.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
-import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched } from './syscalls/sched.ts';
+import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched, exitRobustList } from './syscalls/sched.ts';
 import { deliverSignals, forceSignal, sendToProcess, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
 import { SyscallArgs } from './syscalls/args.ts';
 import { SyscallTable } from './syscalls/table.ts';
@@ -365,6 +365,7 @@ export class Kernel {
 
   /** Ends one thread; the last thread ends the process. */
   exitTask(task: Task, waitStatus: number): void {
+    if (task.proc.exitStatus === null) exitRobustList(this, task);
     if (task.clearChildTid && task.proc.tasks.size > 1) {
       // CLONE_CHILD_CLEARTID: zero the TID word and wake one futex waiter (pthread_join).
       try {

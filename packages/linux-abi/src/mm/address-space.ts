@@ -147,6 +147,26 @@ export class AddressSpace {
     this.hooks.flushTlb();
   }
 
+  /**
+   * mremap's move: the pages of [from, from+oldSize) move (PTEs, not data) to `to`, with the
+   * VMA's attributes; the new tail up to newSize is demand-zero.
+   */
+  moveRange(from: number, oldSize: number, to: number, newSize: number): void {
+    const v = this.find(from)!;
+    const attrs = { ...v };
+    const moved = Math.min(oldSize, newSize);
+    const frames: [number, number, number][] = [];
+    for (let off = 0; off < moved; off += PAGE_SIZE) {
+      const flags = this.pt.flags(from + off) & (PTE_R | PTE_W | PTE_X);
+      const pa = this.pt.unmap(from + off);
+      if (pa >= 0) frames.push([to + off, pa, flags]);
+    }
+    this.unmapRange(from, from + oldSize);
+    this.insert({ ...attrs, start: to, end: to + newSize });
+    for (const [va, pa, flags] of frames) this.pt.map(va, pa, flags);
+    this.hooks.flushTlb();
+  }
+
   /** Changes protection on [start, end); every page must be inside a VMA (else ENOMEM). */
   protect(start: number, end: number, prot: number): void {
     for (let a = start; a < end; ) {

@@ -10,6 +10,8 @@ import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
 import type { SyscallTable } from './table.ts';
 
 const MADV_DONTNEED = 4;
+const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 const MADV_FREE = 8;
 
 export function registerMm(tab: SyscallTable): void {
@@ -104,4 +106,59 @@ export function registerMm(tab: SyscallTable): void {
     }
     return 0; // other advice is a hint Linux may ignore too
   }, 'partial');
+
+  tab.def('mremap', 'puuxp', (k, t, a) => {
+    const old = a.u(0), oldSize = pageUp(a.u(1)), newSize = pageUp(a.u(2)), flags = a.i32(3), newAddr = a.u(4);
+    const as = t.proc.as;
+    if (old % PAGE_SIZE !== 0) return -E.EINVAL;
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return -E.EINVAL;
+    if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) return -E.EINVAL;
+    if (flags & MREMAP_DONTUNMAP) return -E.EINVAL; // not offered yet: say so instead of half-doing it
+    if (newSize === 0 || oldSize === 0) return -E.EINVAL;
+    const v = as.find(old);
+    if (!v || old + oldSize > v.end) return -E.EFAULT;
+    if (flags & MREMAP_FIXED) {
+      if (newAddr % PAGE_SIZE !== 0 || newAddr + newSize > USER_VA_END || newAddr < MMAP_MIN_ADDR) return -E.EINVAL;
+      if (newAddr < old + oldSize && newAddr + newSize > old) return -E.EINVAL;
+      as.unmapRange(newAddr, newAddr + newSize);
+      as.moveRange(old, oldSize, newAddr, newSize);
+      return newAddr;
+    }
+    if (newSize <= oldSize) {
+      if (newSize < oldSize) as.unmapRange(old + newSize, old + oldSize);
+      return old;
+    }
+    // Grow in place when the pages after the mapping are free and it ends the VMA.
+    if (old + oldSize === v.end && as.isFree(v.end, old + newSize) && old + newSize <= USER_VA_END) {
+      v.end = old + newSize;
+      return old;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -E.ENOMEM;
+    const dest = as.findFree(newSize, 0);
+    if (dest < 0) return -E.ENOMEM;
+    as.moveRange(old, oldSize, dest, newSize);
+    return dest;
+  }, 'partial');
+
+  tab.def('msync', 'pux', (k, t, a) => {
+    const addr = a.u(0), len = pageUp(a.u(1)), flags = a.i32(2);
+    if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+    if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || (flags & MS_ASYNC && flags & MS_SYNC)) return -E.EINVAL;
+    for (let va = addr; va < addr + len; va += PAGE_SIZE) if (!t.proc.as.find(va)) return -E.ENOMEM;
+    return 0; // anonymous and tmpfs memory has no slower store to write back to
+  }, 'partial');
+
+  tab.def('mincore', 'pup', (k, t, a) => {
+    const addr = a.u(0), len = a.u(1);
+    if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+    const n = pageUp(len) / PAGE_SIZE;
+    const vec = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const va = addr + i * PAGE_SIZE;
+      if (!t.proc.as.find(va)) return -E.ENOMEM;
+      vec[i] = t.proc.as.pt.lookup(va) >= 0 ? 1 : 0;
+    }
+    t.proc.as.copyOut(a.u(2), vec);
+    return 0;
+  });
 }

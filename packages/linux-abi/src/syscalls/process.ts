@@ -3,6 +3,9 @@ import { E } from '../errors.ts';
 import { PR_GET_NAME, PR_SET_NAME, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Task } from '../task.ts';
+import type { SyscallArgs } from './args.ts';
 
 export function registerProcess(tab: SyscallTable): void {
   tab.def('exit', 'd', (k, t, a) => {
@@ -20,6 +23,28 @@ export function registerProcess(tab: SyscallTable): void {
   tab.def('geteuid', '', (k) => k.config.uid);
   tab.def('getgid', '', (k) => k.config.gid);
   tab.def('getegid', '', (k) => k.config.gid);
+
+  // One configured user: the real, effective and saved ids are all the same.
+  const ids = (k: Kernel, t: Task, a: SyscallArgs, v: number) => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v, true);
+    for (let i = 0; i < 3; i++) if (a.u(i)) t.proc.as.copyOut(a.u(i), b);
+    return 0;
+  };
+  tab.def('getresuid', 'ppp', (k, t, a) => ids(k, t, a, k.config.uid));
+  tab.def('getresgid', 'ppp', (k, t, a) => ids(k, t, a, k.config.gid));
+  // Changing to the id one already has is allowed; anything else needs CAP_SETUID/CAP_SETGID.
+  const same = (want: number[], have: number) => (want.every((x) => x === -1 || x >>> 0 === have) ? 0 : -E.EPERM);
+  tab.def('setuid', 'd', (k, t, a) => same([a.i32(0)], k.config.uid));
+  tab.def('setgid', 'd', (k, t, a) => same([a.i32(0)], k.config.gid));
+  tab.def('setreuid', 'dd', (k, t, a) => same([a.i32(0), a.i32(1)], k.config.uid));
+  tab.def('setregid', 'dd', (k, t, a) => same([a.i32(0), a.i32(1)], k.config.gid));
+  tab.def('setresuid', 'ddd', (k, t, a) => same([a.i32(0), a.i32(1), a.i32(2)], k.config.uid));
+  tab.def('setresgid', 'ddd', (k, t, a) => same([a.i32(0), a.i32(1), a.i32(2)], k.config.gid));
+  tab.def('setfsuid', 'd', (k) => k.config.uid); // returns the previous fsuid, never fails
+  tab.def('setfsgid', 'd', (k) => k.config.gid);
+  tab.def('getgroups', 'dp', (k, t, a) => (a.i32(0) < 0 ? -E.EINVAL : 0)); // no supplementary groups
+  tab.def('setgroups', 'dp', () => -E.EPERM);
 
   tab.def('set_tid_address', 'p', (k, t, a) => {
     t.clearChildTid = a.u(0);

@@ -26,6 +26,39 @@ export const FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
 export const FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
+/**
+ * Robust futexes on thread death (kernel/futex/core.c exit_robust_list): every lock on the
+ * dead thread's list that it still owns gets FUTEX_OWNER_DIED, and one waiter is woken.
+ */
+const FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
+const ROBUST_LIST_LIMIT = 2048;
+export function exitRobustList(k: Kernel, t: Task): void {
+  if (!t.robustList) return;
+  const as = t.proc.as;
+  const u64 = (addr: number) => Number(new DataView(as.copyIn(addr, 8).buffer).getBigUint64(0, true));
+  const handle = (entry: number, offset: number) => {
+    const uaddr = entry + offset;
+    const word = new DataView(as.copyIn(uaddr, 4).buffer).getUint32(0, true);
+    if ((word & FUTEX_TID_MASK) !== t.tid) return;
+    const nb = new Uint8Array(4);
+    new DataView(nb.buffer).setUint32(0, ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0, true);
+    as.copyOut(uaddr, nb);
+    if (word & FUTEX_WAITERS) futexWake(k, t.proc, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+  };
+  try {
+    const head = t.robustList;
+    const offset = Number(new DataView(as.copyIn(head + 8, 8).buffer).getBigInt64(0, true)); // signed
+    const pending = u64(head + 16);
+    let entry = u64(head);
+    for (let n = 0; entry !== head && entry !== 0 && n < ROBUST_LIST_LIMIT; n++) {
+      const next = u64(entry);
+      if (entry !== pending) handle(entry, offset);
+      entry = next;
+    }
+    if (pending) handle(pending, offset);
+  } catch { /* a bad list is ignored, as Linux does */ }
+}
+
 function futexKey(proc: Process, addr: number): number {
   // The physical address identifies the word for private and shared futexes alike.
   const pa = proc.as.pt.lookup(addr - (addr % 4096));
@@ -181,6 +214,57 @@ export function registerSched(tab: SyscallTable): void {
         const bitset = a.i32(5) >>> 0;
         if (bitset === 0) return -E.EINVAL;
         return futexWake(k, t.proc, addr, Math.max(0, val), bitset);
+      }
+      case FUTEX_REQUEUE:
+      case FUTEX_CMP_REQUEUE: {
+        const addr2 = a.u(4), nrRequeue = a.i32(3); // val2 travels in the timeout argument
+        if (addr2 % 4 !== 0 || val < 0 || nrRequeue < 0) return -E.EINVAL;
+        if (op === FUTEX_CMP_REQUEUE) {
+          const cur = new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
+          if (cur !== a.i32(5)) return -E.EAGAIN;
+        }
+        const woken = futexWake(k, t.proc, addr, val, FUTEX_BITSET_MATCH_ANY);
+        const from = futexKey(t.proc, addr), to = futexKey(t.proc, addr2);
+        let moved = 0;
+        for (const p of k.processes.values()) {
+          for (const w of p.tasks) {
+            if (moved >= nrRequeue) break;
+            if (w.state === 'blocked' && w.wait?.futexKey === from && from >= 0) {
+              w.wait.futexKey = to;
+              moved++;
+            }
+          }
+        }
+        return woken + (op === FUTEX_CMP_REQUEUE ? moved : 0);
+      }
+      case FUTEX_WAKE_OP: {
+        const addr2 = a.u(4), val2 = a.i32(3), enc = a.i32(5);
+        if (addr2 % 4 !== 0) return -E.EINVAL;
+        // val3 = (op << 28) | (cmp << 24) | (oparg << 12) | cmparg (linux/futex.h FUTEX_OP)
+        let fop = (enc >>> 28) & 0xf;
+        const cmp = (enc >>> 24) & 0xf;
+        let oparg = (enc << 8) >> 20; // sign-extended 12 bits
+        const cmparg = (enc << 20) >> 20;
+        if (fop & 8) { fop &= 7; oparg = 1 << (oparg & 31); } // FUTEX_OP_OPARG_SHIFT
+        const dv = new DataView(t.proc.as.copyIn(addr2, 4).buffer);
+        const old = dv.getInt32(0, true);
+        let nv: number;
+        switch (fop) {
+          case 0: nv = oparg; break; // SET
+          case 1: nv = old + oparg; break; // ADD
+          case 2: nv = old | oparg; break; // OR
+          case 3: nv = old & ~oparg; break; // ANDN
+          case 4: nv = old ^ oparg; break; // XOR
+          default: return -E.ENOSYS;
+        }
+        const nb = new Uint8Array(4);
+        new DataView(nb.buffer).setInt32(0, nv | 0, true);
+        t.proc.as.copyOut(addr2, nb);
+        let woken = futexWake(k, t.proc, addr, val, FUTEX_BITSET_MATCH_ANY);
+        const c = [old === cmparg, old !== cmparg, old < cmparg, old <= cmparg, old > cmparg, old >= cmparg][cmp];
+        if (c === undefined) return -E.ENOSYS;
+        if (c) woken += futexWake(k, t.proc, addr2, val2, FUTEX_BITSET_MATCH_ANY);
+        return woken;
       }
       default:
         return -E.ENOSYS;
