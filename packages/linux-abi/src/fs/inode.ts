@@ -142,6 +142,10 @@ export abstract class Inode {
   followMagic(_cred: Cred): Location | null {
     return null;
   }
+  /** True for procfs's magic links (RESOLVE_NO_MAGICLINKS refuses them even when they follow as text). */
+  get magic(): boolean {
+    return false;
+  }
 
   // --- opening ---
   /** A new open file description; loc is where it was found. */

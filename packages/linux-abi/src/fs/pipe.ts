@@ -18,9 +18,14 @@ export const PIPE_DEF_SIZE = 65536;
 /** /proc/sys/fs/pipe-max-size's default. */
 export const PIPE_MAX_SIZE = 1 << 20;
 
+/**
+ * A pipe as Linux keeps it: a ring of page-sized buffers (16 by default). A write first
+ * merges its sub-page remainder into the last buffer when it fits, then takes whole free
+ * slots; a write of at most PIPE_BUF bytes therefore lands whole or not at all.
+ */
 export class Pipe {
-  private buf = new Uint8Array(PIPE_DEF_SIZE);
-  private head = 0;
+  private bufs: { data: Uint8Array; start: number; end: number }[] = [];
+  private slots = PIPE_DEF_SIZE / PAGE;
   len = 0;
   readers = 0;
   writers = 0;
@@ -32,7 +37,11 @@ export class Pipe {
   readonly openq = new WaitQueue();
 
   get capacity(): number {
-    return this.buf.length;
+    return this.slots * PAGE;
+  }
+  /** A free slot exists (what POLLOUT means for a pipe). */
+  get writable(): boolean {
+    return this.bufs.length < this.slots;
   }
 
   read(len: number): Uint8Array | number {
@@ -40,45 +49,58 @@ export class Pipe {
     if (this.len === 0) return this.writers === 0 ? new Uint8Array(0) : -E.EAGAIN;
     const n = Math.min(len, this.len);
     const out = new Uint8Array(n);
-    const first = Math.min(n, this.buf.length - this.head);
-    out.set(this.buf.subarray(this.head, this.head + first));
-    if (n > first) out.set(this.buf.subarray(0, n - first), first);
-    this.head = (this.head + n) % this.buf.length;
+    let o = 0;
+    while (o < n) {
+      const b = this.bufs[0];
+      const k = Math.min(n - o, b.end - b.start);
+      out.set(b.data.subarray(b.start, b.start + k), o);
+      b.start += k;
+      o += k;
+      if (b.start === b.end) this.bufs.shift();
+    }
     this.len -= n;
-    if (this.len === 0) this.head = 0;
     this.writeq.notify();
     return out;
   }
 
   write(data: Uint8Array): number {
     if (this.readers === 0) return -E.EPIPE;
-    if (data.length === 0) return 0;
-    const free = this.buf.length - this.len;
-    if (data.length <= PIPE_BUF ? free < data.length : free === 0) return -E.EAGAIN;
-    const n = Math.min(free, data.length);
-    const tail = (this.head + this.len) % this.buf.length;
-    const first = Math.min(n, this.buf.length - tail);
-    this.buf.set(data.subarray(0, first), tail);
-    if (n > first) this.buf.set(data.subarray(first, n), 0);
-    this.len += n;
+    const total = data.length;
+    if (total === 0) return 0;
+    let done = 0;
+    const chars = total & (PAGE - 1);
+    const last = this.bufs[this.bufs.length - 1];
+    if (chars && last && last.end + chars <= PAGE) {
+      last.data.set(data.subarray(0, chars), last.end);
+      last.end += chars;
+      done = chars;
+    }
+    while (done < total && this.bufs.length < this.slots) {
+      const n = Math.min(PAGE, total - done);
+      const page = new Uint8Array(PAGE);
+      page.set(data.subarray(done, done + n));
+      this.bufs.push({ data: page, start: 0, end: n });
+      done += n;
+    }
+    if (done === 0) return -E.EAGAIN;
+    this.len += done;
     this.readq.notify();
-    return n;
+    return done;
   }
 
-  /** F_SETPIPE_SZ: a power-of-two number of pages, never below what is buffered. */
+  /** F_SETPIPE_SZ: a power-of-two number of pages, never fewer than the buffers in use. */
   resize(size: number): number {
     if (size > PIPE_MAX_SIZE) return -E.EPERM;
-    let cap = 4096;
+    let cap = PAGE;
     while (cap < size) cap *= 2;
-    if (cap < this.len) return -E.EBUSY;
-    const nb = new Uint8Array(cap);
-    for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length];
-    this.buf = nb;
-    this.head = 0;
+    if (cap / PAGE < this.bufs.length) return -E.EBUSY;
+    this.slots = cap / PAGE;
     this.writeq.notify();
     return cap;
   }
 }
+
+const PAGE = 4096;
 
 export class PipeFile extends OpenFile {
   readonly canRead: boolean;
@@ -108,7 +130,7 @@ export class PipeFile extends OpenFile {
       if (p.writers === 0 && p.writerOpens > 0) m |= POLLHUP;
     }
     if (this.canWrite) {
-      if (p.capacity - p.len >= PIPE_BUF) m |= POLLOUT | POLLWRNORM;
+      if (p.writable) m |= POLLOUT | POLLWRNORM;
       if (p.readers === 0) m |= POLLERR;
     }
     return m;

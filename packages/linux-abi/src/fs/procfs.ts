@@ -69,14 +69,17 @@ class ProcFile extends Inode {
 
 class ProcLink extends Inode {
   constructor(c: ProcCtx, key: string, private readonly target: (cred: Cred) => string,
-    private readonly magic: ((cred: Cred) => Location | null) | null, uid = 0, gid = 0, mode = 0o777) {
+    private readonly magicFn: ((cred: Cred) => Location | null) | null, uid = 0, gid = 0, mode = 0o777, private readonly isMagic = false) {
     super(c.sb, S_IFLNK | mode, uid, gid, c.inos.get(key));
   }
   override readlink(cred: Cred): string {
     return this.target(cred);
   }
   override followMagic(cred: Cred): Location | null {
-    return this.magic ? this.magic(cred) : null;
+    return this.magicFn ? this.magicFn(cred) : null;
+  }
+  override get magic(): boolean {
+    return this.magicFn !== null || this.isMagic;
   }
   override open(): OpenFile {
     throw new SysError(E.ELOOP);
@@ -221,7 +224,7 @@ export class ProcFs {
     const entries = (): Entry[] => [
       ['cwd', () => new ProcLink(c, `${base}/cwd`, (cr) => pathFor(p.cwd, cr), () => p.cwd, uid, gid)],
       ['root', () => new ProcLink(c, `${base}/root`, (cr) => pathFor(p.root, cr), () => p.root, uid, gid)],
-      ['exe', () => new ProcLink(c, `${base}/exe`, () => p.exePath, null, uid, gid)],
+      ['exe', () => new ProcLink(c, `${base}/exe`, () => p.exePath, null, uid, gid, 0o777, true)],
       ['fd', (par) => this.fdDir(p, par, pathFor)],
       ['fdinfo', (par) => this.fdinfoDir(p, par)],
       file('cmdline', () => readMem(p, p.argStart, p.argEnd)),

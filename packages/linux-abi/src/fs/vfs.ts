@@ -213,6 +213,7 @@ export class Vfs {
   private followLink(ctx: FsContext, st: WalkState, link: Location, dir: Location): Location {
     if (st.noSymlinks) throw new SysError(E.ELOOP);
     if (++st.links > MAXSYMLINKS) throw new SysError(E.ELOOP);
+    if (st.noMagic && link.inode.magic) throw new SysError(E.ELOOP);
     const magic = link.inode.followMagic(ctx.cred);
     if (magic) {
       if (st.noMagic || st.beneath || !sameLoc(st.root, ctx.root)) throw new SysError(st.noMagic ? E.ELOOP : E.EXDEV);
@@ -598,8 +599,8 @@ export class Vfs {
       if ((flags & O_DIRECTORY) && !i.isDir()) throw new SysError(E.ENOTDIR);
       return openers.path(flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), loc);
     }
-    if (i.isSymlink()) throw new SysError(E.ELOOP);
     if ((flags & O_DIRECTORY) && !i.isDir()) throw new SysError(E.ENOTDIR);
+    if (i.isSymlink()) throw new SysError(E.ELOOP);
     const wantWrite = acc === O_WRONLY || acc === O_RDWR || (flags & O_TRUNC) !== 0;
     if (i.isDir() && (wantWrite || (flags & O_CREAT))) throw new SysError(E.EISDIR);
     if (!created) {

@@ -84,7 +84,10 @@ export function registerPoll(tab: SyscallTable): void {
   tab.def('pselect6', 'dppppp', (k, t, a) => {
     const n = a.i32(0);
     if (n < 0) return -E.EINVAL;
-    const max = Math.min(n, t.proc.fds.size);
+    // Bits past the descriptor table's size (at least 64, grown in powers of two) are ignored.
+    let tableSize = 64;
+    while (tableSize < t.proc.fds.size) tableSize *= 2;
+    const max = Math.min(n, tableSize);
     const words = Math.ceil(n / 64);
     const sets = [a.u(1), a.u(2), a.u(3)];
     const ns = timeoutNs(t, a.u(4));
@@ -98,8 +101,8 @@ export function registerPoll(tab: SyscallTable): void {
     for (let fd = 0; fd < n; fd++) {
       let m = 0;
       inBits.forEach((b, i) => { if (b && b[fd >> 3] & (1 << (fd & 7))) m |= 1 << i; });
-      if (!m) continue;
-      if (fd >= max || !t.proc.fds.get(fd)) return -E.EBADF;
+      if (!m || fd >= max) continue;
+      if (!t.proc.fds.get(fd)) return -E.EBADF;
       want.push({ fd, mask: m });
     }
     const files = want.map((w) => t.proc.fds.get(w.fd));
