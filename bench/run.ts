@@ -28,17 +28,17 @@ interface Bench {
 // 2 cores); `full` is what each program does with no arguments (meant for the JIT).
 export const BENCHES: Bench[] = [
   { name: 'sha256', stresses: 'hashing: 32-bit rotates/shifts/adds in long straight-line blocks',
-    args: { quick: ['1'], default: ['4'], full: [] } },
+    args: { quick: ['1'], default: ['10'], full: [] } },
   { name: 'sort', stresses: 'calls/returns, short blocks: fib recursion, quicksort, binary search',
-    args: { quick: ['60000', '22'], default: ['400000', '28'], full: [] } },
+    args: { quick: ['60000', '22'], default: ['1000000', '30'], full: [] } },
   { name: 'muldiv', stresses: '64-bit mul, mulh/mulhu, div/divu/rem/remu',
-    args: { quick: ['1'], default: ['8'], full: [] } },
+    args: { quick: ['1'], default: ['20'], full: [] } },
   { name: 'nbody', stresses: 'double precision: fadd/fmul/fdiv/fsqrt, fld/fsd',
-    args: { quick: ['10000', '16'], default: ['60000', '32'], full: [] } },
-  { name: 'chase', stresses: 'dependent loads over a 4-16 MiB working set (address translation)',
-    args: { quick: ['4', '1'], default: ['16', '4'], full: [] } },
+    args: { quick: ['10000', '16'], default: ['150000', '48'], full: [] } },
+  { name: 'chase', stresses: 'dependent loads over a 4-32 MiB working set (address translation)',
+    args: { quick: ['4', '1'], default: ['32', '8'], full: [] } },
   { name: 'interp', stresses: 'a bytecode VM: indirect jumps (switch dispatch), small stack traffic',
-    args: { quick: ['3000'], default: ['14000'], full: [] } },
+    args: { quick: ['3000'], default: ['30000'], full: [] } },
 ];
 
 interface Opts { only: string[] | null; reps: number; size: Size; tee: string }
@@ -105,6 +105,7 @@ function command(side: Side, name: string, args: string[], tee: string): [string
 }
 
 const median = (xs: number[]): number => {
+  if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -123,35 +124,47 @@ interface Row {
   oursMips: number | null; oursMipsExclStartup: number | null; qemuMipsApprox: number | null;
   outputsMatch: boolean;
   checksum: string;
+  errors: string[];
 }
 
 const STATS_RE = /\[teeos\] stats: (\d+) instructions, (\d+) host calls, ([\d.]+) ms/;
 
-interface Measured { times: Record<Side, number[]>; stdout: Record<Side, string>; stats: { instr: number; hostCalls: number; ms: number }[]; errors: string[] }
+interface Measured {
+  /** Times of the successful runs only (a failed run is an error, never a time). */
+  times: Record<Side, number[]>;
+  /** Every run's stdout, in order. */
+  outputs: Record<Side, string[]>;
+  stats: { instr: number; hostCalls: number; ms: number }[];
+  errors: string[];
+  outputsMatch: boolean;
+}
 
 async function measure(name: string, args: string[], reps: number, tee: string, log: (s: string) => void): Promise<Measured> {
-  const m: Measured = { times: { ours: [], qemu: [], native: [] }, stdout: { ours: '', qemu: '', native: '' }, stats: [], errors: [] };
+  const m: Measured = { times: { ours: [], qemu: [], native: [] }, outputs: { ours: [], qemu: [], native: [] }, stats: [], errors: [], outputsMatch: true };
   for (let r = 0; r < reps; r++) {
     // Interleave the sides per repetition so background noise spreads over all three.
     for (const side of SIDES) {
       const [cmd, argv] = command(side, name, args, tee);
       const res = await runOnce(cmd, argv);
-      if (res.status !== 0) {
-        m.errors.push(`${side}: exit ${res.status ?? res.signal}${res.stderr ? `: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
+      m.outputs[side].push(res.stdout);
+      let ok = res.status === 0;
+      if (!ok) {
+        m.errors.push(`${side} (rep ${r + 1}): exit ${res.status ?? res.signal}; stderr:\n${res.stderr.trim().split('\n').slice(-20).map((l) => `    ${l}`).join('\n')}`);
       }
-      if (r > 0 && res.stdout !== m.stdout[side]) m.errors.push(`${side}: output differs between repetitions`);
-      m.stdout[side] = res.stdout;
-      m.times[side].push(res.seconds);
       if (side === 'ours') {
         const s = STATS_RE.exec(res.stderr);
         if (s) m.stats.push({ instr: Number(s[1]), hostCalls: Number(s[2]), ms: Number(s[3]) });
-        else m.errors.push('ours: no [teeos] stats line on stderr');
+        else if (ok) { m.errors.push(`ours (rep ${r + 1}): no [teeos] stats line on stderr`); ok = false; }
       }
-      log(`  ${name} rep ${r + 1}/${reps} ${side}: ${res.seconds.toFixed(3)} s`);
+      if (ok) m.times[side].push(res.seconds);
+      log(`  ${name} rep ${r + 1}/${reps} ${side}: ${res.seconds.toFixed(3)} s${ok ? '' : ' FAILED'}`);
     }
   }
-  if (m.stdout.ours !== m.stdout.qemu || m.stdout.qemu !== m.stdout.native) {
-    m.errors.push('OUTPUT MISMATCH between the three sides');
+  // Every run of every side must print the same bytes.
+  const distinct = new Set(SIDES.flatMap((s) => m.outputs[s]));
+  if (distinct.size !== 1) {
+    m.outputsMatch = false;
+    m.errors.push('OUTPUT MISMATCH: the runs did not all print the same output');
   }
   return m;
 }
@@ -175,7 +188,7 @@ function fmtInstr(n: number | null): string {
 function table(rows: Row[]): string {
   const head = ['benchmark', 'args', 'ours (s)', 'qemu (s)', 'native (s)', 'ours/qemu', 'ours/native', 'guest instr', 'our MIPS', 'qemu MIPS~'];
   const body = rows.map((r) => [
-    r.name, r.args.join(' ') || '(default)', fmt(r.ours, 2), fmt(r.qemu, 3), fmt(r.native, 3),
+    r.errors.length ? `${r.name} (ERROR)` : r.name, r.args.join(' ') || '(default)', fmt(r.ours, 2), fmt(r.qemu, 3), fmt(r.native, 3),
     `${fmt(r.oursPerQemu, 1)}x`, `${fmt(r.oursPerNative, 1)}x`, fmtInstr(r.instructions),
     fmt(r.oursMips, 1), fmt(r.qemuMipsApprox, 0),
   ]);
@@ -217,7 +230,8 @@ async function main(): Promise<void> {
   for (const b of selected) {
     const args = b.args[o.size];
     const m = await measure(b.name, args, o.reps, o.tee, log);
-    const ours = median(m.times.ours), qemu = median(m.times.qemu), native = median(m.times.native);
+    const med = (xs: number[]): number => (xs.length ? median(xs) : NaN);
+    const ours = med(m.times.ours), qemu = med(m.times.qemu), native = med(m.times.native);
     const instr = m.stats[0]?.instr ?? null;
     const row: Row = {
       name: b.name, args,
@@ -229,22 +243,24 @@ async function main(): Promise<void> {
       oursMips: instr === null ? null : instr / ours / 1e6,
       oursMipsExclStartup: instr === null ? null : instr / Math.max(ours - startup.ours, 1e-3) / 1e6,
       qemuMipsApprox: instr === null ? null : instr / qemu / 1e6,
-      outputsMatch: m.stdout.ours === m.stdout.qemu && m.stdout.qemu === m.stdout.native,
-      checksum: shortOutput(m.stdout.qemu),
+      outputsMatch: m.outputsMatch,
+      checksum: shortOutput(m.outputs.qemu[0] ?? ''),
+      errors: m.errors,
     };
     rows.push(row);
     if (m.errors.length) {
       failed = true;
       log(`\n!!!!!!!!!! bench: ERROR in ${b.name} !!!!!!!!!!`);
       for (const e of m.errors) log(`!!! ${e}`);
-      if (!row.outputsMatch) for (const s of SIDES) log(`!!! ${s} stdout: ${JSON.stringify(m.stdout[s])}`);
+      if (!row.outputsMatch) for (const s of SIDES) m.outputs[s].forEach((o, i) => log(`!!! ${s} rep ${i + 1} stdout: ${JSON.stringify(o)}`));
       log('');
     }
     log(`bench: ${b.name}: ours ${ours.toFixed(2)} s, qemu ${qemu.toFixed(3)} s, native ${native.toFixed(3)} s, ours/qemu ${row.oursPerQemu.toFixed(1)}x; ${row.outputsMatch ? 'outputs identical' : 'OUTPUTS DIFFER'}`);
   }
 
-  const gmQemu = rows.length ? geomean(rows.map((r) => r.oursPerQemu)) : NaN;
-  const gmNative = rows.length ? geomean(rows.map((r) => r.oursPerNative)) : NaN;
+  const valid = rows.filter((r) => !r.errors.length);
+  const gmQemu = valid.length ? geomean(valid.map((r) => r.oursPerQemu)) : NaN;
+  const gmNative = valid.length ? geomean(valid.map((r) => r.oursPerNative)) : NaN;
   const sha = sh('git', ['rev-parse', '--short', 'HEAD']);
   const date = new Date().toISOString();
   const text = [
@@ -252,7 +268,7 @@ async function main(): Promise<void> {
     '',
     table(rows),
     '',
-    `geometric mean ours/qemu: ${fmt(gmQemu, 1)}x; ours/native: ${fmt(gmNative, 1)}x`,
+    `geometric mean ours/qemu: ${fmt(gmQemu, 1)}x; ours/native: ${fmt(gmNative, 1)}x${valid.length < rows.length ? ` (over the ${valid.length} benchmarks without errors)` : ""}`,
     `start-up (hello world, included in "ours"): ours ${startup.ours.toFixed(3)} s (of which teeos --stats reports ${fmt(startup.oursStatsMs, 1)} ms from enclave creation to exit; the rest is node), qemu ${startup.qemu.toFixed(3)} s, native ${startup.native.toFixed(3)} s`,
     'times are wall-clock seconds of the whole process; our MIPS = guest instructions / our time;',
     'qemu MIPS~ is approximate: the same instruction count (the same binary and arguments) divided by qemu\'s time.',
@@ -280,11 +296,15 @@ async function main(): Promise<void> {
   const outDir = join(benchDir, 'results');
   mkdirSync(outDir, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  const tmp = join(outDir, 'latest.json.tmp');
-  writeFileSync(join(outDir, `${date.slice(0, 10)}-${sha}.json`), json);
-  writeFileSync(tmp, json);
-  renameSync(tmp, join(outDir, 'latest.json'));
-  log(`bench: wrote bench/results/${date.slice(0, 10)}-${sha}.json and bench/results/latest.json (${result.elapsedSeconds.toFixed(0)} s)`);
+  // A run with errors never replaces latest.json.
+  const name = `${date.slice(0, 10)}-${sha}${failed ? '-errors' : ''}.json`;
+  writeFileSync(join(outDir, name), json);
+  if (!failed) {
+    const tmp = join(outDir, 'latest.json.tmp');
+    writeFileSync(tmp, json);
+    renameSync(tmp, join(outDir, 'latest.json'));
+  }
+  log(`bench: wrote bench/results/${name}${failed ? ' (not latest.json: this run had errors)' : ' and bench/results/latest.json'} (${result.elapsedSeconds.toFixed(0)} s)`);
   if (failed) {
     log('bench: ERRORS above (a failed run or outputs that differ): these numbers are not valid');
     process.exit(1);
