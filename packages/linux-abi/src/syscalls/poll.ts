@@ -39,7 +39,11 @@ function wait(k: Kernel, t: Task, files: (OpenFile | undefined)[], ns: number, s
     return n === 0 ? AGAIN : n;
   };
   const deadline = ns === Infinity ? Infinity : k.platform.monotonicNs() + ns;
-  return sleepOn(k, t, queuesOf(files), retry, deadline, 0);
+  // poll/ppoll/select/pselect are never restarted after a handler ran (ERESTARTNOHAND): EINTR.
+  return sleepOn(k, t, queuesOf(files), retry, deadline, 0, () => {
+    k.wake(t, -E.EINTR);
+    return true;
+  });
 }
 
 const POLLIN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
