@@ -71,6 +71,22 @@ export interface EnclaveMemory {
   readonly paging: 'sv39' | 'fixed';
   /** Activates a root page table (physical address of the Sv39 root) and flushes the TLB. */
   activatePageTable(rootPaddr: number, asid: number): void;
+  /**
+   * 'fixed' paging only (SGX): user pages live at fixed linear addresses that the platform
+   * backs. The kernel asks for a page with PROT_* rights (SGX2: the host EAUGs it, the
+   * enclave EACCEPTs it) and gets its physical address, or -1 when the platform has none.
+   */
+  commitPage?(va: number, prot: number): number;
+  /** 'fixed' only: new rights for a committed page (SGX2: EMODPR/EMODPE, then EACCEPT). */
+  protectPage?(va: number, prot: number): void;
+  /** 'fixed' only: gives a page back (SGX2: EMODT to PT_TRIM, EACCEPT, the host's EREMOVE). */
+  releasePage?(va: number): void;
+  /** 'fixed' only: the physical address of a committed page, or -1. */
+  translate?(va: number): number;
+  /** 'fixed' only: the rights a committed page has now (PROT_* bits), or 0. */
+  pageRights?(va: number): number;
+  /** 'fixed' only: the linear addresses user memory may use (ELRANGE less what the runtime holds). */
+  readonly userRange?: PhysRange;
   /** Flushes address translations after the kernel changed page tables. */
   flushTlb(): void;
 }

@@ -38,8 +38,11 @@ export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: strin
   }
   as.brkStart = as.brk = plan.brk;
 
-  as.insert({ start: STACK_TOP - STACK_SIZE, end: STACK_TOP, prot: PROT_READ | PROT_WRITE | (image.executableStack ? PROT_EXEC : 0), name: '[stack]', growsDown: true });
-  as.mmapBase = STACK_TOP - STACK_SIZE - MMAP_GAP;
+  // The stack goes at the top of user space: Sv39's user half, or the platform's fixed range.
+  const ur = k.platform.memory.userRange;
+  const top = ur ? ur.base + ur.size : STACK_TOP;
+  as.insert({ start: top - STACK_SIZE, end: top, prot: PROT_READ | PROT_WRITE | (image.executableStack ? PROT_EXEC : 0), name: '[stack]', growsDown: true });
+  as.mmapBase = top - STACK_SIZE - (ur ? Math.min(MMAP_GAP, ur.size / 16) : MMAP_GAP);
 
   // [vdso]: riscv64 signal handlers return through __vdso_rt_sigreturn (no SA_RESTORER).
   // The page holds just that trampoline: li a7, __NR_rt_sigreturn; ecall.
@@ -54,7 +57,7 @@ export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: strin
   const random = new Uint8Array(16);
   k.platform.random(random);
   const stack = buildInitialStack({
-    argv, envp, execfn: execPath, random, stackTop: STACK_TOP, image, bias: plan.bias,
+    argv, envp, execfn: execPath, random, stackTop: top, image, bias: plan.bias,
     uid: k.config.uid, euid: k.config.uid, gid: k.config.gid, egid: k.config.gid, secure: false,
   });
   as.copyOut(stack.base, stack.image);

@@ -9,6 +9,7 @@ import { SIGBUS, SIGCHLD, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/consta
 import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE } from './mm/address-space.ts';
 import { FrameRefs, type FrameAllocator } from './mm/frames.ts';
 import { TimerWheel } from './timers.ts';
+import { newPageMap } from './mm/page-map.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
@@ -25,6 +26,7 @@ import { registerMisc } from './syscalls/misc.ts';
 import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
 import { loadProgram } from './exec.ts';
+import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
 
 /** A handler's result when its task went to sleep; a0 is set when it wakes. */
@@ -109,7 +111,7 @@ export class Kernel {
     return new AddressSpace(m.bytes, m.phys.base, this.frames, {
       codeWritten: (pa, len) => this.platform.exec.codeWritten(pa, len),
       flushTlb: () => m.flushTlb(),
-    }, this.frameRefs);
+    }, this.frameRefs, newPageMap(m, this.frames));
   }
 
   /** Creates init from the application image the platform measured, and runs until it exits. */
@@ -193,6 +195,16 @@ export class Kernel {
     }
     if (this.execLookup) return this.execLookup(proc, path);
     return -E.ENOENT;
+  }
+
+  /** 0 when the bytes are an executable this kernel can load, else -ENOEXEC (checked before anything is torn down). */
+  checkExecutable(bytes: Uint8Array): number {
+    try {
+      parseElf(bytes, { memoryLimit: this.platform.memory.free.size });
+      return 0;
+    } catch {
+      return -E.ENOEXEC;
+    }
   }
 
   /** Set by the file layer: reads an executable file (permission-checked) for execve. */

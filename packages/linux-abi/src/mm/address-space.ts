@@ -7,7 +7,8 @@
 import { E, SysError } from '../errors.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
 import { PAGE_SIZE, pageDown, pageUp, FrameRefs, type FrameAllocator } from './frames.ts';
-import { PageTable, PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
+import { PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
+import { Sv39PageMap, type PageMap } from './page-map.ts';
 
 export interface Vma {
   start: number;
@@ -44,7 +45,7 @@ export interface MemoryHooks {
 export const MMAP_MIN_ADDR = 0x10000;
 
 export class AddressSpace {
-  readonly pt: PageTable;
+  readonly pt: PageMap;
   vmas: Vma[] = [];
   brkStart = 0;
   brk = 0;
@@ -59,15 +60,16 @@ export class AddressSpace {
     private readonly frames: FrameAllocator,
     private readonly hooks: MemoryHooks,
     refs?: FrameRefs,
+    pageMap?: PageMap,
   ) {
-    this.pt = new PageTable(mem, physBase, frames);
+    this.pt = pageMap ?? new Sv39PageMap(mem, physBase, frames);
     this.refs = refs ?? new FrameRefs(physBase, mem.length);
   }
 
   /** Unmaps one page and drops its frame reference (freeing the frame with the last one). */
   dropPage(va: number): void {
     const pa = this.pt.unmap(va);
-    if (pa >= 0 && this.refs.dec(pa)) this.frames.freeFrame(pa);
+    if (pa >= 0 && this.pt.kernelFrames && this.refs.dec(pa)) this.frames.freeFrame(pa);
   }
 
   /**
@@ -75,6 +77,9 @@ export class AddressSpace {
    * PTE loses W; the VMA keeps it, so a write fault copies); MAP_SHARED pages are shared.
    */
   fork(): AddressSpace {
+    // On a fixed-paging platform one enclave holds one address space: fork needs a new
+    // enclave and a checkpoint (the platform's job), not a second page map here.
+    if (!this.pt.kernelFrames) throw new SysError(E.ENOSYS, 'fork needs a new enclave on this platform');
     const child = new AddressSpace(this.mem, this.physBase, this.frames, this.hooks, this.refs);
     child.vmas = this.vmas.map((v) => ({ ...v }));
     child.brkStart = this.brkStart;
@@ -224,6 +229,13 @@ export class AddressSpace {
         this.pt.protect(va, want);
       }
       this.hooks.flushTlb();
+      return 'mapped';
+    }
+    if (!this.pt.kernelFrames) {
+      const fpa = this.pt.commit(va, protToPte(v.prot));
+      if (fpa < 0) return 'oom';
+      const foff = fpa - this.physBase;
+      this.mem.fill(0, foff, foff + PAGE_SIZE);
       return 'mapped';
     }
     const pa = this.frames.allocFrame();

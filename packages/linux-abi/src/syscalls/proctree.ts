@@ -133,18 +133,28 @@ export function registerProcTree(tab: SyscallTable): void {
     if (typeof file === 'number') return file;
     const proc = t.proc;
     const oldAs = proc.as;
+    const image = k.checkExecutable(file.bytes);
+    if (image < 0) return image;
+    // On a fixed-paging platform the old and new images would share linear addresses: the
+    // old one goes first, and a failure after that kills the process (Linux's point of no return).
+    const fixed = !oldAs.pt.kernelFrames;
+    if (fixed) oldAs.destroy();
     proc.as = k.newAddressSpace();
     try {
       loadProgram(k, t, file.bytes, argv, envp, path);
     } catch (e) {
       proc.as.destroy();
+      if (fixed) {
+        k.killProcess(proc, 11, `execve of ${path} failed after the old image was gone`);
+        return 0;
+      }
       proc.as = oldAs;
       if (e instanceof SysError) return -e.errno;
-      return -E.ENOEXEC; // parse and layout failures: not an executable this kernel can run
+      return -E.ENOEXEC; // layout failures: not an executable this kernel can run
     }
     // Past the point of no return (fs/exec.c begin_new_exec).
     for (const other of [...proc.tasks]) if (other !== t) k.exitTask(other, 0);
-    oldAs.destroy();
+    if (!fixed) oldAs.destroy();
     k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
     proc.fds.closeOnExec();
     for (const [sig, act] of [...proc.sigactions]) if (act.handler !== BigInt(SIG_IGN)) proc.sigactions.delete(sig);

@@ -4,7 +4,7 @@
  * WAIT_BITSET, WAKE_BITSET; private and shared), sched_yield, sched_getaffinity.
  * kernel/fork.c, kernel/futex/. Process creation (fork) comes with the process-model issue.
  */
-import { E } from '../errors.ts';
+import { E, SysError } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
 import type { Kernel, BLOCKED } from '../kernel.ts';
 import { RLIMIT_NPROC } from '../abi/constants.ts';
@@ -126,8 +126,8 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   let as;
   try {
     as = parent.as.fork();
-  } catch {
-    return -E.ENOMEM;
+  } catch (e) {
+    return e instanceof SysError ? -e.errno : -E.ENOMEM;
   }
   const pid = k.allocPid();
   const child = new Process(pid, c.flags & CLONE_PARENT ? parent.ppid : parent.pid, as, c.flags & CLONE_FILES ? parent.fds : parent.fds.clone(), parent.exePath);

@@ -1,0 +1,91 @@
+/**
+ * How an address space's pages reach physical memory. Two kinds, chosen by the platform's
+ * paging capability (the kernel never asks which platform it is on):
+ * - Sv39PageMap: the kernel owns Sv39 page tables (Keystone, SEV) and its own frames;
+ * - FixedPageMap: the platform fixes where each linear page lives and what rights it may
+ *   have (SGX's ELRANGE and EPCM); the kernel commits and releases pages through the HAL.
+ */
+import type { EnclaveMemory } from '@teeos/hal';
+import { PageTable, PTE_R, PTE_W, PTE_X } from './sv39.ts';
+import { PAGE_SIZE, type FrameAllocator } from './frames.ts';
+
+export interface PageMap {
+  /** The root to activate (Sv39 root frame; 0 for fixed maps). */
+  readonly root: number;
+  /** True when frames come from the kernel's allocator (false: the platform provides them). */
+  readonly kernelFrames: boolean;
+  /** Maps va to the kernel frame pa (kernelFrames) with PTE_R/W/X rights. */
+  map(va: number, pa: number, rwx: number): boolean;
+  /** Maps a platform-provided page at va (fixed maps); returns its physical address or -1. */
+  commit(va: number, rwx: number): number;
+  lookup(va: number): number;
+  /** PTE_R/W/X rights at va (0 when unmapped). */
+  flags(va: number): number;
+  protect(va: number, rwx: number): void;
+  /** Unmaps va; returns the physical address that was mapped there, or -1. */
+  unmap(va: number): number;
+  destroy(): void;
+}
+
+export class Sv39PageMap extends PageTable implements PageMap {
+  readonly kernelFrames = true;
+  commit(): number {
+    throw new Error('Sv39PageMap maps kernel frames: use map()');
+  }
+}
+
+const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+const toProt = (rwx: number) => (rwx & PTE_R ? PROT_READ : 0) | (rwx & PTE_W ? PROT_WRITE : 0) | (rwx & PTE_X ? PROT_EXEC : 0);
+const toRwx = (prot: number) => (prot & PROT_READ ? PTE_R : 0) | (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? PTE_X : 0);
+
+export class FixedPageMap implements PageMap {
+  readonly root = 0;
+  readonly kernelFrames = false;
+  private readonly committed = new Set<number>();
+
+  constructor(private readonly mem: EnclaveMemory) {
+    if (!mem.commitPage || !mem.translate || !mem.releasePage || !mem.protectPage || !mem.pageRights) {
+      throw new Error("a 'fixed' paging platform must offer commitPage/protectPage/releasePage/translate/pageRights");
+    }
+  }
+
+  map(): boolean {
+    throw new Error('FixedPageMap pages come from the platform: use commit()');
+  }
+
+  commit(va: number, rwx: number): number {
+    const pa = this.mem.commitPage!(va, toProt(rwx));
+    if (pa >= 0) this.committed.add(va);
+    return pa;
+  }
+
+  lookup(va: number): number {
+    return this.committed.has(va) ? this.mem.translate!(va) : -1;
+  }
+
+  flags(va: number): number {
+    return this.committed.has(va) ? toRwx(this.mem.pageRights!(va)) : 0;
+  }
+
+  protect(va: number, rwx: number): void {
+    if (this.committed.has(va)) this.mem.protectPage!(va, toProt(rwx));
+  }
+
+  unmap(va: number): number {
+    if (!this.committed.has(va)) return -1;
+    const pa = this.mem.translate!(va);
+    this.mem.releasePage!(va);
+    this.committed.delete(va);
+    return pa;
+  }
+
+  destroy(): void {
+    for (const va of [...this.committed]) this.unmap(va);
+  }
+}
+
+export function newPageMap(mem: EnclaveMemory, frames: FrameAllocator): PageMap {
+  return mem.paging === 'fixed' ? new FixedPageMap(mem) : new Sv39PageMap(mem.bytes, mem.phys.base, frames);
+}
+
+
