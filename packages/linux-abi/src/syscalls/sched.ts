@@ -133,6 +133,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   const child = new Process(pid, c.flags & CLONE_PARENT ? parent.ppid : parent.pid, as, c.flags & CLONE_FILES ? parent.fds : parent.fds.clone(), parent.exePath);
   child.comm = parent.comm;
   child.cwd = parent.cwd;
+  child.root = parent.root;
   child.umask = parent.umask;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
