@@ -7,6 +7,7 @@
  *   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseHostile, HOSTILE_MODES, type HostileMode } from './hostile.ts';
 import { runProgram, readProgram, UsageError } from './runner.ts';
 import { StdioServices } from './stdio-services.ts';
 import { expectedMeasurement, verifyReport, TEE_NAMES, TEES_NOT_BUILT, toHex, type TeeName } from './platforms.ts';
@@ -24,7 +25,8 @@ const USAGE = `usage:
   --expect M     verify: the expected measurement in hex (what \`teeos measure\` prints)
   --verbose      print the enclave layout and measurement
   --trace        print every system call, strace-style
-  --stats        print instructions, host calls and time at exit`;
+  --stats        print instructions, host calls and time at exit
+  --hostile M,.. make the host lie (${HOSTILE_MODES.join(', ')}): watch the enclave refuse`;
 
 const distDir = new URL('./', import.meta.url);
 
@@ -47,11 +49,12 @@ interface Parsed {
   verbose: boolean;
   trace: boolean;
   stats: boolean;
+  hostile: HostileMode[];
   rest: string[];
 }
 
 function parseOptions(argv: string[]): Parsed {
-  const o: Parsed = { tee: 'keystone', memory: 256 << 20, verbose: false, trace: false, stats: false, rest: [] };
+  const o: Parsed = { tee: 'keystone', memory: 256 << 20, verbose: false, trace: false, stats: false, hostile: [], rest: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -85,7 +88,13 @@ function parseOptions(argv: string[]): Parsed {
     else if (k === '--verbose') o.verbose = true;
     else if (k === '--trace') o.trace = true;
     else if (k === '--stats') o.stats = true;
-    else throw new UsageError(`unknown option ${k}\n${USAGE}`, 2);
+    else if (k === '--hostile') {
+      try {
+        o.hostile = parseHostile(val());
+      } catch (e) {
+        throw new UsageError(`--hostile: ${(e as Error).message}`, 2);
+      }
+    } else throw new UsageError(`unknown option ${k}\n${USAGE}`, 2);
   }
   o.rest = argv.slice(i);
   return o;
@@ -113,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
     const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
     return runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
-      verbose: o.verbose, stats: o.stats, distDir, services: new StdioServices(), log,
+      verbose: o.verbose, stats: o.stats, hostile: o.hostile, distDir, services: new StdioServices(), log,
     });
   }
   if (cmd === 'measure') {

@@ -5,6 +5,7 @@
  * the model's trust anchors). Adding SGX means adding one case to each function here.
  */
 import { readFileSync } from 'node:fs';
+import { keystoneTamper, type HostileMode } from './hostile.ts';
 import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
 import { toHex, TEST_DEV_PUBLIC_KEY, verify as verifyKeystone, keystoneEnclaveHash } from '@teeos/hal-keystone/identity';
 import { verify as verifySev } from '@teeos/hal-sev';
@@ -64,7 +65,8 @@ function sevFiles(distDir: URL, app: Uint8Array) {
   return { stub: readFileSync(new URL('sev-boot.mjs', distDir)), runtime: readFileSync(new URL('runtime-sev.mjs', distDir)), app };
 }
 
-export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number): EnclaveDriver {
+export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = []): EnclaveDriver {
+  if (hostile.length && tee !== 'keystone') throw new Error(`--hostile is modelled on keystone's wire format only so far, not ${tee}`);
   if (tee === 'keystone') {
     const e = new KeystoneEnclave(keystoneFiles(distDir, app), {
       machinePath: new URL('keystone-machine.mjs', distDir), epmSize: memory, utmSize: UTM_SIZE,
@@ -72,7 +74,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
     return {
       tee, measurementKind: 'SHA3-512', expectedMeasurement: e.expectedMeasurement,
       start: () => e.start(),
-      run: (boot, services) => e.run(boot, services),
+      run: (boot, services) => e.run(boot, services, hostile.length ? keystoneTamper(hostile) : undefined),
       layout: () => {
         const p = e.params!;
         return [`keystone enclave: Base ${hex(p.dramBase)} Krnl ${hex(p.runtimeBase)} User ${hex(p.userBase)} Free ${hex(p.freeBase)} End ${hex(p.dramBase + p.dramSize)} UTM ${hex(p.untrustedBase)} (${p.untrustedSize} bytes)`];

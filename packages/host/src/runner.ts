@@ -4,6 +4,7 @@
  * and turn the wait status into a shell exit status.
  */
 import { readFileSync, statSync } from 'node:fs';
+import type { HostileMode } from './hostile.ts';
 import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { parseElf, ElfError } from '@teeos/elf-loader';
@@ -32,6 +33,8 @@ export interface RunOptions {
   /** `teeos attest`: hex of the report data; the report arrives through onReport. */
   attestData?: string;
   onReport?: (report: Uint8Array) => void;
+  /** `--hostile`: the host lies in these ways (see hostile.ts). */
+  hostile?: HostileMode[];
 }
 
 export const UTM_SIZE = 1 << 20;
@@ -80,7 +83,13 @@ export function shellStatus(wait: number): number {
 export async function runProgram(o: RunOptions): Promise<number> {
   const eapp = readProgram(o.program, o.memory);
   const t0 = performance.now();
-  const enclave = createDriver(o.tee, o.distDir, eapp, o.memory);
+  let enclave;
+  try {
+    enclave = createDriver(o.tee, o.distDir, eapp, o.memory, o.hostile ?? []);
+  } catch (e) {
+    throw new UsageError((e as Error).message, 2);
+  }
+  if (o.hostile?.length) o.log(`hostile host: ${o.hostile.join(', ')}`);
   const measurement = await enclave.start();
   if (o.verbose) {
     for (const line of enclave.layout()) o.log(line);

@@ -30,7 +30,16 @@ export interface HostServices {
   winsize(fd: number): { rows: number; cols: number } | number;
   clock(clockId: number): { sec: number; nsec: number } | number;
   console(text: string): void;
+  /**
+   * Host file calls (root image, --mount directories): a Linux file syscall by number with its
+   * integer args, input bytes and the room for its output (see HostFileRequest in @teeos/hal).
+   * Absent: ENOSYS.
+   */
+  fs?(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array };
 }
+
+/** The syscall numbers the TEE OS file extension carries (sargs_teeos_fs). */
+export const FS_SYSCALLS: ReadonlySet<number> = new Set([34, 35, 36, 38, 46, 53, 56, 57, 61, 67, 68, 78, 79]);
 
 export interface KeystoneFiles {
   loader: Uint8Array;
@@ -105,8 +114,11 @@ export class KeystoneEnclave {
     return got;
   }
 
-  /** Runs the enclave to its end, serving edge calls. */
-  async run(boot: BootArgs, services: HostServices): Promise<RunResult> {
+  /**
+   * Runs the enclave to its end, serving edge calls. `tamper`, when given, rewrites each
+   * reply in the UTM after it is served: a hostile host, on demand (`teeos run --hostile`).
+   */
+  async run(boot: BootArgs, services: HostServices, tamper?: (dv: DataView, utm: Uint8Array, n: number) => void): Promise<RunResult> {
     const w = this.worker;
     if (!w) throw new Error('run before start');
     const ctl = new Int32Array(this.ctl);
@@ -135,6 +147,7 @@ export class KeystoneEnclave {
         if (state !== CTL_EDGE_CALL) continue;
         this.hostCalls++;
         serveEdgeCall(dv, utm, services);
+        tamper?.(dv, utm, this.hostCalls);
         Atomics.store(ctl, CTL_STATE, CTL_RUNNING);
         Atomics.notify(ctl, CTL_STATE);
       }
@@ -216,6 +229,17 @@ export function serveEdgeCall(dv: DataView, utm: Uint8Array, s: HostServices): v
       break;
     }
     default:
+      if (FS_SYSCALLS.has(nr)) {
+        // sargs_teeos_fs: { i64 a0..a3@0; u64 in_len@32; u64 out_len@40; u8 buf[]@48 }
+        const inLen = getU64(dv, SARGS + 32), outLen = getU64(dv, SARGS + 40);
+        if (!need(48) || !need(48 + inLen) || !need(48 + outLen)) { ret = -EINVAL; break; }
+        if (!s.fs) { ret = -ENOSYS; break; }
+        const args = [0, 8, 16, 24].map((o) => Number(dv.getBigInt64(SARGS + o, true)));
+        const r = s.fs(nr, args, utm.slice(SARGS + 48, SARGS + 48 + inLen), outLen);
+        if (r.out) utm.set(r.out.subarray(0, outLen), SARGS + 48);
+        ret = r.ret;
+        break;
+      }
       ret = -ENOSYS;
   }
   setI64(dv, EDGE_DATA, ret);
