@@ -63,6 +63,8 @@ export interface RunResult {
 }
 
 const ENOSYS = 38, EINVAL = 22;
+/** How long the host waits synchronously for the next edge call before yielding. */
+const SYNC_WAIT_MS = 1;
 
 export class KeystoneEnclave {
   readonly expectedMeasurement: Uint8Array;
@@ -140,8 +142,13 @@ export class KeystoneEnclave {
     });
     const serve = async () => {
       while (!done) {
-        const r = Atomics.waitAsync(ctl, CTL_STATE, CTL_RUNNING);
-        if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
+        // A chatty enclave makes its next call within microseconds: wait for it synchronously
+        // for a moment (no event-loop round trip), then yield to the event loop (worker
+        // messages, exit) while it computes.
+        if (Atomics.wait(ctl, CTL_STATE, CTL_RUNNING, SYNC_WAIT_MS) === 'timed-out') {
+          const r = Atomics.waitAsync(ctl, CTL_STATE, CTL_RUNNING);
+          if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
+        }
         const state = Atomics.load(ctl, CTL_STATE);
         if (state === CTL_EXITED || done) return;
         if (state !== CTL_EDGE_CALL) continue;
