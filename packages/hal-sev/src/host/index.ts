@@ -124,8 +124,12 @@ export class SevGuest {
     const stop = () => { Atomics.store(ctl, CTL_STATE, CTL_EXITED); Atomics.notify(ctl, CTL_STATE); };
     const serve = async () => {
       while (!done) {
-        const r = Atomics.waitAsync(ctl, CTL_STATE, CTL_RUNNING);
-        if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
+        // A chatty guest exits again within microseconds: wait synchronously for a moment
+        // (no event-loop round trip), then yield to the event loop while it computes.
+        if (Atomics.wait(ctl, CTL_STATE, CTL_RUNNING, 1) === 'timed-out') {
+          const r = Atomics.waitAsync(ctl, CTL_STATE, CTL_RUNNING);
+          if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
+        }
         if (done) return;
         const state = Atomics.load(ctl, CTL_STATE);
         if (state === CTL_EXITED) return;
