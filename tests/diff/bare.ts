@@ -4,7 +4,11 @@
 // STOP_TRAP with mcause/mepc/mtval set; we service write(64) and exit/exit_group(93/94) and
 // the differential test's marker syscall. This tests the CPU, not the OS.
 
-import { Hart, HART_STATE_SIZE, Priv, STOP_TRAP, STOP_BUDGET, STOP_WFI } from '@teeos/riscv';
+import { Hart, HART_STATE_SIZE, Priv, STOP_TRAP, STOP_BUDGET, STOP_WFI, type JitMode } from '@teeos/riscv';
+
+/** The hart's JIT mode for every BareMachine (run.ts --jit sets 'force'). */
+let bareJit: JitMode = false;
+export function setBareJit(mode: JitMode): void { bareJit = mode; }
 
 const CSR_MSTATUS = 0x300;
 const CSR_MEDELEG = 0x302;
@@ -89,7 +93,7 @@ export class BareMachine {
     for (const s of segs) ram.set(s.data, s.vaddr - this.ramBase);
     this.entry = entry;
     this.sp = this.ramBase + this.ramSize - 16;
-    this.hart = new Hart({ memory: this.memory, stateOffset: 0, ramBase: this.ramBase, ramOffset: this.ramOffset, ramSize: this.ramSize });
+    this.hart = new Hart({ memory: this.memory, stateOffset: 0, ramBase: this.ramBase, ramOffset: this.ramOffset, ramSize: this.ramSize, jit: bareJit });
     const h = this.hart;
     h.writeCSR(CSR_SATP, 0n);
     h.writeCSR(CSR_PMPADDR0, (1n << 64n) - 1n);

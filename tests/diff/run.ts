@@ -2,6 +2,7 @@
 //
 //   node --import tsx tests/diff/run.ts --count 10000 --seed N [--jobs 2] [--per-elf 250]
 //   node --import tsx tests/diff/run.ts --seed N --only K [--minimize]     (one sequence)
+//   --jit: run our hart with the JIT forced on (every page translated); --jit=hot: JIT at its thresholds
 //
 // Exit status: 0 all sequences agree, 1 mismatches, 2 usage / environment error.
 
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, subsequence, type Sequence } from './gen.ts';
 import { buildElf, parseOutput, slotName, REC_SLOTS, REC_SIZE, MARKER_SYSCALL, type ElfImage } from './elf.ts';
-import { BareMachine, type TrapInfo } from './bare.ts';
+import { BareMachine, setBareJit, type TrapInfo } from './bare.ts';
 
 export const QEMU = process.env.QEMU_RISCV64 ?? 'qemu-riscv64';
 const OBJDUMP = 'riscv64-linux-gnu-objdump';
@@ -345,9 +346,11 @@ async function main(): Promise<void> {
   const val = (k: string): string | undefined => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : undefined; };
   const num = (k: string, d: number): number => { const v = val(k); if (v === undefined) return d; const n = Number(v); if (!Number.isFinite(n)) { console.error(`bad ${k}`); process.exit(2); } return n; };
   if (args.includes('--help')) {
-    console.log('usage: run.ts [--count N] [--seed S] [--first I] [--jobs J] [--per-elf P] [--only K[,K...]] [--minimize] [--max-report M] [--keep DIR]');
+    console.log('usage: run.ts [--count N] [--seed S] [--first I] [--jobs J] [--per-elf P] [--only K[,K...]] [--minimize] [--max-report M] [--keep DIR] [--jit[=hot]]');
     return;
   }
+  const jitArg = args.find((a) => a === '--jit' || a.startsWith('--jit='));
+  if (jitArg) setBareJit(jitArg === '--jit=hot' ? true : 'force');
   if (!qemuAvailable()) { console.error(`${QEMU} not found: cannot run the differential test`); process.exit(2); }
   const seed = val('--seed') !== undefined ? num('--seed', 0) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
   const only = val('--only')?.split(',').map(Number);

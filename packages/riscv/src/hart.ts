@@ -21,6 +21,7 @@ import { createMulDiv, type MulDiv } from './muldiv-wasm.ts';
 import { sv39Walk, WALK_ACCESS_FAULT, WALK_PAGE_FAULT, type WalkMemory } from './mmu.ts';
 import { Pmp } from './pmp.ts';
 import { decodeInto, run as runLoop, SLOTS_PER_PAGE, OP_CROSS } from './interp.ts';
+import { Jit, type JitMode } from './jit.ts';
 
 export interface PhysRegion { base: number; size: number; bytes: Uint8Array }
 
@@ -33,6 +34,13 @@ export interface HartOptions {
   regions?: PhysRegion[];
   hartId?: number;
   timeSource?: () => number;
+  /**
+   * The WebAssembly JIT tier (jit.ts): false = interpreter only, true = translate hot code
+   * pages, 'force' = translate every page at first sight (testing). Default false.
+   */
+  jit?: JitMode;
+  /** Byte offset of the JIT's scratch block (soft TLB) in memory; default: the largest free gap. */
+  jitScratch?: number;
 }
 
 const TWO32 = 4294967296;
@@ -65,6 +73,8 @@ export class Hart implements WalkMemory {
   }
   private curPriv: Priv = Priv.M;
   instret = 0;
+  /** The JIT tier, when enabled (setJit / HartOptions.jit). */
+  jit: Jit | null = null;
 
   // ---- internal state, shared with interp.ts, csr.ts and exec-fp.ts ----
   readonly memory: WebAssembly.Memory;
@@ -182,6 +192,19 @@ export class Hart implements WalkMemory {
     this.iPage = new Array<CodePage>(TLB_SIZE).fill(this.scratch);
     this.x.fill(0);
     this.modeChanged();
+    if (opts.jit) this.setJit(opts.jit, opts.jitScratch);
+  }
+
+  /**
+   * Turn the JIT tier on (true, or 'force': translate everything at first sight) or off.
+   * Returns whether it is on (it stays off if no room for its scratch block was found).
+   */
+  setJit(mode: JitMode, scratch?: number): boolean {
+    if (!mode) { this.jit = null; return false; }
+    const place = Jit.placeScratch(this.memory.buffer.byteLength, this.sb, this.ramOffset, this.ramSize, scratch);
+    if (!place) { this.jit = null; return false; }
+    this.jit = new Jit(this, mode, place[0], place[1]);
+    return true;
   }
 
   // =====================================================================
@@ -245,7 +268,7 @@ export class Hart implements WalkMemory {
   }
 
   run(budget: number): number {
-    return runLoop(this, budget);
+    return this.jit !== null ? this.jit.run(budget) : runLoop(this, budget);
   }
 
   mret(): void {
@@ -277,6 +300,7 @@ export class Hart implements WalkMemory {
     this.rTagHi.fill(TLB_INVALID);
     this.wTagHi.fill(TLB_INVALID);
     this.iVpn.fill(NaN);
+    if (this.jit !== null) this.jit.flushTLB();
   }
 
   notifyPhysWrite(paddr: number, len: number): void {
@@ -600,6 +624,7 @@ export class Hart implements WalkMemory {
   invalidateCodePage(pidx: number): void {
     this.codeBits[pidx] = 0;
     this.codePages[pidx]!.ops.fill(0);
+    if (this.jit !== null) this.jit.invalidate(pidx);
   }
 
   /** Mark a RAM page as holding decoded code; stores to it must now take the slow path. */
@@ -609,6 +634,7 @@ export class Hart implements WalkMemory {
     const host = this.ramOffset + pidx * PAGE_SIZE;
     const wHost = this.wHost, wTagHi = this.wTagHi;
     for (let e = 0; e < TLB_SIZE; e++) if (wHost[e] === host) wTagHi[e] = TLB_INVALID;
+    if (this.jit !== null) this.jit.dropWrite(host);
   }
 
   /**

@@ -1,5 +1,5 @@
 // Test machine: 2 MiB of RAM at 0x8000_0000 inside a 4 MiB Wasm memory.
-import { Hart, type PhysRegion } from '../src/index.ts';
+import { Hart, type JitMode, type PhysRegion } from '../src/index.ts';
 
 export const RAM_BASE = 0x80000000;
 export const RAM_SIZE = 2 * 1024 * 1024;
@@ -21,9 +21,12 @@ export interface Machine {
   scause(): bigint;
 }
 
+/** TEEOS_JIT=force|1|0 runs the hart tests on the JIT tier (force: every page translated). */
+export const TEST_JIT: JitMode = process.env.TEEOS_JIT === 'force' ? 'force' : process.env.TEEOS_JIT === '1' ? true : false;
+
 export function machine(regions?: PhysRegion[]): Machine {
   const memory = new WebAssembly.Memory({ initial: 64 });
-  const h = new Hart({ memory, stateOffset: 0x800, ramBase: RAM_BASE, ramOffset: RAM_OFFSET, ramSize: RAM_SIZE, regions });
+  const h = new Hart({ memory, stateOffset: 0x800, ramBase: RAM_BASE, ramOffset: RAM_OFFSET, ramSize: RAM_SIZE, regions, jit: TEST_JIT });
   const dv = new DataView(memory.buffer);
   const off = (pa: number) => {
     const o = pa - RAM_BASE;

@@ -1,0 +1,809 @@
+// The JIT tier: hot RISC-V code pages translated to WebAssembly (issue 6; design notes in
+// shared/reference/cpu-performance.md). The interpreter (interp.ts) stays the cold tier
+// and the reference: whatever the JIT does not translate, and every exception, is handed
+// back to it at the exact instruction, with the registers flushed, so it re-executes
+// that instruction and reports the fault (or performs the access) itself.
+//
+// Unit of translation: a region, i.e. the blocks reachable from one entry slot within one
+// 4 KiB physical code page (its decoded slots, the same cache the interpreter uses),
+// becomes one Wasm function (one module, many blocks); a page collects the regions
+// compiled for it, and every block start of a region is an entry of the page:
+//
+//   f(slot, budget, flags) -> code
+//     base = pc & ~4095 (pc from the HartState; the code is position independent, so a
+//            page mapped at several virtual addresses shares one translation)
+//     load the guest registers the page uses into i64 locals
+//     block $out
+//       loop $L                     ; the dispatcher: br_table over the 2048 halfword slots
+//         block $b(K-1) ... block $b0  block $miss  br_table(slot - first) end
+//         miss: exit -1
+//         end $b0: loop $self <block 0> end   ; a jump to its own start is `br $self`
+//         end $b1: loop $self <block 1> end   ; block i falls through into block i+1
+//         ...
+//     end $out: store pc, flush written registers, store the instruction count, return code
+//
+// Exit codes: 0 = pc set, dispatch again (jump out of the page, jalr); k > 0 = let the
+// interpreter execute k instructions at pc (not translated: CSR, ecall, AMO, a TLB miss
+// the hart's TLB cannot fill, a page-crossing access); -1 = the entry slot is not a block
+// start of this region (the driver looks for another region, or compiles one);
+// -2 = the next block does not fit in the budget (the interpreter finishes it).
+//
+// Loads and stores: an inline soft TLB in Wasm memory (tags = vaddr >> 12 as i64, host
+// page offsets), filled from the hart's own TLB by the `fill` import on a miss and
+// flushed with it. Pages holding decoded code never enter the write TLB (Hart.markCode
+// purges them), so a store to code always takes the interpreter's slow path, which
+// invalidates the page's decoded slots and its translation.
+//
+// Instruction counts are exact: each block adds its length at its end, and exits in
+// the middle add the instructions before the exiting one. Budgets are exact too: a block
+// is entered only if it fits in what remains.
+
+import { MSTATUS_FS, STATE_PC, STOP_BUDGET, TRAP, HART_STATE_SIZE, PAGE_SIZE } from './constants.ts';
+import { execFP } from './exec-fp.ts';
+import { Op, run as runLoop, SLOTS_PER_PAGE } from './interp.ts';
+import type { CodePage, Hart } from './hart.ts';
+import { Buf, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from './jit-wasm.ts';
+
+export type JitMode = boolean | 'force';
+
+const TWO32 = 4294967296;
+const PC = STATE_PC >> 2;
+const SINK = 130;
+const EXIT_MISS = -1;
+const EXIT_BUDGET = -2;
+/** Instructions the interpreter runs per visit of a page that is not translated yet. */
+const CHUNK = 64;
+/** Visits of a page before it is translated (0 in force mode). */
+const HOT_VISITS = 16;
+/** Block length cap (instructions). */
+const MAX_BLOCK = 200;
+/** Blocks per region. */
+const MAX_BLOCKS = 256;
+const MAX_INVALIDATIONS = 64;
+
+/** Bytes of Wasm memory the JIT needs for an n-entry TLB pair plus its outputs. */
+export function jitScratchSize(n: number): number { return 24 * n + 8; }
+
+type RegionFn = (slot: number, budget: number, flags: number) => number;
+
+interface JitPage {
+  /** The region function holding a block that starts at each slot (null: none yet). */
+  fns: (RegionFn | undefined)[] | null;
+  heat: number;
+  misses: Map<number, number>;
+  /** For slots inside a block: instructions to the block's end (to step the interpreter there). */
+  steps: Uint8Array | null;
+  invalidations: number;
+  banned: boolean;
+}
+
+// Local variable indices of the page function.
+const L_SLOT = 0, L_BUDGET = 1, L_FLAGS = 2, L_ICOUNT = 3, L_CODE = 4, L_HP = 5, L_E = 6;
+const L_BASE = 7, L_EXIT = 8, L_ADDR = 9, L_T1 = 10, L_T2 = 11;
+const xl = (r: number) => 11 + r; // x1..x31 -> 12..42
+const N_I32_LOCALS = 4, N_I64_LOCALS = 36;
+
+// Function indices: imports first.
+const F_FILL = 0, F_FP = 1, F_MULHU = 2, F_MAIN = 3;
+
+// Ops the JIT translates (everything else ends the block with an interpreter exit).
+function translatable(op: number): boolean {
+  switch (op) {
+    case Op.LUI: case Op.AUIPC: case Op.JAL: case Op.JALR:
+    case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU:
+    case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU:
+    case Op.SB: case Op.SH: case Op.SW: case Op.SD:
+    case Op.ADDI: case Op.SLTI: case Op.SLTIU: case Op.XORI: case Op.ORI: case Op.ANDI:
+    case Op.SLLI: case Op.SRLI: case Op.SRAI:
+    case Op.ADD: case Op.SUB: case Op.SLL: case Op.SLT: case Op.SLTU: case Op.XOR:
+    case Op.SRL: case Op.SRA: case Op.OR: case Op.AND:
+    case Op.ADDIW: case Op.SLLIW: case Op.SRLIW: case Op.SRAIW:
+    case Op.ADDW: case Op.SUBW: case Op.SLLW: case Op.SRLW: case Op.SRAW:
+    case Op.MUL: case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.DIVU:
+    case Op.REM: case Op.REMU: case Op.MULW: case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
+    case Op.FENCE:
+    case Op.FLW: case Op.FLD: case Op.FSW: case Op.FSD: case Op.FP:
+      return true;
+  }
+  return false;
+}
+const isBranch = (op: number) => op >= Op.BEQ && op <= Op.BGEU;
+/** Ends a block (control transfer) when translated. */
+const isJump = (op: number) => op === Op.JAL || op === Op.JALR || isBranch(op);
+
+/** x registers an OP-FP instruction reads (src) or writes (dst) besides f registers (0 = none). */
+function fpXRegs(bits: number): [number, number] {
+  if ((bits & 0x7f) !== 0x53) return [0, 0];
+  const f5 = bits >>> 27, rd = (bits >>> 7) & 31, rs1 = (bits >>> 15) & 31;
+  const src = f5 === 0x1a || f5 === 0x1e ? rs1 : 0;
+  const dst = f5 === 0x14 || f5 === 0x18 || f5 === 0x1c ? rd : 0;
+  return [src, dst];
+}
+
+const xreg = (field: number) => (field === SINK ? 0 : field >> 1);
+const freg = (field: number) => (field - 64) >> 1;
+
+interface Insn { slot: number; op: number; rd: number; rs1: number; rs2: number; len: number; imm: number; run: number }
+
+export class Jit {
+  readonly force: boolean;
+  private readonly h: Hart;
+  private readonly pages: (JitPage | undefined)[];
+  /** TLB geometry in Wasm memory. */
+  private readonly n: number;
+  private readonly rTagAt: number; private readonly wTagAt: number;
+  private readonly rHostAt: number; private readonly wHostAt: number;
+  private readonly outAt: number;
+  private readonly mem32: Int32Array;
+  private readonly shared: boolean;
+  private readonly imports: WebAssembly.Imports;
+  /** Statistics. */
+  compiles = 0;
+  compiledBlocks = 0;
+  compileMs = 0;
+
+  constructor(h: Hart, mode: JitMode, scratch: number, entries: number) {
+    this.h = h;
+    this.force = mode === 'force';
+    this.pages = new Array(h.ramPages);
+    this.n = entries;
+    this.rTagAt = scratch;
+    this.wTagAt = scratch + 8 * entries;
+    this.rHostAt = scratch + 16 * entries;
+    this.wHostAt = scratch + 20 * entries;
+    this.outAt = scratch + 24 * entries;
+    this.mem32 = new Int32Array(h.memory.buffer);
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && h.memory.buffer instanceof SharedArrayBuffer;
+    const fill = (lo: number, hi: number, write: number): number => this.fill(lo, hi, write);
+    const fp = (bits: number): number => {
+      try {
+        execFP(h, bits);
+        return 0;
+      } catch (e) {
+        if (e === TRAP) return 1;
+        throw e;
+      }
+    };
+    this.imports = { e: { m: h.memory, fill, fp } };
+    this.flushTLB();
+  }
+
+  /**
+   * Where the JIT's scratch block can live: `explicit` if given, else the largest gap of
+   * the memory not used by the HartState or RAM. Returns [offset, TLB entries] or null.
+   */
+  static placeScratch(memBytes: number, sb: number, ramOffset: number, ramSize: number, explicit?: number): [number, number] | null {
+    const fit = (size: number): number => {
+      let n = 256;
+      while (n >= 16 && jitScratchSize(n) > size) n >>= 1;
+      return n >= 16 ? n : 0;
+    };
+    if (explicit !== undefined) {
+      const n = fit(memBytes - explicit);
+      return n ? [explicit, n] : null;
+    }
+    const used: [number, number][] = [[sb, sb + HART_STATE_SIZE], [ramOffset, ramOffset + ramSize]].sort((a, b) => a[0] - b[0]) as [number, number][];
+    const gaps: [number, number][] = [[0, used[0][0]], [used[0][1], used[1][0]], [used[1][1], memBytes]];
+    let best: [number, number] | null = null;
+    for (const [a0, b] of gaps) {
+      const a = (a0 + 7) & ~7;
+      if (b - a <= 0) continue;
+      const n = fit(b - a);
+      if (n && (!best || n > best[1])) best = [a, n];
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Hooks from the hart
+  // ---------------------------------------------------------------------------------
+
+  flushTLB(): void {
+    const m = this.mem32;
+    m.fill(-1, this.rTagAt >> 2, (this.rTagAt + 16 * this.n) >> 2);
+  }
+
+  /** A page became code: its host offset must leave the write TLB. */
+  dropWrite(host: number): void {
+    const m = this.mem32, n = this.n, wh = this.wHostAt >> 2, wt = this.wTagAt >> 2;
+    for (let j = 0; j < n; j++) if (m[wh + j] === host) { m[wt + 2 * j] = -1; m[wt + 2 * j + 1] = -1; }
+  }
+
+  invalidate(pidx: number): void {
+    const jp = this.pages[pidx];
+    if (!jp || !jp.fns) return;
+    jp.fns = null;
+    jp.steps = null;
+    jp.heat = 0;
+    jp.misses.clear();
+    if (++jp.invalidations > MAX_INVALIDATIONS) jp.banned = true;
+  }
+
+  /** Copy the hart's TLB entry for (lo, hi) into the JIT TLB; host page offset or -1. */
+  private fill(lo: number, hi: number, write: number): number {
+    const h = this.h;
+    const t = (lo >>> 12) | (hi << 20), e = t & 255, th = hi >> 12;
+    let host: number;
+    if (write) {
+      if (h.wTag[e] !== t || h.wTagHi[e] !== th) return -1;
+      host = h.wHost[e];
+    } else {
+      if (h.rTag[e] !== t || h.rTagHi[e] !== th) return -1;
+      host = h.rHost[e];
+    }
+    const j = t & (this.n - 1), m = this.mem32;
+    const tagAt = (write ? this.wTagAt : this.rTagAt) >> 2;
+    m[tagAt + 2 * j] = t;
+    m[tagAt + 2 * j + 1] = hi >>> 12;
+    m[((write ? this.wHostAt : this.rHostAt) >> 2) + j] = host;
+    return host;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // The run loop: translated code where there is some, the interpreter elsewhere
+  // ---------------------------------------------------------------------------------
+
+  run(budget: number): number {
+    const h = this.h, x = h.x, m = this.mem32, outI = this.outAt >> 2;
+    if (h.pendingInterrupt() >= 0) return runLoop(h, budget);
+    const iVpn = h.iVpn, iPage = h.iPage, pages = this.pages, force = this.force;
+    let n = 0;
+    for (;;) {
+      let rem = budget - n;
+      if (rem <= 0) return STOP_BUDGET;
+      const lo = x[PC], hi = x[PC + 1];
+      let k = 1;
+      if ((((hi >> 21) + 1) >>> 1) === 0) {
+        const pc = hi * TWO32 + (lo >>> 0);
+        const vpn = Math.floor(pc / PAGE_SIZE), e = vpn & 255;
+        if (iVpn[e] === vpn) {
+          const cp = iPage[e];
+          let jp = pages[cp.pidx];
+          if (jp === undefined) {
+            jp = pages[cp.pidx] = { fns: null, heat: 0, misses: new Map(), steps: null, invalidations: 0, banned: false };
+          }
+          const slot = (lo & 4095) >> 1;
+          let fn = jp.fns !== null ? jp.fns[slot] : undefined;
+          if (fn === undefined) {
+            k = CHUNK;
+            if (!jp.banned) {
+              if (force) fn = this.compile(cp, jp, slot);
+              else if (++jp.heat > HOT_VISITS) {
+                const c = (jp.misses.get(slot) ?? 0) + 1;
+                if (c >= 2) { jp.misses.delete(slot); fn = this.compile(cp, jp, slot); }
+                else {
+                  jp.misses.set(slot, c);
+                  if (jp.steps !== null && jp.steps[slot] !== 0) k = jp.steps[slot];
+                }
+              }
+            }
+          }
+          if (fn !== undefined) {
+            const code = fn(slot, rem, (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0);
+            const cnt = m[outI];
+            n += cnt;
+            h.instret += cnt;
+            if (code === 0 || code === EXIT_MISS) continue;
+            rem -= cnt;
+            k = code > 0 ? code : rem;
+          }
+        }
+      }
+      if (k > rem) k = rem;
+      if (k <= 0) continue;
+      const r = runLoop(h, k);
+      if (r !== STOP_BUDGET) return r;
+      n += k;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Translation
+  // ---------------------------------------------------------------------------------
+
+  private insnAt(cp: CodePage, s: number): Insn {
+    if (cp.ops[s] === Op.NONE) this.h.decodeSlot(cp, s);
+    const w = cp.ws[s];
+    return { slot: s, op: cp.ops[s], rd: w & 255, rs1: (w >>> 8) & 255, rs2: (w >>> 16) & 255, len: w >>> 24, imm: cp.imms[s], run: 1 };
+  }
+
+  /** Translate the region entered at `entry` of the page; returns its function. */
+  private compile(cp: CodePage, jp: JitPage, entry: number): RegionFn {
+    const t0 = performance.now();
+    // Phase 1: block starts reachable from the entry within the page (not past
+    // untranslated instructions: the driver finds or compiles what follows them).
+    const isStart = new Uint8Array(SLOTS_PER_PAGE);
+    const work: number[] = [entry];
+    isStart[entry] = 1;
+    let nStarts = 1;
+    while (work.length > 0) {
+      let s = work.pop()!;
+      for (let count = 0; ; count++) {
+        if (s >= SLOTS_PER_PAGE) break;
+        if (count >= MAX_BLOCK) { if (!isStart[s] && nStarts < MAX_BLOCKS) { isStart[s] = 1; nStarts++; work.push(s); } break; }
+        const ins = this.insnAt(cp, s);
+        const op = ins.op;
+        if (!translatable(op)) break;
+        const next = s + (ins.len >> 1);
+        let t1 = -1, t2 = -1;
+        if (isBranch(op)) { t1 = s + (ins.imm >> 1); t2 = next; }
+        else if (op === Op.JAL) { t1 = s + (ins.imm >> 1); if (ins.rd !== SINK) t2 = next; }
+        else if (op === Op.JALR) { if (ins.rd !== SINK) t2 = next; }
+        if (isJump(op)) {
+          for (const t of [t1, t2]) {
+            if (t >= 0 && t < SLOTS_PER_PAGE && !isStart[t] && nStarts < MAX_BLOCKS) { isStart[t] = 1; nStarts++; work.push(t); }
+          }
+          break;
+        }
+        s = next;
+      }
+    }
+    // Phase 2: blocks in slot order.
+    const starts: number[] = [];
+    for (let s = 0; s < SLOTS_PER_PAGE; s++) if (isStart[s]) starts.push(s);
+    const blocks: Insn[][] = [];
+    const steps = jp.steps ?? (jp.steps = new Uint8Array(SLOTS_PER_PAGE));
+    for (const s0 of starts) {
+      const b: Insn[] = [];
+      let s = s0;
+      for (;;) {
+        if (s >= SLOTS_PER_PAGE || b.length >= MAX_BLOCK || (s !== s0 && isStart[s])) break;
+        const ins = this.insnAt(cp, s);
+        b.push(ins);
+        if (!translatable(ins.op)) {
+          // How many untranslated instructions follow in a row: the interpreter runs them all.
+          let t = s + (ins.len >> 1);
+          while (t < SLOTS_PER_PAGE && ins.run < 64 && ins.op !== Op.CROSS && ins.op !== Op.ILLEGAL) {
+            const i2 = this.insnAt(cp, t);
+            if (translatable(i2.op)) break;
+            ins.run++;
+            if (i2.op === Op.CROSS || i2.op === Op.ILLEGAL) break;
+            t += i2.len >> 1;
+          }
+          break;
+        }
+        if (isJump(ins.op)) break;
+        s += ins.len >> 1;
+      }
+      for (let i = 1; i < b.length; i++) if (!steps[b[i].slot]) steps[b[i].slot] = b.length - i;
+      blocks.push(b);
+    }
+    const bytes = this.emitModule(starts, blocks);
+    const mod = new WebAssembly.Module(bytes);
+    const inst = new WebAssembly.Instance(mod, this.imports);
+    const fn = inst.exports.f as RegionFn;
+    const fns = jp.fns ?? (jp.fns = new Array<RegionFn | undefined>(SLOTS_PER_PAGE));
+    for (const s of starts) fns[s] = fn;
+    this.compiles++;
+    this.compiledBlocks += blocks.length;
+    this.compileMs += performance.now() - t0;
+    return fn;
+  }
+
+  private emitModule(starts: number[], blocks: Insn[][]): Uint8Array<ArrayBuffer> {
+    const body = new FnEmitter(this, starts, blocks).emit();
+    const out = new Buf();
+    out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    // types: 0 (i32 i32 i32)->i32, 1 (i32)->i32, 2 (i64 i64)->i64
+    const ty = new Buf();
+    ty.bytes([3, 0x60, 3, I32, I32, I32, 1, I32, 0x60, 1, I32, 1, I32, 0x60, 2, I64, I64, 1, I64]);
+    section(out, 1, ty);
+    const imp = new Buf();
+    imp.push(3);
+    str(imp, 'e'); str(imp, 'm'); imp.push(0x02);
+    if (this.shared) { imp.push2(0x03, 0); uleb(imp, 65536); } else imp.push2(0x00, 0);
+    str(imp, 'e'); str(imp, 'fill'); imp.push2(0x00, 0);
+    str(imp, 'e'); str(imp, 'fp'); imp.push2(0x00, 1);
+    section(out, 2, imp);
+    const fnsec = new Buf();
+    fnsec.bytes([2, 2, 0]);
+    section(out, 3, fnsec);
+    const exp = new Buf();
+    exp.push(1); str(exp, 'f'); exp.push2(0x00, F_MAIN);
+    section(out, 7, exp);
+    const code = new Buf();
+    code.push(2);
+    uleb(code, MULHU.length); code.bytes(MULHU);
+    uleb(code, body.n); code.append(body);
+    section(out, 10, code);
+    return out.a.slice(0, out.n);
+  }
+
+  /** Layout constants for the emitter. */
+  get layout() {
+    return {
+      sb: this.h.sb, n: this.n, rTagAt: this.rTagAt, wTagAt: this.wTagAt,
+      rHostAt: this.rHostAt, wHostAt: this.wHostAt, outAt: this.outAt,
+    };
+  }
+}
+
+/** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32x32 pieces. */
+const MULHU: number[] = (() => {
+  // locals: 0 a, 1 b, 2 a0, 3 a1, 4 b0, 5 b1, 6 p01, 7 p10, 8 mid
+  const b = new Buf();
+  b.bytes([1, 7, I64]);
+  const get = (i: number) => b.push2(W.LOCAL_GET, i);
+  const set = (i: number) => b.push2(W.LOCAL_SET, i);
+  const k = (v: number) => { b.push(W.I64_CONST); sleb(b, v); };
+  const lo32 = (i: number) => { get(i); k(0xffffffff); b.push(W.I64_AND); };
+  const hi32 = (i: number) => { get(i); k(32); b.push(W.I64_SHR_U); };
+  lo32(0); set(2); hi32(0); set(3); lo32(1); set(4); hi32(1); set(5);
+  get(2); get(5); b.push(W.I64_MUL); set(6);
+  get(3); get(4); b.push(W.I64_MUL); set(7);
+  get(2); get(4); b.push(W.I64_MUL); k(32); b.push(W.I64_SHR_U);
+  lo32(6); b.push(W.I64_ADD); lo32(7); b.push(W.I64_ADD); set(8);
+  get(3); get(5); b.push(W.I64_MUL);
+  hi32(6); b.push(W.I64_ADD); hi32(7); b.push(W.I64_ADD); hi32(8); b.push(W.I64_ADD);
+  b.push(W.END);
+  return Array.from(b.a.subarray(0, b.n));
+})();
+
+class FnEmitter {
+  private readonly b = new Buf();
+  /** Current label nesting level (absolute). */
+  private lvl = 0;
+  private readonly OUT = 1;
+  private readonly LOOP = 2;
+  private self = 0;
+  private curStart = -1;
+  private nextStart = -1;
+  private readonly L: Jit['layout'];
+  private readonly used = new Uint8Array(32);
+  private readonly written = new Uint8Array(32);
+
+  constructor(jit: Jit, private readonly starts: number[], private readonly blocks: Insn[][]) {
+    this.L = jit.layout;
+  }
+
+  // ---- low-level emit helpers ----
+  private op(v: number): void { this.b.push(v); }
+  private op2(v: number, w: number): void { this.b.push2(v, w); }
+  private i32c(v: number): void { this.b.push(W.I32_CONST); sleb(this.b, v | 0); }
+  private i64c(v: number): void { this.b.push(W.I64_CONST); sleb(this.b, v); }
+  private get(l: number): void { this.b.push2(W.LOCAL_GET, l); }
+  private set(l: number): void { this.b.push2(W.LOCAL_SET, l); }
+  private tee(l: number): void { this.b.push2(W.LOCAL_TEE, l); }
+  private mem(opc: number, align: number, offset: number): void { this.b.push2(opc, align); uleb(this.b, offset); }
+  /** Memory access at a constant address (i32.const 0 + offset). */
+  private zero(): void { this.b.push2(W.I32_CONST, 0); }
+  private block(): number { this.b.push2(W.BLOCK, VOID); return ++this.lvl; }
+  private loop(): number { this.b.push2(W.LOOP, VOID); return ++this.lvl; }
+  private if_(t = VOID): void { this.b.push2(W.IF, t); this.lvl++; }
+  private else_(): void { this.b.push(W.ELSE); }
+  private end(): void { this.b.push(W.END); this.lvl--; }
+  private br(level: number): void { this.b.push(W.BR); uleb(this.b, this.lvl - level); }
+
+  private getX(r: number): void {
+    if (r === 0) { this.b.push2(W.I64_CONST, 0); return; }
+    this.used[r] = 1;
+    this.get(xl(r));
+  }
+  /** Consume the i64 on the stack into x[r] (x0: dropped). */
+  private setX(r: number): void {
+    if (r === 0) { this.b.push(W.DROP); return; }
+    this.used[r] = 1;
+    this.written[r] = 1;
+    this.set(xl(r));
+  }
+  private addCount(k: number): void {
+    if (k === 0) return;
+    this.get(L_ICOUNT); this.i32c(k); this.op(W.I32_ADD); this.set(L_ICOUNT);
+  }
+  /** Leave with pc = base + off and the given code. */
+  private exit(off: number, code: number): void {
+    this.i64c(off); this.set(L_EXIT);
+    this.i32c(code); this.set(L_CODE);
+    this.br(this.OUT);
+  }
+  /** Go to the block at in-page offset `off` (or leave if it is outside the page). */
+  private jumpTo(off: number): void {
+    if (off < 0 || off >= PAGE_SIZE) { this.exit(off, 0); return; }
+    const s = off >> 1;
+    if (s === this.curStart) { this.br(this.self); return; }
+    this.i32c(s); this.set(L_SLOT); this.br(this.LOOP);
+  }
+
+  emit(): Buf {
+    const { sb } = this.L;
+    const K = this.blocks.length;
+    const b = this.b;
+    const first = this.starts[0], last = this.starts[K - 1];
+    this.lvl = 0;
+    this.block(); // $out = 1
+    this.loop(); // $L = 2
+    for (let i = 0; i < K; i++) this.block();
+    this.block(); // $miss
+    this.get(L_SLOT);
+    if (first !== 0) { this.i32c(first); this.op(W.I32_SUB); }
+    b.push(W.BR_TABLE);
+    uleb(b, last - first + 1);
+    for (let i = 0, s = first; s <= last; s++) {
+      if (s === this.starts[i]) { uleb(b, i + 1); i++; } else b.push(0);
+    }
+    b.push(0);
+    this.end();
+    // miss: pc = base + 2 * slot
+    this.get(L_SLOT); this.op(W.I64_EXTEND_I32_U); this.i64c(1); this.op(W.I64_SHL); this.set(L_EXIT);
+    this.i32c(EXIT_MISS); this.set(L_CODE); this.br(this.OUT);
+    for (let i = 0; i < K; i++) {
+      this.end(); // $b_i
+      this.curStart = this.starts[i];
+      this.nextStart = i + 1 < K ? this.starts[i + 1] : -1;
+      this.self = this.loop();
+      this.emitBlock(this.blocks[i]);
+      this.end();
+    }
+    this.end(); // loop $L
+    this.end(); // $out
+    // Epilogue: pc, registers, count.
+    this.zero(); this.get(L_BASE); this.get(L_EXIT); this.op(W.I64_ADD); this.mem(W.I64_STORE, 3, sb + STATE_PC);
+    for (let r = 1; r < 32; r++) {
+      if (!this.written[r]) continue;
+      this.zero(); this.get(xl(r)); this.mem(W.I64_STORE, 3, sb + 8 * r);
+    }
+    this.zero(); this.get(L_ICOUNT); this.mem(W.I32_STORE, 2, this.L.outAt);
+    this.get(L_CODE);
+    this.op(W.END);
+    // Prologue: locals, base, registers.
+    const pro = new Buf();
+    pro.bytes([2, N_I32_LOCALS, I32, N_I64_LOCALS, I64]);
+    pro.push2(W.I32_CONST, 0); pro.push2(W.I64_LOAD, 3); uleb(pro, sb + STATE_PC);
+    pro.push(W.I64_CONST); sleb(pro, -4096); pro.push(W.I64_AND); pro.push2(W.LOCAL_SET, L_BASE);
+    for (let r = 1; r < 32; r++) {
+      if (!this.used[r]) continue;
+      pro.push2(W.I32_CONST, 0); pro.push2(W.I64_LOAD, 3); uleb(pro, sb + 8 * r); pro.push2(W.LOCAL_SET, xl(r));
+    }
+    pro.append(b);
+    return pro;
+  }
+
+  private emitBlock(insns: Insn[]): void {
+    const n0 = insns.length;
+    // Instructions the JIT executes in this block (an untranslated last one is the interpreter's).
+    const last = insns[n0 - 1];
+    const nExec = translatable(last.op) ? n0 : n0 - 1;
+    const startOff = insns[0].slot * 2;
+    if (nExec > 0) {
+      this.get(L_ICOUNT); this.i32c(nExec); this.op(W.I32_ADD); this.get(L_BUDGET); this.op(W.I32_GT_U);
+      this.if_(); this.exit(startOff, EXIT_BUDGET); this.end();
+    }
+    for (let k = 0; k < n0; k++) {
+      const ins = insns[k];
+      const o = ins.slot * 2;
+      if (!translatable(ins.op)) {
+        this.addCount(k);
+        this.exit(o, ins.run);
+        return;
+      }
+      if (isJump(ins.op)) {
+        this.addCount(nExec);
+        this.emitJump(ins, o);
+        return;
+      }
+      this.emitInsn(ins, o, k);
+    }
+    // Fell off the end: the page end, the length cap, or the next block start.
+    this.addCount(nExec);
+    const endOff = last.slot * 2 + last.len;
+    if (endOff >> 1 === this.nextStart && endOff < PAGE_SIZE) return; // falls into the next block
+    this.jumpTo(endOff);
+  }
+
+  private emitJump(ins: Insn, o: number): void {
+    const rd = xreg(ins.rd);
+    if (ins.op === Op.JAL) {
+      if (rd !== 0) { this.get(L_BASE); this.i64c(o + ins.len); this.op(W.I64_ADD); this.setX(rd); }
+      const t = o + ins.imm;
+      if (t >> 1 === this.nextStart && t >= 0 && t < PAGE_SIZE) return;
+      this.jumpTo(t);
+      return;
+    }
+    if (ins.op === Op.JALR) {
+      this.getX(ins.rs1 >> 1);
+      if (ins.imm !== 0) { this.i64c(ins.imm); this.op(W.I64_ADD); }
+      this.i64c(-2); this.op(W.I64_AND); this.set(L_T1);
+      if (rd !== 0) { this.get(L_BASE); this.i64c(o + ins.len); this.op(W.I64_ADD); this.setX(rd); }
+      this.get(L_T1); this.get(L_BASE); this.op(W.I64_SUB); this.tee(L_EXIT); this.i64c(PAGE_SIZE); this.op(W.I64_LT_U);
+      this.if_();
+      this.get(L_EXIT); this.op(W.I32_WRAP_I64); this.i32c(1); this.op(W.I32_SHR_U); this.set(L_SLOT); this.br(this.LOOP);
+      this.end();
+      this.i32c(0); this.set(L_CODE); this.br(this.OUT);
+      return;
+    }
+    // Conditional branch.
+    this.getX(ins.rs1 >> 1); this.getX(ins.rs2 >> 1);
+    switch (ins.op) {
+      case Op.BEQ: this.op(W.I64_EQ); break;
+      case Op.BNE: this.op(W.I64_NE); break;
+      case Op.BLT: this.op(W.I64_LT_S); break;
+      case Op.BGE: this.op(W.I64_GE_S); break;
+      case Op.BLTU: this.op(W.I64_LT_U); break;
+      default: this.op(W.I64_GE_U); break;
+    }
+    const t = o + ins.imm, f = o + ins.len;
+    this.if_();
+    this.jumpTo(t);
+    this.end();
+    if (f >> 1 === this.nextStart && f < PAGE_SIZE) return;
+    this.jumpTo(f);
+  }
+
+  /** Compute the effective address into L_ADDR and leave the host address (i32) on the stack; exits on a miss. */
+  private address(ins: Insn, o: number, k: number, size: number, write: boolean): void {
+    const { n, rTagAt, wTagAt, rHostAt, wHostAt } = this.L;
+    this.getX(ins.rs1 >> 1);
+    if (ins.imm !== 0) { this.i64c(ins.imm); this.op(W.I64_ADD); }
+    this.set(L_ADDR);
+    if (size > 1) {
+      this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.i32c(4095); this.op(W.I32_AND); this.i32c(4096 - size); this.op(W.I32_GT_U);
+      this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+    }
+    this.get(L_ADDR); this.i64c(12); this.op(W.I64_SHR_U); this.tee(L_T2);
+    this.op(W.I32_WRAP_I64); this.i32c(n - 1); this.op(W.I32_AND); this.tee(L_E);
+    this.i32c(3); this.op(W.I32_SHL); this.mem(W.I64_LOAD, 3, write ? wTagAt : rTagAt);
+    this.get(L_T2); this.op(W.I64_EQ);
+    this.if_(I32);
+    this.get(L_E); this.i32c(2); this.op(W.I32_SHL); this.mem(W.I32_LOAD, 2, write ? wHostAt : rHostAt);
+    this.else_();
+    this.get(L_ADDR); this.op(W.I32_WRAP_I64);
+    this.get(L_ADDR); this.i64c(32); this.op(W.I64_SHR_U); this.op(W.I32_WRAP_I64);
+    this.i32c(write ? 1 : 0); this.op2(W.CALL, F_FILL);
+    this.end();
+    this.tee(L_HP); this.i32c(0); this.op(W.I32_LT_S);
+    this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+    this.get(L_HP); this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.i32c(4095); this.op(W.I32_AND); this.op(W.I32_ADD);
+  }
+
+  private fsCheck(o: number, k: number): void {
+    this.get(L_FLAGS); this.i32c(1); this.op(W.I32_AND); this.op(W.I32_EQZ);
+    this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+  }
+
+  private bin(a: number, b: number, rd: number, wop: number): void { this.getX(a); this.getX(b); this.op(wop); this.setX(rd); }
+  private binI(a: number, imm: number, rd: number, wop: number): void { this.getX(a); this.i64c(imm); this.op(wop); this.setX(rd); }
+  private w32(r: number): void { this.getX(r); this.op(W.I32_WRAP_I64); }
+  private binW(a: number, b: number, rd: number, wop: number): void {
+    this.w32(a); this.w32(b); this.op(wop); this.op(W.I64_EXTEND_I32_S); this.setX(rd);
+  }
+  private binWI(a: number, imm: number, rd: number, wop: number): void {
+    this.w32(a); this.i32c(imm); this.op(wop); this.op(W.I64_EXTEND_I32_S); this.setX(rd);
+  }
+  private cmp(rd: number, wop: number): void { this.op(wop); this.op(W.I64_EXTEND_I32_U); this.setX(rd); }
+
+  private emitInsn(ins: Insn, o: number, k: number): void {
+    const { sb } = this.L;
+    const op = ins.op, imm = ins.imm;
+    const rd = xreg(ins.rd), a = ins.rs1 >> 1, bq = ins.rs2 >> 1;
+    switch (op) {
+      case Op.LUI: this.i64c(imm); this.setX(rd); return;
+      case Op.AUIPC: this.get(L_BASE); this.i64c(o + imm); this.op(W.I64_ADD); this.setX(rd); return;
+      case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+        const size = op === Op.LB || op === Op.LBU ? 1 : op === Op.LH || op === Op.LHU ? 2 : op === Op.LD ? 8 : 4;
+        this.address(ins, o, k, size, false);
+        const lop = op === Op.LB ? W.I64_LOAD8_S : op === Op.LBU ? W.I64_LOAD8_U : op === Op.LH ? W.I64_LOAD16_S
+          : op === Op.LHU ? W.I64_LOAD16_U : op === Op.LW ? W.I64_LOAD32_S : op === Op.LWU ? W.I64_LOAD32_U : W.I64_LOAD;
+        this.mem(lop, 0, 0);
+        this.setX(rd);
+        return;
+      }
+      case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+        const size = op === Op.SB ? 1 : op === Op.SH ? 2 : op === Op.SW ? 4 : 8;
+        this.address(ins, o, k, size, true);
+        this.getX(bq);
+        this.mem(size === 1 ? W.I64_STORE8 : size === 2 ? W.I64_STORE16 : size === 4 ? W.I64_STORE32 : W.I64_STORE, 0, 0);
+        return;
+      }
+      case Op.FLW: case Op.FLD: {
+        this.fsCheck(o, k);
+        const fo = sb + 256 + 8 * freg(ins.rd);
+        this.address(ins, o, k, op === Op.FLD ? 8 : 4, false);
+        this.set(L_E);
+        this.zero(); this.get(L_E);
+        if (op === Op.FLD) this.mem(W.I64_LOAD, 0, 0);
+        else { this.mem(W.I64_LOAD32_U, 0, 0); i64ConstParts(this.b, 0, -1); this.op(W.I64_OR); }
+        this.mem(W.I64_STORE, 3, fo);
+        return;
+      }
+      case Op.FSW: case Op.FSD: {
+        this.fsCheck(o, k);
+        const fo = sb + 256 + 8 * freg(ins.rs2);
+        this.address(ins, o, k, op === Op.FSD ? 8 : 4, true);
+        this.zero();
+        if (op === Op.FSD) { this.mem(W.I64_LOAD, 3, fo); this.mem(W.I64_STORE, 0, 0); }
+        else { this.mem(W.I32_LOAD, 2, fo); this.mem(W.I32_STORE, 0, 0); }
+        return;
+      }
+      case Op.FP: {
+        const xs = fpXRegs(imm);
+        const src = xs[0], dst = xs[1];
+        if (src !== 0) { this.zero(); this.getX(src); this.mem(W.I64_STORE, 3, sb + 8 * src); }
+        this.i32c(imm); this.op2(W.CALL, F_FP);
+        this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+        if (dst !== 0) { this.zero(); this.mem(W.I64_LOAD, 3, sb + 8 * dst); this.setX(dst); }
+        return;
+      }
+      case Op.FENCE: return;
+      case Op.ADDI: this.binI(a, imm, rd, W.I64_ADD); return;
+      case Op.XORI: this.binI(a, imm, rd, W.I64_XOR); return;
+      case Op.ORI: this.binI(a, imm, rd, W.I64_OR); return;
+      case Op.ANDI: this.binI(a, imm, rd, W.I64_AND); return;
+      case Op.SLLI: this.binI(a, imm, rd, W.I64_SHL); return;
+      case Op.SRLI: this.binI(a, imm, rd, W.I64_SHR_U); return;
+      case Op.SRAI: this.binI(a, imm, rd, W.I64_SHR_S); return;
+      case Op.SLTI: this.getX(a); this.i64c(imm); this.cmp(rd, W.I64_LT_S); return;
+      case Op.SLTIU: this.getX(a); this.i64c(imm); this.cmp(rd, W.I64_LT_U); return;
+      case Op.ADD: this.bin(a, bq, rd, W.I64_ADD); return;
+      case Op.SUB: this.bin(a, bq, rd, W.I64_SUB); return;
+      case Op.SLL: this.bin(a, bq, rd, W.I64_SHL); return;
+      case Op.SRL: this.bin(a, bq, rd, W.I64_SHR_U); return;
+      case Op.SRA: this.bin(a, bq, rd, W.I64_SHR_S); return;
+      case Op.XOR: this.bin(a, bq, rd, W.I64_XOR); return;
+      case Op.OR: this.bin(a, bq, rd, W.I64_OR); return;
+      case Op.AND: this.bin(a, bq, rd, W.I64_AND); return;
+      case Op.SLT: this.getX(a); this.getX(bq); this.cmp(rd, W.I64_LT_S); return;
+      case Op.SLTU: this.getX(a); this.getX(bq); this.cmp(rd, W.I64_LT_U); return;
+      case Op.ADDIW: this.binWI(a, imm, rd, W.I32_ADD); return;
+      case Op.SLLIW: this.binWI(a, imm, rd, W.I32_SHL); return;
+      case Op.SRLIW: this.binWI(a, imm, rd, W.I32_SHR_U); return;
+      case Op.SRAIW: this.binWI(a, imm, rd, W.I32_SHR_S); return;
+      case Op.ADDW: this.binW(a, bq, rd, W.I32_ADD); return;
+      case Op.SUBW: this.binW(a, bq, rd, W.I32_SUB); return;
+      case Op.SLLW: this.binW(a, bq, rd, W.I32_SHL); return;
+      case Op.SRLW: this.binW(a, bq, rd, W.I32_SHR_U); return;
+      case Op.SRAW: this.binW(a, bq, rd, W.I32_SHR_S); return;
+      case Op.MUL: this.bin(a, bq, rd, W.I64_MUL); return;
+      case Op.MULW: this.binW(a, bq, rd, W.I32_MUL); return;
+      case Op.MULHU: this.getX(a); this.getX(bq); this.op2(W.CALL, F_MULHU); this.setX(rd); return;
+      case Op.MULH: case Op.MULHSU: {
+        this.getX(a); this.set(L_T1); this.getX(bq); this.set(L_T2);
+        this.get(L_T1); this.get(L_T2); this.op2(W.CALL, F_MULHU);
+        // signed corrections: - (a<0 ? b : 0) [- (b<0 ? a : 0) for MULH]
+        this.get(L_T1); this.i64c(63); this.op(W.I64_SHR_S); this.get(L_T2); this.op(W.I64_AND); this.op(W.I64_SUB);
+        if (op === Op.MULH) { this.get(L_T2); this.i64c(63); this.op(W.I64_SHR_S); this.get(L_T1); this.op(W.I64_AND); this.op(W.I64_SUB); }
+        this.setX(rd);
+        return;
+      }
+      case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: {
+        this.getX(a); this.set(L_T1); this.getX(bq); this.set(L_T2);
+        this.get(L_T2); this.op(W.I64_EQZ);
+        this.if_(I64);
+        if (op === Op.DIV || op === Op.DIVU) this.i64c(-1); else this.get(L_T1);
+        this.else_();
+        if (op === Op.DIV) {
+          // INT64_MIN / -1 = INT64_MIN (Wasm traps)
+          this.get(L_T1); i64ConstParts(this.b, 0, 0x80000000 | 0); this.op(W.I64_EQ);
+          this.get(L_T2); this.i64c(-1); this.op(W.I64_EQ); this.op(W.I32_AND);
+          this.if_(I64); this.get(L_T1); this.else_(); this.get(L_T1); this.get(L_T2); this.op(W.I64_DIV_S); this.end();
+        } else {
+          // i64.rem_s gives 0 for INT64_MIN % -1, as RISC-V wants
+          this.get(L_T1); this.get(L_T2);
+          this.op(op === Op.DIVU ? W.I64_DIV_U : op === Op.REM ? W.I64_REM_S : W.I64_REM_U);
+        }
+        this.end();
+        this.setX(rd);
+        return;
+      }
+      case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: {
+        this.w32(a); this.set(L_E); this.w32(bq); this.set(L_HP);
+        this.get(L_HP); this.op(W.I32_EQZ);
+        this.if_(I32);
+        if (op === Op.DIVW || op === Op.DIVUW) this.i32c(-1); else this.get(L_E);
+        this.else_();
+        if (op === Op.DIVW) {
+          this.get(L_E); this.i32c(-0x80000000); this.op(W.I32_EQ);
+          this.get(L_HP); this.i32c(-1); this.op(W.I32_EQ); this.op(W.I32_AND);
+          this.if_(I32); this.get(L_E); this.else_(); this.get(L_E); this.get(L_HP); this.op(W.I32_DIV_S); this.end();
+        } else {
+          this.get(L_E); this.get(L_HP);
+          this.op(op === Op.DIVUW ? W.I32_DIV_U : op === Op.REMW ? W.I32_REM_S : W.I32_REM_U);
+        }
+        this.end();
+        this.op(W.I64_EXTEND_I32_S);
+        this.setX(rd);
+        return;
+      }
+    }
+    throw new Error(`jit: untranslatable op ${op}`);
+  }
+}
