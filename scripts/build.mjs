@@ -16,5 +16,8 @@ await Promise.all([
   build({ ...common, platform: 'node', entryPoints: ['packages/hal-sev/src/machine/worker.ts'], outfile: 'dist/sev-machine.mjs' }),
   build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/hal-sev/src/runtime/boot.ts'], outfile: 'dist/sev-boot.mjs' }),
   build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/runtime-sev/src/index.ts'], outfile: 'dist/runtime-sev.mjs' }),
+  // Intel SGX model: the machine (hart + EPC/EPCM + SGX instructions) and the enclave runtime.
+  build({ ...common, platform: 'node', entryPoints: ['packages/hal-sgx/src/machine/worker.ts'], outfile: 'dist/sgx-machine.mjs' }),
+  build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], entryPoints: ['packages/runtime-sgx/src/index.ts'], outfile: 'dist/runtime-sgx.mjs' }),
 ]);
 console.log(`built dist/ in ${Date.now() - t0} ms`);

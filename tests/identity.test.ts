@@ -24,18 +24,18 @@ function cli(args: string[]) {
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 /** Where each platform's report carries the measurement (Keystone enclave.hash; SEV MEASUREMENT). */
-const MEASUREMENT_AT: Record<TeeName, [number, number]> = { keystone: [0, 64], sev: [0x90, 48] };
-const REPORT_SIZE: Record<TeeName, number> = { keystone: 1352, sev: 1184 };
+const MEASUREMENT_AT: Record<TeeName, [number, number]> = { keystone: [0, 64], sev: [0x90, 48], sgx: [64, 32] };
+const REPORT_SIZE: Record<TeeName, number> = { keystone: 1352, sev: 1184, sgx: 432 };
 const DATA = '00112233445566778899aabbccddeeff' + 'a5'.repeat(48);
 const reports: Partial<Record<TeeName, string>> = {};
 
-for (const tee of ['keystone', 'sev'] as TeeName[]) {
+for (const tee of ['keystone', 'sev', 'sgx'] as TeeName[]) {
   let measurement = '';
   test(`${tee}: measure prints what the platform computes at launch`, () => {
     const m = cli(['measure', '--tee', tee, hello]);
     assert.equal(m.status, 0, m.stderr);
     measurement = m.stdout.trim();
-    assert.match(measurement, tee === 'sev' ? /^[0-9a-f]{96}$/ : /^[0-9a-f]{128}$/);
+    assert.match(measurement, { sev: /^[0-9a-f]{96}$/, keystone: /^[0-9a-f]{128}$/, sgx: /^[0-9a-f]{64}$/ }[tee]);
     const r = cli(['run', '--tee', tee, '--verbose', hello]);
     assert.equal(r.status, 0, r.stderr);
     const launched = /measurement \([^)]*\): ([0-9a-f]+)/.exec(r.stderr);

@@ -1,7 +1,7 @@
 /**
  * teeos: run an unmodified static riscv64 Linux program inside a TEE model.
  *
- *   teeos run [--tee keystone|sev] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+ *   teeos run [--tee keystone|sev|sgx] [--tcs N] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
  *   teeos measure [--tee T] PROGRAM
  *   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
  *   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
@@ -18,7 +18,8 @@ const USAGE = `usage:
   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
 
-  --tee T        the TEE model: keystone (default) or sev (sgx comes with its platform model)
+  --tee T        the TEE model: keystone (default), sev or sgx
+  --tcs N        sgx: TCS pages (enclave threads) fixed at build time, 1..64 (default 4; part of MRENCLAVE)
   --memory SIZE  enclave memory, e.g. 64M, 256M (default), 1G
   --data HEX     report data: up to 64 bytes in hex (attest: bound into the report; verify: expected)
   -o REPORT      attest: where to write the report
@@ -46,6 +47,7 @@ interface Parsed {
   dataHex?: string;
   out?: string;
   expect?: Uint8Array;
+  tcs?: number;
   verbose: boolean;
   trace: boolean;
   stats: boolean;
@@ -78,6 +80,11 @@ function parseOptions(argv: string[]): Parsed {
       }
       o.tee = t as TeeName;
     } else if (k === '--memory') o.memory = parseSize(val());
+    else if (k === '--tcs') {
+      const v = val();
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new UsageError(`--tcs: 1..64, got '${v}'`, 2);
+      o.tcs = Number(v);
+    }
     else if (k === '--data') {
       const h = val();
       o.data = parseHex(h, '--data');
@@ -122,14 +129,14 @@ async function main(argv: string[]): Promise<number> {
     const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
     return runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
-      verbose: o.verbose, stats: o.stats, hostile: o.hostile, distDir, services: new StdioServices(), log,
+      verbose: o.verbose, stats: o.stats, hostile: o.hostile, distDir, services: new StdioServices(), log, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
     });
   }
   if (cmd === 'measure') {
     const o = parseOptions(rest);
     if (o.rest.length !== 1) throw new UsageError(`measure: give exactly one program\n${USAGE}`, 2);
     const eapp = readProgram(o.rest[0], o.memory);
-    process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp)) + '\n');
+    process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp, o.tcs !== undefined ? { tcs: o.tcs } : {})) + '\n');
     return 0;
   }
   if (cmd === 'attest') {
@@ -143,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
     const status = await runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
       verbose: o.verbose, stats: o.stats, distDir, services: new StdioServices(), log,
-      attestData: o.dataHex ?? '', onReport: (r) => { report = r; },
+      attestData: o.dataHex ?? '', onReport: (r) => { report = r; }, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
     });
     if (!report) {
       log('attest: the enclave produced no report');

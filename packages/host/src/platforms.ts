@@ -10,11 +10,20 @@ import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
 import { toHex, TEST_DEV_PUBLIC_KEY, verify as verifyKeystone, keystoneEnclaveHash } from '@teeos/hal-keystone/identity';
 import { verify as verifySev } from '@teeos/hal-sev';
 import { SevGuest, sevExpectedMeasurement, sevModelVcekPublicKey, RAM_BASE, SHARED_BASE, SHARED_PAGES } from '@teeos/hal-sev/host';
+import { verify as verifySgx, SGX_REPORT_SIZE } from '@teeos/hal-sgx';
+import {
+  SgxEnclave, sgxExpectedMeasurement, loadOrCreateDevKey, qeModelIdentity, DEFAULT_TCS, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, NSSA,
+} from '@teeos/hal-sgx/host';
 
-export type TeeName = 'keystone' | 'sev';
-export const TEE_NAMES: readonly TeeName[] = ['keystone', 'sev'];
+export type TeeName = 'keystone' | 'sev' | 'sgx';
+export const TEE_NAMES: readonly TeeName[] = ['keystone', 'sev', 'sgx'];
 /** Platforms the design names whose models do not exist yet. */
-export const TEES_NOT_BUILT: readonly string[] = ['sgx'];
+export const TEES_NOT_BUILT: readonly string[] = [];
+
+/** Platform options beyond the memory size (SGX: the TCS count fixed at build time, which MRENCLAVE covers). */
+export interface PlatformOptions {
+  tcs?: number;
+}
 
 /** The console line prefix a runtime uses to hand an attestation report to the host. */
 export const ATTESTATION_REPORT_PREFIX = 'teeos-attestation-report:';
@@ -61,12 +70,38 @@ function keystoneFiles(distDir: URL, eapp: Uint8Array) {
     eapp,
   };
 }
+function sgxFiles(distDir: URL, app: Uint8Array) {
+  return { runtime: readFileSync(new URL('runtime-sgx.mjs', distDir)), app };
+}
+/** The enclave signing key: a development key cached under the ignored .cache/ folder. */
+function sgxSigningKey(distDir: URL) {
+  return loadOrCreateDevKey(new URL('../.cache/teeos/sgx-dev-key.pem', distDir).pathname);
+}
 function sevFiles(distDir: URL, app: Uint8Array) {
   return { stub: readFileSync(new URL('sev-boot.mjs', distDir)), runtime: readFileSync(new URL('runtime-sev.mjs', distDir)), app };
 }
 
-export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = []): EnclaveDriver {
+export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = [], popts: PlatformOptions = {}): EnclaveDriver {
   if (hostile.length && tee !== 'keystone') throw new Error(`--hostile is modelled on keystone's wire format only so far, not ${tee}`);
+  if (tee === 'sgx') {
+    const tcs = popts.tcs ?? DEFAULT_TCS;
+    const e = new SgxEnclave(sgxFiles(distDir, app), {
+      machinePath: new URL('sgx-machine.mjs', distDir), epcSize: memory, tcs, signingKey: sgxSigningKey(distDir),
+    });
+    return {
+      tee, measurementKind: 'MRENCLAVE, SHA-256', expectedMeasurement: e.expectedMeasurement,
+      start: () => e.start(),
+      run: (boot, services) => e.run({ ...boot, epcSize: memory }, services),
+      layout: () => {
+        const c = e.config;
+        return [
+          `sgx enclave: ELRANGE ${hex(ELRANGE_BASE)}..${hex(ELRANGE_BASE + ELRANGE_SIZE)} (user ${hex(c.userBase)}..${hex(c.userBase + c.userSize)}, runtime area ${hex(RT_BASE)}..) EPC ${memory} bytes`,
+          `  TCS ${c.tcsCount} at ${hex(c.tcsLin)}, SSA ${NSSA} frame(s) per TCS at ${hex(c.ssaLin)}, config ${hex(c.configLin)}, runtime ${hex(c.runtimeLin)} (${c.runtimeLen} bytes), app ELF ${hex(c.appLin)} (${c.appLen} bytes), ${e.ops.length} pages EADDed`,
+          `  MRSIGNER ${e.mrsigner ? toHex(e.mrsigner) : '(not initialized)'}`,
+        ];
+      },
+    };
+  }
   if (tee === 'keystone') {
     const e = new KeystoneEnclave(keystoneFiles(distDir, app), {
       machinePath: new URL('keystone-machine.mjs', distDir), epmSize: memory, utmSize: UTM_SIZE,
@@ -98,7 +133,8 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
 }
 
 /** The measurement the platform will compute at launch, computed by the host alone. */
-export function expectedMeasurement(tee: TeeName, distDir: URL, app: Uint8Array): Uint8Array {
+export function expectedMeasurement(tee: TeeName, distDir: URL, app: Uint8Array, popts: PlatformOptions = {}): Uint8Array {
+  if (tee === 'sgx') return sgxExpectedMeasurement(sgxFiles(distDir, app), popts.tcs ?? DEFAULT_TCS);
   if (tee === 'keystone') {
     const f = keystoneFiles(distDir, app);
     return keystoneEnclaveHash(f.loader, f.runtime, f.eapp);
@@ -113,6 +149,14 @@ export type VerifyOutcome = { ok: true } | { ok: false; reason: string };
  * test device key (sdk/include/verifier/test_dev_key.h); SEV-SNP, the model VCEK public key.
  */
 export function verifyReport(tee: TeeName, report: Uint8Array, expect: Uint8Array, data?: Uint8Array): VerifyOutcome {
+  if (tee === 'sgx') {
+    // The REPORT is targeted at the model quoting enclave; its report key is recomputable because
+    // the model's EGETKEY is linux-sgx simulation mode (public base keys): a model, not hardware.
+    return verifySgx(report, {
+      expectMeasurement: expect, trustAnchors: { target: qeModelIdentity() }, ...(data ? { expectReportData: data } : {}),
+    });
+  }
+  if (report.length === SGX_REPORT_SIZE) return { ok: false, reason: `this is an Intel SGX REPORT (${SGX_REPORT_SIZE} bytes), not a ${tee === 'sev' ? 'AMD SEV-SNP' : 'Keystone'} report` };
   if (tee === 'keystone') {
     return verifyKeystone(report, {
       expectMeasurement: expect, trustAnchors: { devicePublicKey: TEST_DEV_PUBLIC_KEY }, ...(data ? { expectReportData: data } : {}),

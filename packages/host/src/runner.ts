@@ -35,6 +35,8 @@ export interface RunOptions {
   onReport?: (report: Uint8Array) => void;
   /** `--hostile`: the host lies in these ways (see hostile.ts). */
   hostile?: HostileMode[];
+  /** SGX: TCS pages fixed at build time. */
+  tcs?: number;
 }
 
 export const UTM_SIZE = 1 << 20;
@@ -85,7 +87,7 @@ export async function runProgram(o: RunOptions): Promise<number> {
   const t0 = performance.now();
   let enclave;
   try {
-    enclave = createDriver(o.tee, o.distDir, eapp, o.memory, o.hostile ?? []);
+    enclave = createDriver(o.tee, o.distDir, eapp, o.memory, o.hostile ?? [], o.tcs !== undefined ? { tcs: o.tcs } : {});
   } catch (e) {
     throw new UsageError((e as Error).message, 2);
   }

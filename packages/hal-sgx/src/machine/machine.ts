@@ -1,0 +1,57 @@
+/**
+ * What the SGX machine (the CPU's ENCLU leaves, the hart, the EPC) offers the code running inside
+ * the enclave. The enclave reaches its own memory (ELRANGE) through `epc` and `translate`; it
+ * reaches untrusted memory only through `untrusted`; it leaves only through EEXIT (OCALLs) and
+ * is taken out only by an AEX.
+ */
+import type { Hart } from '@teeos/riscv';
+
+export interface SgxMachine {
+  readonly hart: Hart;
+  /** The EPC pages; EPC page p is epc[p*4096 ..]. The enclave reaches them by linear address (translate). */
+  readonly epc: Uint8Array;
+  /** The hart's physical address of the EPC. */
+  readonly epcBase: number;
+  /** Untrusted memory (outside ELRANGE): OCALL frames. */
+  readonly untrusted: Uint8Array;
+  /** The TCS this thread entered through. */
+  readonly tcs: number;
+  /** Physical address behind an accessible linear page (+ the offset), or -1. */
+  translate(va: number): number;
+  /** The EPCM rights (SECINFO R/W/X bits) of an accessible linear page, or 0. */
+  pageRights(va: number): number;
+  /**
+   * Resumes the interrupted user context saved in SSA frame 0 of this TCS for at most `budget`
+   * instructions (what Gramine's handler does in-enclave, restore_sgx_context). When it stops, the
+   * CPU performs an AEX: the context goes to the SSA frame with EXITINFO, the host is told the
+   * exit vector (and, for #PF, the page address) and ERESUMEs; with AEX-Notify the enclave's
+   * handler regains control. Returns the exit vector.
+   */
+  resumeUser(budget: number): number;
+  /** Byte offset in `epc` of SSA frame 0 of this TCS (the interrupted user context). */
+  readonly ssaOffset: number;
+  /** EEXIT for an OCALL with RDI/RSI; returns the RDI of the host's EENTER. */
+  eexit(rdi: bigint, rsi: bigint): bigint;
+  /** ENCLU[EACCEPT]: an SGX status (0 on success). A missing page faults to the host once (lazy EAUG). */
+  eaccept(va: number, secinfoFlags: number): number;
+  /** ENCLU[EMODPE]. */
+  emodpe(va: number, rights: number): number;
+  /** ENCLU[EREPORT]: the 432-byte REPORT for the 512-byte TARGETINFO and 64 bytes of REPORTDATA. */
+  ereport(targetInfo: Uint8Array, reportData: Uint8Array): Uint8Array;
+  /** ENCLU[EGETKEY]: status and the 16-byte key for a 512-byte KEYREQUEST. */
+  egetkey(keyRequest: Uint8Array): { status: number; key: Uint8Array };
+  /** RDRAND. */
+  rdrand(buf: Uint8Array): void;
+  /** The enclave is done: no thread will enter again. */
+  halt(): void;
+}
+
+/** Evaluates JavaScript module bytes (trailing page padding removed). */
+export async function importFromMemory(bytes: Uint8Array): Promise<Record<string, unknown>> {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  let bin = '';
+  const CH = 0x8000;
+  for (let i = 0; i < end; i += CH) bin += String.fromCharCode(...bytes.subarray(i, Math.min(i + CH, end)));
+  return (await import('data:text/javascript;base64,' + btoa(bin))) as Record<string, unknown>;
+}
