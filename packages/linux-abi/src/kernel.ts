@@ -12,6 +12,7 @@ import { TimerWheel } from './timers.ts';
 import { newPageMap } from './mm/page-map.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
+import { execLookupFor } from './fs/context.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
 import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched, exitRobustList } from './syscalls/sched.ts';
 import { deliverSignals, forceSignal, sendToProcess, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
@@ -208,7 +209,7 @@ export class Kernel {
   }
 
   /** Set by the file layer: reads an executable file (permission-checked) for execve. */
-  execLookup: ((proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number) | null = null;
+  execLookup: ((proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number) | null = execLookupFor(this);
 
   /** Set by sched_yield so the scheduler moves on. */
   yielded = false;
