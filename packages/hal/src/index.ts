@@ -98,7 +98,40 @@ export type HostRequest =
   | { op: 'fstat'; fd: number }
   | { op: 'tcgets'; fd: number }
   | { op: 'winsize'; fd: number }
-  | { op: 'clock'; clock: 'realtime' | 'monotonic' };
+  | { op: 'clock'; clock: 'realtime' | 'monotonic' }
+  | HostFileRequest;
+
+/**
+ * Host file calls: a Linux file syscall forwarded by number on the host's descriptors (the
+ * model of Keystone's edge_syscall). The host's descriptor space: 0..2 its stdio, 3 the root
+ * image (read only), 4.. the directories of `--mount`, in order; openat returns new ones.
+ * `args` are the syscall's integer arguments in order, `data` carries its input buffers
+ * (paths NUL-terminated, back to back, then write data), `outLen` the room for its output
+ * buffer. The platform carries these opaquely; the kernel checks every answer (ret within
+ * its bounds, output lengths, stat fields), since the host's files have no integrity here.
+ *
+ *   nr  call          args                          data                 out (<= outLen)
+ *   56  openat        dirfd, flags, mode            path\0               -
+ *   57  close         fd                            -                    -
+ *   61  getdents64    fd                            -                    linux_dirent64 records, ret bytes
+ *   67  pread64       fd, len, offset               -                    ret bytes
+ *   68  pwrite64      fd, len, offset               the bytes            -
+ *   78  readlinkat    dirfd                         path\0               ret bytes
+ *   79  newfstatat    dirfd, flags                  path\0               struct stat (128)
+ *   34  mkdirat       dirfd, mode                   path\0               -
+ *   35  unlinkat      dirfd, flags                  path\0               -
+ *   36  symlinkat     newdirfd                      target\0 path\0      -
+ *   38  renameat      olddirfd, newdirfd            old\0 new\0          -
+ *   46  ftruncate     fd, length                    -                    -
+ *   53  fchmodat      dirfd, mode                   path\0               -
+ */
+export interface HostFileRequest {
+  op: 'fs';
+  nr: number;
+  args: number[];
+  data: Uint8Array;
+  outLen: number;
+}
 
 /** The host's answers, already decoded and checked against the wire format's bounds. */
 export type HostReply =
@@ -107,7 +140,9 @@ export type HostReply =
   | { op: 'fstat'; ret: number; stat: Uint8Array }
   | { op: 'tcgets'; ret: number; termios: Uint8Array }
   | { op: 'winsize'; ret: number; rows: number; cols: number }
-  | { op: 'clock'; ret: number; sec: number; nsec: number };
+  | { op: 'clock'; ret: number; sec: number; nsec: number }
+  /** ret as the host gave it (in [-4095, 2^53)); data: the output window, outLen bytes. */
+  | { op: 'fs'; ret: number; data: Uint8Array };
 
 export type ReplyOf<R extends HostRequest> = Extract<HostReply, { op: R['op'] }>;
 

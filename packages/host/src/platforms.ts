@@ -39,6 +39,8 @@ export interface BootInfo {
   hostname: string;
   /** `teeos attest`: hex of the bytes the runtime asks a report over before init starts. */
   attestData?: string;
+  /** `--mount`: where each host directory (host fd 4, 5, ...) is mounted, and whether read only. */
+  mounts?: { at: string; readonly: boolean }[];
 }
 
 export interface DriverResult {

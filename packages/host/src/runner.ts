@@ -11,6 +11,14 @@ import { parseElf, ElfError } from '@teeos/elf-loader';
 import type { HostServices } from '@teeos/hal-keystone/host';
 import { toHex } from '@teeos/hal-keystone/identity';
 import { createDriver, capturingReport, type TeeName } from './platforms.ts';
+import { prepareRoot, type PreparedRoot } from './root-image.ts';
+import { HostFiles, withFiles, type MountSpec } from './host-files.ts';
+import { withConfigPage } from '@teeos/linux-abi/config';
+
+/** The application image with the measured config page when a root image is given (else unchanged). */
+export function appWithRoot(eapp: Uint8Array, root: PreparedRoot | null): Uint8Array {
+  return root ? withConfigPage(eapp, { rootImage: { blocks: root.blocks, root: root.root } }) : eapp;
+}
 
 export class UsageError extends Error {
   constructor(message: string, readonly exitStatus: number) {
@@ -33,6 +41,10 @@ export interface RunOptions {
   /** `teeos attest`: hex of the report data; the report arrives through onReport. */
   attestData?: string;
   onReport?: (report: Uint8Array) => void;
+  /** `--root PATH`: a directory or image file for the root file system (bound into the measurement). */
+  root?: string;
+  /** `--mount HOSTDIR:/mnt[:ro]`: host directories passed through (not measured, not protected). */
+  mounts?: MountSpec[];
   /** `--hostile`: the host lies in these ways (see hostile.ts). */
   hostile?: HostileMode[];
   /** SGX: TCS pages fixed at build time. */
@@ -83,7 +95,23 @@ export function shellStatus(wait: number): number {
 
 
 export async function runProgram(o: RunOptions): Promise<number> {
-  const eapp = readProgram(o.program, o.memory);
+  let root: PreparedRoot | null = null;
+  try {
+    root = o.root !== undefined ? prepareRoot(o.root, o.log) : null;
+  } catch (e) {
+    throw new UsageError((e as Error).message, 2);
+  }
+  const files = root || o.mounts?.length ? new HostFiles(root?.file ?? null, o.mounts ?? []) : null;
+  try {
+    return await runPrepared(o, root, files);
+  } finally {
+    files?.close();
+    root?.cleanup();
+  }
+}
+
+async function runPrepared(o: RunOptions, root: PreparedRoot | null, files: HostFiles | null): Promise<number> {
+  const eapp = appWithRoot(readProgram(o.program, o.memory), root);
   const t0 = performance.now();
   let enclave;
   try {
@@ -97,10 +125,11 @@ export async function runProgram(o: RunOptions): Promise<number> {
     for (const line of enclave.layout()) o.log(line);
     o.log(`measurement (${enclave.measurementKind}): ${toHex(measurement)}`);
   }
-  const services = o.onReport ? capturingReport(o.services, o.onReport) : o.services;
+  const reporting = o.onReport ? capturingReport(o.services, o.onReport) : o.services;
+  const services = files ? withFiles(reporting, files) : reporting;
   const r = await enclave.run({
     argv: [o.program, ...o.args], envp: o.env, execPath: o.program, exeLink: resolve(o.program),
-    trace: o.trace, stats: o.stats, hostname: hostname().slice(0, 64), ...(o.attestData !== undefined ? { attestData: o.attestData } : {}),
+    trace: o.trace, stats: o.stats, hostname: hostname().slice(0, 64), ...(o.mounts?.length ? { mounts: o.mounts.map((m) => ({ at: m.at, readonly: m.readonly })) } : {}), ...(o.attestData !== undefined ? { attestData: o.attestData } : {}),
   }, services);
   if (o.stats) {
     const ms = performance.now() - t0;

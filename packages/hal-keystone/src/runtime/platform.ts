@@ -119,7 +119,7 @@ class EdgeCallChannel implements HostChannel {
     if (h.status !== CALL_STATUS_OK) return -5; // EIO
     if (!validRange(h.retOffset, h.retSize, this.m.utm.length) || h.retOffset !== EDGE_DATA || h.retSize !== 8) return -5;
     const ret = getI64(this.dv, EDGE_DATA);
-    return ret;
+    return ret < -4095 ? -5 : ret;
   }
 
   private syscallHeader(nr: number): void {
@@ -170,6 +170,19 @@ class EdgeCallChannel implements HostChannel {
         setU64(dv, SARGS + 8, TIOCGWINSZ);
         const ret = this.edgeCall(EDGECALL_SYSCALL, 8 + 16 + WINSIZE_SIZE);
         return { op: 'winsize', ret, rows: dv.getUint16(SARGS + 16, true), cols: dv.getUint16(SARGS + 18, true) };
+      }
+      case 'fs': {
+        // sargs_teeos_fs (TEE OS extension): { i64 a0@0 a1@8 a2@16 a3@24; u64 in_len@32; u64 out_len@40; u8 buf[]@48 }
+        // buf holds the input; the host writes the output over it from buf[0].
+        const room = this.maxPayload - 48;
+        if (req.data.length > room || req.outLen > room || req.outLen < 0) return { op: 'fs', ret: -22, data: new Uint8Array(0) };
+        this.syscallHeader(req.nr);
+        for (let i = 0; i < 4; i++) setI64(dv, SARGS + 8 * i, req.args[i] ?? 0);
+        setU64(dv, SARGS + 32, req.data.length);
+        setU64(dv, SARGS + 40, req.outLen);
+        utm.set(req.data, SARGS + 48);
+        const ret = this.edgeCall(EDGECALL_SYSCALL, 8 + 48 + Math.max(req.data.length, req.outLen));
+        return { op: 'fs', ret, data: utm.slice(SARGS + 48, SARGS + 48 + req.outLen) };
       }
       case 'clock': {
         this.syscallHeader(SYS_clock_gettime);

@@ -14,7 +14,7 @@ import { decodePscDesc } from '../machine/rmp.ts';
 import { PAGE, SHARED_BASE, SHARED_PAGES } from '../machine/protocol.ts';
 import {
   SVM_VMGEXIT_TEEOS_HYPERCALL, TEEOS_HC_WRITE, TEEOS_HC_READ, TEEOS_HC_FSTAT, TEEOS_HC_TCGETS, TEEOS_HC_WINSIZE,
-  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
+  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, TEEOS_HC_FS, HC_FS_ARGS, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
   STAT_SIZE, TERMIOS_SIZE, SEV_TERM_SET_TEEOS,
 } from '../machine/hypercall.ts';
 
@@ -27,6 +27,8 @@ export interface HostServices {
   winsize(fd: number): { rows: number; cols: number } | number;
   clock(clockId: number): { sec: number; nsec: number } | number;
   console(text: string): void;
+  /** Host file calls (HostFileRequest in @teeos/hal); absent: ENOSYS. */
+  fs?(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array };
 }
 
 export type ExitAction =
@@ -211,6 +213,19 @@ export class Hypervisor {
         const r = s.clock(arg0);
         if (typeof r === 'number') ret = r;
         else { dv.setBigInt64(HC_OUT0, BigInt(r.sec), true); dv.setBigInt64(HC_OUT1, BigInt(r.nsec), true); ret = 0; }
+        break;
+      }
+      case TEEOS_HC_FS: {
+        const outLen = dv.getBigUint64(HC_OUT_LEN, true);
+        if (arg1 > BigInt(len - HC_DATA) || outLen > BigInt(room)) return this.fail(g);
+        const args = [0, 8, 16, 24].map((o) => Number(dv.getBigInt64(HC_FS_ARGS + o, true)));
+        const input = io.slice(HC_DATA, HC_DATA + Number(arg1));
+        if (!s.fs) { ret = -ENOSYS; dv.setBigUint64(HC_OUT_LEN, 0n, true); break; }
+        const r = s.fs(arg0, args, input, Number(outLen));
+        const k = r.out ? Math.min(r.out.length, Number(outLen)) : 0;
+        if (r.out) io.set(r.out.subarray(0, k), HC_DATA);
+        dv.setBigUint64(HC_OUT_LEN, BigInt(k), true);
+        ret = r.ret;
         break;
       }
       case TEEOS_HC_EXIT:

@@ -40,6 +40,15 @@ export const TEEOS_HC_CLOCK = 6;
 export const TEEOS_HC_CONSOLE = 7;
 /** The guest's last word: arg0 is the wait status (Linux encoding) or -1 for a kernel panic. */
 export const TEEOS_HC_EXIT = 8;
+/**
+ * Host file calls (HostFileRequest in @teeos/hal): a Linux file syscall by number. For this op
+ * the fields are used as: arg0 = the syscall number, arg1 = input bytes in data[], out_len = the
+ * room for output (guest) / the bytes the host wrote (host, at most the room), and the
+ * syscall's four integer arguments at @0x20, @0x28, @0x30, @0x38 (i64). The host writes the
+ * output over data[] from data[0], after reading the input.
+ */
+export const TEEOS_HC_FS = 9;
+export const HC_FS_ARGS = 0x20;
 
 export const HC_OP = 0x00;
 export const HC_ARG0 = 0x08;

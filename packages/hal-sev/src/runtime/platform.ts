@@ -29,7 +29,7 @@ import {
 import { encodePscDesc, VMGEXIT_PSC_MAX_ENTRY } from '../machine/rmp.ts';
 import {
   SVM_VMGEXIT_TEEOS_HYPERCALL, TEEOS_HC_WRITE, TEEOS_HC_READ, TEEOS_HC_FSTAT, TEEOS_HC_TCGETS, TEEOS_HC_WINSIZE,
-  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, HC_OP, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
+  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, TEEOS_HC_FS, HC_FS_ARGS, HC_OP, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
   STAT_SIZE, TERMIOS_SIZE, SEV_TERM_SET_TEEOS, TEEOS_TERM_PANIC,
 } from '../machine/hypercall.ts';
 
@@ -192,13 +192,14 @@ class GhcbChannel implements HostChannel {
   }
 
   /** Sends one hypercall; returns ret (or -EIO when the host refused or answered out of bounds). */
-  private hypercall(op: number, arg0: number, arg1: number, dataLen: number): number {
+  private hypercall(op: number, arg0: number, arg1: number, dataLen: number, fill?: (dv: DataView) => void): number {
     const dv = this.dv, p = this.g.page;
     dv.setUint32(HC_OP, op, true);
     dv.setUint32(4, 0, true);
     dv.setBigInt64(HC_ARG0, BigInt(arg0), true);
     dv.setBigUint64(HC_ARG1, BigInt(arg1), true);
     for (let o = HC_OUT_LEN; o < HC_DATA; o += 8) dv.setBigUint64(o, 0n, true);
+    fill?.(dv);
     p.invalidate();
     p.set(GHCB_SW_SCRATCH_OFFSET, BigInt(this.t.ioGpa));
     p.setExit(SVM_VMGEXIT_TEEOS_HYPERCALL, BigInt(op), BigInt(HC_DATA + dataLen));
@@ -252,6 +253,20 @@ class GhcbChannel implements HostChannel {
         const rows = Number(dv.getBigInt64(HC_OUT0, true)), cols = Number(dv.getBigInt64(HC_OUT1, true));
         if (ret === 0 && (rows < 0 || rows > 0xffff || cols < 0 || cols > 0xffff)) return { op: 'winsize', ret: -EIO, rows: 0, cols: 0 };
         return { op: 'winsize', ret, rows: ret === 0 ? rows : 0, cols: ret === 0 ? cols : 0 };
+      }
+      case 'fs': {
+        const room = this.maxPayload;
+        if (req.data.length > room || req.outLen > room || req.outLen < 0) return { op: 'fs', ret: -22, data: new Uint8Array(0) };
+        io.set(req.data, HC_DATA);
+        const ret = this.hypercall(TEEOS_HC_FS, req.nr, req.data.length, Math.max(req.data.length, req.outLen), (d) => {
+          d.setBigUint64(HC_OUT_LEN, BigInt(req.outLen), true);
+          for (let i = 0; i < 4; i++) d.setBigInt64(HC_FS_ARGS + 8 * i, BigInt(Math.trunc(req.args[i] ?? 0)), true);
+        });
+        const got = this.outLen(req.outLen);
+        if (got < 0) return { op: 'fs', ret: -EIO, data: new Uint8Array(0) };
+        const data = new Uint8Array(req.outLen);
+        data.set(io.subarray(HC_DATA, HC_DATA + got));
+        return { op: 'fs', ret, data };
       }
       case 'clock': {
         const ret = this.hypercall(TEEOS_HC_CLOCK, req.clock === 'realtime' ? 0 : 1, 0, 0);

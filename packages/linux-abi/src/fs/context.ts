@@ -5,7 +5,10 @@
 import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
 import { buildRootFs, type FsNamespace } from './rootfs.ts';
-import type { FsContext, Location } from './vfs.ts';
+import { MNT_NOEXEC, type FsContext, type Location } from './vfs.ts';
+import { E, SysError } from '../errors.ts';
+import { FileInode, MAY_EXEC, permitted, S_IFREG } from './inode.ts';
+import { ImageFile } from './imagefs.ts';
 
 const namespaces = new WeakMap<Kernel, FsNamespace>();
 
@@ -33,4 +36,30 @@ export function cwdOf(k: Kernel, p: Process): Location {
 export function fsContext(k: Kernel, t: Task): FsContext {
   const p = t.proc;
   return { cred: { uid: k.config.uid, gid: k.config.gid, pid: p.pid }, root: rootOf(k, p), cwd: cwdOf(k, p), umask: p.umask };
+}
+
+/**
+ * execve's file lookup (kernel.execLookup): resolves `path` in the process's namespace, checks
+ * it may be executed (a regular file with search and execute permission, not on a noexec
+ * mount) and reads it whole: tmpfs files, or root image files (each block verified: EIO).
+ */
+export function execLookupFor(k: Kernel): (proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number {
+  return (proc, path) => {
+    try {
+      const ns = fsOf(k);
+      const ctx: FsContext = { cred: { uid: k.config.uid, gid: k.config.gid, pid: proc.pid }, root: rootOf(k, proc), cwd: cwdOf(k, proc), umask: proc.umask };
+      const loc = ns.vfs.resolve(ctx, ctx.cwd, path, true);
+      const i = loc.inode;
+      if (i.isDir() || i.type !== S_IFREG) return -E.EACCES;
+      if (!permitted(i, ctx.cred, MAY_EXEC) || (loc.mnt.flags & MNT_NOEXEC)) return -E.EACCES;
+      let bytes: Uint8Array;
+      if (i instanceof FileInode) bytes = i.readAt(0, i.size());
+      else if (i instanceof ImageFile) bytes = i.readContents(0, i.size());
+      else return -E.EACCES;
+      return { bytes, exePath: ns.vfs.pathOf(loc, ctx.root).path };
+    } catch (e) {
+      if (e instanceof SysError) return -e.errno;
+      throw e;
+    }
+  };
 }

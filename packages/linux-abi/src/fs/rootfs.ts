@@ -9,14 +9,20 @@
  *   /dev/shm     tmpfs 1777 (a second tmpfs: rename/link across it is EXDEV, as on Linux)
  *   /proc        procfs
  *
- * The root is a mount like any other: the later `--root DIR` image replaces the tmpfs
- * root by a read-only, hash-checked image file system mounted the same way (setRoot),
- * with a tmpfs still mounted on /tmp, /dev and /proc on top.
+ * With `--root DIR` (a root image bound into the measurement: config.ts, image.ts) the root
+ * is instead the image, mounted read only, every block checked against the measured Merkle
+ * root; a tmpfs is mounted on /tmp, devtmpfs on /dev (with /dev/shm) and procfs on /proc,
+ * over the image's directories of those names (the image builder makes sure they exist).
  */
 import type { Kernel } from '../kernel.ts';
 import { DirInode, FileInode, type Timespec, SuperBlock } from './inode.ts';
 import { Vfs, type Mount } from './vfs.ts';
 import { installDrivers, populateDev } from './devfs.ts';
+import { findConfigPage, HOST_ROOT_IMAGE_FD } from './config.ts';
+import { VerifiedImage, IntegrityError } from './image.ts';
+import { ImageFs } from './imagefs.ts';
+import type { Inode } from './inode.ts';
+import type { Location } from './vfs.ts';
 import { ProcFs } from './procfs.ts';
 import './files.ts';
 import './pipe.ts';
@@ -54,6 +60,33 @@ export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
   installDrivers({ host: k.platform.host, random: (b) => k.platform.random(b) });
   const bytes = o.tmpfsBytes ?? 1 << 30;
   const vfs = new Vfs();
+  const config = findConfigPage(k.appImage);
+  if (config?.rootImage) {
+    const ri = config.rootImage;
+    const host = k.platform.host;
+    const chunk = Math.max(4096, Math.floor((host.maxPayload - 4096) / 4096) * 4096);
+    const img = new VerifiedImage((off, len) => {
+      const r = host.call({ op: 'fs', nr: 67, args: [HOST_ROOT_IMAGE_FD, len, off], data: new Uint8Array(0), outLen: len });
+      if (r.ret < 0) return r.ret;
+      if (r.ret !== len || r.data.length < len) return -5;
+      return r.data.subarray(0, len);
+    }, ri.blocks, ri.root, chunk, (line) => k.platform.log(line));
+    const fs = new ImageFs(img, clock);
+    let root: Inode;
+    try {
+      img.init();
+      root = fs.mount();
+    } catch (e) {
+      if (!(e instanceof IntegrityError) && !(e as { errno?: number }).errno) throw e;
+      // The measured image cannot be read: an empty, read-only root (every lookup ENOENT).
+      k.platform.log(`root image: cannot mount (${(e as Error).message}); the root is empty`);
+      const t = newTmpfs(clock, 0, 0o755);
+      vfs.setRoot(t.sb, t.root, 'teeos-root', 1, 'ro');
+      return finishNamespace(k, vfs, clock, bytes, null);
+    }
+    vfs.setRoot(fs.sb, root, '/dev/root', 1 /* MNT_RDONLY */, 'ro');
+    return finishNamespace(k, vfs, clock, bytes, root);
+  }
   const { sb, root } = newTmpfs(clock, bytes, 0o755);
   vfs.setRoot(sb, root, 'rootfs', 0, 'size=' + (bytes >> 10) + 'k,mode=755');
   const dir = (parent: DirInode, name: string, mode: number, uid = 0, gid = 0) => {
@@ -77,21 +110,53 @@ export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
   file(etc, 'hosts', `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${o.hostname}\n`);
   file(etc, 'hostname', `${o.hostname}\n`);
 
+  mountSpecial(k, vfs, clock, bytes, devDir, procDir);
+  return internalMounts(vfs, clock, bytes);
+}
+
+/** /dev (devtmpfs, with /dev/shm) and /proc on the given directories of the root mount. */
+function mountSpecial(k: Kernel, vfs: Vfs, clock: () => Timespec, bytes: number, devDir: Inode | null, procDir: Inode | null): void {
   const rootLoc = vfs.rootLocation();
   // /dev (devtmpfs) and /dev/shm
-  const dev = new DirInode(new SuperBlock('devtmpfs', 0x01021994, clock, 1 << 20), 0o755, 0, 0, null);
-  populateDev(dev.sb, dev);
-  const shmPoint = new DirInode(dev.sb, 0o1777, 0, 0, dev);
-  dev.addChild('shm', shmPoint);
-  const devMount = vfs.mount({ mnt: rootLoc.mnt, inode: devDir }, dev.sb, dev, 'udev', 0, 'mode=755');
-  const shm = newTmpfs(clock, bytes, 0o1777);
-  vfs.mount({ mnt: devMount, inode: shmPoint }, shm.sb, shm.root, 'tmpfs', 0, 'nosuid,nodev');
+  if (devDir) {
+    const dev = new DirInode(new SuperBlock('devtmpfs', 0x01021994, clock, 1 << 20), 0o755, 0, 0, null);
+    populateDev(dev.sb, dev);
+    const shmPoint = new DirInode(dev.sb, 0o1777, 0, 0, dev);
+    dev.addChild('shm', shmPoint);
+    const devMount = vfs.mount({ mnt: rootLoc.mnt, inode: devDir }, dev.sb, dev, 'udev', 0, 'mode=755');
+    const shm = newTmpfs(clock, bytes, 0o1777);
+    vfs.mount({ mnt: devMount, inode: shmPoint }, shm.sb, shm.root, 'tmpfs', 0, 'nosuid,nodev');
+  }
   // /proc
-  const procSb = new SuperBlock('proc', 0x9fa0, clock);
-  let procMount: Mount | null = null;
-  const proc = new ProcFs(k, procSb, () => vfs.rootLocation(), () => procMount!);
-  procMount = vfs.mount({ mnt: rootLoc.mnt, inode: procDir }, procSb, proc.root, 'proc', 0, 'nosuid,nodev,noexec,relatime');
+  if (procDir) {
+    const procSb = new SuperBlock('proc', 0x9fa0, clock);
+    let procMount: Mount | null = null;
+    const proc = new ProcFs(k, procSb, () => vfs.rootLocation(), () => procMount!);
+    procMount = vfs.mount({ mnt: rootLoc.mnt, inode: procDir }, procSb, proc.root, 'proc', 0, 'nosuid,nodev,noexec,relatime');
+  }
+}
 
+/** The image root: tmpfs on /tmp, then /dev and /proc, over the image's directories. */
+function finishNamespace(k: Kernel, vfs: Vfs, clock: () => Timespec, bytes: number, root: Inode | null): FsNamespace {
+  const dirOf = (name: string): Inode | null => {
+    try {
+      const i = root?.lookup(name, { uid: 0, gid: 0, pid: 0 }) ?? null;
+      return i && i.isDir() ? i : null;
+    } catch {
+      return null;
+    }
+  };
+  const rootLoc: Location = vfs.rootLocation();
+  const tmpDir = dirOf('tmp');
+  if (tmpDir) {
+    const t = newTmpfs(clock, bytes, 0o1777);
+    vfs.mount({ mnt: rootLoc.mnt, inode: tmpDir }, t.sb, t.root, 'tmpfs', 0, 'nosuid,nodev');
+  }
+  mountSpecial(k, vfs, clock, bytes, dirOf('dev'), dirOf('proc'));
+  return internalMounts(vfs, clock, bytes);
+}
+
+function internalMounts(vfs: Vfs, clock: () => Timespec, bytes: number): FsNamespace {
   const pipeSb = new SuperBlock('pipefs', PIPEFS_MAGIC, clock);
   const anonSb = new SuperBlock('anon_inodefs', ANON_INODE_FS_MAGIC, clock);
   const memfd = newTmpfs(clock, bytes, 0o1777);
