@@ -155,6 +155,9 @@ export class Kernel {
     for (;;) {
       if (this.timers.timers.size) this.timers.run();
       for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i].state === 'zombie') this.tasks.splice(i, 1);
+      // Sleeps whose deadline passed end even while other tasks keep the hart busy (a
+      // spinning thread must not starve a nanosleep or a futex timeout).
+      this.wakeExpired();
       if (this.tasks.length === 0) return;
       let task: Task | undefined;
       for (let i = 0; i < this.tasks.length; i++) {
@@ -227,9 +230,16 @@ export class Kernel {
     const now = this.platform.monotonicNs();
     if (earliest > now) this.platform.sleepNs(earliest - now);
     this.timers.run();
-    const after = this.platform.monotonicNs();
+    this.wakeExpired();
+  }
+
+  /** Wakes every sleeping task whose deadline has passed, with its timeout result. */
+  private wakeExpired(): void {
+    let now = -1;
     for (const t of this.tasks) {
-      if (t.state === 'blocked' && t.wait && t.wait.deadline <= after) this.wake(t, t.wait.onTimeout);
+      if (t.state !== 'blocked' || !t.wait || t.wait.deadline === Infinity) continue;
+      if (now < 0) now = this.platform.monotonicNs();
+      if (t.wait.deadline <= now) this.wake(t, t.wait.onTimeout);
     }
   }
 
