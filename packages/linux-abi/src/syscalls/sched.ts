@@ -93,6 +93,9 @@ interface CloneArgs {
 
 function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   if (c.flags & (CLONE_PIDFD | CLONE_NEWNS)) return -E.EINVAL;
+  // kernel/fork.c copy_process: threads share signal handlers, and handlers need the VM.
+  if (c.flags & CLONE_THREAD && !(c.flags & CLONE_SIGHAND)) return -E.EINVAL;
+  if (c.flags & CLONE_SIGHAND && !(c.flags & CLONE_VM)) return -E.EINVAL;
   if (!(c.flags & CLONE_THREAD)) return forkProcess(k, t, c);
   if ((c.flags & THREAD_FLAGS) !== THREAD_FLAGS) return -E.EINVAL; // CLONE_THREAD needs VM|SIGHAND (and we share FS|FILES)
   if (c.flags & (CLONE_VFORK | CLONE_PARENT)) return -E.EINVAL;
