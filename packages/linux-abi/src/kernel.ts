@@ -46,6 +46,8 @@ export interface KernelConfig {
   hostname: string;
   uid: number;
   gid: number;
+  /** `--mount`: host directories (host fd 4, 5, ...) and where they go (untrusted input). */
+  mounts?: { at: string; readonly: boolean }[];
 }
 
 /** Instructions a task runs before the scheduler looks again. */
