@@ -15,7 +15,7 @@ import {
   CTL_VECTOR, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ECMD_ORET, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, SSA_FRAME_PAGES, UNTRUSTED_SIZE, VECTOR_PF, PT_TRIM,
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
-  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
+  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
 
@@ -28,6 +28,8 @@ export interface HostServices {
   winsize(fd: number): { rows: number; cols: number } | number;
   clock(clockId: number): { sec: number; nsec: number } | number;
   console(text: string): void;
+  /** Host file calls (a Linux file syscall by number); absent: ENOSYS. */
+  fs?(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array };
 }
 
 export interface SgxFiles {
@@ -164,6 +166,9 @@ export class SgxEnclave {
     w.on('exit', (code) => settle(new Error(`the SGX machine stopped (code ${code})`)));
     const stop = () => { Atomics.store(ctl, CTL_STATE, CTL_EXITED); Atomics.notify(ctl, CTL_STATE); };
     const waitWhile = async (state: number) => {
+      // The enclave exits again within microseconds when it is chatty (and the machine answers
+      // ENCLS at once): wait synchronously for a moment, then yield to the event loop.
+      if (Atomics.wait(ctl, CTL_STATE, state, 1) !== 'timed-out') return;
       const r = Atomics.waitAsync(ctl, CTL_STATE, state);
       if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
     };
@@ -223,6 +228,19 @@ export class SgxEnclave {
           const r = services.clock(arg0);
           if (typeof r === 'number') ret = r;
           else { dv.setBigInt64(MS_OUT0, BigInt(r.sec), true); dv.setBigInt64(MS_OUT1, BigInt(r.nsec), true); ret = 0; }
+          break;
+        }
+        case OCALL_FS: {
+          const outLen = Number(dv.getBigInt64(MS_OUT0, true));
+          if (arg1 > BigInt(room - MS_FS_INPUT) || outLen < 0 || outLen > room) { ret = -EINVAL; break; }
+          const args = [0, 8, 16, 24].map((o) => Number(dv.getBigInt64(MS_DATA + o, true)));
+          const input = u.slice(data + MS_FS_INPUT, data + MS_FS_INPUT + Number(arg1));
+          if (!services.fs) { ret = -ENOSYS; break; }
+          const r = services.fs(arg0, args, input, outLen);
+          const k = r.out ? Math.min(r.out.length, outLen) : 0;
+          if (r.out) u.set(r.out.subarray(0, k), data);
+          dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
+          ret = r.ret;
           break;
         }
         case OCALL_EXIT:

@@ -286,6 +286,14 @@ export const OCALL_EXIT = 8;
 export const OCALL_EMODPR = 9;
 export const OCALL_TRIM = 10;
 export const OCALL_REMOVE = 11;
+/**
+ * Host file calls (a Linux file syscall by number, when the HAL carries them): arg0 = the syscall
+ * number, arg1 = input bytes, out0 = the room for output (enclave -> host); data[0..32) = the four
+ * integer arguments (i64), the input at data[32..); the host writes the output over data[] from
+ * data[0] and its length in out_len (at most the room).
+ */
+export const OCALL_FS = 12;
+export const MS_FS_INPUT = 32;
 
 export const MS_INDEX = 0x00;
 export const MS_RETVAL = 0x08;

@@ -29,7 +29,7 @@ import type { SgxMachine } from '../machine/machine.ts';
 import {
   PAGE, SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_CAUSE, SSA_TVAL, ECMD_ORET, SI_R, SI_W, SI_X, SI_PENDING, SI_MODIFIED, SI_PR,
   PT_REG, PT_TRIM, siFlags, OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK,
-  OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
+  OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
   MS_OUT0, MS_OUT1, MS_DATA, MS_OFFSET, STAT_SIZE, TERMIOS_SIZE, type EnclaveConfig,
 } from '../machine/protocol.ts';
 import { qeModelTargetInfo } from '../machine/quoting-enclave.ts';
@@ -182,7 +182,7 @@ export class OcallChannel implements HostChannel {
   }
 
   /** One OCALL; returns retval (or -EIO when it is out of range). */
-  private ocall(index: number, arg0: number, arg1: number): number {
+  private ocall(index: number, arg0: number, arg1: number, out0 = 0): number {
     const dv = this.dv;
     dv.setUint32(MS_INDEX, index, true);
     dv.setUint32(4, 0, true);
@@ -190,6 +190,7 @@ export class OcallChannel implements HostChannel {
     dv.setBigInt64(MS_ARG0, BigInt(arg0), true);
     dv.setBigUint64(MS_ARG1, BigInt(arg1), true);
     for (let o = MS_OUT_LEN; o < MS_DATA; o += 8) dv.setBigUint64(o, 0n, true);
+    dv.setBigInt64(MS_OUT0, BigInt(out0), true);
     this.count++;
     const rdi = this.m.eexit(BigInt(index), BigInt(MS_OFFSET));
     if (rdi !== ECMD_ORET) throw new Error('SGX: the host EENTERed with something other than ECMD_ORET during an OCALL');
@@ -250,9 +251,18 @@ export class OcallChannel implements HostChannel {
         const sec = Number(dv.getBigInt64(MS_OUT0, true)), nsec = Number(dv.getBigInt64(MS_OUT1, true));
         return { op: 'clock', ret, sec, nsec };
       }
-      case 'fs':
-        // Host file calls (root image, --mount): not carried by this model's OCALL table yet.
-        return { op: 'fs', ret: -38, data: new Uint8Array(0) };
+      case 'fs': {
+        const empty = new Uint8Array(0);
+        if (req.data.length > this.maxPayload - MS_FS_INPUT || req.outLen > this.maxPayload || req.outLen < 0) return { op: 'fs', ret: -22, data: empty };
+        for (let i = 0; i < 4; i++) dv.setBigInt64(MS_DATA + 8 * i, BigInt(Math.trunc(req.args[i] ?? 0)), true);
+        u.set(req.data, MS_DATA + MS_FS_INPUT);
+        const ret = this.ocall(OCALL_FS, req.nr, req.data.length, req.outLen);
+        const got = this.outLen(req.outLen);
+        if (got < 0) return { op: 'fs', ret: -EIO, data: empty };
+        const data = new Uint8Array(req.outLen);
+        data.set(u.subarray(MS_DATA, MS_DATA + got));
+        return { op: 'fs', ret, data };
+      }
     }
   }
 
