@@ -116,8 +116,11 @@ export class Task {
   altStack: AltStack = { sp: 0, size: 0, flags: 2 /* SS_DISABLE */ };
   /** The mask to restore after a handler interrupted rt_sigsuspend. */
   savedMaskForSuspend: bigint | undefined = undefined;
+  /** This thread's comm (prctl PR_SET_NAME names a thread; the process's is its leader's). */
+  comm: string;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);
+    this.comm = proc.comm;
   }
 }

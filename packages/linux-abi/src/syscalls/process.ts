@@ -87,12 +87,13 @@ export function registerProcess(tab: SyscallTable): void {
     if (op === PR_SET_NAME) {
       const raw = t.proc.as.copyIn(a.u(1), 16);
       const end = raw.indexOf(0);
-      t.proc.comm = new TextDecoder().decode(raw.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
+      t.comm = new TextDecoder().decode(raw.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
+      if (t.tid === t.proc.pid) t.proc.comm = t.comm; // the leader's name is the process's
       return 0;
     }
     if (op === PR_GET_NAME) {
       const b = new Uint8Array(16);
-      b.set(new TextEncoder().encode(t.proc.comm).subarray(0, 15));
+      b.set(new TextEncoder().encode(t.comm).subarray(0, 15));
       t.proc.as.copyOut(a.u(1), b);
       return 0;
     }

@@ -163,6 +163,7 @@ export function registerProcTree(tab: SyscallTable): void {
     t.robustList = 0;
     proc.exePath = file.exePath;
     proc.comm = path.split('/').pop()!.slice(0, 15);
+    t.comm = proc.comm;
     proc.vforkWaiter?.();
     proc.vforkWaiter = undefined;
     return BLOCKED_NONE;

@@ -100,6 +100,7 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   if ((c.flags & THREAD_FLAGS) !== THREAD_FLAGS) return -E.EINVAL; // CLONE_THREAD needs VM|SIGHAND (and we share FS|FILES)
   if (c.flags & (CLONE_VFORK | CLONE_PARENT)) return -E.EINVAL;
   const child = new Task(k.allocPid(), t.proc);
+  child.comm = t.comm; // a new thread starts with its creator's name
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
   if (c.stack) ctx.x[2] = BigInt(c.stack);
@@ -134,7 +135,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   }
   const pid = k.allocPid();
   const child = new Process(pid, c.flags & CLONE_PARENT ? parent.ppid : parent.pid, as, c.flags & CLONE_FILES ? parent.fds : parent.fds.clone(), parent.exePath);
-  child.comm = parent.comm;
+  child.comm = t.comm; // the forking thread's name (Linux copies the task's comm)
   child.cwd = parent.cwd;
   child.root = parent.root;
   child.umask = parent.umask;
@@ -144,7 +145,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   for (let i = 0; i < parent.rlimits.length; i++) child.rlimits[i] = { ...parent.rlimits[i] };
   for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, { ...act });
   child.exitSignal = c.exitSignal;
-  const task = new Task(pid, child);
+  const task = new Task(pid, child); // takes child.comm
   const ctx = k.snapshot();
   ctx.x[10] = 0n;
   if (c.stack) ctx.x[2] = BigInt(c.stack);
