@@ -67,11 +67,12 @@ export function registerProcess(tab: SyscallTable): void {
     if (pid !== 0 && pid !== t.proc.pid) return -E.ESRCH;
     if (res < 0 || res >= RLIM_NLIMITS) return -E.EINVAL;
     const lim = t.proc.rlimits[res];
+    const unsigned = (v: bigint) => BigInt.asUintN(64, v); // RLIM_INFINITY is stored as -1n
     let next: { cur: bigint; max: bigint } | null = null;
     if (newp) {
       next = decodeRlimit(t.proc.as.copyIn(newp, RLIMIT_SIZE));
       if (next.cur > next.max) return -E.EINVAL;
-      if (next.max > lim.max) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
+      if (next.max > unsigned(lim.max)) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
       if (res === RLIMIT_NOFILE && next.cur > BigInt(t.proc.fds.limit)) return -E.EPERM;
     }
     if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
