@@ -282,7 +282,9 @@ export function registerSched(tab: SyscallTable): void {
   });
 
   tab.def('sched_getaffinity', 'dup', (k, t, a) => {
-    const len = a.u(1);
+    const len = a.u(1), tid = a.i32(0);
+    if (tid < 0) return -E.ESRCH;
+    if (tid !== 0 && ![...k.processes.values()].some((p) => p.exitStatus === null && [...p.tasks].some((x) => x.tid === tid))) return -E.ESRCH;
     if (len < 8 || len % 8 !== 0) return -E.EINVAL;
     const harts = k.platform.exec.hartCount;
     const mask = new Uint8Array(8);
