@@ -55,7 +55,7 @@ export function eyrieMain(machine: KeystoneMachine, params: RuntimeParams, args:
     if (attestData !== undefined) attestAtBoot(platform, attestData);
     const kernel = new Kernel(platform, frames, {
       argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace, stats: args.stats ?? false,
-      hostname: args.hostname, uid: 1000, gid: 1000,
+      hostname: args.hostname, uid: 1000, gid: 1000, mounts: (args as { mounts?: { at: string; readonly: boolean }[] }).mounts ?? [],
     });
     status = kernel.run();
   } catch (e) {

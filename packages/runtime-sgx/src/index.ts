@@ -57,7 +57,7 @@ export function sgxMain(machine: SgxMachine, config: EnclaveConfig, args: SgxBoo
     }
     const kernel = new Kernel(platform, new EpcFrames(platform.memory), {
       argv: args.argv, envp: args.envp, execPath: args.execPath, exeLink: args.exeLink, trace: args.trace, stats: args.stats ?? false,
-      hostname: args.hostname, uid: 1000, gid: 1000,
+      hostname: args.hostname, uid: 1000, gid: 1000, mounts: (args as { mounts?: { at: string; readonly: boolean }[] }).mounts ?? [],
     });
     status = kernel.run();
   } catch (e) {

@@ -129,6 +129,23 @@ export abstract class Inode {
   get mutable(): boolean {
     return false;
   }
+  /**
+   * A directory whose names live elsewhere (host mounts): the VFS makes its changes through
+   * these calls instead of tmpfs's. null: tmpfs (or never changes).
+   */
+  dirOps(): {
+    create(name: string, mode: number): Inode;
+    mkdir(name: string, mode: number): void;
+    symlink(name: string, target: string): void;
+    unlink(name: string, dir: boolean): void;
+    rename(name: string, to: Inode, toName: string): void;
+  } | null {
+    return null;
+  }
+  /** Sets a regular file's size on file systems other than tmpfs (truncate(2) by path). */
+  setSize(_len: number): void {
+    throw new SysError(E.EINVAL);
+  }
 
   // --- symlinks ---
   /** The link's target text. */

@@ -21,6 +21,9 @@ import { installDrivers, populateDev } from './devfs.ts';
 import { findConfigPage, HOST_ROOT_IMAGE_FD } from './config.ts';
 import { VerifiedImage, IntegrityError } from './image.ts';
 import { ImageFs } from './imagefs.ts';
+import { HostFs } from './hostfs.ts';
+import { HOST_FIRST_MOUNT_FD } from './config.ts';
+import { SysError } from '../errors.ts';
 import type { Inode } from './inode.ts';
 import type { Location } from './vfs.ts';
 import { ProcFs } from './procfs.ts';
@@ -111,7 +114,44 @@ export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
   file(etc, 'hostname', `${o.hostname}\n`);
 
   mountSpecial(k, vfs, clock, bytes, devDir, procDir);
+  mountHost(k, vfs, clock, root);
   return internalMounts(vfs, clock, bytes);
+}
+
+/**
+ * `--mount` directories from the host (hostfs.ts: no integrity, no confidentiality). A missing
+ * mount point is made on the tmpfs root; on the read-only image root it must exist.
+ */
+function mountHost(k: Kernel, vfs: Vfs, clock: () => Timespec, tmpfsRoot: DirInode | null): void {
+  const mounts = k.config.mounts ?? [];
+  const cred = { uid: 0, gid: 0, pid: 0 };
+  mounts.forEach((m, i) => {
+    const comps = typeof m.at === 'string' ? m.at.split('/').filter((c) => c !== '') : [];
+    if (comps.length === 0 || comps.some((c) => c === '.' || c === '..')) {
+      k.platform.log(`mount: refusing mount point '${String(m.at)}'`);
+      return;
+    }
+    let loc: Location = vfs.rootLocation();
+    try {
+      for (const c of comps) {
+        let child = loc.inode.lookup(c, cred);
+        if (!child && tmpfsRoot && loc.inode instanceof DirInode) {
+          child = new DirInode(loc.inode.sb, 0o755, 0, 0, loc.inode);
+          loc.inode.addChild(c, child);
+        }
+        if (!child || !child.isDir()) throw new SysError(2);
+        loc = { mnt: loc.mnt, inode: child };
+        const over = loc.mnt.children.get(child);
+        if (over) loc = { mnt: over, inode: over.root };
+      }
+      const fs = new HostFs(k.platform.host, HOST_FIRST_MOUNT_FD + i, !!m.readonly, k.config.uid, k.config.gid, clock);
+      const root = fs.root();
+      vfs.mount(loc, fs.sb, root, 'hostfs', m.readonly ? 1 : 0, m.readonly ? 'ro' : 'rw');
+    } catch (e) {
+      if (!(e instanceof SysError)) throw e;
+      k.platform.log(`mount: cannot mount host directory ${i} on ${m.at} (errno ${e.errno})`);
+    }
+  });
 }
 
 /** /dev (devtmpfs, with /dev/shm) and /proc on the given directories of the root mount. */
@@ -153,6 +193,7 @@ function finishNamespace(k: Kernel, vfs: Vfs, clock: () => Timespec, bytes: numb
     vfs.mount({ mnt: rootLoc.mnt, inode: tmpDir }, t.sb, t.root, 'tmpfs', 0, 'nosuid,nodev');
   }
   mountSpecial(k, vfs, clock, bytes, dirOf('dev'), dirOf('proc'));
+  mountHost(k, vfs, clock, null);
   return internalMounts(vfs, clock, bytes);
 }
 

@@ -331,6 +331,8 @@ export class Vfs {
     if (this.lookupChild(ctx, p.dir, p.last)) throw new SysError(E.EEXIST);
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, S_IFDIR | (mode & 0o1777));
+    const ops = p.dir.inode.dirOps();
+    if (ops) return ops.mkdir(p.last, m & 0o7777);
     const d = new DirInode(p.dir.inode.sb, m, ctx.cred.uid, gid, p.dir.inode as DirInode);
     (p.dir.inode as DirInode).addChild(p.last, d);
   }
@@ -362,6 +364,8 @@ export class Vfs {
     if (p.trailing) throw new SysError(E.ENOENT);
     this.mayCreate(ctx, p.dir);
     const { gid } = this.newMode(ctx, p.dir, 0);
+    const ops = p.dir.inode.dirOps();
+    if (ops) return ops.symlink(p.last, target);
     (p.dir.inode as DirInode).addChild(p.last, new SymlinkInode(p.dir.inode.sb, target, ctx.cred.uid, gid));
   }
 
@@ -405,6 +409,8 @@ export class Vfs {
     if (!victim) throw new SysError(E.ENOENT);
     if (!rmdir && p.trailing) throw new SysError(victim.isDir() ? E.EISDIR : E.ENOTDIR);
     this.mayDelete(ctx, p.dir, victim, rmdir);
+    const ops = p.dir.inode.dirOps();
+    if (ops) return ops.unlink(p.last, rmdir);
     if (rmdir && (victim as DirInode).children.size > 0) throw new SysError(E.ENOTEMPTY);
     (p.dir.inode as DirInode).removeChild(p.last);
     releaseIfUnused(victim);
@@ -445,6 +451,11 @@ export class Vfs {
       if ((flags & EXCHANGE) && dst && dst.isDir() && !permitted(dst, ctx.cred, MAY_WRITE)) throw new SysError(E.EACCES);
     }
     if (op.dir.mnt.children.has(src) || (dst && np.dir.mnt.children.has(dst))) throw new SysError(E.EBUSY);
+    const ops = oldDir.dirOps();
+    if (ops) {
+      if (flags & EXCHANGE) throw new SysError(E.EINVAL);
+      return ops.rename(op.last, newDir, np.last);
+    }
     if (flags & EXCHANGE) {
       oldDir.removeChild(op.last);
       newDir.removeChild(np.last);
@@ -527,7 +538,7 @@ export class Vfs {
     if (i.type !== S_IFREG) throw new SysError(E.EINVAL);
     if (!permitted(i, ctx.cred, MAY_WRITE)) throw new SysError(E.EACCES);
     if (loc.mnt.readonly) throw new SysError(E.EROFS);
-    if (!(i instanceof FileInode)) throw new SysError(E.EINVAL);
+    if (!(i instanceof FileInode)) return i.setSize(len);
     i.truncate(len);
   }
 
@@ -574,6 +585,8 @@ export class Vfs {
     }
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, mode & 0o7777);
+    const ops = p.dir.inode.dirOps();
+    if (ops) return { loc: { mnt: p.dir.mnt, inode: ops.create(p.last, m), parent: p.dir, name: p.last }, created: true };
     const f = new FileInode(p.dir.inode.sb, m, ctx.cred.uid, gid);
     (p.dir.inode as DirInode).addChild(p.last, f);
     return { loc: { mnt: p.dir.mnt, inode: f, parent: p.dir, name: p.last }, created: true };
@@ -616,6 +629,9 @@ export class Vfs {
     if ((flags & O_TRUNC) && i instanceof FileInode && !created) {
       if (i.size() > 0) i.truncate(0);
       else i.touch();
+    } else if ((flags & O_TRUNC) && i.type === S_IFREG && !created) {
+      const r = file.truncate(0);
+      if (r < 0) throw new SysError(-r);
     }
     return file;
   }

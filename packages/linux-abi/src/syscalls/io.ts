@@ -266,7 +266,7 @@ export function registerIo(tab: SyscallTable): void {
     const f = ioFileOf(t, a.i32(0));
     const len = a.i64(1);
     if (len < 0) return -E.EINVAL;
-    if (!f.loc || !(f.loc.inode instanceof FileInode) || (f.flags & O_ACCMODE) === O_RDONLY) return f.loc?.inode.isDir() ? -E.EINVAL : -E.EINVAL;
+    if (!f.loc || f.loc.inode.isDir() || (f.loc.inode.mode & 0o170000) !== 0o100000 || (f.flags & O_ACCMODE) === O_RDONLY) return f.loc?.inode.isDir() ? -E.EINVAL : -E.EINVAL;
     if (f.flags & O_APPEND && false) return -E.EPERM;
     return f.truncate(len);
   });
