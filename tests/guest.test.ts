@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
 const tee = process.env.TEEOS_TEE ?? 'keystone';
+/** TEEOS_JIT=0|1|force selects the CPU tier (teeos run --no-jit / --jit / --jit=force); unset: the default. */
+const jitEnv = process.env.TEEOS_JIT;
+const jitFlag = jitEnv === undefined || jitEnv === '' ? [] : jitEnv === '0' ? ['--no-jit'] : [`--jit=${jitEnv}`];
 
 interface Case { name: string; binary: string; args: string[]; env: Record<string, string>; stdin: string | null }
 const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
@@ -20,7 +23,7 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
 for (const c of cases) {
   test(`guest ${c.name} on ${tee} matches qemu-riscv64`, { timeout: 660_000 }, () => {
     const fd = openSync(c.stdin ? guestDir + c.stdin : '/dev/null', 'r');
-    const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, c.binary, ...c.args], {
+    const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, ...jitFlag, c.binary, ...c.args], {
       cwd: guestDir, env: c.env, stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 28, timeout: 600_000, // the interpreter runs malloc's 2.4G instructions in ~45 s
     });
     closeSync(fd);

@@ -46,6 +46,22 @@ import { Buf, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from 
 
 export type JitMode = boolean | 'force';
 
+/** The JIT mode when nothing says otherwise. */
+export const DEFAULT_JIT: JitMode = false;
+
+/**
+ * A JIT mode from a setting such as the TEEOS_JIT environment variable: '0'/'off'/'false'
+ * = interpreter only, 'force' = translate everything at first sight, '1'/'on'/'true' =
+ * translate hot code; unset or empty = DEFAULT_JIT.
+ */
+export function jitModeFrom(s: string | undefined): JitMode {
+  if (s === undefined || s === '') return DEFAULT_JIT;
+  const v = s.toLowerCase();
+  if (v === 'force') return 'force';
+  if (v === '0' || v === 'off' || v === 'false' || v === 'no') return false;
+  return true;
+}
+
 const TWO32 = 4294967296;
 const PC = STATE_PC >> 2;
 const SINK = 130;

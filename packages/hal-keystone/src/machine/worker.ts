@@ -8,7 +8,7 @@
  * runtime laid after it. Everything that executes in the enclave was measured.
  */
 import { parentPort } from 'node:worker_threads';
-import { Hart, Priv } from '@teeos/riscv';
+import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { SecurityMonitor, DRAM_BASE } from '../sm/sm.ts';
 import { CTL_EDGE_CALL, CTL_EXITED, CTL_RUNNING, CTL_STATE, type HostToMachine, type MachineToHost, type RuntimeParams } from './protocol.ts';
 import { importFromMemory, type KeystoneMachine } from './machine.ts';
@@ -40,6 +40,7 @@ port.on('message', (m: HostToMachine) => {
       const hart = new Hart({
         memory, stateOffset: 0, ramBase: DRAM_BASE, ramOffset: EPM_OFFSET, ramSize: m.epmSize,
         regions: [{ base: DRAM_BASE + m.epmSize, size: m.utmSize, bytes: utm }],
+        jit: jitModeFrom(process.env.TEEOS_JIT), // set by `teeos run --jit/--no-jit`; Workers inherit env
       });
       const sm = new SecurityMonitor(m.smImage);
       const created = sm.createEnclave(hart, epm, m);

@@ -9,7 +9,7 @@
  * boot table's; here that means evaluating the stub laid at pc, which evaluates the runtime.
  */
 import { parentPort } from 'node:worker_threads';
-import { Hart, Priv } from '@teeos/riscv';
+import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { Psp } from './psp.ts';
 import { SharedWindowRmp, decodePscDesc, type PscEntry } from './rmp.ts';
 import { importFromMemory, type SevMachine } from './machine.ts';
@@ -132,7 +132,7 @@ port.on('message', (m: HostToMachine) => {
       case 'create': {
         const memory = new WebAssembly.Memory({ initial: Math.ceil((RAM_OFFSET + m.memory) / WASM_PAGE) });
         ram = new Uint8Array(memory.buffer, RAM_OFFSET, m.memory);
-        hart = new Hart({ memory, stateOffset: 0, ramBase: RAM_BASE, ramOffset: RAM_OFFSET, ramSize: m.memory });
+        hart = new Hart({ memory, stateOffset: 0, ramBase: RAM_BASE, ramOffset: RAM_OFFSET, ramSize: m.memory, jit: jitModeFrom(process.env.TEEOS_JIT) });
         shared = new Uint8Array(m.shared);
         if (shared.length !== SHARED_PAGES * PAGE) throw new Error('the shared window has the wrong size');
         ctl = new Int32Array(m.ctl);
