@@ -1,25 +1,33 @@
 /**
  * teeos: run an unmodified static riscv64 Linux program inside a TEE model.
  *
- *   teeos run [--tee keystone|sev] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+ *   teeos run [--tee keystone|sev|sgx] [--tcs N] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
  *   teeos measure [--tee T] PROGRAM
  *   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
  *   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseHostile, HOSTILE_MODES, type HostileMode } from './hostile.ts';
-import { runProgram, readProgram, UsageError } from './runner.ts';
+import { runProgram, readProgram, UsageError, appWithRoot } from './runner.ts';
+import { parseMount, type MountSpec } from './host-files.ts';
+import { prepareRoot, imageOfDir } from './root-image.ts';
 import { StdioServices } from './stdio-services.ts';
 import { expectedMeasurement, verifyReport, TEE_NAMES, TEES_NOT_BUILT, toHex, type TeeName } from './platforms.ts';
 
 const USAGE = `usage:
-  teeos run [--tee T] [--memory SIZE] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
-  teeos measure [--tee T] PROGRAM
+  teeos run [--tee T] [--memory SIZE] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+  teeos measure [--tee T] [--root PATH] PROGRAM
+  teeos mkimage DIR -o IMAGE
   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
 
-  --tee T        the TEE model: keystone (default) or sev (sgx comes with its platform model)
+  --tee T        the TEE model: keystone (default), sev or sgx
+  --tcs N        sgx: TCS pages (enclave threads) fixed at build time, 1..64 (default 4; part of MRENCLAVE)
   --memory SIZE  enclave memory, e.g. 64M, 256M (default), 1G
+  --root PATH    the root file system: a directory (imaged at start) or an image (mkimage);
+                 its Merkle root is measured, every block read is checked in the enclave
+  --mount H:/P[:ro]  pass host directory H through at /P (the host's files: no integrity or
+                 confidentiality; every reply is checked for sanity only)
   --data HEX     report data: up to 64 bytes in hex (attest: bound into the report; verify: expected)
   -o REPORT      attest: where to write the report
   --expect M     verify: the expected measurement in hex (what \`teeos measure\` prints)
@@ -48,15 +56,18 @@ interface Parsed {
   dataHex?: string;
   out?: string;
   expect?: Uint8Array;
+  tcs?: number;
   verbose: boolean;
   trace: boolean;
   stats: boolean;
   hostile: HostileMode[];
+  root?: string;
+  mounts: MountSpec[];
   rest: string[];
 }
 
 function parseOptions(argv: string[]): Parsed {
-  const o: Parsed = { tee: 'keystone', memory: 256 << 20, verbose: false, trace: false, stats: false, hostile: [], rest: [] };
+  const o: Parsed = { tee: 'keystone', memory: 256 << 20, verbose: false, trace: false, stats: false, hostile: [], mounts: [], rest: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -80,6 +91,11 @@ function parseOptions(argv: string[]): Parsed {
       }
       o.tee = t as TeeName;
     } else if (k === '--memory') o.memory = parseSize(val());
+    else if (k === '--tcs') {
+      const v = val();
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new UsageError(`--tcs: 1..64, got '${v}'`, 2);
+      o.tcs = Number(v);
+    }
     else if (k === '--data') {
       const h = val();
       o.data = parseHex(h, '--data');
@@ -87,7 +103,14 @@ function parseOptions(argv: string[]): Parsed {
       o.dataHex = toHex(o.data);
     } else if (k === '--expect') o.expect = parseHex(val(), '--expect');
     else if (k === '--output') o.out = val();
-    else if (k === '--verbose') o.verbose = true;
+    else if (k === '--root') o.root = val();
+    else if (k === '--mount') {
+      try {
+        o.mounts.push(parseMount(val()));
+      } catch (e) {
+        throw new UsageError(`--mount: ${(e as Error).message}`, 2);
+      }
+    } else if (k === '--verbose') o.verbose = true;
     else if (k === '--trace') o.trace = true;
     else if (k === '--stats') o.stats = true;
     else if (k === '--jit') process.env.TEEOS_JIT = inline ?? '1'; // the machine Worker inherits it
@@ -127,13 +150,39 @@ async function main(argv: string[]): Promise<number> {
     return runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
       verbose: o.verbose, stats: o.stats, hostile: o.hostile, distDir, services: new StdioServices(), log,
+      ...(o.root !== undefined ? { root: o.root } : {}), mounts: o.mounts, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
     });
+  }
+  if (cmd === 'mkimage') {
+    const oi = rest.indexOf('-o');
+    const out = oi >= 0 ? rest[oi + 1] : undefined;
+    const dirs = rest.filter((_, i) => oi < 0 || (i !== oi && i !== oi + 1));
+    if (dirs.length !== 1 || !out) throw new UsageError(`mkimage: give DIR and -o IMAGE\n${USAGE}`, 2);
+    let img;
+    try {
+      img = imageOfDir(dirs[0], log);
+    } catch (e) {
+      throw new UsageError((e as Error).message, 1);
+    }
+    writeFileSync(out, img.bytes);
+    process.stdout.write(toHex(img.root) + '\n');
+    return 0;
   }
   if (cmd === 'measure') {
     const o = parseOptions(rest);
     if (o.rest.length !== 1) throw new UsageError(`measure: give exactly one program\n${USAGE}`, 2);
-    const eapp = readProgram(o.rest[0], o.memory);
-    process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp)) + '\n');
+    let root = null;
+    try {
+      root = o.root !== undefined ? prepareRoot(o.root, log) : null;
+    } catch (e) {
+      throw new UsageError((e as Error).message, 2);
+    }
+    try {
+      const eapp = appWithRoot(readProgram(o.rest[0], o.memory), root);
+      process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp, o.tcs !== undefined ? { tcs: o.tcs } : {})) + '\n');
+    } finally {
+      root?.cleanup();
+    }
     return 0;
   }
   if (cmd === 'attest') {
@@ -147,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
     const status = await runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
       verbose: o.verbose, stats: o.stats, distDir, services: new StdioServices(), log,
-      attestData: o.dataHex ?? '', onReport: (r) => { report = r; },
+      attestData: o.dataHex ?? '', onReport: (r) => { report = r; }, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
     });
     if (!report) {
       log('attest: the enclave produced no report');
