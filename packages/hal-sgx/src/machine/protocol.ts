@@ -29,9 +29,12 @@
 export const PAGE = 4096;
 /** Physical address of the EPC for the hart. */
 export const EPC_BASE = 0x8000_0000;
-/** ELRANGE: base 0, 2^37 bytes (inside Sv39's lower half, so one table walk covers it). */
+/**
+ * ELRANGE: base 0, 2^38 bytes: all of Sv39's lower half, so the kernel's usual layout fits (the
+ * app linked at 0x10000, static-PIE bias at 2/3 of 2^38 as Linux's ELF_ET_DYN_BASE).
+ */
 export const ELRANGE_BASE = 0;
-export const ELRANGE_SIZE = 2 ** 37;
+export const ELRANGE_SIZE = 2 ** 38;
 /** The runtime area: the top GiB of ELRANGE. */
 export const RT_BASE = ELRANGE_SIZE - 2 ** 30;
 /** SSA frames per TCS (TCS.NSSA) and pages per frame (SECS.SSAFRAMESIZE). */
