@@ -87,7 +87,20 @@ export class AddressSpace {
     child.mmapBase = this.mmapBase;
     for (const v of this.vmas) {
       for (let va = v.start; va < v.end; va += PAGE_SIZE) {
-        const pa = this.pt.lookup(va);
+        let pa = this.pt.lookup(va);
+        if (pa < 0 && v.shared) {
+          // A MAP_SHARED page nobody touched yet must still be one page for both: give it
+          // its frame now (zero filled, as the first touch would have).
+          const f = this.frames.allocFrame();
+          if (f === null || !this.pt.map(va, f, protToPte(v.prot))) {
+            if (f !== null) this.frames.freeFrame(f);
+            child.destroy();
+            throw new SysError(E.ENOMEM);
+          }
+          this.mem.fill(0, f - this.physBase, f - this.physBase + PAGE_SIZE);
+          this.refs.set(f, 1);
+          pa = f;
+        }
         if (pa < 0) continue;
         let rwx = this.pt.flags(va) & (PTE_R | PTE_W | PTE_X);
         if (!v.shared && rwx & PTE_W) {
@@ -160,23 +173,6 @@ export class AddressSpace {
     const v = this.find(from)!;
     const attrs = { ...v };
     const moved = Math.min(oldSize, newSize);
-    if (!this.pt.kernelFrames) {
-      // Fixed linear pages (SGX's ELRANGE): a page cannot move to another linear address, so
-      // the contents move: commit at the destination, copy, release the source.
-      for (let off = 0; off < moved; off += PAGE_SIZE) {
-        const pa = this.pt.lookup(from + off);
-        if (pa < 0) continue;
-        const npa = this.pt.commit(to + off, this.pt.flags(from + off) & (PTE_R | PTE_W | PTE_X));
-        if (npa < 0) throw new SysError(E.ENOMEM);
-        this.mem.copyWithin(npa - this.physBase, pa - this.physBase, pa - this.physBase + PAGE_SIZE);
-        this.hooks.codeWritten(npa, PAGE_SIZE);
-        this.dropPage(from + off);
-      }
-      this.unmapRange(from, from + oldSize);
-      this.insert({ ...attrs, start: to, end: to + newSize });
-      this.hooks.flushTlb();
-      return;
-    }
     const frames: [number, number, number][] = [];
     for (let off = 0; off < moved; off += PAGE_SIZE) {
       const flags = this.pt.flags(from + off) & (PTE_R | PTE_W | PTE_X);
