@@ -13,6 +13,8 @@ const MADV_DONTNEED = 4;
 const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 const MADV_FREE = 8;
+/** mm/madvise.c madvise_behavior_valid (what this kernel accepts; the rest is EINVAL). */
+const MADV_KNOWN = new Set([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 100, 101]);
 
 export function registerMm(tab: SyscallTable): void {
   tab.def('brk', 'p', (k, t, a) => {
@@ -95,12 +97,14 @@ export function registerMm(tab: SyscallTable): void {
     const addr = a.u(0), len = a.u(1), advice = a.i32(2);
     if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
     const end = addr + pageUp(len);
+    if (!MADV_KNOWN.has(advice)) return -E.EINVAL;
     if (advice === MADV_DONTNEED || advice === MADV_FREE) {
-      // Private anonymous memory reads back as zeros afterwards: drop the frames.
+      // Private anonymous memory reads back as zeros afterwards: drop the frames. Shared
+      // memory keeps its contents (they live in the shared object, not in this mapping).
       for (let va = addr; va < end; va += PAGE_SIZE) {
         if (!t.proc.as.find(va)) return -E.ENOMEM;
       }
-      for (let va = addr; va < end; va += PAGE_SIZE) t.proc.as.dropPage(va);
+      for (let va = addr; va < end; va += PAGE_SIZE) if (!t.proc.as.find(va)!.shared) t.proc.as.dropPage(va);
       k.platform.memory.flushTlb();
       return 0;
     }
