@@ -48,7 +48,12 @@ export function registerMm(tab: SyscallTable): void {
     if (!(flags & MAP_ANONYMOUS)) {
       // File mappings need a file system with pages (the VFS issue); say so honestly.
       const f = t.proc.fds.get(fd);
-      return f ? -E.ENODEV : -E.EBADF;
+      if (!f) return -E.EBADF;
+      // do_mmap's access checks come before the file's own mmap support.
+      const acc = f.flags & 3;
+      if (acc === 1 /* O_WRONLY */) return -E.EACCES;
+      if (type !== MAP_PRIVATE && prot & PROT_WRITE && acc !== 2 /* O_RDWR */) return -E.EACCES;
+      return -E.ENODEV;
     }
     let start: number;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
