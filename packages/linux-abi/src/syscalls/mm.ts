@@ -149,6 +149,14 @@ export function registerMm(tab: SyscallTable): void {
     return dest;
   }, 'partial');
 
+  // arch/riscv/kernel/sys_riscv.c: the hart re-decodes written code itself, so flushing
+  // only validates the flags (SYS_RISCV_FLUSH_ICACHE_LOCAL = 1).
+  tab.def('riscv_flush_icache', 'ppx', (k, t, a) => {
+    if (a.u(2) & ~1) return -E.EINVAL;
+    k.platform.exec.codeWritten(0, Number.MAX_SAFE_INTEGER);
+    return 0;
+  });
+
   tab.def('msync', 'pux', (k, t, a) => {
     const addr = a.u(0), len = pageUp(a.u(1)), flags = a.i32(2);
     if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
