@@ -23,6 +23,7 @@ import { registerFsPath } from './fs-path.ts';
 import { registerFsFd } from './fs-fd.ts';
 import { registerPipe } from './pipe.ts';
 import { registerPoll } from './poll.ts';
+import { registerNet } from './net.ts';
 
 const IOV_MAX = 1024;
 /** Linux caps a single read/write at MAX_RW_COUNT = INT_MAX & PAGE_MASK. */
@@ -370,6 +371,7 @@ export function registerIo(tab: SyscallTable): void {
   registerFsFd(tab);
   registerPipe(tab);
   registerPoll(tab);
+  registerNet(tab);
   void fsContext;
   void O_PATH;
 }
