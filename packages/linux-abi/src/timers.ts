@@ -29,6 +29,8 @@ export interface KTimer {
   code: number;
   value: bigint;
   overrun: number;
+  /** Instead of a signal: a kernel callback (timerfd); such a timer outlives its process. */
+  onFire?: () => void;
 }
 
 export class TimerWheel {
@@ -51,7 +53,7 @@ export class TimerWheel {
   run(): number {
     let earliest = Infinity;
     for (const t of this.timers) {
-      if (t.proc.exitStatus !== null) {
+      if (t.proc.exitStatus !== null && !t.onFire) {
         this.timers.delete(t);
         continue;
       }
@@ -73,6 +75,7 @@ export class TimerWheel {
   }
 
   private fire(t: KTimer): void {
+    if (t.onFire) return t.onFire();
     if (t.silent) return;
     const info: SigInfo = { signo: t.signo, code: t.code, value: t.value, pid: t.id };
     if (t.code === SI_TIMER) {
