@@ -101,6 +101,7 @@ export function sendToTask(k: Kernel, t: Task, info: SigInfo): void {
   if (disposition(t.proc, sig) === 'ignore' && !(t.sigmask & bit(sig))) return;
   if (!(t.pending & bit(sig)) || sig >= 32) t.sigQueue.push(info);
   t.pending |= bit(sig);
+  signalHooks.queued(t);
   if (t.state === 'blocked' && (!(t.sigmask & bit(sig)) || sig === SIGKILL)) interrupt(k, t, sig);
 }
 
@@ -145,7 +146,10 @@ export function forceSignal(k: Kernel, t: Task, info: SigInfo): void {
   sendToTask(k, t, info);
 }
 
-function takeInfo(t: Task, sig: number): SigInfo {
+/** Called when a signal is queued on a task (signalfd readers and pollers wake). */
+export const signalHooks = { queued: (_t: Task): void => {} };
+
+export function takeInfo(t: Task, sig: number): SigInfo {
   const i = t.sigQueue.findIndex((x) => x.signo === sig);
   const info = i >= 0 ? t.sigQueue.splice(i, 1)[0] : { signo: sig, code: SI_KERNEL };
   if (!t.sigQueue.some((x) => x.signo === sig)) t.pending &= ~bit(sig);
