@@ -173,6 +173,23 @@ export class AddressSpace {
     const v = this.find(from)!;
     const attrs = { ...v };
     const moved = Math.min(oldSize, newSize);
+    if (!this.pt.kernelFrames) {
+      // Fixed linear pages (SGX's ELRANGE): a page cannot move to another linear address, so
+      // the contents move: commit at the destination, copy, release the source.
+      for (let off = 0; off < moved; off += PAGE_SIZE) {
+        const pa = this.pt.lookup(from + off);
+        if (pa < 0) continue;
+        const npa = this.pt.commit(to + off, this.pt.flags(from + off) & (PTE_R | PTE_W | PTE_X));
+        if (npa < 0) throw new SysError(E.ENOMEM);
+        this.mem.copyWithin(npa - this.physBase, pa - this.physBase, pa - this.physBase + PAGE_SIZE);
+        this.hooks.codeWritten(npa, PAGE_SIZE);
+        this.dropPage(from + off);
+      }
+      this.unmapRange(from, from + oldSize);
+      this.insert({ ...attrs, start: to, end: to + newSize });
+      this.hooks.flushTlb();
+      return;
+    }
     const frames: [number, number, number][] = [];
     for (let off = 0; off < moved; off += PAGE_SIZE) {
       const flags = this.pt.flags(from + off) & (PTE_R | PTE_W | PTE_X);
