@@ -15,7 +15,7 @@ const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('../tests/guest/bin/hello', import.meta.url));
 const hostcall = fileURLToPath(new URL('../tests/guest/bin/hostcall', import.meta.url));
 const N = Number(process.argv[2] ?? 20000);
-const PLATFORMS = ['keystone', 'sev'];
+const PLATFORMS = ['keystone', 'sev', 'sgx'];
 const devnull = openSync('/dev/null', 'w');
 
 function wall(args: string[]): number {
