@@ -336,9 +336,13 @@ export class Kernel {
       const r = task.proc.as.fault(addr, access);
       if (r === 'mapped') return; // resume at the faulting instruction
       if (r === 'oom') {
-        // Linux's OOM killer: the enclave has no more frames for this process.
-        this.platform.log(`out of enclave memory at 0x${addr.toString(16)}: killing pid ${task.proc.pid}`);
-        this.killProcess(task.proc, SIGKILL, 'out of memory');
+        // Linux's OOM killer: the enclave has no more frames. It never picks init
+        // (oom_unkillable_task): when init faults, the newest other process dies instead and
+        // init retries the access.
+        const others = task.proc.pid === 1 ? [...this.processes.values()].filter((p) => p.pid !== 1 && p.exitStatus === null) : [];
+        const victim = others.pop() ?? task.proc;
+        this.platform.log(`out of enclave memory at 0x${addr.toString(16)}: killing pid ${victim.pid}`);
+        this.killProcess(victim, SIGKILL, 'out of memory');
         return;
       }
       forceSignal(this, task, { signo: SIGSEGV, code: r === 'maperr' ? SEGV_MAPERR : SEGV_ACCERR, addr });
