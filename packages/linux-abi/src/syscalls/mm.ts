@@ -2,7 +2,7 @@
 import { E } from '../errors.ts';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_POPULATE, PROT_EXEC, PROT_READ, PROT_WRITE,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_POPULATE, MAP_NORESERVE, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../abi/constants.ts';
 import { PAGE_SIZE, pageUp } from '../mm/frames.ts';
 import { USER_VA_END } from '../mm/sv39.ts';
@@ -25,6 +25,7 @@ export function registerMm(tab: SyscallTable): void {
     const newEnd = pageUp(want);
     if (newEnd > oldEnd) {
       if (!as.isFree(oldEnd, newEnd)) return as.brk;
+      if ((newEnd - oldEnd) / PAGE_SIZE > k.frames.totalFrames()) return as.brk; // do_brk_flags' accounting (see mmap)
       const heap = as.vmas.find((v) => v.name === '[heap]');
       if (heap && heap.end === oldEnd) heap.end = newEnd;
       else as.insert({ start: oldEnd, end: newEnd, prot: PROT_READ | PROT_WRITE, name: '[heap]' });
@@ -45,6 +46,9 @@ export function registerMm(tab: SyscallTable): void {
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -E.EINVAL;
     const size = pageUp(len);
     if (size > USER_VA_END) return -E.ENOMEM;
+    // Overcommit as Linux's default heuristic (mm/util.c __vm_enough_memory, GUESS): an
+    // accounted mapping larger than all of memory fails at once; MAP_NORESERVE is not accounted.
+    if (!(flags & MAP_NORESERVE) && (type !== MAP_PRIVATE || prot & PROT_WRITE) && size / PAGE_SIZE > k.frames.totalFrames()) return -E.ENOMEM;
     if (!(flags & MAP_ANONYMOUS)) {
       // File mappings need a file system with pages (the VFS issue); say so honestly.
       const f = t.proc.fds.get(fd);
