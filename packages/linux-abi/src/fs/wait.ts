@@ -26,6 +26,15 @@ interface Waiter {
 
 export class WaitQueue {
   private readonly waiters = new Set<Waiter>();
+  /** Callbacks run on every notify (epoll's interest in a file: ep_poll_callback's role). */
+  private readonly watchers = new Set<() => void>();
+
+  watch(cb: () => void): void {
+    this.watchers.add(cb);
+  }
+  unwatch(cb: () => void): void {
+    this.watchers.delete(cb);
+  }
 
   add(w: Waiter): void {
     this.waiters.add(w);
@@ -39,6 +48,7 @@ export class WaitQueue {
 
   /** The file's state changed: every live sleeper retries; those that complete wake up. */
   notify(): void {
+    if (this.watchers.size) for (const cb of [...this.watchers]) cb();
     if (this.waiters.size === 0) return;
     for (const w of [...this.waiters]) {
       if (w.done) continue;
@@ -71,9 +81,9 @@ function finish(w: Waiter): void {
  * passes, when the syscall returns `onTimeout`. Returns kernel.block's BLOCKED marker.
  */
 export function sleepOn(k: Kernel, task: Task, queues: WaitQueue[], retry: () => RetryResult,
-  deadline = Infinity, onTimeout = -E.EAGAIN, onSignal?: (sig: number) => boolean): ReturnType<Kernel['block']> {
+  deadline = Infinity, onTimeout = -E.EAGAIN, onSignal?: (sig: number) => boolean, onDone?: () => void): ReturnType<Kernel['block']> {
   const w: Waiter = { k, task, wait: null as unknown as WaitState, retry, queues, done: false };
-  const wait: WaitState = { deadline, onTimeout, onWake: () => finish(w) };
+  const wait: WaitState = { deadline, onTimeout, onWake: () => { finish(w); onDone?.(); } };
   if (onSignal) wait.onSignal = onSignal;
   for (const q of queues) q.add(w);
   const r: ReturnType<Kernel['block']> = k.block(task, wait);

@@ -24,6 +24,7 @@ import { registerFsFd } from './fs-fd.ts';
 import { registerPipe } from './pipe.ts';
 import { registerPoll } from './poll.ts';
 import { registerNet } from './net.ts';
+import { registerEpoll } from './epoll.ts';
 
 const IOV_MAX = 1024;
 /** Linux caps a single read/write at MAX_RW_COUNT = INT_MAX & PAGE_MASK. */
@@ -372,6 +373,7 @@ export function registerIo(tab: SyscallTable): void {
   registerPipe(tab);
   registerPoll(tab);
   registerNet(tab);
+  registerEpoll(tab);
   void fsContext;
   void O_PATH;
 }

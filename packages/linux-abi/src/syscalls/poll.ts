@@ -1,8 +1,9 @@
 /**
  * ppoll and pselect6 (fs/select.c). Readiness comes from each file's poll(); a task that
  * must wait sleeps on the read and write queues of every file it watches and rescans
- * when any of them changes, or until its timeout. The signal mask argument is accepted
- * (validated) but not applied during the wait: partial.
+ * when any of them changes, or until its timeout. A signal mask argument replaces the
+ * thread's mask for the wait (as sigsuspend does): restored when the call returns, or, when a
+ * signal interrupted it (EINTR), after that signal's handler ran (saved_sigmask).
  */
 import { E } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
@@ -11,6 +12,7 @@ import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM, type OpenFile } from '../fs/file.ts';
 import { AGAIN, sleepOn, type RetryResult, type WaitQueue } from '../fs/wait.ts';
+import { nextSignal, UNBLOCKABLE } from '../signals.ts';
 
 /** A relative timeout in ns from a timespec pointer (null: wait forever). */
 function timeoutNs(t: Task, addr: number): number {
@@ -31,19 +33,58 @@ function queuesOf(files: (OpenFile | undefined)[]): WaitQueue[] {
   return [...qs];
 }
 
-function wait(k: Kernel, t: Task, files: (OpenFile | undefined)[], ns: number, scan: () => number) {
-  const first = scan();
-  if (first !== 0 || ns === 0) return first;
+/** The sigmask argument of ppoll/pselect6/epoll_pwait: null when absent; -EINVAL for a bad size. */
+export function readMask(t: Task, addr: number, size: number): bigint | null | number {
+  if (!addr) return null;
+  if (size !== 8) return -E.EINVAL;
+  return new DataView(t.proc.as.copyIn(addr, 8).buffer).getBigUint64(0, true);
+}
+
+/**
+ * Scans, then sleeps on `queues` until scan() finds something or `ns` passes (0 then), with
+ * `mask` (if any) as the thread's signal mask meanwhile. Never restarted after a handler ran
+ * (ERESTARTNOHAND): EINTR.
+ */
+export function maskedWait(k: Kernel, t: Task, queues: WaitQueue[], ns: number, scan: () => number, mask: bigint | null) {
+  const old = t.sigmask;
+  if (mask !== null) t.sigmask = mask & ~UNBLOCKABLE;
+  const restore = (interrupted: boolean) => {
+    if (mask === null) return;
+    if (interrupted) t.savedMaskForSuspend = old;
+    else t.sigmask = old;
+  };
+  let first: number;
+  try {
+    first = scan();
+  } catch (e) {
+    restore(false);
+    throw e;
+  }
+  // Nothing ready and a signal the mask lets through is pending: EINTR, even with a zero
+  // timeout (do_poll checks signal_pending before timed_out).
+  if (first === 0 && mask !== null && nextSignal(t)) {
+    restore(true);
+    return -E.EINTR;
+  }
+  if (first !== 0 || ns === 0) {
+    restore(false);
+    return first;
+  }
   const retry = (): RetryResult => {
     const n = scan();
     return n === 0 ? AGAIN : n;
   };
   const deadline = ns === Infinity ? Infinity : k.platform.monotonicNs() + ns;
-  // poll/ppoll/select/pselect are never restarted after a handler ran (ERESTARTNOHAND): EINTR.
-  return sleepOn(k, t, queuesOf(files), retry, deadline, 0, () => {
+  let interrupted = false;
+  return sleepOn(k, t, queues, retry, deadline, 0, () => {
+    interrupted = true;
     k.wake(t, -E.EINTR);
     return true;
-  });
+  }, () => restore(interrupted));
+}
+
+function wait(k: Kernel, t: Task, files: (OpenFile | undefined)[], ns: number, scan: () => number, mask: bigint | null = null) {
+  return maskedWait(k, t, queuesOf(files), ns, scan, mask);
 }
 
 const POLLIN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
@@ -54,7 +95,8 @@ export function registerPoll(tab: SyscallTable): void {
   tab.def('ppoll', 'pupxu', (k, t, a) => {
     const addr = a.u(0), nfds = a.u(1);
     if (nfds > Number(t.proc.rlimits[7]?.cur ?? 1024n) && nfds > 1024) return -E.EINVAL;
-    if (a.u(3) && a.u(4) !== 8) return -E.EINVAL;
+    const mask = readMask(t, a.u(3), a.u(4));
+    if (typeof mask === 'number') return mask;
     const ns = timeoutNs(t, a.u(2));
     if (ns < 0) return -E.EINVAL;
     const raw = t.proc.as.copyIn(addr, nfds * 8);
@@ -82,8 +124,8 @@ export function registerPoll(tab: SyscallTable): void {
       t.proc.as.copyOut(addr, out);
       return n;
     };
-    return wait(k, t, files, ns, scan);
-  }, 'partial');
+    return wait(k, t, files, ns, scan, mask);
+  });
 
   tab.def('pselect6', 'dppppp', (k, t, a) => {
     const n = a.i32(0);
@@ -96,9 +138,16 @@ export function registerPoll(tab: SyscallTable): void {
     const sets = [a.u(1), a.u(2), a.u(3)];
     const ns = timeoutNs(t, a.u(4));
     if (ns < 0) return -E.EINVAL;
+    let mask: bigint | null = null;
     if (a.u(5)) {
+      // { const sigset_t *ss; size_t ss_len }
       const sig = new DataView(t.proc.as.copyIn(a.u(5), 16).buffer);
-      if (sig.getBigUint64(0, true) !== 0n && sig.getBigUint64(8, true) !== 8n) return -E.EINVAL;
+      const ss = Number(sig.getBigUint64(0, true));
+      if (ss) {
+        const m = readMask(t, ss, Number(sig.getBigUint64(8, true)));
+        if (typeof m === 'number') return m;
+        mask = m;
+      }
     }
     const inBits = sets.map((p) => (p && words ? t.proc.as.copyIn(p, words * 8) : null));
     const want: { fd: number; mask: number }[] = [];
@@ -127,11 +176,11 @@ export function registerPoll(tab: SyscallTable): void {
       if (count || ns === 0) outs.forEach((o, i) => { if (o && sets[i]) t.proc.as.copyOut(sets[i], o); });
       return count;
     };
-    const r = wait(k, t, files, ns, scan);
+    const r = wait(k, t, files, ns, scan, mask);
     if (r === 0) {
       // Timed out at once: the sets come back empty.
       inBits.forEach((b, i) => { if (b && sets[i]) t.proc.as.copyOut(sets[i], new Uint8Array(b.length)); });
     }
     return r;
-  }, 'partial');
+  });
 }
