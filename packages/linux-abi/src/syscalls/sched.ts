@@ -240,7 +240,7 @@ export function registerSched(tab: SyscallTable): void {
             }
           }
         }
-        return woken + (op === FUTEX_CMP_REQUEUE ? moved : 0);
+        return woken + moved; // futex_requeue counts woken and requeued waiters, for both ops
       }
       case FUTEX_WAKE_OP: {
         const addr2 = a.u(4), val2 = a.i32(3), enc = a.i32(5);
