@@ -194,6 +194,9 @@ export function registerSched(tab: SyscallTable): void {
     const addr = a.u(0), opFull = a.i32(1), val = a.i32(2);
     const op = opFull & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     if (addr % 4 !== 0) return -E.EINVAL;
+    // A shared futex's key comes from the page (get_futex_key): no mapping is EFAULT. A
+    // private one is keyed by the address alone.
+    if (!(opFull & FUTEX_PRIVATE_FLAG) && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET && !t.proc.as.find(addr)) return -E.EFAULT;
     switch (op) {
       case FUTEX_WAIT:
       case FUTEX_WAIT_BITSET: {
