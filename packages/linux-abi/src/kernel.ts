@@ -450,7 +450,8 @@ export class Kernel {
       this.processes.delete(proc.pid);
     } else {
       const sig = waitStatus & 0x7f;
-      sendToProcess(this, parent, { signo: SIGCHLD, code: sig ? CLD_KILLED : CLD_EXITED, pid: proc.pid, uid: this.config.uid });
+      // si_status: the exit code, or the signal that killed it (kernel/signal.c do_notify_parent).
+      sendToProcess(this, parent, { signo: SIGCHLD, code: sig ? CLD_KILLED : CLD_EXITED, pid: proc.pid, uid: this.config.uid, value: BigInt(sig || (waitStatus >> 8) & 0xff) });
     }
     for (const t of parent.tasks) if (t.state === 'blocked' && t.wait?.childWait) this.restartSyscall(t);
   }
