@@ -298,16 +298,17 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     if (!checkSig(sig)) return -E.EINVAL;
     const info: SigInfo = { signo: sig, code: SI_USER, pid: t.proc.pid, uid: k.config.uid };
     let targets: Process[];
+    // A zombie still exists until it is reaped: it is found, and the signal is dropped.
     if (pid > 0) {
       const p = k.processes.get(pid);
-      if (!p || p.exitStatus !== null) return -E.ESRCH;
+      if (!p) return -E.ESRCH;
       targets = [p];
     } else if (pid === -1) {
-      targets = [...k.processes.values()].filter((p) => p.pid !== 1 && p !== t.proc && p.exitStatus === null);
-      if (t.proc.pid !== 1) targets.push(t.proc);
+      // Every process but init and the caller (kernel/signal.c kill_something_info).
+      targets = [...k.processes.values()].filter((p) => p.pid !== 1 && p !== t.proc);
     } else {
       const pgid = pid === 0 ? t.proc.pgid : -pid;
-      targets = [...k.processes.values()].filter((p) => p.pgid === pgid && p.exitStatus === null);
+      targets = [...k.processes.values()].filter((p) => p.pgid === pgid);
     }
     if (targets.length === 0) return -E.ESRCH;
     if (sig) for (const p of targets) sendToProcess(k, p, info);
