@@ -335,14 +335,27 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
 
   tab.def('rt_sigqueueinfo', 'ddp', (k, t, a) => {
     const pid = a.i32(0), sig = a.i32(1);
-    if (!checkSig(sig) || sig === 0) return -E.EINVAL;
     const raw = t.proc.as.copyIn(a.u(2), SIGINFO_SIZE);
     const code = new DataView(raw.buffer).getInt32(8, true);
     // Only the kernel may claim SI_USER/SI_KERNEL-style codes for another process.
     if ((code >= 0 || code === SI_TKILL) && pid !== t.proc.pid) return -E.EPERM;
+    if (!checkSig(sig)) return -E.EINVAL;
     const p = k.processes.get(pid);
     if (!p) return -E.ESRCH;
-    sendToProcess(k, p, { signo: sig, code, raw });
+    if (sig) sendToProcess(k, p, { signo: sig, code, raw }); // signal 0 only checks
+    return 0;
+  });
+
+  tab.def('rt_tgsigqueueinfo', 'dddp', (k, t, a) => {
+    const tgid = a.i32(0), tid = a.i32(1), sig = a.i32(2);
+    if (tgid <= 0 || tid <= 0) return -E.EINVAL;
+    const raw = t.proc.as.copyIn(a.u(3), SIGINFO_SIZE);
+    const code = new DataView(raw.buffer).getInt32(8, true);
+    if ((code >= 0 || code === SI_TKILL) && tgid !== t.proc.pid) return -E.EPERM;
+    if (!checkSig(sig)) return -E.EINVAL;
+    const target = findTask(k, tid);
+    if (!target || target.proc.pid !== tgid) return -E.ESRCH;
+    if (sig) sendToTask(k, target, { signo: sig, code, raw });
     return 0;
   });
 
