@@ -35,6 +35,8 @@ export interface KTimer {
 
 export class TimerWheel {
   readonly timers = new Set<KTimer>();
+  /** The siginfo each timer last queued (to coalesce expiries while it is pending). */
+  private readonly queued = new WeakMap<KTimer, SigInfo>();
 
   constructor(private readonly k: Kernel) {}
 
@@ -77,7 +79,17 @@ export class TimerWheel {
   private fire(t: KTimer): void {
     if (t.onFire) return t.onFire();
     if (t.silent) return;
+    // One signal per timer at a time (kernel/signal.c send_sigqueue): while the last one is
+    // still queued, an expiry only counts as an overrun.
+    const prev = this.queued.get(t);
+    if (prev && [...t.proc.tasks].some((x) => x.sigQueue.includes(prev))) {
+      t.overrun++;
+      if (prev.raw) new DataView(prev.raw.buffer).setInt32(20, t.overrun, true);
+      return;
+    }
+    t.overrun = 0;
     const info: SigInfo = { signo: t.signo, code: t.code, value: t.value, pid: t.id };
+    this.queued.set(t, info);
     if (t.code === SI_TIMER) {
       // si_timerid@16, si_overrun@20, si_value@24 for timer signals.
       const raw = new Uint8Array(128);
