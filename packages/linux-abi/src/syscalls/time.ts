@@ -148,8 +148,9 @@ export function registerTimers(tab: SyscallTable): void {
     if (!kind) return -E.EINVAL;
     let tm = t.proc.itimers.get(kind.key);
     const oldBytes = itimervalBytes(k, tm);
-    if (a.u(1)) {
-      const dv = new DataView(t.proc.as.copyIn(a.u(1), 32).buffer);
+    {
+      // A NULL new value disarms the timer (kernel/time/itimer.c, with a warning on Linux).
+      const dv = new DataView(a.u(1) ? t.proc.as.copyIn(a.u(1), 32).buffer : new ArrayBuffer(32));
       const is = Number(dv.getBigInt64(0, true)), iu = Number(dv.getBigInt64(8, true));
       const vs = Number(dv.getBigInt64(16, true)), vu = Number(dv.getBigInt64(24, true));
       if (is < 0 || iu < 0 || iu >= 1e6 || vs < 0 || vu < 0 || vu >= 1e6) return -E.EINVAL;
