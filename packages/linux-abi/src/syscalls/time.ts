@@ -14,8 +14,29 @@ import { SI_TIMER, type KTimer } from '../timers.ts';
 import type { Kernel } from '../kernel.ts';
 import type { SyscallTable } from './table.ts';
 
-/** Nanoseconds for a clock id, or null for an unknown clock. */
-export function clockNs(k: Kernel, clock: number): number | null {
+/**
+ * A process's or thread's CPU-time clock (kernel/time/posix-cpu-timers.c): ids below zero
+ * are ~pid << 3 | per-thread 4 | type (PROF 0, VIRT 1, SCHED 2), as glibc's
+ * clock_getcpuclockid/pthread_getcpuclockid make them (pid 0 = the caller). Thread clocks
+ * must name a thread of the caller's process. CPU time is per process in this model.
+ */
+function cpuClockNs(k: Kernel, t: Task, clock: number): number | null {
+  if ((clock & 7) === 7 || (clock & 3) === 3) return null;
+  const id = ~(clock >> 3);
+  let proc = t.proc;
+  if (clock & 4) {
+    if (id !== 0 && ![...t.proc.tasks].some((x) => x.tid === id)) return null;
+  } else if (id !== 0) {
+    const p = k.processes.get(id);
+    if (!p) return null;
+    proc = p;
+  }
+  return proc.cpuInstructions + (proc === t.proc ? k.platform.exec.instret() - k.sliceStart : 0);
+}
+
+/** Nanoseconds for a clock id, or null for an unknown clock (CPU clocks of others need `t`). */
+export function clockNs(k: Kernel, clock: number, t?: Task): number | null {
+  if (clock < 0) return t ? cpuClockNs(k, t, clock) : null;
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
@@ -35,16 +56,29 @@ export function clockNs(k: Kernel, clock: number): number | null {
 
 export function registerTime(tab: SyscallTable): void {
   tab.def('clock_gettime', 'dp', (k, t, a) => {
-    const ns = clockNs(k, a.i32(0));
+    const ns = clockNs(k, a.i32(0), t);
     if (ns === null) return -E.EINVAL;
     t.proc.as.copyOut(a.u(1), encodeTimespec(Math.floor(ns / 1e9), ns % 1e9));
     return 0;
   });
   tab.def('clock_getres', 'dp', (k, t, a) => {
-    if (clockNs(k, a.i32(0)) === null) return -E.EINVAL;
+    if (clockNs(k, a.i32(0), t) === null) return -E.EINVAL;
     if (a.u(1)) t.proc.as.copyOut(a.u(1), encodeTimespec(0, 1));
     return 0;
   });
+  // Setting a clock needs CAP_SYS_TIME (EPERM for the configured user); clocks without a
+  // setter are EINVAL (kernel/time/posix-timers.c clock_settime).
+  tab.def('clock_settime', 'dp', (k, t, a) => {
+    const clock = a.i32(0);
+    readTs(t, a.u(1));
+    if (clockNs(k, clock, t) === null) return -E.EINVAL;
+    return clock === CLOCK_REALTIME ? -E.EPERM : -E.EINVAL;
+  });
+  tab.def('settimeofday', 'pp', (k, t, a) => {
+    if (a.u(0)) t.proc.as.copyIn(a.u(0), 16);
+    return -E.EPERM;
+  });
+
   tab.def('gettimeofday', 'pp', (k, t, a) => {
     if (a.u(0)) {
       const ns = k.realtimeNs();
@@ -123,8 +157,8 @@ export function registerTimers(tab: SyscallTable): void {
 
   tab.def('clock_nanosleep', 'dxpp', (k, t, a) => {
     const clock = a.i32(0), flags = a.i32(1);
-    if (clock === CLOCK_THREAD_CPUTIME_ID) return -E.EINVAL;
-    if (clockNs(k, clock) === null) return -E.EINVAL;
+    if (clock === CLOCK_THREAD_CPUTIME_ID || (clock < 0 && clock & 4)) return -E.EINVAL;
+    if (clockNs(k, clock, t) === null) return -E.EINVAL;
     const ns = readTs(t, a.u(2));
     let deadline: number;
     if (flags & TIMER_ABSTIME) {
@@ -167,8 +201,8 @@ export function registerTimers(tab: SyscallTable): void {
 
   tab.def('timer_create', 'dpp', (k, t, a) => {
     const clock = a.i32(0);
-    if (clockNs(k, clock) === null) return -E.EINVAL;
-    const base = clock === CLOCK_PROCESS_CPUTIME_ID || clock === CLOCK_THREAD_CPUTIME_ID ? 'cpu' : 'real';
+    if (clockNs(k, clock, t) === null) return -E.EINVAL;
+    const base = clock === CLOCK_PROCESS_CPUTIME_ID || clock === CLOCK_THREAD_CPUTIME_ID || clock < 0 ? 'cpu' : 'real';
     const id = t.proc.nextTimerId++;
     const tm: KTimer = { id, clock, proc: t.proc, base, expires: 0, interval: 0, signo: SIGALRM, code: SI_TIMER, value: BigInt(id), overrun: 0 };
     if (a.u(1)) {
