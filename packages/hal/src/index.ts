@@ -98,6 +98,8 @@ export type HostRequest =
   | { op: 'fstat'; fd: number }
   | { op: 'tcgets'; fd: number }
   | { op: 'winsize'; fd: number }
+  /** TCSETS (action 0), TCSETSW (1), TCSETSF (2): the host terminal takes these settings (raw mode). */
+  | { op: 'tcsets'; fd: number; action: number; termios: Uint8Array }
   | { op: 'clock'; clock: 'realtime' | 'monotonic' }
   | HostFileRequest;
 
@@ -140,6 +142,7 @@ export type HostReply =
   | { op: 'fstat'; ret: number; stat: Uint8Array }
   | { op: 'tcgets'; ret: number; termios: Uint8Array }
   | { op: 'winsize'; ret: number; rows: number; cols: number }
+  | { op: 'tcsets'; ret: number }
   | { op: 'clock'; ret: number; sec: number; nsec: number }
   /** ret as the host gave it (in [-4095, 2^53)); data: the output window, outLen bytes. */
   | { op: 'fs'; ret: number; data: Uint8Array };

@@ -250,7 +250,7 @@ export class HostFiles {
 /** Services with the file calls added (the root image and the mounts served by `files`). */
 export function withFiles<S extends object>(inner: S, files: HostFiles): S & { fs(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array } } {
   const bound: Record<string, unknown> = {};
-  for (const k of ['write', 'read', 'fstat', 'tcgets', 'winsize', 'clock', 'console'] as const) {
+  for (const k of ['write', 'read', 'fstat', 'tcgets', 'tcsets', 'winsize', 'clock', 'console'] as const) {
     const f = (inner as Record<string, unknown>)[k];
     if (typeof f === 'function') bound[k] = (f as (...a: unknown[]) => unknown).bind(inner);
   }

@@ -176,6 +176,7 @@ export function capturingReport(inner: HostServices, onReport: (report: Uint8Arr
     read: (fd, n) => inner.read(fd, n),
     fstat: (fd) => inner.fstat(fd),
     tcgets: (fd) => inner.tcgets(fd),
+    ...(inner.tcsets ? { tcsets: (fd: number, action: number, termios: Uint8Array) => inner.tcsets!(fd, action, termios) } : {}),
     winsize: (fd) => inner.winsize(fd),
     clock: (c) => inner.clock(c),
     console: (text) => {

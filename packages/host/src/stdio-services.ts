@@ -4,6 +4,7 @@
  */
 import { fstatSync, readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { HostServices } from '@teeos/hal-keystone/host';
 
 const EBADF = 9, ENOTTY = 25, EIO = 5, EINVAL = 22, EAGAIN = 11;
@@ -66,8 +67,64 @@ function defaultTermios(): Uint8Array {
   return b;
 }
 
+const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10;
+let rawNow = false;
+let restoreHooked = false;
+let watchdog: ChildProcess | null = null;
+
+/**
+ * Puts the host terminal (stdin) in raw mode or back. Restored on every way out: at exit (the
+ * 'exit' event), and, for deaths that run no JavaScript (SIGTERM while a host read blocks the
+ * event loop, SIGKILL), by a small watchdog process that waits for teeos to end and puts back
+ * the settings `stty -g` saved before the first switch.
+ */
+function setRaw(on: boolean): void {
+  const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: (m: boolean) => void };
+  if (on === rawNow || !stdin.isTTY || !stdin.setRawMode) return;
+  if (on && !restoreHooked) {
+    restoreHooked = true;
+    process.on('exit', () => restoreTerminal());
+    try {
+      const saved = execFileSync('stty', ['-g'], { stdio: [0, 'pipe', 'ignore'] }).toString().trim();
+      if (/^[0-9a-fA-F:]+$/.test(saved)) {
+        watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; stty ${saved}`], { stdio: [0, 'ignore', 'ignore'], detached: true });
+        watchdog.unref();
+      }
+    } catch { /* no stty: the exit hook alone */ }
+  }
+  stdin.setRawMode(on);
+  rawNow = on;
+}
+
+/** Leaves the host terminal as teeos found it (cooked). */
+export function restoreTerminal(): void {
+  if (rawNow) {
+    try { (process.stdin as NodeJS.ReadStream & { setRawMode: (m: boolean) => void }).setRawMode(false); } catch { /* gone */ }
+    rawNow = false;
+  }
+  if (watchdog) {
+    try { watchdog.kill(); } catch { /* gone */ }
+    watchdog = null;
+  }
+}
+
 export class StdioServices implements HostServices {
+  /** The guest's settings of the host terminal (TCSETS), what TCGETS reports back. */
+  private termios: Uint8Array | null = null;
   constructor(private readonly quietConsole = false) {}
+
+  /**
+   * TCSETS/TCSETSW/TCSETSF: the host terminal goes raw when the guest turns ICANON, ECHO or ISIG
+   * off (the enclave kernel then acts on ISIG characters itself), cooked when all are on.
+   */
+  tcsets(fd: number, _action: number, termios: Uint8Array): number {
+    if (fd < 0 || fd > 2 || !isatty(fd)) return -ENOTTY;
+    if (termios.length !== 36) return -EINVAL;
+    this.termios = termios.slice();
+    const lflag = new DataView(termios.buffer, termios.byteOffset, 36).getUint32(12, true);
+    setRaw((lflag & (ISIG | ICANON | ECHO)) !== (ISIG | ICANON | ECHO));
+    return 0;
+  }
 
   write(fd: number, data: Uint8Array): number {
     if (fd !== 1 && fd !== 2) return -EBADF;
@@ -110,7 +167,8 @@ export class StdioServices implements HostServices {
 
   tcgets(fd: number): Uint8Array | number {
     if (fd < 0 || fd > 2) return -EBADF;
-    return isatty(fd) ? defaultTermios() : -ENOTTY;
+    if (!isatty(fd)) return -ENOTTY;
+    return this.termios ? this.termios.slice() : defaultTermios();
   }
 
   winsize(fd: number): { rows: number; cols: number } | number {

@@ -36,6 +36,8 @@ export interface HostServices {
    * Absent: ENOSYS.
    */
   fs?(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array };
+  /** TCSETS (0) / TCSETSW (1) / TCSETSF (2) on a host terminal; absent: ENOTTY. */
+  tcsets?(fd: number, action: number, termios: Uint8Array): number;
 }
 
 /** The syscall numbers the TEE OS file extension carries (sargs_teeos_fs). */
@@ -225,6 +227,8 @@ export function serveEdgeCall(dv: DataView, utm: Uint8Array, s: HostServices): v
         const r = s.winsize(fd);
         if (typeof r === 'number') ret = r;
         else { dv.setUint16(SARGS + 16, r.rows, true); dv.setUint16(SARGS + 18, r.cols, true); dv.setUint32(SARGS + 20, 0, true); ret = 0; }
+      } else if (req >= TCGETS + 1 && req <= TCGETS + 3 && need(16 + TERMIOS_SIZE)) {
+        ret = s.tcsets ? s.tcsets(fd, req - TCGETS - 1, utm.slice(SARGS + 16, SARGS + 16 + TERMIOS_SIZE)) : -25;
       } else ret = -EINVAL;
       break;
     }

@@ -171,6 +171,16 @@ class EdgeCallChannel implements HostChannel {
         const ret = this.edgeCall(EDGECALL_SYSCALL, 8 + 16 + WINSIZE_SIZE);
         return { op: 'winsize', ret, rows: dv.getUint16(SARGS + 16, true), cols: dv.getUint16(SARGS + 18, true) };
       }
+      case 'tcsets': {
+        // SYS_ioctl(fd, TCSETS + action, termios) with the termios in arg[]
+        if (req.termios.length !== TERMIOS_SIZE || req.action < 0 || req.action > 2) return { op: 'tcsets', ret: -22 };
+        this.syscallHeader(SYS_ioctl);
+        setI64(dv, SARGS, req.fd);
+        setU64(dv, SARGS + 8, TCGETS + 1 + req.action);
+        utm.set(req.termios, SARGS + 16);
+        const ret = this.edgeCall(EDGECALL_SYSCALL, 8 + 16 + TERMIOS_SIZE);
+        return { op: 'tcsets', ret: ret > 0 ? -5 : ret };
+      }
       case 'fs': {
         // sargs_teeos_fs (TEE OS extension): { i64 a0@0 a1@8 a2@16 a3@24; u64 in_len@32; u64 out_len@40; u8 buf[]@48 }
         // buf holds the input; the host writes the output over it from buf[0].

@@ -14,7 +14,7 @@ import { decodePscDesc } from '../machine/rmp.ts';
 import { PAGE, SHARED_BASE, SHARED_PAGES } from '../machine/protocol.ts';
 import {
   SVM_VMGEXIT_TEEOS_HYPERCALL, TEEOS_HC_WRITE, TEEOS_HC_READ, TEEOS_HC_FSTAT, TEEOS_HC_TCGETS, TEEOS_HC_WINSIZE,
-  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, TEEOS_HC_FS, HC_FS_ARGS, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
+  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, TEEOS_HC_FS, HC_FS_ARGS, TEEOS_HC_TCSETS, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
   STAT_SIZE, TERMIOS_SIZE, SEV_TERM_SET_TEEOS,
 } from '../machine/hypercall.ts';
 
@@ -29,6 +29,8 @@ export interface HostServices {
   console(text: string): void;
   /** Host file calls (HostFileRequest in @teeos/hal); absent: ENOSYS. */
   fs?(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array };
+  /** TCSETS (0) / TCSETSW (1) / TCSETSF (2) on a host terminal; absent: ENOTTY. */
+  tcsets?(fd: number, action: number, termios: Uint8Array): number;
 }
 
 export type ExitAction =
@@ -213,6 +215,11 @@ export class Hypervisor {
         const r = s.clock(arg0);
         if (typeof r === 'number') ret = r;
         else { dv.setBigInt64(HC_OUT0, BigInt(r.sec), true); dv.setBigInt64(HC_OUT1, BigInt(r.nsec), true); ret = 0; }
+        break;
+      }
+      case TEEOS_HC_TCSETS: {
+        if (len - HC_DATA < TERMIOS_SIZE || arg1 > 2n) return this.fail(g);
+        ret = s.tcsets ? s.tcsets(fd, Number(arg1), io.slice(HC_DATA, HC_DATA + TERMIOS_SIZE)) : -25;
         break;
       }
       case TEEOS_HC_FS: {

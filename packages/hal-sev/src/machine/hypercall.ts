@@ -49,6 +49,8 @@ export const TEEOS_HC_EXIT = 8;
  */
 export const TEEOS_HC_FS = 9;
 export const HC_FS_ARGS = 0x20;
+/** TCSETS family: arg0 = fd, arg1 = action (0 TCSETS, 1 TCSETSW, 2 TCSETSF), data[] = struct termios (36). */
+export const TEEOS_HC_TCSETS = 10;
 
 export const HC_OP = 0x00;
 export const HC_ARG0 = 0x08;

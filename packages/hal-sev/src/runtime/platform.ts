@@ -29,7 +29,7 @@ import {
 import { encodePscDesc, VMGEXIT_PSC_MAX_ENTRY } from '../machine/rmp.ts';
 import {
   SVM_VMGEXIT_TEEOS_HYPERCALL, TEEOS_HC_WRITE, TEEOS_HC_READ, TEEOS_HC_FSTAT, TEEOS_HC_TCGETS, TEEOS_HC_WINSIZE,
-  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, TEEOS_HC_FS, HC_FS_ARGS, HC_OP, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
+  TEEOS_HC_CLOCK, TEEOS_HC_CONSOLE, TEEOS_HC_EXIT, TEEOS_HC_FS, HC_FS_ARGS, TEEOS_HC_TCSETS, HC_OP, HC_ARG0, HC_ARG1, HC_OUT_LEN, HC_OUT0, HC_OUT1, HC_DATA,
   STAT_SIZE, TERMIOS_SIZE, SEV_TERM_SET_TEEOS, TEEOS_TERM_PANIC,
 } from '../machine/hypercall.ts';
 
@@ -253,6 +253,12 @@ class GhcbChannel implements HostChannel {
         const rows = Number(dv.getBigInt64(HC_OUT0, true)), cols = Number(dv.getBigInt64(HC_OUT1, true));
         if (ret === 0 && (rows < 0 || rows > 0xffff || cols < 0 || cols > 0xffff)) return { op: 'winsize', ret: -EIO, rows: 0, cols: 0 };
         return { op: 'winsize', ret, rows: ret === 0 ? rows : 0, cols: ret === 0 ? cols : 0 };
+      }
+      case 'tcsets': {
+        if (req.termios.length !== TERMIOS_SIZE || req.action < 0 || req.action > 2) return { op: 'tcsets', ret: -22 };
+        io.set(req.termios, HC_DATA);
+        const ret = this.hypercall(TEEOS_HC_TCSETS, req.fd, req.action, TERMIOS_SIZE);
+        return { op: 'tcsets', ret: ret > 0 ? -EIO : ret };
       }
       case 'fs': {
         const room = this.maxPayload;

@@ -251,6 +251,9 @@ export class OcallChannel implements HostChannel {
         const sec = Number(dv.getBigInt64(MS_OUT0, true)), nsec = Number(dv.getBigInt64(MS_OUT1, true));
         return { op: 'clock', ret, sec, nsec };
       }
+      case 'tcsets':
+        // The terminal's settings: not carried by this model's OCALL table yet.
+        return { op: 'tcsets', ret: -25 };
       case 'fs': {
         const empty = new Uint8Array(0);
         if (req.data.length > this.maxPayload - MS_FS_INPUT || req.outLen > this.maxPayload || req.outLen < 0) return { op: 'fs', ret: -22, data: empty };

@@ -72,7 +72,7 @@ export class RandomFile extends DevFile {
 
 /** /dev/tty and /dev/console: the host terminal, when the host's stdio is one (else ENXIO). */
 export class TtyFile extends OpenFile {
-  constructor(flags: number, loc: Location, private readonly input: HostStdioFile, private readonly output: HostStdioFile) {
+  constructor(flags: number, loc: Location, private readonly input: HostStdioFile, readonly output: HostStdioFile) {
     super(flags);
     this.loc = loc;
   }

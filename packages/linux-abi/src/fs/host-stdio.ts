@@ -54,6 +54,27 @@ export class HostStdioFile extends OpenFile {
     };
   }
 
+  private tty: boolean | null = null;
+  /** Whether the host stream is a terminal (asked once). */
+  isTerminal(): boolean {
+    if (this.tty === null) this.tty = this.host.call({ op: 'tcgets', fd: this.hostFd }).ret === 0;
+    return this.tty;
+  }
+  /** The host terminal's termios (exactly TERMIOS_SIZE bytes), or null. */
+  hostTermios(): Uint8Array | null {
+    const r = this.host.call({ op: 'tcgets', fd: this.hostFd });
+    return r.ret === 0 && r.termios.length === TERMIOS_SIZE ? r.termios.slice() : null;
+  }
+  hostWinsize(): { rows: number; cols: number } | null {
+    const r = this.host.call({ op: 'winsize', fd: this.hostFd });
+    return r.ret === 0 ? { rows: Math.min(r.rows, 0xffff), cols: Math.min(r.cols, 0xffff) } : null;
+  }
+  /** TCSETS (0), TCSETSW (1), TCSETSF (2): 0 or a negative errno. */
+  setTermios(action: number, termios: Uint8Array): number {
+    const r = this.host.call({ op: 'tcsets', fd: this.hostFd, action, termios });
+    return r.ret === 0 ? 0 : r.ret < 0 && r.ret >= -4095 ? r.ret : -E.EIO;
+  }
+
   override ioctl(cmd: number, arg: number, io: IoctlMemory): number {
     if (cmd === TCGETS) {
       const r = this.host.call({ op: 'tcgets', fd: this.hostFd });

@@ -24,6 +24,9 @@ import { registerFsFd } from './fs-fd.ts';
 import { registerPipe } from './pipe.ts';
 import { registerPoll } from './poll.ts';
 import { registerNet } from './net.ts';
+import { ttyIoctl, ttyInput } from '../fs/tty.ts';
+import { HostStdioFile } from '../fs/host-stdio.ts';
+import { TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
 
 const IOV_MAX = 1024;
@@ -43,9 +46,14 @@ function writableFile(t: Task, fd: number): OpenFile {
 
 /** Reads up to len bytes from f and hands them to `sink`; may block. */
 export function blockingRead(k: Kernel, t: Task, f: OpenFile, len: number, sink: (d: Uint8Array) => void): number | ReturnType<Kernel['block']> {
+  const tty = f instanceof HostStdioFile || f instanceof TtyFile;
   const attempt = (): RetryResult => {
-    const r = f.read(len);
+    let r = f.read(len);
     if (typeof r === 'number') return r === -E.EAGAIN && !(f.flags & O_NONBLOCK) && f.readQueue() ? AGAIN : r;
+    if (tty) {
+      r = ttyInput(k, f, r);
+      if (typeof r === 'number') return r;
+    }
     sink(r);
     return r.length;
   };
@@ -249,6 +257,8 @@ export function registerIo(tab: SyscallTable): void {
         return 0;
       }
     }
+    const tr = ttyIoctl(k, t, f, cmd, arg);
+    if (tr !== null) return tr;
     return f.ioctl(cmd, arg, t.proc.as);
   }, 'partial');
 

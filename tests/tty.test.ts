@@ -1,0 +1,75 @@
+/**
+ * The terminal, driven through tmux: tests/guest/bin/tty turns ICANON and ECHO off, reads keys,
+ * catches Ctrl-C, Ctrl-\ and Ctrl-Z as signals and restores the terminal. The pane must read the
+ * same under TEE OS (keystone, sev) as under qemu-riscv64; and when teeos is killed while the
+ * terminal is raw, the terminal is back in cooked mode afterwards.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
+const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
+const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const skip = !have('tmux') ? 'tmux not found' : false;
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function pane(name: string): string {
+  return tmux('capture-pane', '-p', '-t', name).stdout;
+}
+function waitFor(name: string, re: RegExp, ms = 60_000): string {
+  const end = Date.now() + ms;
+  for (;;) {
+    const p = pane(name);
+    if (re.test(p) || Date.now() > end) return p;
+    sleep(100);
+  }
+}
+
+/** Runs `cmd` in a fresh 80x24 tmux session, types the keys, returns the pane's text. */
+function drive(name: string, cmd: string): string {
+  tmux('kill-session', '-t', name);
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', `cd ${quote(guestDir)} && ${cmd}; echo EXIT=$?; sleep 60`);
+  try {
+    waitFor(name, /^ready$/m);
+    for (const k of ['a', 'C-c', 'b', 'C-\\', 'C-z', 'Enter', 'q']) {
+      tmux('send-keys', '-t', name, k);
+      sleep(300);
+    }
+    return waitFor(name, /^EXIT=/m).split('\n').filter((l) => l !== '').join('\n');
+  } finally {
+    tmux('kill-session', '-t', name);
+  }
+}
+
+const node = quote(process.execPath), cli = quote(teeos);
+const qemu = have('qemu-riscv64') ? drive(`teeos-q-${process.pid}`, 'qemu-riscv64 bin/tty') : null;
+
+for (const tee of ['keystone', 'sev']) {
+  test(`tty on ${tee}: raw keys, Ctrl-C/Ctrl-\\/Ctrl-Z as signals, the terminal restored, as under qemu-riscv64`, { skip: skip || (!qemu && 'qemu-riscv64 not found'), timeout: 120_000 }, () => {
+    const got = drive(`teeos-${tee}-${process.pid}`, `${node} ${cli} run --tee ${tee} bin/tty`);
+    assert.equal(got, qemu);
+    assert.match(got, /read: EINTR signal 2\n/);
+  });
+}
+
+test('teeos killed while the terminal is raw leaves it cooked', { skip, timeout: 120_000 }, () => {
+  const name = `teeos-kill-${process.pid}`;
+  tmux('kill-session', '-t', name);
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24',
+    `cd ${quote(guestDir)} && sh -c 'echo PID=$$; exec ${node} ${cli} run bin/tty'; sleep 1; stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo | tr '\\n' ' '; echo; echo DONE; sleep 60`);
+  try {
+    const p = waitFor(name, /^ready$/m);
+    const pid = Number(/PID=(\d+)/.exec(p)?.[1]);
+    assert.ok(pid > 0, p);
+    assert.match(p, /icanon 0 echo 0/);
+    process.kill(pid, 'SIGTERM');
+    const after = waitFor(name, /^DONE$/m);
+    assert.match(after, /^icanon echo\s*$/m, after);
+  } finally {
+    tmux('kill-session', '-t', name);
+  }
+});
