@@ -21,7 +21,7 @@ import { createMulDiv, type MulDiv } from './muldiv-wasm.ts';
 import { sv39Walk, WALK_ACCESS_FAULT, WALK_PAGE_FAULT, type WalkMemory } from './mmu.ts';
 import { Pmp } from './pmp.ts';
 import { decodeInto, run as runLoop, SLOTS_PER_PAGE, OP_CROSS } from './interp.ts';
-import { Jit, type JitMode } from './jit.ts';
+import { Jit, DEFAULT_JIT, type JitMode } from './jit.ts';
 
 export interface PhysRegion { base: number; size: number; bytes: Uint8Array }
 
@@ -36,7 +36,7 @@ export interface HartOptions {
   timeSource?: () => number;
   /**
    * The WebAssembly JIT tier (jit.ts): false = interpreter only, true = translate hot code
-   * pages, 'force' = translate every page at first sight (testing). Default false.
+   * pages, 'force' = translate every page at first sight (testing). Default DEFAULT_JIT (true).
    */
   jit?: JitMode;
   /** Byte offset of the JIT's scratch block (soft TLB) in memory; default: the largest free gap. */
@@ -192,7 +192,8 @@ export class Hart implements WalkMemory {
     this.iPage = new Array<CodePage>(TLB_SIZE).fill(this.scratch);
     this.x.fill(0);
     this.modeChanged();
-    if (opts.jit) this.setJit(opts.jit, opts.jitScratch);
+    const jit = opts.jit ?? DEFAULT_JIT;
+    if (jit) this.setJit(jit, opts.jitScratch);
   }
 
   /**

@@ -47,7 +47,7 @@ import { Buf, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from 
 export type JitMode = boolean | 'force';
 
 /** The JIT mode when nothing says otherwise. */
-export const DEFAULT_JIT: JitMode = false;
+export const DEFAULT_JIT: JitMode = true;
 
 /**
  * A JIT mode from a setting such as the TEEOS_JIT environment variable: '0'/'off'/'false'

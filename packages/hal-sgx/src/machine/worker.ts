@@ -10,7 +10,7 @@
  * page; here that means evaluating the measured runtime pages the config page lists.
  */
 import { parentPort } from 'node:worker_threads';
-import { Hart, Priv } from '@teeos/riscv';
+import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { Epc, LinearMap } from './epc.ts';
 import { importFromMemory, type SgxMachine } from './machine.ts';
 import {
@@ -200,7 +200,7 @@ port.on('message', (m: HostToMachine) => {
         const ptSize = Math.max(256, Math.ceil(epcPages / 64)) * PAGE;
         const ramSize = m.epcSize + ptSize;
         const memory = new WebAssembly.Memory({ initial: Math.ceil((RAM_OFFSET + ramSize) / WASM_PAGE) });
-        const h = new Hart({ memory, stateOffset: 0, ramBase: EPC_BASE, ramOffset: RAM_OFFSET, ramSize });
+        const h = new Hart({ memory, stateOffset: 0, ramBase: EPC_BASE, ramOffset: RAM_OFFSET, ramSize, jit: jitModeFrom(process.env.TEEOS_JIT) });
         const epcBytes = new Uint8Array(memory.buffer, RAM_OFFSET, m.epcSize);
         const map = new LinearMap(new Uint8Array(memory.buffer, RAM_OFFSET + m.epcSize, ptSize), EPC_BASE + m.epcSize);
         epc = new Epc(epcBytes, map, { flushTlb: () => h.flushTLB(), physWritten: (pa, len) => h.notifyPhysWrite(pa, len) }, { base: 0, size: RT_BASE });
