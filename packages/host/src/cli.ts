@@ -45,7 +45,7 @@ function parseSize(s: string): number {
   if (!m) throw new UsageError(`bad memory size '${s}'`, 2);
   const mult = { '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
   const v = Number(m[1]) * mult;
-  if (v < (4 << 20) || v > (2 << 30) || v % 4096 !== 0) throw new UsageError(`memory must be 4M..2G in whole pages, got '${s}'`, 2);
+  if (v < (4 << 20) || v > 2 ** 31 || v % 4096 !== 0) throw new UsageError(`memory must be 4M..2G in whole pages, got '${s}'`, 2);
   return v;
 }
 
