@@ -61,6 +61,14 @@ test('--mount :ro refuses every change (EROFS) and leaves the directory as it wa
   assert.deepEqual(snapshot(d), before);
 });
 
+test('--mount is measured: another mount point or mode, another measurement', () => {
+  const d = fixture('measured');
+  const m = (...extra: string[]) => spawnSync(process.execPath, [teeos, 'measure', ...extra, 'bin/hello'], { cwd: guestDir, encoding: 'utf8' });
+  const plain = m().stdout, rw = m('--mount', `${d}:/mnt`).stdout, ro = m('--mount', `${d}:/mnt:ro`).stdout, other = m('--mount', `${d}:/srv`).stdout;
+  assert.match(rw, /^[0-9a-f]{128}\n$/);
+  assert.equal(new Set([plain, rw, ro, other]).size, 4);
+});
+
 test('--mount: bad specifications are refused before any enclave starts', () => {
   for (const spec of ['nodir', `${tmp}/none:/mnt`, `${tmp}:relative`, `${tmp}:/`, `${tmp}:/a:rx`]) {
     const r = spawnSync(process.execPath, [teeos, 'run', '--mount', spec, 'bin/hello'], { cwd: guestDir, encoding: 'utf8' });

@@ -16,7 +16,7 @@ import { expectedMeasurement, verifyReport, TEE_NAMES, TEES_NOT_BUILT, toHex, ty
 
 const USAGE = `usage:
   teeos run [--tee T] [--memory SIZE] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
-  teeos measure [--tee T] [--root PATH] PROGRAM
+  teeos measure [--tee T] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... PROGRAM
   teeos mkimage DIR -o IMAGE
   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
@@ -27,7 +27,7 @@ const USAGE = `usage:
   --root PATH    the root file system: a directory (imaged at start) or an image (mkimage);
                  its Merkle root is measured, every block read is checked in the enclave
   --mount H:/P[:ro]  pass host directory H through at /P (the host's files: no integrity or
-                 confidentiality; every reply is checked for sanity only)
+                 confidentiality; every reply is checked for sanity only); the mount table is measured
   --data HEX     report data: up to 64 bytes in hex (attest: bound into the report; verify: expected)
   -o REPORT      attest: where to write the report
   --expect M     verify: the expected measurement in hex (what \`teeos measure\` prints)
@@ -178,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError((e as Error).message, 2);
     }
     try {
-      const eapp = appWithRoot(readProgram(o.rest[0], o.memory), root);
+      const eapp = appWithRoot(readProgram(o.rest[0], o.memory), root, o.mounts);
       process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp, o.tcs !== undefined ? { tcs: o.tcs } : {})) + '\n');
     } finally {
       root?.cleanup();

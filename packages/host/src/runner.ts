@@ -15,9 +15,16 @@ import { prepareRoot, type PreparedRoot } from './root-image.ts';
 import { HostFiles, withFiles, type MountSpec } from './host-files.ts';
 import { withConfigPage } from '@teeos/linux-abi/config';
 
-/** The application image with the measured config page when a root image is given (else unchanged). */
-export function appWithRoot(eapp: Uint8Array, root: PreparedRoot | null): Uint8Array {
-  return root ? withConfigPage(eapp, { rootImage: { blocks: root.blocks, root: root.root } }) : eapp;
+/**
+ * The application image with the measured config page when a root image or host mounts are
+ * given (else unchanged): both are part of the enclave's identity.
+ */
+export function appWithRoot(eapp: Uint8Array, root: PreparedRoot | null, mounts: MountSpec[] = []): Uint8Array {
+  if (!root && mounts.length === 0) return eapp;
+  return withConfigPage(eapp, {
+    rootImage: root ? { blocks: root.blocks, root: root.root } : null,
+    mounts: mounts.map((m) => ({ at: m.at, readonly: m.readonly })),
+  });
 }
 
 export class UsageError extends Error {
@@ -111,7 +118,7 @@ export async function runProgram(o: RunOptions): Promise<number> {
 }
 
 async function runPrepared(o: RunOptions, root: PreparedRoot | null, files: HostFiles | null): Promise<number> {
-  const eapp = appWithRoot(readProgram(o.program, o.memory), root);
+  const eapp = appWithRoot(readProgram(o.program, o.memory), root, o.mounts ?? []);
   const t0 = performance.now();
   let enclave;
   try {

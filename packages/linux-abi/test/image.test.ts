@@ -111,6 +111,16 @@ test('config page: found at the end of the application image, and only there', (
   assert.deepEqual(c.rootImage!.root, root);
   assert.equal(findConfigPage(app), null);
   assert.equal(findConfigPage(new Uint8Array(8192)), null);
-  assert.deepEqual(findConfigPage(withConfigPage(app, { rootImage: null })), { rootImage: null });
+  assert.deepEqual(findConfigPage(withConfigPage(app, { rootImage: null })), { rootImage: null, mounts: [] });
   assert.equal(encodeConfigPage({ rootImage: null }).length, 4096);
+});
+
+test('config page: the host mount table is part of it (and so of the measurement)', () => {
+  const app = new Uint8Array(100);
+  const mounts = [{ at: '/mnt/data', readonly: false }, { at: '/srv', readonly: true }];
+  const c = findConfigPage(withConfigPage(app, { rootImage: null, mounts }))!;
+  assert.deepEqual(c.mounts, mounts);
+  const a = withConfigPage(app, { rootImage: null, mounts });
+  const b = withConfigPage(app, { rootImage: null, mounts: [mounts[0], { at: '/srv', readonly: false }] });
+  assert.notDeepEqual(a, b);
 });

@@ -8,7 +8,13 @@
  *   +0  "TEEOSCFG"   +8 u32 version (1)   +12 u32 flags (bit 0: a root image is bound)
  *   +16 u64 root image data blocks N     +24 u32 block size (4096)   +28 u32 0
  *   +32 u8[32] the root image's Merkle root (SHA-256, image.ts)
+ *   +64 u32 the number of host mounts (--mount), then each: u8 flags (bit 0: read only),
+ *       u8 length, the mount point (absolute path bytes); host fd 4 + i serves mount i
  *   rest zero
+ *
+ * The mount table is measured too: a host cannot mount its files over the measured root (or
+ * anywhere) without changing the enclave's identity. The kernel mounts only what this page
+ * lists; the boot arguments' copy is not believed.
  *
  * The host fd the image is read through (HOST_ROOT_IMAGE_FD) is a convention, not measured:
  * what is read is checked against the measured root whatever the host serves.
@@ -22,6 +28,7 @@ export const HOST_FIRST_MOUNT_FD = 4;
 
 export interface BootConfig {
   rootImage: { blocks: number; root: Uint8Array } | null;
+  mounts?: { at: string; readonly: boolean }[];
 }
 
 export function encodeConfigPage(c: BootConfig): Uint8Array {
@@ -34,6 +41,17 @@ export function encodeConfigPage(c: BootConfig): Uint8Array {
     dv.setBigUint64(16, BigInt(c.rootImage.blocks), true);
     dv.setUint32(24, 4096, true);
     b.set(c.rootImage.root, 32);
+  }
+  const mounts = c.mounts ?? [];
+  dv.setUint32(64, mounts.length, true);
+  let o = 68;
+  for (const m of mounts) {
+    const p = new TextEncoder().encode(m.at);
+    if (p.length > 255 || o + 2 + p.length > CONFIG_PAGE) throw new RangeError('too many or too long mount points for the config page');
+    b[o] = m.readonly ? 1 : 0;
+    b[o + 1] = p.length;
+    b.set(p, o + 2);
+    o += 2 + p.length;
   }
   return b;
 }
@@ -55,8 +73,16 @@ export function findConfigPage(image: Uint8Array): BootConfig | null {
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   if (dv.getUint32(8, true) !== 1) return null;
   const flags = dv.getUint32(12, true);
-  if (!(flags & CONFIG_ROOT_IMAGE)) return { rootImage: null };
+  const mounts: { at: string; readonly: boolean }[] = [];
+  const n = dv.getUint32(64, true);
+  let o = 68;
+  for (let i = 0; i < n; i++) {
+    if (o + 2 > CONFIG_PAGE || o + 2 + p[o + 1] > CONFIG_PAGE) return null;
+    mounts.push({ readonly: (p[o] & 1) !== 0, at: new TextDecoder().decode(p.subarray(o + 2, o + 2 + p[o + 1])) });
+    o += 2 + p[o + 1];
+  }
+  if (!(flags & CONFIG_ROOT_IMAGE)) return { rootImage: null, mounts };
   const blocks = Number(dv.getBigUint64(16, true));
   if (dv.getUint32(24, true) !== 4096 || !Number.isSafeInteger(blocks) || blocks < 1) return null;
-  return { rootImage: { blocks, root: p.slice(32, 64) } };
+  return { rootImage: { blocks, root: p.slice(32, 64) }, mounts };
 }

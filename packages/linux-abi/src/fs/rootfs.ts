@@ -123,7 +123,12 @@ export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
  * mount point is made on the tmpfs root; on the read-only image root it must exist.
  */
 function mountHost(k: Kernel, vfs: Vfs, clock: () => Timespec, tmpfsRoot: DirInode | null): void {
-  const mounts = k.config.mounts ?? [];
+  // Only the measured mount table counts (config.ts); the boot arguments' copy is not believed.
+  const mounts = findConfigPage(k.appImage)?.mounts ?? [];
+  const claimed = k.config.mounts ?? [];
+  if (claimed.length !== mounts.length || claimed.some((m, i) => m.at !== mounts[i].at || !!m.readonly !== mounts[i].readonly)) {
+    k.platform.log('mount: the host\'s mount list differs from the measured one; using the measured one');
+  }
   const cred = { uid: 0, gid: 0, pid: 0 };
   mounts.forEach((m, i) => {
     const comps = typeof m.at === 'string' ? m.at.split('/').filter((c) => c !== '') : [];
