@@ -1,4 +1,4 @@
-/** uname and getrandom. */
+/** uname, getrandom and sysinfo. */
 import { E } from '../errors.ts';
 import { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM } from '../abi/constants.ts';
 import { encodeUtsname } from '../abi/structs.ts';
@@ -13,6 +13,26 @@ export function registerMisc(tab: SyscallTable): void {
       sysname: 'Linux', nodename: k.config.hostname, release: UTS_RELEASE,
       version: `#1 SMP TEE OS (${k.platform.name} model)`, machine: 'riscv64', domainname: '(none)',
     }));
+    return 0;
+  });
+
+  // sysinfo(2): glibc's qsort asks it (via sysconf(_SC_PHYS_PAGES)) before sorting a large
+  // array, and free/uptime/top print it. struct sysinfo on 64-bit: uptime, loads[3],
+  // totalram, freeram, sharedram, bufferram, totalswap, freeswap (longs, 0..56), procs
+  // (u16 at 80), totalhigh, freehigh (88, 96), mem_unit (u32 at 104); 112 bytes. Sizes in
+  // bytes (mem_unit 1, as 64-bit Linux gives), loads 0 as /proc/loadavg says, uptime
+  // rounded up to whole seconds as Linux rounds it.
+  tab.def('sysinfo', 'p', (k, t, a) => {
+    const b = new DataView(new ArrayBuffer(112));
+    b.setBigInt64(0, BigInt(Math.ceil(k.platform.monotonicNs() / 1e9)), true);
+    const f = k.frames;
+    b.setBigUint64(32, BigInt(f.totalFrames()) * 4096n, true);
+    b.setBigUint64(40, BigInt(f.freeFrames()) * 4096n, true);
+    let threads = 0;
+    for (const p of k.processes.values()) threads += p.tasks.size;
+    b.setUint16(80, Math.min(threads, 0xffff), true);
+    b.setUint32(104, 1, true);
+    t.proc.as.copyOut(a.u(0), new Uint8Array(b.buffer));
     return 0;
   });
 
