@@ -154,6 +154,11 @@ export class Kernel {
   private schedule(): void {
     const exec = this.platform.exec;
     let next = 0;
+    // A turn is TIME_SLICE instructions, however many system calls it makes: a task that
+    // spins on a syscall (polling a file a child will create, sched-less busy waits) must
+    // not keep the hart because every syscall began a fresh slice.
+    let current: Task | undefined;
+    let turnStart = 0;
     for (;;) {
       if (this.timers.timers.size) this.timers.run();
       for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i].state === 'zombie') this.tasks.splice(i, 1);
@@ -171,14 +176,18 @@ export class Kernel {
         continue;
       }
       this.switchTo(task);
+      if (task !== current) { current = task; turnStart = exec.instret(); }
       if (task.pending !== 0n && !deliverSignals(this, task)) continue;
       this.sliceStart = exec.instret();
-      const trap = exec.runUser(TIME_SLICE);
+      const trap = exec.runUser(Math.max(1, TIME_SLICE - (this.sliceStart - turnStart)));
       task.proc.cpuInstructions += exec.instret() - this.sliceStart;
       this.sliceStart = exec.instret();
       this.handleTrap(task, trap);
       // Round robin: after a slice ran out or the task blocked or yielded, the next one goes first.
-      if (trap.kind === 'budget' || task.state !== 'runnable' || this.yielded) next = (next + 1) % Math.max(1, this.tasks.length);
+      if (trap.kind === 'budget' || exec.instret() - turnStart >= TIME_SLICE || task.state !== 'runnable' || this.yielded) {
+        next = (next + 1) % Math.max(1, this.tasks.length);
+        current = undefined;
+      }
       this.yielded = false;
     }
   }
