@@ -34,7 +34,7 @@ const USAGE = `usage:
   --verbose      print the enclave layout and measurement
   --trace        print every system call, strace-style
   --stats        print instructions, host calls and time at exit
-  --jit[=force]  the CPU's WebAssembly JIT tier (force: translate all code); --no-jit: interpreter only
+  --jit[=force]  the CPU's WebAssembly JIT tier for hot code (force: all code); default and --no-jit: interpreter
                  (default: TEEOS_JIT from the environment, else the built-in default)
   --hostile M,.. make the host lie (${HOSTILE_MODES.join(', ')}): watch the enclave refuse`;
 

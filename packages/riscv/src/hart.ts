@@ -36,7 +36,7 @@ export interface HartOptions {
   timeSource?: () => number;
   /**
    * The WebAssembly JIT tier (jit.ts): false = interpreter only, true = translate hot code
-   * pages, 'force' = translate every page at first sight (testing). Default DEFAULT_JIT (true).
+   * pages, 'force' = translate every page at first sight (testing). Default DEFAULT_JIT (off for now).
    */
   jit?: JitMode;
   /** Byte offset of the JIT's scratch block (soft TLB) in memory; default: the largest free gap. */

@@ -47,7 +47,9 @@ import { Buf, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from 
 export type JitMode = boolean | 'force';
 
 /** The JIT mode when nothing says otherwise. */
-export const DEFAULT_JIT: JitMode = true;
+// Off by default: on real programs (dash, lua, sqlite: bench/apps.ts) compiling costs more
+// than it saves until indirect jumps stay inside Wasm; `teeos run --jit` turns it on.
+export const DEFAULT_JIT: JitMode = false;
 
 /**
  * A JIT mode from a setting such as the TEEOS_JIT environment variable: '0'/'off'/'false'
