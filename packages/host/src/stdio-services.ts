@@ -3,6 +3,7 @@
  * the operator's console. Untrusted by the enclave; here they are simply honest.
  */
 import { fstatSync, readSync, writeSync } from 'node:fs';
+import { encodeStat } from './host-files.ts';
 import { isatty } from 'node:tty';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { HostServices } from '@teeos/hal-keystone/host';
@@ -21,27 +22,7 @@ function nap(ms: number): void {
 
 /** struct stat (asm-generic, 128 bytes) from the host's fstat. */
 function encodeHostStat(fd: number): Uint8Array {
-  const st = fstatSync(fd, { bigint: true });
-  const b = new Uint8Array(128);
-  const dv = new DataView(b.buffer);
-  const u64 = (o: number, v: bigint) => dv.setBigUint64(o, BigInt.asUintN(64, v), true);
-  u64(0, st.dev);
-  u64(8, st.ino);
-  dv.setUint32(16, Number(st.mode), true);
-  dv.setUint32(20, Number(st.nlink), true);
-  dv.setUint32(24, Number(st.uid), true);
-  dv.setUint32(28, Number(st.gid), true);
-  u64(32, st.rdev);
-  u64(48, st.size);
-  dv.setInt32(56, Number(st.blksize), true);
-  u64(64, st.blocks);
-  u64(72, st.atimeNs / 1_000_000_000n);
-  u64(80, st.atimeNs % 1_000_000_000n);
-  u64(88, st.mtimeNs / 1_000_000_000n);
-  u64(96, st.mtimeNs % 1_000_000_000n);
-  u64(104, st.ctimeNs / 1_000_000_000n);
-  u64(112, st.ctimeNs % 1_000_000_000n);
-  return b;
+  return encodeStat(fstatSync(fd, { bigint: true }));
 }
 
 /**
