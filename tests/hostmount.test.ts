@@ -39,7 +39,7 @@ const qemuDir = fixture('qemu');
 const q = spawnSync('qemu-riscv64', ['bin/hostmount', qemuDir], { cwd: guestDir, encoding: 'utf8' });
 const haveQemu = q.status === 0;
 
-for (const tee of ['keystone', 'sev']) {
+for (const tee of ['keystone', 'sev', 'sgx']) {
   test(`--mount read-write on ${tee}: the same output and the same directory as qemu-riscv64`, { skip: !haveQemu && 'qemu-riscv64 not found', timeout: 120_000 }, () => {
     const d = fixture(`rw-${tee}`);
     const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, '--mount', `${d}:/mnt/host`, 'bin/hostmount', '/mnt/host'], { cwd: guestDir, encoding: 'utf8', timeout: 100_000 });

@@ -44,7 +44,7 @@ test('mkimage and measure: the measurement binds the image, byte for byte', () =
   const mk = teeosRun(['mkimage', dir, '-o', image]);
   assert.equal(mk.status, 0, mk.stderr);
   assert.match(mk.stdout, /^[0-9a-f]{64}\n$/);
-  for (const tee of ['keystone', 'sev']) {
+  for (const tee of ['keystone', 'sev', 'sgx']) {
     const plain = teeosRun(['measure', '--tee', tee, prog]).stdout;
     const withImage = teeosRun(['measure', '--tee', tee, '--root', image, prog]).stdout;
     const withDir = teeosRun(['measure', '--tee', tee, '--root', dir, prog]).stdout;
@@ -91,7 +91,7 @@ for (const tee of ['keystone', 'sev']) {
   });
 }
 
-for (const tee of ['keystone', 'sev']) {
+for (const tee of ['keystone', 'sev', 'sgx']) {
   test(`a host that changes one byte of the image after launch is caught at the read (${tee}): EIO`, { timeout: 180_000 }, async () => {
     const img = join(tmp, `tamper-${tee}.img`);
     assert.equal(teeosRun(['mkimage', dir, '-o', img]).status, 0);

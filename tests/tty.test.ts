@@ -48,7 +48,7 @@ function drive(name: string, cmd: string): string {
 const node = quote(process.execPath), cli = quote(teeos);
 const qemu = have('qemu-riscv64') ? drive(`teeos-q-${process.pid}`, 'qemu-riscv64 bin/tty') : null;
 
-for (const tee of ['keystone', 'sev']) {
+for (const tee of ['keystone', 'sev', 'sgx']) {
   test(`tty on ${tee}: raw keys, Ctrl-C/Ctrl-\\/Ctrl-Z as signals, the terminal restored, as under qemu-riscv64`, { skip: skip || (!qemu && 'qemu-riscv64 not found'), timeout: 120_000 }, () => {
     const got = drive(`teeos-${tee}-${process.pid}`, `${node} ${cli} run --tee ${tee} bin/tty`);
     assert.equal(got, qemu);

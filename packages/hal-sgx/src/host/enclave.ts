@@ -15,7 +15,7 @@ import {
   CTL_VECTOR, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ECMD_ORET, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, SSA_FRAME_PAGES, UNTRUSTED_SIZE, VECTOR_PF, PT_TRIM,
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
-  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
+  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
 
@@ -25,6 +25,8 @@ export interface HostServices {
   read(fd: number, len: number): Uint8Array | number;
   fstat(fd: number): Uint8Array | number;
   tcgets(fd: number): Uint8Array | number;
+  /** TCSETS (0), TCSETSW (1), TCSETSF (2); absent: ENOTTY. */
+  tcsets?(fd: number, action: number, termios: Uint8Array): number;
   winsize(fd: number): { rows: number; cols: number } | number;
   clock(clockId: number): { sec: number; nsec: number } | number;
   console(text: string): void;
@@ -64,7 +66,7 @@ export function sgxExpectedMeasurement(files: SgxFiles, tcs: number): Uint8Array
   return mrenclaveOf(sgxBuildPlan(files.runtime, files.app, tcs).ops);
 }
 
-const EINVAL = 22, ENOSYS = 38;
+const EINVAL = 22, ENOTTY = 25, ENOSYS = 38;
 const EADD_BATCH = 256;
 
 export class SgxEnclave {
@@ -241,6 +243,11 @@ export class SgxEnclave {
           if (r.out) u.set(r.out.subarray(0, k), data);
           dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
           ret = r.ret;
+          break;
+        }
+        case OCALL_TCSETS: {
+          if (arg1 > 2n || room < TERMIOS_SIZE) { ret = -EINVAL; break; }
+          ret = services.tcsets ? services.tcsets(fd, Number(arg1), u.slice(data, data + TERMIOS_SIZE)) : -ENOTTY;
           break;
         }
         case OCALL_EXIT:

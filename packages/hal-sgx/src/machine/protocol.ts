@@ -297,6 +297,8 @@ export const OCALL_REMOVE = 11;
  */
 export const OCALL_FS = 12;
 export const MS_FS_INPUT = 32;
+/** TCSETS/TCSETSW/TCSETSF on a host terminal: arg0 = fd, arg1 = the action (0..2), data[0..36) = struct termios. */
+export const OCALL_TCSETS = 13;
 
 export const MS_INDEX = 0x00;
 export const MS_RETVAL = 0x08;

@@ -29,7 +29,7 @@ import type { SgxMachine } from '../machine/machine.ts';
 import {
   PAGE, SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_CAUSE, SSA_TVAL, ECMD_ORET, SI_R, SI_W, SI_X, SI_PENDING, SI_MODIFIED, SI_PR,
   PT_REG, PT_TRIM, siFlags, OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK,
-  OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
+  OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
   MS_OUT0, MS_OUT1, MS_DATA, MS_OFFSET, STAT_SIZE, TERMIOS_SIZE, type EnclaveConfig,
 } from '../machine/protocol.ts';
 import { qeModelTargetInfo } from '../machine/quoting-enclave.ts';
@@ -251,9 +251,12 @@ export class OcallChannel implements HostChannel {
         const sec = Number(dv.getBigInt64(MS_OUT0, true)), nsec = Number(dv.getBigInt64(MS_OUT1, true));
         return { op: 'clock', ret, sec, nsec };
       }
-      case 'tcsets':
-        // The terminal's settings: not carried by this model's OCALL table yet.
-        return { op: 'tcsets', ret: -25 };
+      case 'tcsets': {
+        if (req.termios.length !== TERMIOS_SIZE || req.action < 0 || req.action > 2) return { op: 'tcsets', ret: -22 };
+        u.set(req.termios, MS_DATA);
+        const ret = this.ocall(OCALL_TCSETS, req.fd, req.action);
+        return { op: 'tcsets', ret: ret > 0 ? -EIO : ret };
+      }
       case 'fs': {
         const empty = new Uint8Array(0);
         if (req.data.length > this.maxPayload - MS_FS_INPUT || req.outLen > this.maxPayload || req.outLen < 0) return { op: 'fs', ret: -22, data: empty };
