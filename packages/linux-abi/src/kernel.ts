@@ -15,7 +15,7 @@ import { HostStdioFile } from './fs/host-stdio.ts';
 import { execLookupFor } from './fs/context.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
 import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched, exitRobustList } from './syscalls/sched.ts';
-import { deliverSignals, forceSignal, sendToProcess, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
+import { deliverSignals, forceSignal, sendToProcess, sendToTask, SI_USER, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
 import { SyscallArgs } from './syscalls/args.ts';
 import { SyscallTable } from './syscalls/table.ts';
 import { registerIo } from './syscalls/io.ts';
@@ -169,7 +169,7 @@ export class Kernel {
       let task: Task | undefined;
       for (let i = 0; i < this.tasks.length; i++) {
         const t = this.tasks[(next + i) % this.tasks.length];
-        if (t.state === 'runnable') { task = t; next = (next + i) % this.tasks.length; break; }
+        if (t.state === 'runnable' && !t.proc.stopped) { task = t; next = (next + i) % this.tasks.length; break; }
       }
       if (!task) {
         this.idle();
@@ -404,21 +404,26 @@ export class Kernel {
   /** Ends one thread; the last thread ends the process. */
   exitTask(task: Task, waitStatus: number): void {
     if (task.proc.exitStatus === null) exitRobustList(this, task);
-    if (task.clearChildTid && task.proc.tasks.size > 1) {
-      // CLONE_CHILD_CLEARTID: zero the TID word and wake one futex waiter (pthread_join).
+    if (task.clearChildTid && (task.proc.tasks.size > 1 || this.asShared(task.proc.as))) {
+      // CLONE_CHILD_CLEARTID (mm_release, while someone else still uses the memory): zero the
+      // TID word and wake one futex waiter (pthread_join).
       try {
         task.proc.as.copyOut(task.clearChildTid, new Uint8Array(4));
-        futexWake(this, task.proc, task.clearChildTid, 1, FUTEX_BITSET_MATCH_ANY);
+        futexWake(this, task.proc, task.clearChildTid, 1, FUTEX_BITSET_MATCH_ANY, false);
       } catch { /* an unmapped address is ignored, as Linux does */ }
     }
     task.state = 'zombie';
     task.proc.tasks.delete(task);
-    if (task.proc.tasks.size === 0) this.processExited(task.proc, waitStatus);
+    // A leader that ends alone stays a zombie until the last thread; wait reports its status.
+    if (task.tid === task.proc.pid) task.proc.leaderStatus = waitStatus;
+    if (task.proc.tasks.size === 0) this.processExited(task.proc, task.proc.leaderStatus ?? waitStatus);
   }
 
   /** exit_group: every thread of the process ends with the same status. */
   exitProcess(proc: Process, waitStatus: number): void {
     for (const t of [...proc.tasks]) {
+      // Every thread's robust futexes are released, however the group ends (a killed owner too).
+      if (proc.exitStatus === null) exitRobustList(this, t);
       t.state = 'zombie';
       proc.tasks.delete(t);
     }
@@ -431,14 +436,32 @@ export class Kernel {
     this.exitProcess(proc, sig);
   }
 
+  /** Processes using each address space shared by clone(CLONE_VM) without CLONE_THREAD (absent: one). */
+  private readonly asUsers = new Map<AddressSpace, number>();
+
+  shareAs(as: AddressSpace): void {
+    this.asUsers.set(as, (this.asUsers.get(as) ?? 1) + 1);
+  }
+
+  asShared(as: AddressSpace): boolean {
+    return (this.asUsers.get(as) ?? 1) > 1;
+  }
+
+  /** Drops one process's use of an address space; the last one frees it. */
+  releaseAs(as: AddressSpace): void {
+    const n = (this.asUsers.get(as) ?? 1) - 1;
+    if (n > 1) this.asUsers.set(as, n);
+    else this.asUsers.delete(as);
+    if (n <= 0) as.destroy();
+  }
+
   private processExited(proc: Process, waitStatus: number): void {
     if (proc.exitStatus !== null) return;
     proc.exitStatus = waitStatus;
+    proc.stopped = 0;
     proc.fds.closeAll();
-    proc.as.destroy();
+    this.releaseAs(proc.as);
     if (this.current?.proc === proc) this.current = null;
-    // Orphans go to init, as on Linux.
-    for (const c of this.processes.values()) if (c.ppid === proc.pid) c.ppid = 1;
     if (proc.pid === 1) {
       // Init's end is the enclave's end: nothing else may outlive it.
       this.initStatus = waitStatus;
@@ -446,6 +469,7 @@ export class Kernel {
       this.processes.clear();
       return;
     }
+    this.reparentChildren(proc);
     proc.vforkWaiter?.();
     proc.vforkWaiter = undefined;
     const parent = this.processes.get(proc.ppid);
@@ -453,15 +477,58 @@ export class Kernel {
       this.processes.delete(proc.pid);
       return;
     }
+    this.notifyParentExit(proc, parent);
+  }
+
+  /** do_notify_parent: the exit signal (clone's, SIGCHLD for fork; none when 0), or autoreap. */
+  private notifyParentExit(proc: Process, parent: Process): void {
+    const waitStatus = proc.exitStatus ?? 0;
     const act = parent.sigactions.get(SIGCHLD);
-    if (act && (act.handler === 1n || (act.flags & 2n) !== 0n)) {
-      // SIGCHLD ignored or SA_NOCLDWAIT: children are reaped automatically.
-      this.processes.delete(proc.pid);
-    } else {
-      const sig = waitStatus & 0x7f;
-      // si_status: the exit code, or the signal that killed it (kernel/signal.c do_notify_parent).
-      sendToProcess(this, parent, { signo: SIGCHLD, code: sig ? CLD_KILLED : CLD_EXITED, pid: proc.pid, uid: this.config.uid, value: BigInt(sig || (waitStatus >> 8) & 0xff) });
+    let sig = proc.exitSignal;
+    let autoreap = false;
+    if (sig === SIGCHLD && act && (act.handler === 1n || (act.flags & 2n) !== 0n)) {
+      // SIGCHLD ignored or SA_NOCLDWAIT: children are reaped automatically (a handler still runs).
+      autoreap = true;
+      if (act.handler === 1n) sig = 0;
     }
+    if (sig > 0 && sig <= 64) {
+      const ksig = waitStatus & 0x7f;
+      // si_status: the exit code, or the signal that killed it (kernel/signal.c do_notify_parent).
+      sendToProcess(this, parent, { signo: sig, code: ksig ? CLD_KILLED : CLD_EXITED, pid: proc.pid, uid: this.config.uid, value: BigInt(ksig || (waitStatus >> 8) & 0xff) });
+    }
+    if (autoreap) this.processes.delete(proc.pid);
+    this.wakeChildWaiters(parent);
+  }
+
+  /**
+   * forget_original_parent: children of an ending process go to the nearest living ancestor
+   * that is a child subreaper, else to init; they get their PR_SET_PDEATHSIG signal, their
+   * exit signal becomes SIGCHLD, and zombies among them are announced to the new parent.
+   */
+  private reparentChildren(proc: Process): void {
+    let reaper = 1;
+    for (let a = this.processes.get(proc.ppid); a && a.pid !== 1; a = this.processes.get(a.ppid)) {
+      if (a.childSubreaper && a.exitStatus === null) { reaper = a.pid; break; }
+    }
+    const newParent = this.processes.get(reaper);
+    for (const c of [...this.processes.values()]) {
+      if (c.ppid !== proc.pid || c === proc) continue;
+      c.ppid = reaper;
+      if (c.exitStatus === null) {
+        if (c.pdeathSig) {
+          const t = [...c.tasks][0];
+          if (t) sendToTask(this, t, { signo: c.pdeathSig, code: SI_USER, pid: proc.pid, uid: this.config.uid });
+        }
+        c.exitSignal = SIGCHLD;
+      } else if (newParent) {
+        c.exitSignal = SIGCHLD;
+        this.notifyParentExit(c, newParent);
+      }
+    }
+  }
+
+  /** A child changed state: the parent's sleeping wait4/waitid calls look again. */
+  wakeChildWaiters(parent: Process): void {
     for (const t of parent.tasks) if (t.state === 'blocked' && t.wait?.childWait) this.restartSyscall(t);
   }
 

@@ -34,7 +34,7 @@ export const SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x
 export const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
 // asm-generic/siginfo.h si_code values
 export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TKILL = -6;
-export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, ILL_ILLOPC = 1, TRAP_BRKPT = 1;
 
 export const SIGINFO_SIZE = 128;
@@ -97,12 +97,91 @@ function disposition(p: Process, sig: number): 'handler' | 'ignore' | 'terminate
 export function sendToTask(k: Kernel, t: Task, info: SigInfo): void {
   if (t.state === 'zombie') return;
   const sig = info.signo;
+  const p = t.proc;
+  jobControlAtGeneration(k, p, sig);
+  const d = disposition(p, sig);
+  const masked = (t.sigmask & bit(sig)) !== 0n && sig !== SIGKILL;
+  // rt_sigtimedwait's set counts as blocked (Linux's real_blocked): never ignored, never acted on.
+  const taken = t.state === 'blocked' && t.wait?.takes !== undefined && (t.wait.takes & bit(sig)) !== 0n;
   // A signal whose action is to ignore it is discarded at generation (unless blocked).
-  if (disposition(t.proc, sig) === 'ignore' && !(t.sigmask & bit(sig))) return;
+  if (d === 'ignore' && !masked && !taken) return;
+  // A fatal signal ends a stopped group at once (kernel/signal.c complete_signal); so does SIGKILL.
+  if (p.stopped && !masked && !taken && (d === 'terminate' || d === 'core')) p.stopped = 0;
+  if (d === 'stop' && !masked && !taken) {
+    // The default action of a stop signal needs no context of the thread: the group stops
+    // now, even if the thread sleeps in a system call (which then resumes after SIGCONT, as
+    // Linux restarts it).
+    stopGroup(k, t, sig);
+    return;
+  }
   if (!(t.pending & bit(sig)) || sig >= 32) t.sigQueue.push(info);
   t.pending |= bit(sig);
   signalHooks.queued(t);
-  if (t.state === 'blocked' && (!(t.sigmask & bit(sig)) || sig === SIGKILL)) interrupt(k, t, sig);
+  if (t.state === 'blocked' && !masked && (d !== 'stop' || taken)) interrupt(k, t, sig);
+}
+
+/**
+ * prepare_signal's job-control side effects, whatever the disposition or mask: a stop signal
+ * discards pending SIGCONTs; SIGCONT discards pending stop signals and resumes a stopped group
+ * (reporting CLD_CONTINUED to the parent).
+ */
+function jobControlAtGeneration(k: Kernel, p: Process, sig: number): void {
+  if (p.exitStatus !== null) return;
+  const drop = (mask: bigint) => {
+    for (const x of p.tasks) {
+      if (!(x.pending & mask)) continue;
+      x.pending &= ~mask;
+      x.sigQueue = x.sigQueue.filter((i) => !(bit(i.signo) & mask));
+    }
+  };
+  if (STOP.has(sig)) drop(bit(SIGCONT));
+  else if (sig === SIGCONT) {
+    drop(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
+    if (p.stopped) {
+      p.stopped = 0;
+      p.stopReport = 0;
+      p.continueReport = true;
+      notifyParentStop(k, p, CLD_CONTINUED, SIGCONT);
+    }
+  } else if (sig === SIGKILL) p.stopped = 0;
+}
+
+/**
+ * True when the process group of p is orphaned (kernel/exit.c will_become_orphaned_pgrp): no
+ * member has a parent in another group of the same session. The stop signals of the terminal
+ * (SIGTSTP, SIGTTIN, SIGTTOU) are discarded there. The enclave's pid 1 is an ordinary process
+ * here (as elsewhere in this kernel), not Linux's exempt global init.
+ */
+function orphanedPgrp(k: Kernel, p: Process): boolean {
+  for (const q of k.processes.values()) {
+    if (q.pgid !== p.pgid || q.exitStatus !== null) continue;
+    const parent = k.processes.get(q.ppid);
+    if (parent && parent.exitStatus === null && parent.pgid !== q.pgid && parent.sid === q.sid) return false;
+  }
+  return true;
+}
+
+/** do_signal_stop: the whole thread group stops; the parent hears CLD_STOPPED. */
+function stopGroup(k: Kernel, t: Task, sig: number): void {
+  const p = t.proc;
+  // Already stopped: nothing new to report (Linux leaves it pending; SIGCONT discards it).
+  if (p.stopped) return;
+  if (sig !== SIGSTOP && orphanedPgrp(k, p)) return;
+  p.stopped = sig;
+  p.stopReport = sig;
+  p.continueReport = false;
+  notifyParentStop(k, p, CLD_STOPPED, sig);
+}
+
+/** do_notify_parent_cldstop: SIGCHLD unless the parent set SA_NOCLDSTOP; waiters re-check. */
+function notifyParentStop(k: Kernel, p: Process, code: number, status: number): void {
+  const parent = k.processes.get(p.ppid);
+  if (!parent || parent.exitStatus !== null) return;
+  const act = parent.sigactions.get(SIGCHLD);
+  if (!(act && act.flags & BigInt(SA_NOCLDSTOP))) {
+    sendToProcess(k, parent, { signo: SIGCHLD, code, pid: p.pid, uid: k.config.uid, value: BigInt(status) });
+  }
+  k.wakeChildWaiters(parent);
 }
 
 /** Ends an interruptible sleep because of `sig`: restart it (SA_RESTART) or fail with EINTR. */
@@ -168,7 +247,7 @@ export function nextSignal(t: Task): number {
 
 /**
  * Acts on pending signals of the task that is about to run (its registers are on the hart).
- * Returns false when the task's process died.
+ * Returns false when the task's process died or stopped.
  */
 export function deliverSignals(k: Kernel, t: Task): boolean {
   for (;;) {
@@ -185,7 +264,9 @@ export function deliverSignals(k: Kernel, t: Task): boolean {
     const d = disposition(t.proc, sig);
     if (d === 'ignore') continue;
     if (d === 'stop') {
-      k.platform.log(`pid ${t.proc.pid}: stop signal ${sig} ignored (job control comes with the terminal work)`);
+      // A stop signal that was blocked when sent, now unblocked.
+      stopGroup(k, t, sig);
+      if (t.proc.stopped) return false;
       continue;
     }
     if (d === 'terminate' || d === 'core') {
@@ -445,7 +526,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     const oldMask = t.sigmask;
     t.sigmask &= ~set;
     return k.block(t, {
-      deadline, onTimeout: -E.EAGAIN,
+      deadline, onTimeout: -E.EAGAIN, takes: set,
       onSignal: (sig) => {
         t.sigmask = oldMask;
         if (set & bit(sig)) k.wake(t, take(sig));

@@ -38,8 +38,22 @@ export class Process {
   envEnd = 0;
   umask = 0o022;
   readonly rlimits: { cur: bigint; max: bigint }[] = [];
-  readonly sigactions = new Map<number, SigAction>();
+  /** Signal dispositions; shared with the parent after clone(CLONE_SIGHAND) without CLONE_THREAD. */
+  sigactions = new Map<number, SigAction>();
   exitStatus: number | null = null;
+  /** The leader's own exit status after it ended with SYS_exit while other threads live (Linux reports it, not the last thread's). */
+  leaderStatus: number | null = null;
+  /** Job control: the signal that stopped the whole thread group, or 0 while it runs. */
+  stopped = 0;
+  /** A stop (its signal) or a continue not yet reported to wait4/waitid (WUNTRACED, WCONTINUED). */
+  stopReport = 0;
+  continueReport = false;
+  /** prctl PR_SET_PDEATHSIG: sent to this process when its parent ends. */
+  pdeathSig = 0;
+  /** prctl PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here instead of to init. */
+  childSubreaper = false;
+  /** prctl PR_SET_DUMPABLE (SUID_DUMP_USER by default). */
+  dumpable = 1;
   /** Process group and session (setpgid/setsid). */
   pgid: number;
   sid: number;
@@ -76,7 +90,7 @@ export type TaskState = 'runnable' | 'blocked' | 'zombie';
 
 /** Why a blocked task sleeps, and what wakes it. */
 export interface WaitState {
-  /** futex key: the physical address of the futex word (shared and private alike). */
+  /** futex key: the virtual address (private, with futexMm) or the physical address (shared) of the word. */
   futexKey?: number;
   bitset?: number;
   /** Monotonic deadline in ns, or Infinity. */
@@ -92,6 +106,10 @@ export interface WaitState {
   onWake?: () => void;
   /** wait4/waitid: a child's change of state restarts the call. */
   childWait?: boolean;
+  /** Private futexes are keyed by address space and address; shared ones (MAP_SHARED pages) by physical address. */
+  futexMm?: AddressSpace;
+  /** Signals this sleep consumes itself (rt_sigtimedwait's set): they do not stop or interrupt it. */
+  takes?: bigint;
 }
 
 export interface AltStack {

@@ -293,7 +293,7 @@ export class ProcFs {
       if (a.handler === 1n) ign |= 1n << BigInt(sig - 1);
       else if (a.handler !== 0n) cgt |= 1n << BigInt(sig - 1);
     }
-    const state = p.tasks.size === 0 ? 'Z (zombie)' : t && t.state === 'blocked' ? 'S (sleeping)' : 'R (running)';
+    const state = p.tasks.size === 0 ? 'Z (zombie)' : p.stopped ? 'T (stopped)' : t && t.state === 'blocked' ? 'S (sleeping)' : 'R (running)';
     const kl = (n: string, b: number) => `${n}:\t${pad(kB(b), 8)} kB\n`;
     return `Name:\t${p.comm}\nUmask:\t${p.umask.toString(8).padStart(4, '0')}\nState:\t${state}\nTgid:\t${p.pid}\nNgid:\t0\nPid:\t${p.pid}\n` +
       `PPid:\t${p.ppid}\nTracerPid:\t0\nUid:\t${u}\t${u}\t${u}\t${u}\nGid:\t${g}\t${g}\t${g}\t${g}\nFDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, p.fds.size))))}\n` +
@@ -310,7 +310,7 @@ export class ProcFs {
   private stat(p: Process): string {
     const v = vmStats(p);
     const t = [...p.tasks][0];
-    const state = p.tasks.size === 0 ? 'Z' : t && t.state === 'blocked' ? 'S' : 'R';
+    const state = p.tasks.size === 0 ? 'Z' : p.stopped ? 'T' : t && t.state === 'blocked' ? 'S' : 'R';
     const ticks = Math.floor(this.c.k.cpuTimeNs() / 1e7);
     const code = p.as.vmas.filter((x) => x.prot & 4);
     const startcode = code.length ? code[0].start : 0, endcode = code.length ? code[code.length - 1].end : 0;

@@ -98,9 +98,40 @@ export function registerProcess(tab: SyscallTable): void {
       t.proc.as.copyOut(a.u(1), b);
       return 0;
     }
+    const putInt = (addr: number, v: number) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, v, true);
+      t.proc.as.copyOut(addr, b);
+      return 0;
+    };
+    switch (op) {
+      case PR_SET_PDEATHSIG: {
+        const sig = a.u(1);
+        if (sig > 64) return -E.EINVAL;
+        t.proc.pdeathSig = sig;
+        return 0;
+      }
+      case PR_GET_PDEATHSIG:
+        return putInt(a.u(1), t.proc.pdeathSig);
+      case PR_SET_CHILD_SUBREAPER:
+        t.proc.childSubreaper = a.u(1) !== 0;
+        return 0;
+      case PR_GET_CHILD_SUBREAPER:
+        return putInt(a.u(1), t.proc.childSubreaper ? 1 : 0);
+      case PR_GET_DUMPABLE:
+        return t.proc.dumpable;
+      case PR_SET_DUMPABLE:
+        if (a.u(1) > 1) return -E.EINVAL; // SUID_DUMP_DISABLE or SUID_DUMP_USER only
+        t.proc.dumpable = a.u(1);
+        return 0;
+    }
     return -E.EINVAL;
   }, 'partial');
 }
+
+// linux/prctl.h
+const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4;
+const PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 
 export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
   [RLIMIT_STACK, 8n << 20n, -1n],

@@ -3,10 +3,10 @@
  * and sessions, getrusage and times.
  */
 import { E, SysError } from '../errors.ts';
-import { SIGCHLD, SIG_IGN } from '../abi/constants.ts';
+import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
 import type { Kernel } from '../kernel.ts';
 import { loadProgram } from '../exec.ts';
-import { SIGINFO_SIZE, CLD_EXITED, CLD_KILLED } from '../signals.ts';
+import { SIGINFO_SIZE, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED } from '../signals.ts';
 import type { Process, Task } from '../task.ts';
 import type { SyscallTable } from './table.ts';
 
@@ -19,19 +19,50 @@ const MAX_ARG_STRINGS = 0x7fffffff;
 
 type Match = (p: Process) => boolean;
 
-function children(k: Kernel, t: Task, match: Match): Process[] {
-  return [...k.processes.values()].filter((p) => p.ppid === t.proc.pid && p !== t.proc && match(p));
+function children(k: Kernel, t: Task, match: Match, options: number): Process[] {
+  // eligible_child: a "clone" child (exit signal other than SIGCHLD) is waited for only with
+  // __WCLONE, the others only without it; __WALL waits for both.
+  const clone = (options & __WCLONE) !== 0;
+  return [...k.processes.values()].filter((p) => p.ppid === t.proc.pid && p !== t.proc && match(p) &&
+    ((options & __WALL) !== 0 || (p.exitSignal !== SIGCHLD) === clone));
 }
 
-/** Reaps or reports a zombie child: returns its pid and status, or null when none is ready. */
-function findZombie(k: Kernel, t: Task, match: Match, nowait: boolean): { pid: number; status: number; proc: Process } | null {
-  for (const c of children(k, t, match)) {
-    if (c.exitStatus === null) continue;
-    if (!nowait) {
-      k.processes.delete(c.pid);
-      t.proc.childCpuInstructions += c.cpuInstructions + c.childCpuInstructions;
+interface ChildEvent {
+  pid: number;
+  proc: Process;
+  /** The wait4 status word. */
+  status: number;
+  /** waitid's si_code and si_status. */
+  code: number;
+  siStatus: number;
+}
+
+/**
+ * wait_consider_task: the first child with something to report, in the order Linux checks
+ * them: an exit (WEXITED; reaped unless WNOWAIT), a stop not yet reported (WUNTRACED /
+ * WSTOPPED: status sig<<8|0x7f, CLD_STOPPED), a continue (WCONTINUED: 0xffff, CLD_CONTINUED).
+ */
+function findEvent(k: Kernel, t: Task, match: Match, options: number): ChildEvent | null {
+  const nowait = (options & WNOWAIT) !== 0;
+  for (const c of children(k, t, match, options)) {
+    if (c.exitStatus !== null) {
+      if (!(options & WEXITED)) continue;
+      if (!nowait) {
+        k.processes.delete(c.pid);
+        t.proc.childCpuInstructions += c.cpuInstructions + c.childCpuInstructions;
+      }
+      const sig = c.exitStatus & 0x7f;
+      return { pid: c.pid, proc: c, status: c.exitStatus, code: sig ? CLD_KILLED : CLD_EXITED, siStatus: sig || (c.exitStatus >> 8) & 0xff };
     }
-    return { pid: c.pid, status: c.exitStatus, proc: c };
+    if (options & WUNTRACED && c.stopReport) {
+      const sig = c.stopReport;
+      if (!nowait) c.stopReport = 0;
+      return { pid: c.pid, proc: c, status: (sig << 8) | 0x7f, code: CLD_STOPPED, siStatus: sig };
+    }
+    if (options & WCONTINUED && c.continueReport) {
+      if (!nowait) c.continueReport = false;
+      return { pid: c.pid, proc: c, status: 0xffff, code: CLD_CONTINUED, siStatus: SIGCONT };
+    }
   }
   return null;
 }
@@ -76,7 +107,7 @@ export function registerProcTree(tab: SyscallTable): void {
     if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -E.EINVAL;
     if (pid === -2147483648) return -E.ESRCH; // INT_MIN: -pid would overflow (Linux)
     const match = waitMatch(t, pid);
-    const z = findZombie(k, t, match, false);
+    const z = findEvent(k, t, match, options | WEXITED);
     if (z) {
       if (statusAddr) {
         const b = new Uint8Array(4);
@@ -86,7 +117,7 @@ export function registerProcTree(tab: SyscallTable): void {
       if (ru) t.proc.as.copyOut(ru, rusage(z.proc.cpuInstructions));
       return z.pid;
     }
-    if (children(k, t, match).length === 0) return -E.ECHILD;
+    if (children(k, t, match, options).length === 0) return -E.ECHILD;
     if (options & WNOHANG) return 0;
     return k.block(t, { deadline: Infinity, onTimeout: 0, childWait: true });
   }, 'partial');
@@ -101,23 +132,22 @@ export function registerProcTree(tab: SyscallTable): void {
     else if (idtype === P_PGID) { if (id < 0) return -E.EINVAL; const g = id || t.proc.pgid; match = (p) => p.pgid === g; }
     else if (idtype === P_PIDFD) return -E.EINVAL;
     else return -E.EINVAL;
-    const z = options & WEXITED ? findZombie(k, t, match, (options & WNOWAIT) !== 0) : null;
+    const z = findEvent(k, t, match, options);
     if (z) {
       if (infop) {
         const b = new Uint8Array(SIGINFO_SIZE);
         const dv = new DataView(b.buffer);
-        const sig = z.status & 0x7f;
         dv.setInt32(0, SIGCHLD, true);
-        dv.setInt32(8, sig ? CLD_KILLED : CLD_EXITED, true);
+        dv.setInt32(8, z.code, true);
         dv.setInt32(16, z.pid, true);
         dv.setUint32(20, k.config.uid, true);
-        dv.setInt32(24, sig ? sig : (z.status >> 8) & 0xff, true);
+        dv.setInt32(24, z.siStatus, true);
         t.proc.as.copyOut(infop, b);
       }
       if (a.u(4)) t.proc.as.copyOut(a.u(4), rusage(z.proc.cpuInstructions));
       return 0;
     }
-    if (children(k, t, match).length === 0) return -E.ECHILD;
+    if (children(k, t, match, options).length === 0) return -E.ECHILD;
     if (options & WNOHANG) {
       if (infop) t.proc.as.copyOut(infop, new Uint8Array(SIGINFO_SIZE)); // si_pid = 0: nothing yet
       return 0;
@@ -154,10 +184,12 @@ export function registerProcTree(tab: SyscallTable): void {
     }
     // Past the point of no return (fs/exec.c begin_new_exec).
     for (const other of [...proc.tasks]) if (other !== t) k.exitTask(other, 0);
-    if (!fixed) oldAs.destroy();
+    if (!fixed) k.releaseAs(oldAs); // a vfork/CLONE_VM parent keeps using it
+    proc.leaderStatus = null;
     k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
     proc.fds.closeOnExec();
-    for (const [sig, act] of [...proc.sigactions]) if (act.handler !== BigInt(SIG_IGN)) proc.sigactions.delete(sig);
+    // Handlers reset (ignored signals stay ignored), in a table of its own (unshare_sighand).
+    proc.sigactions = new Map([...proc.sigactions].filter(([, act]) => act.handler === BigInt(SIG_IGN)).map(([sig, act]) => [sig, { ...act }]));
     t.altStack = { sp: 0, size: 0, flags: 2 };
     t.clearChildTid = 0;
     t.robustList = 0;

@@ -8,7 +8,8 @@ import { E, SysError } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
 import type { Kernel, BLOCKED } from '../kernel.ts';
 import { RLIMIT_NPROC } from '../abi/constants.ts';
-import { Process, Task } from '../task.ts';
+import { Process, Task, type WaitState } from '../task.ts';
+import type { AddressSpace } from '../mm/address-space.ts';
 import type { SyscallTable } from './table.ts';
 
 // linux/sched.h
@@ -17,7 +18,9 @@ export const CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, 
 export const CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000;
 export const CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000;
 export const CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000;
-const CSIGNAL = 0xff;
+const CSIGNAL = 0xff, CLONE_NEWTIME = 0x80;
+const CLONE_CLEAR_SIGHAND = 0x100000000n, CLONE_INTO_CGROUP = 0x200000000n;
+const CLONE_ARGS_SIZE_VER0 = 64, CLONE_ARGS_SIZE_VER2 = 88;
 const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
 
 // linux/futex.h
@@ -43,7 +46,7 @@ export function exitRobustList(k: Kernel, t: Task): void {
     const nb = new Uint8Array(4);
     new DataView(nb.buffer).setUint32(0, ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0, true);
     as.copyOut(uaddr, nb);
-    if (word & FUTEX_WAITERS) futexWake(k, t.proc, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+    if (word & FUTEX_WAITERS) futexWake(k, t.proc, uaddr, 1, FUTEX_BITSET_MATCH_ANY, false);
   };
   try {
     const head = t.robustList;
@@ -59,21 +62,48 @@ export function exitRobustList(k: Kernel, t: Task): void {
   } catch { /* a bad list is ignored, as Linux does */ }
 }
 
-function futexKey(proc: Process, addr: number): number {
-  // The physical address identifies the word for private and shared futexes alike.
+/** Above every Sv39 user address: marks a shared-op key on private memory. */
+const MMSHARED = 2 ** 52;
+
+/** A futex's identity (kernel/futex/core.c get_futex_key). */
+interface FutexKey {
+  key: number;
+  /** Private key: the address space (with the virtual address as key); undefined: physical. */
+  mm?: AddressSpace;
+}
+
+/**
+ * Private futexes, and shared ones on private memory, are keyed by address space and virtual
+ * address; a shared futex on a MAP_SHARED page by its physical page and offset, so processes
+ * that map the page (after fork, or twice) meet on it. null: no mapping (EFAULT).
+ */
+function futexKey(proc: Process, addr: number, priv: boolean): FutexKey | null {
+  const vma = proc.as.find(addr);
+  if (priv) return { key: addr, mm: proc.as };
+  // A shared op on private memory: the same (mm, address) but marked apart (FUT_OFF_MMSHARED),
+  // so it never meets a private op on the same word.
+  if (!vma?.shared) return { key: addr + MMSHARED, mm: proc.as };
+  proc.as.copyIn(addr, 4); // get_user_pages: the page must be present to have a frame
   const pa = proc.as.pt.lookup(addr - (addr % 4096));
-  return pa < 0 ? -1 : pa + (addr % 4096);
+  return pa < 0 ? null : { key: pa + (addr % 4096) };
+}
+
+function sameKey(w: WaitState | null, k: FutexKey): boolean {
+  return w !== null && w.futexKey === k.key && w.futexMm === k.mm;
 }
 
 /** Wakes up to n waiters on the futex at addr whose bitset intersects `bitset`. */
-export function futexWake(k: Kernel, proc: Process, addr: number, n: number, bitset: number): number {
-  const key = futexKey(proc, addr);
-  if (key < 0) return 0;
+export function futexWake(k: Kernel, proc: Process, addr: number, n: number, bitset: number, priv: boolean): number {
+  const key = futexKey(proc, addr, priv);
+  return key ? wakeKey(k, key, n, bitset) : 0;
+}
+
+function wakeKey(k: Kernel, key: FutexKey, n: number, bitset: number): number {
   let woken = 0;
   for (const p of k.processes.values()) {
     for (const t of p.tasks) {
       if (woken >= n) return woken;
-      if (t.state === 'blocked' && t.wait?.futexKey === key && ((t.wait.bitset ?? FUTEX_BITSET_MATCH_ANY) & bitset) !== 0) {
+      if (t.state === 'blocked' && sameKey(t.wait, key) && ((t.wait!.bitset ?? FUTEX_BITSET_MATCH_ANY) & bitset) !== 0) {
         k.wake(t, 0);
         woken++;
       }
@@ -89,6 +119,8 @@ interface CloneArgs {
   childTid: number;
   tls: bigint;
   exitSignal: number;
+  /** clone3 CLONE_CLEAR_SIGHAND: the child's handlers go back to SIG_DFL (ignored stay ignored). */
+  clearSighand?: boolean;
 }
 
 function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
@@ -118,8 +150,9 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
 
 /**
  * fork (and vfork, and clone without CLONE_THREAD): a new process with a copy-on-write copy
- * of the address space. vfork's child gets a copy too (POSIX allows it); the parent sleeps
- * until the child execs or exits, as vfork promises.
+ * of the address space, or with the parent's own address space under CLONE_VM (vfork,
+ * posix_spawn); CLONE_SIGHAND then shares the handlers too. The vfork parent sleeps until
+ * the child execs or exits.
  */
 function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   const parent = t.proc;
@@ -128,10 +161,17 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   const nproc = parent.rlimits[RLIMIT_NPROC].cur;
   if (nproc >= 0n && BigInt(live) >= nproc) return -E.EAGAIN;
   let as;
-  try {
-    as = parent.as.fork();
-  } catch (e) {
-    return e instanceof SysError ? -e.errno : -E.ENOMEM;
+  if (c.flags & CLONE_VM) {
+    // One enclave, one address space on fixed-paging platforms: as fork, not available there.
+    if (!parent.as.pt.kernelFrames) return -E.ENOSYS;
+    as = parent.as;
+    k.shareAs(as);
+  } else {
+    try {
+      as = parent.as.fork();
+    } catch (e) {
+      return e instanceof SysError ? -e.errno : -E.ENOMEM;
+    }
   }
   const pid = k.allocPid();
   const child = new Process(pid, c.flags & CLONE_PARENT ? parent.ppid : parent.pid, as, c.flags & CLONE_FILES ? parent.fds : parent.fds.clone(), parent.exePath);
@@ -143,7 +183,8 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   child.sid = parent.sid;
   child.vdsoSigreturn = parent.vdsoSigreturn;
   for (let i = 0; i < parent.rlimits.length; i++) child.rlimits[i] = { ...parent.rlimits[i] };
-  for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, { ...act });
+  if (c.flags & CLONE_SIGHAND) child.sigactions = parent.sigactions;
+  else for (const [sig, act] of parent.sigactions) if (!c.clearSighand || act.handler === 1n /* SIG_IGN */) child.sigactions.set(sig, { ...act });
   child.exitSignal = c.exitSignal;
   const task = new Task(pid, child); // takes child.comm
   const ctx = k.snapshot();
@@ -174,29 +215,47 @@ export function registerSched(tab: SyscallTable): void {
     flags: a.u(0) & ~CSIGNAL, exitSignal: a.u(0) & CSIGNAL, stack: a.u(1), parentTid: a.u(2), tls: a.big(3), childTid: a.u(4),
   }), 'partial');
 
-  // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, ...
+  // struct clone_args (linux/sched.h): flags@0, pidfd@8, child_tid@16, parent_tid@24,
+  // exit_signal@32, stack@40, stack_size@48, tls@56, set_tid@64, set_tid_size@72, cgroup@80.
+  // Checked as kernel/fork.c copy_clone_args_from_user and clone3_args_valid do.
   tab.def('clone3', 'pu', (k, t, a) => {
     const size = a.u(1);
-    if (size < 64 || size > 4096) return -E.EINVAL;
-    const b = t.proc.as.copyIn(a.u(0), 64);
+    if (size > 4096) return -E.E2BIG;
+    if (size < CLONE_ARGS_SIZE_VER0) return -E.EINVAL;
+    const b = new Uint8Array(CLONE_ARGS_SIZE_VER2);
+    b.set(t.proc.as.copyIn(a.u(0), Math.min(size, CLONE_ARGS_SIZE_VER2)));
+    // A larger (newer) struct is fine only if what this kernel does not know is zero.
+    if (size > CLONE_ARGS_SIZE_VER2 && t.proc.as.copyIn(a.u(0) + CLONE_ARGS_SIZE_VER2, size - CLONE_ARGS_SIZE_VER2).some((x) => x !== 0)) return -E.E2BIG;
     const dv = new DataView(b.buffer);
-    const u = (o: number) => Number(dv.getBigUint64(o, true));
-    const flags = dv.getBigUint64(0, true);
-    if (flags >> 32n) return -E.EINVAL;
-    const stack = u(40), stackSize = u(48);
+    const q = (o: number) => dv.getBigUint64(o, true);
+    const flags = q(0), exitSignal = q(32), stack = q(40), stackSize = q(48), setTid = q(64), setTidSize = q(72), cgroup = q(80);
+    if (setTidSize > 32n) return -E.EINVAL; // MAX_PID_NS_LEVEL
+    if (setTidSize > 1n) return -E.EINVAL; // one pid namespace, level 0: at most one pid to choose (alloc_pid)
+    if ((setTid === 0n) !== (setTidSize === 0n)) return -E.EINVAL;
+    if (exitSignal & ~0xffn || exitSignal > 64n) return -E.EINVAL;
+    if (flags & CLONE_INTO_CGROUP && (cgroup > 0x7fffffffn || size < CLONE_ARGS_SIZE_VER2)) return -E.EINVAL;
+    if (flags & ~(0xffffffffn | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) return -E.EINVAL;
+    if (flags & BigInt(CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) return -E.EINVAL;
+    if (flags & CLONE_CLEAR_SIGHAND && flags & BigInt(CLONE_SIGHAND)) return -E.EINVAL;
+    if (flags & BigInt(CLONE_THREAD | CLONE_PARENT) && exitSignal) return -E.EINVAL;
+    if (stack === 0n ? stackSize !== 0n : stackSize === 0n) return -E.EINVAL;
+    // Choosing the child's pid needs CAP_SYS_ADMIN; there are no cgroups to clone into.
+    if (setTidSize) return -E.EPERM;
+    if (flags & CLONE_INTO_CGROUP) return -E.EBADF;
     return doClone(k, t, {
-      flags: Number(flags), childTid: u(16), parentTid: u(24), exitSignal: u(32),
-      stack: stack ? stack + stackSize : 0, tls: dv.getBigUint64(56, true),
+      flags: Number(flags & 0xffffffffn), childTid: Number(q(16)), parentTid: Number(q(24)), exitSignal: Number(exitSignal),
+      stack: stack ? Number(stack + stackSize) : 0, tls: q(56), clearSighand: (flags & CLONE_CLEAR_SIGHAND) !== 0n,
     });
   }, 'partial');
 
   tab.def('futex', 'pdxppx', (k, t, a) => {
     const addr = a.u(0), opFull = a.i32(1), val = a.i32(2);
     const op = opFull & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    const priv = (opFull & FUTEX_PRIVATE_FLAG) !== 0;
     if (addr % 4 !== 0) return -E.EINVAL;
     // A shared futex's key comes from the page (get_futex_key): no mapping is EFAULT. A
     // private one is keyed by the address alone.
-    if (!(opFull & FUTEX_PRIVATE_FLAG) && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET && !t.proc.as.find(addr)) return -E.EFAULT;
+    if (!priv && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET && !t.proc.as.find(addr)) return -E.EFAULT;
     switch (op) {
       case FUTEX_WAIT:
       case FUTEX_WAIT_BITSET: {
@@ -213,15 +272,16 @@ export function registerSched(tab: SyscallTable): void {
           else if (opFull & FUTEX_CLOCK_REALTIME) deadline = k.platform.monotonicNs() + (ns - k.realtimeNs()); // absolute, realtime
           else deadline = ns; // absolute, monotonic
         }
-        const key = futexKey(t.proc, addr);
-        return k.block(t, { futexKey: key, bitset, deadline, onTimeout: -E.ETIMEDOUT });
+        const key = futexKey(t.proc, addr, priv);
+        if (!key) return -E.EFAULT;
+        return k.block(t, { futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT });
       }
       case FUTEX_WAKE:
-        return futexWake(k, t.proc, addr, Math.max(0, val), FUTEX_BITSET_MATCH_ANY);
+        return futexWake(k, t.proc, addr, Math.max(0, val), FUTEX_BITSET_MATCH_ANY, priv);
       case FUTEX_WAKE_BITSET: {
         const bitset = a.i32(5) >>> 0;
         if (bitset === 0) return -E.EINVAL;
-        return futexWake(k, t.proc, addr, Math.max(0, val), bitset);
+        return futexWake(k, t.proc, addr, Math.max(0, val), bitset, priv);
       }
       case FUTEX_REQUEUE:
       case FUTEX_CMP_REQUEUE: {
@@ -231,14 +291,16 @@ export function registerSched(tab: SyscallTable): void {
           const cur = new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
           if (cur !== a.i32(5)) return -E.EAGAIN;
         }
-        const woken = futexWake(k, t.proc, addr, val, FUTEX_BITSET_MATCH_ANY);
-        const from = futexKey(t.proc, addr), to = futexKey(t.proc, addr2);
+        const from = futexKey(t.proc, addr, priv), to = futexKey(t.proc, addr2, priv);
+        if (!from || !to) return -E.EFAULT;
+        const woken = wakeKey(k, from, val, FUTEX_BITSET_MATCH_ANY);
         let moved = 0;
         for (const p of k.processes.values()) {
           for (const w of p.tasks) {
             if (moved >= nrRequeue) break;
-            if (w.state === 'blocked' && w.wait?.futexKey === from && from >= 0) {
-              w.wait.futexKey = to;
+            if (w.state === 'blocked' && sameKey(w.wait, from)) {
+              w.wait!.futexKey = to.key;
+              w.wait!.futexMm = to.mm;
               moved++;
             }
           }
@@ -268,10 +330,10 @@ export function registerSched(tab: SyscallTable): void {
         const nb = new Uint8Array(4);
         new DataView(nb.buffer).setInt32(0, nv | 0, true);
         t.proc.as.copyOut(addr2, nb);
-        let woken = futexWake(k, t.proc, addr, val, FUTEX_BITSET_MATCH_ANY);
+        let woken = futexWake(k, t.proc, addr, val, FUTEX_BITSET_MATCH_ANY, priv);
         const c = [old === cmparg, old !== cmparg, old < cmparg, old <= cmparg, old > cmparg, old >= cmparg][cmp];
         if (c === undefined) return -E.ENOSYS;
-        if (c) woken += futexWake(k, t.proc, addr2, val2, FUTEX_BITSET_MATCH_ANY);
+        if (c) woken += futexWake(k, t.proc, addr2, val2, FUTEX_BITSET_MATCH_ANY, priv);
         return woken;
       }
       default:
