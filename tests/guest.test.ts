@@ -28,7 +28,8 @@ const NEEDS_FORK = new Set(['procs', 'pipe_fork', 'fifo', 'fs_fcntl', 'unix_sock
   // process-model programs with a fork part (checked: each fails on sgx only where it forks)
   'clone_err', 'fork_cow', 'fork_many', 'vfork', 'exit_threads', 'wait_opts', 'wait_sig', 'ids', 'pgid', 'prctl',
   'rusage', 'shm_fork', 'futex_threads', 'pthread_sync', 'kill', 'sa_restart', 'sigchld', 'itimer', 'spin', 'faults', 'efault',
-  'stop_cont', 'stop_waitid', 'stop_sigchld', 'stop_tstp', 'stop_threads', 'futex_keys', 'exit_leader', 'pdeathsig']);
+  'stop_cont', 'stop_waitid', 'stop_sigchld', 'stop_tstp', 'stop_threads', 'futex_keys', 'exit_leader', 'pdeathsig',
+  'sched_policy', 'stop_orphan', 'stop_pgrp', 'pshared_sync', 'fork_threads', 'wait_thread', 'rlimits', 'stop_sleep']);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? 'needs fork: not available on the SGX model yet (ENOSYS)' : false);
 
 for (const c of cases) {

@@ -15,7 +15,7 @@ import { HostStdioFile } from './fs/host-stdio.ts';
 import { execLookupFor } from './fs/context.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
 import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched, exitRobustList } from './syscalls/sched.ts';
-import { deliverSignals, forceSignal, sendToProcess, sendToTask, SI_USER, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
+import { deliverSignals, forceSignal, hangupOrphanedGroups, sendToProcess, sendToTask, SI_USER, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
 import { SyscallArgs } from './syscalls/args.ts';
 import { SyscallTable } from './syscalls/table.ts';
 import { registerIo } from './syscalls/io.ts';
@@ -414,6 +414,9 @@ export class Kernel {
     }
     task.state = 'zombie';
     task.proc.tasks.delete(task);
+    // Its children now belong to a live thread of the group (find_alive_thread).
+    const heir = [...task.proc.tasks][0];
+    if (heir) for (const c of this.processes.values()) if (c.ppid === task.proc.pid && c.creatorTid === task.tid) c.creatorTid = heir.tid;
     // A leader that ends alone stays a zombie until the last thread; wait reports its status.
     if (task.tid === task.proc.pid) task.proc.leaderStatus = waitStatus;
     if (task.proc.tasks.size === 0) this.processExited(task.proc, task.proc.leaderStatus ?? waitStatus);
@@ -511,8 +514,9 @@ export class Kernel {
       if (a.childSubreaper && a.exitStatus === null) { reaper = a.pid; break; }
     }
     const newParent = this.processes.get(reaper);
-    for (const c of [...this.processes.values()]) {
-      if (c.ppid !== proc.pid || c === proc) continue;
+    const children = [...this.processes.values()].filter((c) => c.ppid === proc.pid && c !== proc);
+    hangupOrphanedGroups(this, proc, children.filter((c) => c.exitStatus === null));
+    for (const c of children) {
       c.ppid = reaper;
       if (c.exitStatus === null) {
         if (c.pdeathSig) {

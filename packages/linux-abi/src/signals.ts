@@ -15,7 +15,7 @@
  */
 import { E } from './errors.ts';
 import {
-  NSIG, SIGABRT, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGKILL, SIGQUIT, SIGSEGV, SIGSTOP, SIGSYS,
+  NSIG, SIGABRT, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGHUP, SIGILL, SIGKILL, SIGQUIT, SIGSEGV, SIGSTOP, SIGSYS,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIG_DFL, SIG_IGN,
 } from './abi/constants.ts';
 import type { Kernel } from './kernel.ts';
@@ -152,7 +152,7 @@ function jobControlAtGeneration(k: Kernel, p: Process, sig: number): void {
  * (SIGTSTP, SIGTTIN, SIGTTOU) are discarded there. The enclave's pid 1 is an ordinary process
  * here (as elsewhere in this kernel), not Linux's exempt global init.
  */
-function orphanedPgrp(k: Kernel, p: Process): boolean {
+export function orphanedPgrp(k: Kernel, p: Process): boolean {
   for (const q of k.processes.values()) {
     if (q.pgid !== p.pgid || q.exitStatus !== null) continue;
     const parent = k.processes.get(q.ppid);
@@ -280,7 +280,9 @@ export function deliverSignals(k: Kernel, t: Task): boolean {
       k.killProcess(t.proc, SIGSEGV, `could not write the signal frame for signal ${sig}`);
       return false;
     }
-    return true; // one handler frame at a time; the rest after it returns or next entry
+    // Like Linux's exit-to-user loop: every signal still deliverable under the mask the
+    // handler just set gets its frame too, stacked on top (the last one runs first).
+    continue;
   }
 }
 
@@ -536,4 +538,21 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
       onWake: () => { t.sigmask = oldMask; },
     });
   });
+}
+
+/**
+ * kill_orphaned_pgrp (kernel/exit.c): when `leaving` ends, a process group it was the last
+ * outside link of (its own, or a child's) that now is orphaned and has stopped members gets
+ * SIGHUP then SIGCONT, so its jobs are not left stopped forever.
+ */
+export function hangupOrphanedGroups(k: Kernel, leaving: Process, children: Process[]): void {
+  const check = (member: Process, parent: Process | undefined) => {
+    if (!parent || parent.pgid === member.pgid || parent.sid !== member.sid) return;
+    if (!orphanedPgrp(k, member)) return;
+    const group = [...k.processes.values()].filter((q) => q.pgid === member.pgid && q.exitStatus === null);
+    if (!group.some((q) => q.stopped)) return;
+    for (const sig of [SIGHUP, SIGCONT]) for (const q of group) sendToProcess(k, q, { signo: sig, code: SI_KERNEL });
+  };
+  check(leaving, k.processes.get(leaving.ppid));
+  for (const c of children) check(c, leaving);
 }

@@ -48,6 +48,8 @@ export class Process {
   /** A stop (its signal) or a continue not yet reported to wait4/waitid (WUNTRACED, WCONTINUED). */
   stopReport = 0;
   continueReport = false;
+  /** The parent thread that forked this process (wait's __WNOTHREAD; moves to a live thread when it ends). */
+  creatorTid = 0;
   /** prctl PR_SET_PDEATHSIG: sent to this process when its parent ends. */
   pdeathSig = 0;
   /** prctl PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here instead of to init. */
@@ -136,6 +138,14 @@ export class Task {
   savedMaskForSuspend: bigint | undefined = undefined;
   /** This thread's comm (prctl PR_SET_NAME names a thread; the process's is its leader's). */
   comm: string;
+  /**
+   * Scheduling attributes as sched_setscheduler/setpriority set them (inherited by clone).
+   * Recorded and reported: the round-robin scheduler gives every runnable task the same slice.
+   */
+  nice = 0;
+  policy = 0;
+  rtPriority = 0;
+  resetOnFork = false;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

@@ -1,6 +1,6 @@
 /** Process syscalls: exit, exit_group, ids, set_tid_address, set_robust_list, prlimit64, prctl. */
 import { E } from '../errors.ts';
-import { PR_GET_NAME, PR_SET_NAME, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
+import { PR_GET_NAME, PR_SET_NAME, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
@@ -64,21 +64,25 @@ export function registerProcess(tab: SyscallTable): void {
 
   tab.def('prlimit64', 'ddpp', (k, t, a) => {
     const pid = a.i32(0), res = a.i32(1), newp = a.u(2), oldp = a.u(3);
-    if (pid !== 0 && pid !== t.proc.pid) return -E.ESRCH;
+    // Any process of the (one) user may be read and set, as check_prlimit_permission allows.
+    const target = pid === 0 ? t.proc : [...k.processes.values()].find((p) => p.pid === pid && p.exitStatus === null);
+    if (!target) return -E.ESRCH;
     if (res < 0 || res >= RLIM_NLIMITS) return -E.EINVAL;
-    const lim = t.proc.rlimits[res];
+    const lim = target.rlimits[res];
     const unsigned = (v: bigint) => BigInt.asUintN(64, v); // RLIM_INFINITY is stored as -1n
     let next: { cur: bigint; max: bigint } | null = null;
     if (newp) {
       next = decodeRlimit(t.proc.as.copyIn(newp, RLIMIT_SIZE));
       if (next.cur > next.max) return -E.EINVAL;
       if (next.max > unsigned(lim.max)) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
-      if (res === RLIMIT_NOFILE && next.cur > BigInt(t.proc.fds.limit)) return -E.EPERM;
+      if (res === RLIMIT_NOFILE && unsigned(next.max) > NR_OPEN) return -E.EPERM; // fs.nr_open
     }
     if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
     if (next) {
       lim.cur = next.cur;
       lim.max = next.max;
+      // The descriptor table enforces the soft limit (EMFILE, dup2's EBADF, F_DUPFD's EINVAL).
+      if (res === RLIMIT_NOFILE) target.fds.limit = Number(unsigned(next.cur) < NR_OPEN ? unsigned(next.cur) : NR_OPEN);
     }
     return 0;
   });
@@ -133,7 +137,13 @@ export function registerProcess(tab: SyscallTable): void {
 const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4;
 const PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 
+/** fs.nr_open's default: the most descriptors RLIMIT_NOFILE may allow. */
+const NR_OPEN = 1048576n;
+
+/** init's limits, as Linux's INIT_RLIMITS has them (the rest unlimited). */
 export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
   [RLIMIT_STACK, 8n << 20n, -1n],
   [RLIMIT_NOFILE, 1024n, 4096n],
+  [RLIMIT_NICE, 0n, 0n],
+  [RLIMIT_RTPRIO, 0n, 0n],
 ];

@@ -22,9 +22,11 @@ type Match = (p: Process) => boolean;
 function children(k: Kernel, t: Task, match: Match, options: number): Process[] {
   // eligible_child: a "clone" child (exit signal other than SIGCHLD) is waited for only with
   // __WCLONE, the others only without it; __WALL waits for both.
+  // __WNOTHREAD: only the children this thread forked, not its siblings' too.
   const clone = (options & __WCLONE) !== 0;
   return [...k.processes.values()].filter((p) => p.ppid === t.proc.pid && p !== t.proc && match(p) &&
-    ((options & __WALL) !== 0 || (p.exitSignal !== SIGCHLD) === clone));
+    ((options & __WALL) !== 0 || (p.exitSignal !== SIGCHLD) === clone) &&
+    (!(options & __WNOTHREAD) || p.creatorTid === t.tid));
 }
 
 interface ChildEvent {

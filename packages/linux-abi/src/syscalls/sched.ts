@@ -7,7 +7,7 @@
 import { E, SysError } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
 import type { Kernel, BLOCKED } from '../kernel.ts';
-import { RLIMIT_NPROC } from '../abi/constants.ts';
+import { RLIMIT_NICE, RLIMIT_NPROC, RLIMIT_RTPRIO } from '../abi/constants.ts';
 import { Process, Task, type WaitState } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
 import type { SyscallTable } from './table.ts';
@@ -133,6 +133,7 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   if (c.flags & (CLONE_VFORK | CLONE_PARENT)) return -E.EINVAL;
   const child = new Task(k.allocPid(), t.proc);
   child.comm = t.comm; // a new thread starts with its creator's name
+  inheritSched(child, t);
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
   if (c.stack) ctx.x[2] = BigInt(c.stack);
@@ -186,6 +187,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   if (c.flags & CLONE_SIGHAND) child.sigactions = parent.sigactions;
   else for (const [sig, act] of parent.sigactions) if (!c.clearSighand || act.handler === 1n /* SIG_IGN */) child.sigactions.set(sig, { ...act });
   child.exitSignal = c.exitSignal;
+  child.creatorTid = c.flags & CLONE_PARENT ? 0 : t.tid;
   const task = new Task(pid, child); // takes child.comm
   const ctx = k.snapshot();
   ctx.x[10] = 0n;
@@ -194,6 +196,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   task.saved = ctx;
   task.sigmask = t.sigmask;
   task.altStack = { ...t.altStack };
+  inheritSched(task, t);
   k.processes.set(pid, child);
   const tidBytes = new Uint8Array(4);
   new DataView(tidBytes.buffer).setInt32(0, pid, true);
@@ -209,7 +212,155 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   return pid;
 }
 
+/** sched_fork: the child has its parent's policy and nice, unless SCHED_RESET_ON_FORK. */
+function inheritSched(child: Task, parent: Task): void {
+  child.nice = parent.nice;
+  child.policy = parent.policy;
+  child.rtPriority = parent.rtPriority;
+  if (parent.resetOnFork) {
+    if (child.policy === SCHED_FIFO || child.policy === SCHED_RR) { child.policy = SCHED_NORMAL; child.rtPriority = 0; }
+    if (child.nice < 0) child.nice = 0;
+  }
+}
+
+// linux/sched.h; linux/resource.h
+const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
+const SCHED_RESET_ON_FORK = 0x40000000;
+const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+
+function findTaskById(k: Kernel, t: Task, pid: number): Task | undefined {
+  if (pid === 0) return t;
+  for (const p of k.processes.values()) {
+    if (p.exitStatus !== null) continue;
+    for (const x of p.tasks) if (x.tid === pid) return x;
+  }
+  return undefined;
+}
+
+/** can_nice: lowering nice to `nice` is allowed within RLIMIT_NICE (20 - nice <= limit); no CAP_SYS_NICE here. */
+function canNice(t: Task, nice: number): boolean {
+  const lim = t.proc.rlimits[RLIMIT_NICE].cur;
+  return lim < 0n || BigInt(20 - nice) <= lim;
+}
+
+/** __sched_setscheduler's checks for an unprivileged caller; 0 or -errno. */
+function setScheduler(t: Task, target: Task, policyArg: number, prio: number): number {
+  const reset = (policyArg & SCHED_RESET_ON_FORK) !== 0;
+  const policy = policyArg & ~SCHED_RESET_ON_FORK;
+  if (![SCHED_NORMAL, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE].includes(policy)) return -E.EINVAL;
+  const rt = policy === SCHED_FIFO || policy === SCHED_RR;
+  if (prio < 0 || prio > 99 || rt !== (prio !== 0)) return -E.EINVAL;
+  if (rt) {
+    // Real-time needs CAP_SYS_NICE or room in RLIMIT_RTPRIO (and only upwards to it).
+    const lim = target.proc.rlimits[RLIMIT_RTPRIO].cur; // -1: unlimited
+    if (policy !== target.policy && lim === 0n) return -E.EPERM;
+    if (prio > target.rtPriority && lim >= 0n && BigInt(prio) > lim) return -E.EPERM;
+  } else if (target.policy === SCHED_IDLE && policy !== SCHED_IDLE && !canNice(target, target.nice)) {
+    return -E.EPERM; // leaving SCHED_IDLE needs a nice value RLIMIT_NICE allows
+  }
+  if (target.resetOnFork && !reset) return -E.EPERM; // only a privileged caller may clear it
+  target.policy = policy;
+  target.rtPriority = prio;
+  target.resetOnFork = reset;
+  return 0;
+}
+
 export function registerSched(tab: SyscallTable): void {
+  tab.def('sched_get_priority_max', 'd', (k, t, a) => {
+    const p = a.i32(0);
+    return p === SCHED_FIFO || p === SCHED_RR ? 99 : [SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE].includes(p) ? 0 : -E.EINVAL;
+  });
+  tab.def('sched_get_priority_min', 'd', (k, t, a) => {
+    const p = a.i32(0);
+    return p === SCHED_FIFO || p === SCHED_RR ? 1 : [SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE].includes(p) ? 0 : -E.EINVAL;
+  });
+  tab.def('sched_getscheduler', 'd', (k, t, a) => {
+    const pid = a.i32(0);
+    if (pid < 0) return -E.EINVAL;
+    const x = findTaskById(k, t, pid);
+    if (!x) return -E.ESRCH;
+    return x.policy | (x.resetOnFork ? SCHED_RESET_ON_FORK : 0);
+  });
+  tab.def('sched_getparam', 'dp', (k, t, a) => {
+    const pid = a.i32(0);
+    if (pid < 0 || a.u(1) === 0) return -E.EINVAL;
+    const x = findTaskById(k, t, pid);
+    if (!x) return -E.ESRCH;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, x.rtPriority, true);
+    t.proc.as.copyOut(a.u(1), b);
+    return 0;
+  });
+  const readParam = (t: Task, addr: number) => new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
+  tab.def('sched_setscheduler', 'ddp', (k, t, a) => {
+    const pid = a.i32(0), policy = a.i32(1);
+    if (pid < 0 || a.u(2) === 0 || policy < 0) return -E.EINVAL;
+    const prio = readParam(t, a.u(2));
+    const x = findTaskById(k, t, pid);
+    if (!x) return -E.ESRCH;
+    return setScheduler(t, x, policy, prio);
+  });
+  tab.def('sched_setparam', 'dp', (k, t, a) => {
+    const pid = a.i32(0);
+    if (pid < 0 || a.u(1) === 0) return -E.EINVAL;
+    const prio = readParam(t, a.u(1));
+    const x = findTaskById(k, t, pid);
+    if (!x) return -E.ESRCH;
+    return setScheduler(t, x, x.policy | (x.resetOnFork ? SCHED_RESET_ON_FORK : 0), prio);
+  });
+  tab.def('sched_rr_get_interval', 'dp', (k, t, a) => {
+    const pid = a.i32(0);
+    if (pid < 0) return -E.EINVAL;
+    const x = findTaskById(k, t, pid);
+    if (!x) return -E.ESRCH;
+    // SCHED_RR's quantum is 100 ms (RR_TIMESLICE); FIFO has none; fair tasks get the model's slice (1 ms at 1 ns/instruction).
+    const ns = x.policy === SCHED_RR ? 100_000_000 : x.policy === SCHED_FIFO ? 0 : TIME_SLICE_NS;
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    dv.setBigInt64(0, BigInt(Math.floor(ns / 1e9)), true);
+    dv.setBigInt64(8, BigInt(ns % 1e9), true);
+    t.proc.as.copyOut(a.u(1), b);
+    return 0;
+  });
+  tab.def('getpriority', 'dd', (k, t, a) => {
+    const which = a.i32(0), who = a.i32(1);
+    const ts = prioTargets(k, t, which, who);
+    if (typeof ts === 'number') return ts;
+    // The kernel returns 20 - nice (1..40), the highest among the targets; glibc turns it back.
+    return ts.reduce((m, x) => Math.max(m, 20 - x.nice), 0) || -E.ESRCH;
+  });
+  tab.def('setpriority', 'ddd', (k, t, a) => {
+    const which = a.i32(0), who = a.i32(1);
+    const nice = Math.min(19, Math.max(-20, a.i32(2)));
+    const ts = prioTargets(k, t, which, who);
+    if (typeof ts === 'number') return ts;
+    if (ts.length === 0) return -E.ESRCH;
+    let err = 0;
+    for (const x of ts) {
+      if (nice < x.nice && !canNice(x, nice)) { err = -E.EACCES; continue; }
+      x.nice = nice;
+    }
+    return err;
+  });
+  tab.def('getcpu', 'ppp', (k, t, a) => {
+    const b = new Uint8Array(4); // CPU 0 (the hart), NUMA node 0
+    if (a.u(0)) t.proc.as.copyOut(a.u(0), b);
+    if (a.u(1)) t.proc.as.copyOut(a.u(1), b);
+    return 0;
+  });
+  tab.def('sched_setaffinity', 'dup', (k, t, a) => {
+    const pid = a.i32(0), len = a.u(1);
+    if (pid < 0) return -E.ESRCH;
+    const x = findTaskById(k, t, pid);
+    if (!x) return -E.ESRCH;
+    const mask = t.proc.as.copyIn(a.u(2), Math.min(len, 128));
+    // The new mask must include an online CPU (cpumask_subset of cpu_active_mask is non-empty).
+    const harts = k.platform.exec.hartCount;
+    let any = false;
+    for (let i = 0; i < Math.min(harts, mask.length * 8); i++) if (mask[i >> 3] & (1 << (i & 7))) any = true;
+    return any ? 0 : -E.EINVAL;
+  });
+
   // riscv64 uses the generic order: clone(flags, newsp, parent_tid, tls, child_tid).
   tab.def('clone', 'xppxp', (k, t, a) => doClone(k, t, {
     flags: a.u(0) & ~CSIGNAL, exitSignal: a.u(0) & CSIGNAL, stack: a.u(1), parentTid: a.u(2), tls: a.big(3), childTid: a.u(4),
@@ -360,3 +511,23 @@ export function registerSched(tab: SyscallTable): void {
 }
 
 
+
+/** The fair tasks' slice as sched_rr_get_interval reports it (the kernel's TIME_SLICE instructions at 1 ns each). */
+const TIME_SLICE_NS = 1_000_000;
+
+/** getpriority/setpriority targets: a thread (PRIO_PROCESS), a process group, or the user's processes. */
+function prioTargets(k: Kernel, t: Task, which: number, who: number): Task[] | number {
+  if (which === PRIO_PROCESS) {
+    const x = findTaskById(k, t, who);
+    return x ? [x] : [];
+  }
+  if (which === PRIO_PGRP) {
+    const g = who || t.proc.pgid;
+    return [...k.processes.values()].filter((p) => p.pgid === g && p.exitStatus === null).flatMap((p) => [...p.tasks]);
+  }
+  if (which === PRIO_USER) {
+    if (who !== 0 && who !== k.config.uid) return [];
+    return [...k.processes.values()].filter((p) => p.exitStatus === null).flatMap((p) => [...p.tasks]);
+  }
+  return -E.EINVAL;
+}
