@@ -136,3 +136,24 @@ test(`PR_SET_CHILD_SUBREAPER re-parents orphans to the subreaper, on ${tee}`, { 
     '',
   ].join('\n'));
 });
+
+/**
+ * Robust process-shared mutexes whose owner process dies. Not a qemu case: qemu 7.2 answers
+ * set_robust_list with ENOSYS, so glibc cannot recover the lock there. Linux
+ * (pthread_mutex_lock(3), pthread_mutex_consistent(3)): the kernel walks the dead owner's
+ * robust list at exit, however it ends (exit or SIGKILL), marks the lock FUTEX_OWNER_DIED and
+ * wakes a waiter; the next locker gets EOWNERDEAD; unlocked without pthread_mutex_consistent,
+ * the lock is ENOTRECOVERABLE.
+ */
+test(`robust mutexes in shared memory survive their owner's exit or SIGKILL, on ${tee}`, { skip: forkSkip }, () => {
+  const r = runGuest(['bin/robust_fork']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'owner exited: lock EOWNERDEAD',
+    'consistent 0, unlock 0, lock again 0',
+    'owner killed while we waited: lock EOWNERDEAD',
+    'again: lock EOWNERDEAD',
+    'unlocked without consistent: lock ENOTRECOVERABLE',
+    '',
+  ].join('\n'));
+});
