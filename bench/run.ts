@@ -263,8 +263,10 @@ async function main(): Promise<void> {
   const gmNative = valid.length ? geomean(valid.map((r) => r.oursPerNative)) : NaN;
   const sha = sh('git', ['rev-parse', '--short', 'HEAD']);
   const date = new Date().toISOString();
+  // The CPU tier "ours" ran with: TEEOS_JIT is passed through to teeos (unset = the default).
+  const tier = process.env.TEEOS_JIT === undefined || process.env.TEEOS_JIT === '' ? 'default' : `TEEOS_JIT=${process.env.TEEOS_JIT}`;
   const text = [
-    `TEE OS benchmarks, ${date.slice(0, 10)} (${sha}), tee ${o.tee}, size ${o.size}, median of ${o.reps}`,
+    `TEE OS benchmarks, ${date.slice(0, 10)} (${sha}), tee ${o.tee}, CPU tier ${tier}, size ${o.size}, median of ${o.reps}`,
     '',
     table(rows),
     '',
@@ -279,7 +281,7 @@ async function main(): Promise<void> {
     date, gitSha: sha,
     /** Uncommitted changes outside bench/ (what dist/ was built from may differ from gitSha). */
     dirtyTree: sh('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench']).length > 0,
-    tee: o.tee, size: o.size, reps: o.reps,
+    tee: o.tee, cpuTier: tier, size: o.size, reps: o.reps,
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version,
       qemu: sh('qemu-riscv64', ['--version']).split('\n')[0], gcc: sh('gcc', ['-dumpfullversion']),
@@ -297,7 +299,8 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
   // A run with errors never replaces latest.json.
-  const name = `${date.slice(0, 10)}-${sha}${failed ? '-errors' : ''}.json`;
+  const tierTag = tier === 'default' ? '' : `-jit${process.env.TEEOS_JIT}`;
+  const name = `${date.slice(0, 10)}-${sha}${tierTag}${failed ? '-errors' : ''}.json`;
   writeFileSync(join(outDir, name), json);
   if (!failed) {
     const tmp = join(outDir, 'latest.json.tmp');

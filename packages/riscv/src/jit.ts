@@ -65,6 +65,12 @@ export function jitModeFrom(s: string | undefined): JitMode {
 }
 
 const TWO32 = 4294967296;
+// TEEOS_JIT_STATS=1: count exits to JS by kind (k<op> = the interpreter ran op), hash
+// clears and compiles, printed to stderr every 2000 events (a debugging aid for profiling).
+const STATS = typeof process !== 'undefined' && !!process.env.TEEOS_JIT_STATS;
+const ST = new Map<string, number>();
+let stN = 0;
+function st(key: string): void { ST.set(key, (ST.get(key) ?? 0) + 1); if (++stN % 2000 === 0) console.error(JSON.stringify([...ST].sort((a, b) => b[1] - a[1]).slice(0, 25))); }
 const PC = STATE_PC >> 2;
 const SINK = 130;
 const EXIT_MISS = -1;
@@ -79,14 +85,22 @@ const MAX_BLOCK = 200;
 const MAX_BLOCKS = 256;
 const MAX_INVALIDATIONS = 64;
 
-/** Bytes of Wasm memory the JIT needs for an n-entry TLB pair plus its outputs. */
-export function jitScratchSize(n: number): number { return 24 * n + 8; }
+/** Bytes of Wasm memory the JIT needs for an n-entry TLB pair, its outputs and the dispatch hash. */
+export function jitScratchSize(n: number): number { return 24 * n + 8 + 12 * hashEntries(n); }
+/** Entries of the dispatch hash (guest pc -> function table index) beside an n-entry TLB. */
+function hashEntries(n: number): number { return n * 8; }
+/** A tag no pc can have (pcs are even): an empty hash entry. */
+const HASH_EMPTY = 1;
+/** Exit code of the dispatcher: the pc is not in the hash (the driver resolves it). */
+const EXIT_LOOKUP = -3;
 
 type RegionFn = (slot: number, budget: number, flags: number) => number;
 
 interface JitPage {
-  /** The region function holding a block that starts at each slot (null: none yet). */
-  fns: (RegionFn | undefined)[] | null;
+  /** Table index of the region function holding a block that starts at each slot (0: none; null: none yet). */
+  fns: Int32Array | null;
+  /** Table indices this page's functions hold (freed when it is invalidated). */
+  owned: number[];
   heat: number;
   misses: Map<number, number>;
   /** For slots inside a block: instructions to the block's end (to step the interpreter there). */
@@ -99,7 +113,10 @@ interface JitPage {
 const L_SLOT = 0, L_BUDGET = 1, L_FLAGS = 2, L_ICOUNT = 3, L_CODE = 4, L_HP = 5, L_E = 6;
 const L_BASE = 7, L_EXIT = 8, L_ADDR = 9, L_T1 = 10, L_T2 = 11;
 const xl = (r: number) => 11 + r; // x1..x31 -> 12..42
-const N_I32_LOCALS = 4, N_I64_LOCALS = 36;
+const L_SX = 43;
+const N_I32_LOCALS = 4, N_I64_LOCALS = 37;
+/** Guest registers live in the HartState (memory) rather than in locals loaded at entry and flushed at exit. */
+const REGS_IN_MEMORY = typeof process !== 'undefined' && process.env.TEEOS_JIT_MEMREGS === '1';
 
 // Function indices: imports first.
 const F_FILL = 0, F_FP = 1, F_MULHU = 2, F_MAIN = 3;
@@ -119,7 +136,7 @@ function translatable(op: number): boolean {
     case Op.ADDW: case Op.SUBW: case Op.SLLW: case Op.SRLW: case Op.SRAW:
     case Op.MUL: case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.DIVU:
     case Op.REM: case Op.REMU: case Op.MULW: case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
-    case Op.FENCE:
+    case Op.FENCE: case Op.AMO_W: case Op.AMO_D:
     case Op.FLW: case Op.FLD: case Op.FSW: case Op.FSD: case Op.FP:
       return true;
   }
@@ -152,6 +169,13 @@ export class Jit {
   private readonly rTagAt: number; private readonly wTagAt: number;
   private readonly rHostAt: number; private readonly wHostAt: number;
   private readonly outAt: number;
+  /** The dispatch hash: tags (i64 pc, HASH_EMPTY when free) then table indices (i32). */
+  private readonly hTagAt: number; private readonly hIdxAt: number; private readonly hn: number;
+  /** Every region function, called from the dispatcher by index (0 unused). */
+  private readonly table: WebAssembly.Table;
+  private tableTop = 1;
+  private readonly freeIdx: number[] = [];
+  private dispatch: (budget: number, flags: number) => number;
   private readonly mem32: Int32Array;
   private readonly shared: boolean;
   private readonly imports: WebAssembly.Imports;
@@ -170,6 +194,10 @@ export class Jit {
     this.rHostAt = scratch + 16 * entries;
     this.wHostAt = scratch + 20 * entries;
     this.outAt = scratch + 24 * entries;
+    this.hn = hashEntries(entries);
+    this.hTagAt = scratch + 24 * entries + 8;
+    this.hIdxAt = this.hTagAt + 8 * this.hn;
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
     this.mem32 = new Int32Array(h.memory.buffer);
     this.shared = typeof SharedArrayBuffer !== 'undefined' && h.memory.buffer instanceof SharedArrayBuffer;
     const fill = (lo: number, hi: number, write: number): number => this.fill(lo, hi, write);
@@ -183,6 +211,8 @@ export class Jit {
       }
     };
     this.imports = { e: { m: h.memory, fill, fp } };
+    const dmod = new WebAssembly.Module(this.dispatcherModule());
+    this.dispatch = new WebAssembly.Instance(dmod, { e: { m: h.memory, t: this.table } }).exports.run as (budget: number, flags: number) => number;
     this.flushTLB();
   }
 
@@ -219,6 +249,18 @@ export class Jit {
   flushTLB(): void {
     const m = this.mem32;
     m.fill(-1, this.rTagAt >> 2, (this.rTagAt + 16 * this.n) >> 2);
+    this.clearHash();
+  }
+
+  /** Forget every pc -> function entry (the virtual-to-physical mapping or the translations changed). */
+  private clearHash(): void {
+    if (STATS) st('clear');
+    const m = this.mem32, t = this.hTagAt >> 2;
+    for (let j = 0; j < this.hn; j++) { m[t + 2 * j] = HASH_EMPTY; m[t + 2 * j + 1] = 0; }
+  }
+
+  private hashSlot(lo: number, hi: number): number {
+    return ((lo >>> 1) ^ (lo >>> 13) ^ hi) & (this.hn - 1);
   }
 
   /** A page became code: its host offset must leave the write TLB. */
@@ -231,6 +273,9 @@ export class Jit {
     const jp = this.pages[pidx];
     if (!jp || !jp.fns) return;
     jp.fns = null;
+    this.clearHash();
+    for (const i of jp.owned) { this.table.set(i, null); this.freeIdx.push(i); }
+    jp.owned = [];
     jp.steps = null;
     jp.heat = 0;
     jp.misses.clear();
@@ -269,50 +314,128 @@ export class Jit {
     for (;;) {
       let rem = budget - n;
       if (rem <= 0) return STOP_BUDGET;
-      const lo = x[PC], hi = x[PC + 1];
-      let k = 1;
-      if ((((hi >> 21) + 1) >>> 1) === 0) {
-        const pc = hi * TWO32 + (lo >>> 0);
-        const vpn = Math.floor(pc / PAGE_SIZE), e = vpn & 255;
-        if (iVpn[e] === vpn) {
-          const cp = iPage[e];
-          let jp = pages[cp.pidx];
-          if (jp === undefined) {
-            jp = pages[cp.pidx] = { fns: null, heat: 0, misses: new Map(), steps: null, invalidations: 0, banned: false };
-          }
-          const slot = (lo & 4095) >> 1;
-          let fn = jp.fns !== null ? jp.fns[slot] : undefined;
-          if (fn === undefined) {
-            k = CHUNK;
-            if (!jp.banned) {
-              if (force) fn = this.compile(cp, jp, slot);
-              else if (++jp.heat > HOT_VISITS) {
-                const c = (jp.misses.get(slot) ?? 0) + 1;
-                if (c >= 2) { jp.misses.delete(slot); fn = this.compile(cp, jp, slot); }
-                else {
-                  jp.misses.set(slot, c);
-                  if (jp.steps !== null && jp.steps[slot] !== 0) k = jp.steps[slot];
+      // Translated code chains inside Wasm (the dispatcher looks pcs up in the hash);
+      // it comes back here for what the hash does not know, the interpreter, or the budget.
+      const code = this.dispatch(rem, (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0);
+      const cnt = m[outI];
+      if (STATS) st(code > 0 ? 'k' + (h.iPage[Math.floor((x[PC + 1] * TWO32 + (x[PC] >>> 0)) / PAGE_SIZE) & 255].ops[(x[PC] & 4095) >> 1]) : 'c' + code);
+      n += cnt;
+      h.instret += cnt;
+      rem -= cnt;
+      if (rem <= 0) return STOP_BUDGET;
+      let k: number;
+      if (code === EXIT_LOOKUP) {
+        k = 1;
+        const lo = x[PC], hi = x[PC + 1];
+        if ((((hi >> 21) + 1) >>> 1) === 0) {
+          const pc = hi * TWO32 + (lo >>> 0);
+          const vpn = Math.floor(pc / PAGE_SIZE), e = vpn & 255;
+          if (iVpn[e] === vpn) {
+            const cp = iPage[e];
+            let jp = pages[cp.pidx];
+            if (jp === undefined) {
+              jp = pages[cp.pidx] = { fns: null, owned: [], heat: 0, misses: new Map(), steps: null, invalidations: 0, banned: false };
+            }
+            const slot = (lo & 4095) >> 1;
+            let fi = jp.fns !== null ? jp.fns[slot] : 0;
+            if (fi === 0) {
+              k = CHUNK;
+              if (!jp.banned) {
+                if (force) fi = this.compile(cp, jp, slot);
+                else if (++jp.heat > HOT_VISITS) {
+                  const c = (jp.misses.get(slot) ?? 0) + 1;
+                  if (c >= 2) { jp.misses.delete(slot); fi = this.compile(cp, jp, slot); }
+                  else {
+                    jp.misses.set(slot, c);
+                    if (jp.steps !== null && jp.steps[slot] !== 0) k = jp.steps[slot];
+                  }
                 }
               }
             }
-          }
-          if (fn !== undefined) {
-            const code = fn(slot, rem, (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0);
-            const cnt = m[outI];
-            n += cnt;
-            h.instret += cnt;
-            if (code === 0 || code === EXIT_MISS) continue;
-            rem -= cnt;
-            k = code > 0 ? code : rem;
+            if (fi !== 0) {
+              const j = this.hashSlot(lo, hi), t = (this.hTagAt >> 2) + 2 * j;
+              m[t] = lo; m[t + 1] = hi;
+              m[(this.hIdxAt >> 2) + j] = fi;
+              continue;
+            }
           }
         }
-      }
+      } else if (code > 0) k = code;
+      else k = rem; // EXIT_BUDGET: the next block does not fit; the interpreter finishes
       if (k > rem) k = rem;
-      if (k <= 0) continue;
       const r = runLoop(h, k);
       if (r !== STOP_BUDGET) return r;
       n += k;
     }
+  }
+
+  /**
+   * The dispatcher: run(budget, flags) -> exit code, instructions executed at outAt.
+   *   loop: pc = state.pc; j = hash(pc); if tag[j] != pc: exit EXIT_LOOKUP
+   *         code = table[idx[j]](slot(pc), budget - total, flags); total += out
+   *         if (code == 0 || code == EXIT_MISS) && total < budget: loop
+   */
+  private dispatcherModule(): Uint8Array<ArrayBuffer> {
+    const sb = this.h.sb;
+    const out = new Buf();
+    out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const ty = new Buf();
+    ty.bytes([2, 0x60, 3, I32, I32, I32, 1, I32, 0x60, 2, I32, I32, 1, I32]);
+    section(out, 1, ty);
+    const imp = new Buf();
+    imp.push(2);
+    str(imp, 'e'); str(imp, 'm'); imp.push(0x02);
+    if (this.shared) { imp.push2(0x03, 0); uleb(imp, 65536); } else imp.push2(0x00, 0);
+    str(imp, 'e'); str(imp, 't'); imp.push2(0x01, 0x70); imp.push2(0x00, 0);
+    section(out, 2, imp);
+    const fnsec = new Buf();
+    fnsec.bytes([1, 1]);
+    section(out, 3, fnsec);
+    const exp = new Buf();
+    exp.push(1); str(exp, 'run'); exp.push2(0x00, 0);
+    section(out, 7, exp);
+    // locals: 0 budget, 1 flags, 2 total, 3 code, 4 j (i32); 5 pc (i64)
+    const b = new Buf();
+    b.bytes([2, 3, I32, 1, I64]);
+    const L_TOTAL = 2, L_CODE_ = 3, L_J = 4, L_PC = 5;
+    const get = (l: number) => b.push2(W.LOCAL_GET, l), set = (l: number) => b.push2(W.LOCAL_SET, l);
+    const tee = (l: number) => b.push2(W.LOCAL_TEE, l);
+    const i32c = (v: number) => { b.push(W.I32_CONST); sleb(b, v | 0); };
+    const i64c = (v: number) => { b.push(W.I64_CONST); sleb(b, v); };
+    const mem = (o: number, align: number, off: number) => { b.push2(o, align); uleb(b, off); };
+    b.push2(W.BLOCK, VOID); // $out
+    b.push2(W.LOOP, VOID); // $L
+    i32c(0); mem(W.I64_LOAD, 3, sb + STATE_PC); tee(L_PC);
+    // j = ((lo >>> 1) ^ (lo >>> 13) ^ hi) & (hn - 1)
+    b.push(W.I32_WRAP_I64); tee(L_J); i32c(1); b.push(W.I32_SHR_U);
+    get(L_J); i32c(13); b.push(W.I32_SHR_U); b.push(W.I32_XOR);
+    get(L_PC); i64c(32); b.push(W.I64_SHR_U); b.push(W.I32_WRAP_I64); b.push(W.I32_XOR);
+    i32c(this.hn - 1); b.push(W.I32_AND); tee(L_J);
+    i32c(3); b.push(W.I32_SHL); mem(W.I64_LOAD, 3, this.hTagAt);
+    get(L_PC); b.push(W.I64_NE);
+    b.push2(W.IF, VOID); i32c(EXIT_LOOKUP); set(L_CODE_); b.push2(W.BR, 2); b.push(W.END);
+    // call
+    get(L_PC); b.push(W.I32_WRAP_I64); i32c(4095); b.push(W.I32_AND); i32c(1); b.push(W.I32_SHR_U);
+    get(0); get(L_TOTAL); b.push(W.I32_SUB);
+    get(1);
+    get(L_J); i32c(2); b.push(W.I32_SHL); mem(W.I32_LOAD, 2, this.hIdxAt);
+    b.push(0x11); b.push2(0, 0); // call_indirect type 0, table 0
+    set(L_CODE_);
+    get(L_TOTAL); i32c(0); mem(W.I32_LOAD, 2, this.outAt); b.push(W.I32_ADD); set(L_TOTAL);
+    // continue while code is 0 or EXIT_MISS (-1) and budget remains: (code + 1) u< 2
+    get(L_CODE_); i32c(1); b.push(W.I32_ADD); i32c(2); b.push(W.I32_LT_U);
+    get(L_TOTAL); get(0); b.push(W.I32_LT_U); b.push(W.I32_AND);
+    b.push2(W.BR_IF, 0);
+    b.push(W.END); // loop
+    b.push(W.END); // block
+    i32c(0); get(L_TOTAL); mem(W.I32_STORE, 2, this.outAt);
+    get(L_CODE_);
+    b.push(W.END);
+    const code = new Buf();
+    code.push(1);
+    uleb(code, b.n); code.append(b);
+    section(out, 10, code);
+    return out.a.slice(0, out.n);
   }
 
   // ---------------------------------------------------------------------------------
@@ -326,7 +449,7 @@ export class Jit {
   }
 
   /** Translate the region entered at `entry` of the page; returns its function. */
-  private compile(cp: CodePage, jp: JitPage, entry: number): RegionFn {
+  private compile(cp: CodePage, jp: JitPage, entry: number): number {
     const t0 = performance.now();
     // Phase 1: block starts reachable from the entry within the page (not past
     // untranslated instructions: the driver finds or compiles what follows them).
@@ -334,11 +457,15 @@ export class Jit {
     const work: number[] = [entry];
     isStart[entry] = 1;
     let nStarts = 1;
+    // Slots that start a block of another region of this page: not translated again
+    // (each block is compiled once); jumps there leave through the dispatcher.
+    const have = jp.fns;
+    const ext = (t: number) => have !== null && have[t] !== 0;
     while (work.length > 0) {
       let s = work.pop()!;
       for (let count = 0; ; count++) {
-        if (s >= SLOTS_PER_PAGE) break;
-        if (count >= MAX_BLOCK) { if (!isStart[s] && nStarts < MAX_BLOCKS) { isStart[s] = 1; nStarts++; work.push(s); } break; }
+        if (s >= SLOTS_PER_PAGE || (count > 0 && ext(s))) break;
+        if (count >= MAX_BLOCK) { if (!isStart[s] && !ext(s) && nStarts < MAX_BLOCKS) { isStart[s] = 1; nStarts++; work.push(s); } break; }
         const ins = this.insnAt(cp, s);
         const op = ins.op;
         if (!translatable(op)) break;
@@ -349,7 +476,7 @@ export class Jit {
         else if (op === Op.JALR) { if (ins.rd !== SINK) t2 = next; }
         if (isJump(op)) {
           for (const t of [t1, t2]) {
-            if (t >= 0 && t < SLOTS_PER_PAGE && !isStart[t] && nStarts < MAX_BLOCKS) { isStart[t] = 1; nStarts++; work.push(t); }
+            if (t >= 0 && t < SLOTS_PER_PAGE && !isStart[t] && !ext(t) && nStarts < MAX_BLOCKS) { isStart[t] = 1; nStarts++; work.push(t); }
           }
           break;
         }
@@ -365,7 +492,7 @@ export class Jit {
       const b: Insn[] = [];
       let s = s0;
       for (;;) {
-        if (s >= SLOTS_PER_PAGE || b.length >= MAX_BLOCK || (s !== s0 && isStart[s])) break;
+        if (s >= SLOTS_PER_PAGE || b.length >= MAX_BLOCK || (s !== s0 && (isStart[s] || ext(s)))) break;
         const ins = this.insnAt(cp, s);
         b.push(ins);
         if (!translatable(ins.op)) {
@@ -386,20 +513,28 @@ export class Jit {
       for (let i = 1; i < b.length; i++) if (!steps[b[i].slot]) steps[b[i].slot] = b.length - i;
       blocks.push(b);
     }
-    const bytes = this.emitModule(starts, blocks);
+    const bytes = this.emitModule(starts, blocks, isStart);
+    if (STATS) { ST.set('bytes', (ST.get('bytes') ?? 0) + bytes.length); ST.set('blocks', (ST.get('blocks') ?? 0) + blocks.length); ST.set('insns', (ST.get('insns') ?? 0) + blocks.reduce((a, b) => a + b.length, 0)); }
     const mod = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(mod, this.imports);
     const fn = inst.exports.f as RegionFn;
-    const fns = jp.fns ?? (jp.fns = new Array<RegionFn | undefined>(SLOTS_PER_PAGE));
-    for (const s of starts) fns[s] = fn;
-    this.compiles++;
+    let fi = this.freeIdx.pop();
+    if (fi === undefined) {
+      fi = this.tableTop++;
+      if (fi >= this.table.length) this.table.grow(this.table.length);
+    }
+    this.table.set(fi, fn);
+    jp.owned.push(fi);
+    const fns = jp.fns ?? (jp.fns = new Int32Array(SLOTS_PER_PAGE));
+    for (const s of starts) fns[s] = fi;
+    this.compiles++; if (STATS) { st('compile'); if (this.compiles % 20 === 0) console.error(JSON.stringify([...ST])); }
     this.compiledBlocks += blocks.length;
     this.compileMs += performance.now() - t0;
-    return fn;
+    return fi;
   }
 
-  private emitModule(starts: number[], blocks: Insn[][]): Uint8Array<ArrayBuffer> {
-    const body = new FnEmitter(this, starts, blocks).emit();
+  private emitModule(starts: number[], blocks: Insn[][], isStart: Uint8Array): Uint8Array<ArrayBuffer> {
+    const body = new FnEmitter(this, starts, blocks, isStart).emit();
     const out = new Buf();
     out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     // types: 0 (i32 i32 i32)->i32, 1 (i32)->i32, 2 (i64 i64)->i64
@@ -470,7 +605,7 @@ class FnEmitter {
   private readonly used = new Uint8Array(32);
   private readonly written = new Uint8Array(32);
 
-  constructor(jit: Jit, private readonly starts: number[], private readonly blocks: Insn[][]) {
+  constructor(jit: Jit, private readonly starts: number[], private readonly blocks: Insn[][], private readonly isStart: Uint8Array) {
     this.L = jit.layout;
   }
 
@@ -494,12 +629,14 @@ class FnEmitter {
 
   private getX(r: number): void {
     if (r === 0) { this.b.push2(W.I64_CONST, 0); return; }
+    if (REGS_IN_MEMORY) { this.zero(); this.mem(W.I64_LOAD, 3, this.L.sb + 8 * r); return; }
     this.used[r] = 1;
     this.get(xl(r));
   }
   /** Consume the i64 on the stack into x[r] (x0: dropped). */
   private setX(r: number): void {
     if (r === 0) { this.b.push(W.DROP); return; }
+    if (REGS_IN_MEMORY) { this.set(L_SX); this.zero(); this.get(L_SX); this.mem(W.I64_STORE, 3, this.L.sb + 8 * r); return; }
     this.used[r] = 1;
     this.written[r] = 1;
     this.set(xl(r));
@@ -519,6 +656,7 @@ class FnEmitter {
     if (off < 0 || off >= PAGE_SIZE) { this.exit(off, 0); return; }
     const s = off >> 1;
     if (s === this.curStart) { this.br(this.self); return; }
+    if (!this.isStart[s]) { this.exit(off, 0); return; } // another region's block (the dispatcher finds it)
     this.i32c(s); this.set(L_SLOT); this.br(this.LOOP);
   }
 
@@ -742,6 +880,36 @@ class FnEmitter {
         return;
       }
       case Op.FENCE: return;
+      case Op.AMO_W: case Op.AMO_D: {
+        // One hart: a read-modify-write through the write TLB (writable, not code). A
+        // misaligned address, or a page the TLB does not hold, is the interpreter's (it raises).
+        const size = op === Op.AMO_W ? 4 : 8;
+        this.getX(a); this.op(W.I32_WRAP_I64); this.i32c(size - 1); this.op(W.I32_AND);
+        this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+        this.address({ ...ins, imm: 0 }, o, k, size, true);
+        this.set(L_E);
+        this.get(L_E); this.mem(size === 4 ? W.I64_LOAD32_S : W.I64_LOAD, 0, 0); this.set(L_T1);
+        this.getX(bq); if (size === 4) { this.op(W.I32_WRAP_I64); this.op(W.I64_EXTEND_I32_S); } this.set(L_T2);
+        this.get(L_E);
+        const sel = (first: number, second: number, cmp: number) => {
+          this.get(first); this.get(second); this.get(L_T1); this.get(L_T2); this.op(cmp); this.op(W.SELECT);
+        };
+        switch (imm) {
+          case 0x01: this.get(L_T2); break; // swap
+          case 0x00: this.get(L_T1); this.get(L_T2); this.op(W.I64_ADD); break;
+          case 0x04: this.get(L_T1); this.get(L_T2); this.op(W.I64_XOR); break;
+          case 0x0c: this.get(L_T1); this.get(L_T2); this.op(W.I64_AND); break;
+          case 0x08: this.get(L_T1); this.get(L_T2); this.op(W.I64_OR); break;
+          // sign extension keeps the unsigned order of 32-bit values, so the W forms compare as i64
+          case 0x10: sel(L_T1, L_T2, W.I64_LT_S); break; // min
+          case 0x14: sel(L_T2, L_T1, W.I64_LT_S); break; // max
+          case 0x18: sel(L_T1, L_T2, W.I64_LT_U); break; // minu
+          default: sel(L_T2, L_T1, W.I64_LT_U); break; // maxu
+        }
+        this.mem(size === 4 ? W.I64_STORE32 : W.I64_STORE, 0, 0);
+        this.get(L_T1); this.setX(rd);
+        return;
+      }
       case Op.ADDI: this.binI(a, imm, rd, W.I64_ADD); return;
       case Op.XORI: this.binI(a, imm, rd, W.I64_XOR); return;
       case Op.ORI: this.binI(a, imm, rd, W.I64_OR); return;
