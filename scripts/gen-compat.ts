@@ -5,6 +5,25 @@
  */
 import { writeFileSync } from 'node:fs';
 import { buildSyscallTable, SYSCALL_NAMES } from '@teeos/linux-abi';
+import { readResults, type Counts } from '../tests/apps/results.ts';
+
+const PLATFORMS = ['qemu-riscv64', 'keystone', 'sev', 'sgx'];
+const SUITES: Record<string, string> = {
+  'busybox-testsuite-ci': 'busybox testsuite, CI subset (`tests/apps/busybox-testsuite.ts`; docs/busybox-testsuite.md)',
+  'busybox-testsuite-full': 'busybox testsuite, every applet (`busybox-testsuite.ts --full`)',
+  'apps-workloads': 'app workloads identical to qemu-riscv64 (`tests/apps/run.ts`; the reference column is qemu itself)',
+};
+
+/** The suites' rows, from tests/apps/results.json (written by the runners with --write). */
+function suiteRows(): string[] {
+  const r = readResults();
+  const cell = (c: Counts | undefined, p: string, suite: string): string => {
+    if (!c) return 'not run';
+    if (suite === 'apps-workloads' && p === 'qemu-riscv64') return 'reference';
+    return `${c.pass} pass / ${c.fail} fail / ${c.skipped} skipped (of ${c.total})`;
+  };
+  return Object.keys(r).sort().map((s) => `| ${SUITES[s] ?? s} | ${PLATFORMS.map((p) => cell(r[s]![p], p, s)).join(' | ')} |`);
+}
 
 export function compatibilityMarkdown(): string {
   const tab = buildSyscallTable();
@@ -27,6 +46,18 @@ export function compatibilityMarkdown(): string {
     '"ENOSYS" means the call is not implemented and returns -ENOSYS (reported once per run).',
     '',
     `Summary: ${full} implemented, ${partial} partial, ${none} ENOSYS, of ${full + partial + none} riscv64 syscalls.`,
+    '',
+    '## Program suites',
+    '',
+    'Pass counts from `tests/apps/results.json` (written by the suite runners with `--write`,',
+    'never by hand); the enclave columns run the same binaries as qemu-riscv64\'s.',
+    'Debian\'s lua5.4 source ships no upstream test files (no `testes/`): no Lua suite row.',
+    '',
+    `| suite | ${PLATFORMS.join(' | ')} |`,
+    `|---|${PLATFORMS.map(() => '---').join('|')}|`,
+    ...suiteRows(),
+    '',
+    '## Syscalls',
     '',
     '| nr | syscall | status |',
     '|---|---|---|',

@@ -1,0 +1,198 @@
+// busybox's own testsuite (testsuite/runtest from the Debian source, driven by busybox sh)
+// in the enclave and under qemu-riscv64, compared test by test (PASS/FAIL/SKIPPED/UNTESTED).
+// docs/busybox-testsuite.md explains every difference.
+//
+//   node --import tsx tests/apps/busybox-testsuite.ts [--tee T] [--full] [--side both|qemu|enclave]
+//        [--write] [-v] [APPLET ...]
+//
+// Without --full or applets it runs CI_APPLETS (the subset CI runs: the full suite takes
+// hours in the enclave with the interpreter, bc and the big md5sum/xz inputs above all).
+// --write records the counts in tests/apps/results.json (read by scripts/gen-compat.ts).
+// Exits 1 when a test's outcome differs and the difference is not in KNOWN below.
+//
+// Both sides run the same copy of testsuite/ with one symmetric change to runtest: a
+// new-style test file is run as `sh FILE` instead of through its #!/bin/sh line, since under
+// qemu-user the host kernel would hand it to the host's /bin/sh (dash, whose `echo -ne`
+// prints "-ne": every expected output would be wrong) instead of busybox sh.
+// - qemu: bindir holds a host wrapper `busybox` (exec qemu-riscv64 -0 "$0" BUSYBOX "$@":
+//   argv[0] picks the applet, as binfmt_misc would) and runtest's applet links point at it;
+//   PATH is a directory of links to the wrapper.
+// - enclave: --root is a directory imaged at start: /bin/busybox, /bin/APPLET links,
+//   /.config, /testsuite. The guest copies busybox, .config and testsuite to /tmp/bb (the
+//   image is read-only; runtest writes into its own directory) and runs runtest there with
+//   PATH=/bin.
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appsBin, repoRoot, qemuPath, whyNotRunnable } from './lib.ts';
+import { recordResult } from './results.ts';
+
+/** The applets CI runs (a few minutes in the enclave): files, text tools, archives, the
+ * shell's builtins through busybox, process and time applets. */
+export const CI_APPLETS = [
+  'basename', 'cat', 'cmp', 'cp', 'cut', 'date', 'dirname', 'echo', 'expand', 'expr', 'false',
+  'find', 'fold', 'grep', 'head', 'ln', 'ls', 'mkdir', 'mv', 'nl', 'od', 'paste', 'pidof',
+  'printf', 'pwd', 'readlink', 'realpath', 'rm', 'rmdir', 'sed', 'seq', 'sort', 'strings',
+  'tail', 'tar', 'tee', 'test', 'touch', 'tr', 'true', 'uniq', 'unexpand', 'wc', 'which',
+  'xargs', 'uptime', 'gzip', 'gunzip', 'cpio', 'diff', 'patch', 'awk', 'hostname', 'tsort',
+  'rev', 'sum', 'md5sum', 'sha1sum',
+];
+
+export type Outcome = 'PASS' | 'FAIL' | 'SKIPPED' | 'UNTESTED';
+export interface SuiteRun { outcomes: Map<string, Outcome>; order: string[]; ms: number; status: number | null; log: string }
+
+function findSource(): string {
+  const cache = join(appsBin, '..');
+  const d = readdirSync(cache).find((n) => n.startsWith('busybox_'));
+  if (!d) throw new Error(`no busybox source in ${cache} (run scripts/build-apps)`);
+  const src = readdirSync(join(cache, d)).find((n) => n.startsWith('busybox-'));
+  if (!src) throw new Error(`no busybox-* directory in ${join(cache, d)}`);
+  return join(cache, d);
+}
+
+/** A fresh copy of testsuite/ with the symmetric runtest change (see the header). */
+function copyTestsuite(dst: string): void {
+  const pkg = findSource();
+  const src = join(pkg, readdirSync(pkg).find((n) => n.startsWith('busybox-'))!, 'testsuite');
+  cpSync(src, dst, { recursive: true });
+  const rt = join(dst, 'runtest');
+  const text = readFileSync(rt, 'utf8');
+  const patched = text.replace('\t\t\t"$tsdir/$applet.tests"\n', '\t\t\tsh "$tsdir/$applet.tests"\n');
+  if (patched === text) throw new Error('runtest: the line running a new-style test was not found');
+  writeFileSync(rt, patched);
+}
+
+function busyboxConfig(): string { return join(findSource(), 'busybox.config'); }
+
+function parse(log: string): { outcomes: Map<string, Outcome>; order: string[] } {
+  const outcomes = new Map<string, Outcome>(); const order: string[] = [];
+  for (const line of log.split('\n')) {
+    const m = /^(PASS|FAIL|SKIPPED|UNTESTED): (.*)$/.exec(line);
+    if (!m) continue;
+    // The same name can appear twice (e.g. in two applets' files): number the repeats.
+    let name = m[2]!.trimEnd(); const base = name;
+    for (let n = 2; outcomes.has(name); n++) name = `${base} #${n}`;
+    outcomes.set(name, m[1] as Outcome); order.push(name);
+  }
+  return { outcomes, order };
+}
+
+function run(cmd: string, argv: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ out: string; status: number | null; ms: number }> {
+  return new Promise((res) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => out.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => { clearTimeout(timer); res({ out: Buffer.concat(out).toString(), status, ms: performance.now() - t0 }); });
+  });
+}
+
+const ENV = { HOME: '/tmp', TZ: 'UTC', LC_ALL: 'C' };
+
+export async function runQemuSuite(applets: string[], timeoutMs: number): Promise<SuiteRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'teeos-bbts-qemu-'));
+  try {
+    copyTestsuite(join(dir, 'testsuite'));
+    cpSync(busyboxConfig(), join(dir, '.config'));
+    const wrapper = join(dir, 'busybox');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${qemuPath()} -0 "$0" ${join(appsBin, 'busybox')} "$@"\n`, { mode: 0o755 });
+    const apl = join(dir, 'path'); mkdirSync(apl);
+    const list = (await run(wrapper, ['--list'], dir, ENV, 60_000)).out.split('\n').filter(Boolean);
+    for (const a of list) symlinkSync(wrapper, join(apl, a));
+    const r = await run(wrapper, ['sh', 'runtest', ...applets], join(dir, 'testsuite'), { ...ENV, PATH: apl }, timeoutMs);
+    return { ...parse(r.out), ms: r.ms, status: r.status, log: r.out };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runEnclaveSuite(applets: string[], tee: string, timeoutMs: number): Promise<SuiteRun> {
+  const root = mkdtempSync(join(tmpdir(), 'teeos-bbts-root-'));
+  try {
+    chmodSync(root, 0o755); // mkdtemp's 0700 would hide / from the enclave's uid
+    mkdirSync(join(root, 'bin')); mkdirSync(join(root, 'tmp'));
+    cpSync(join(appsBin, 'busybox'), join(root, 'bin/busybox'));
+    const list = (await run(qemuPath(), [join(appsBin, 'busybox'), '--list'], root, ENV, 60_000)).out.split('\n').filter(Boolean);
+    for (const a of list) if (a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
+    copyTestsuite(join(root, 'testsuite'));
+    cpSync(busyboxConfig(), join(root, '.config'));
+    const script = 'mkdir -p /tmp/bb && cp /bin/busybox /.config /tmp/bb/ && cp -r /testsuite /tmp/bb/ && cd /tmp/bb/testsuite && PATH=/bin exec sh runtest "$@"';
+    const env = process.env.TEEOS_JIT !== undefined ? { ...ENV, TEEOS_JIT: process.env.TEEOS_JIT } : ENV;
+    const r = await run(process.execPath, [join(repoRoot, 'bin/teeos.mjs'), 'run', '--tee', tee, '--memory', '512M', '--root', root,
+      join(appsBin, 'busybox'), 'sh', '-c', script, 'sh', ...applets], '/', env, timeoutMs);
+    return { ...parse(r.out), ms: r.ms, status: r.status, log: r.out };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Differences explained in docs/busybox-testsuite.md (test name -> platforms where the
+ * enclave's outcome differs from qemu's, and why in one line). */
+export const KNOWN: Record<string, { tees: string[]; why: string }> = {
+};
+
+export interface Comparison { same: string[]; differ: { name: string; enclave: Outcome | 'missing'; qemu: Outcome | 'missing'; known?: string }[] }
+
+export function compare(e: SuiteRun, q: SuiteRun, tee: string): Comparison {
+  const names = [...q.order, ...e.order.filter((n) => !q.outcomes.has(n))];
+  const c: Comparison = { same: [], differ: [] };
+  for (const n of names) {
+    const eo = e.outcomes.get(n) ?? 'missing'; const qo = q.outcomes.get(n) ?? 'missing';
+    if (eo === qo) c.same.push(n);
+    else c.differ.push({ name: n, enclave: eo, qemu: qo, known: KNOWN[n]?.tees.includes(tee) ? KNOWN[n]!.why : undefined });
+  }
+  return c;
+}
+
+export function counts(r: SuiteRun): { pass: number; fail: number; skipped: number } {
+  let pass = 0, fail = 0, skipped = 0;
+  for (const o of r.outcomes.values()) { if (o === 'PASS') pass++; else if (o === 'FAIL') fail++; else skipped++; }
+  return { pass, fail, skipped };
+}
+
+async function main(): Promise<void> {
+  let tee = 'keystone'; let full = false; let side = 'both'; let write = false; let verbose = false;
+  const applets: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--tee') tee = argv[++i] ?? tee;
+    else if (a === '--full') full = true;
+    else if (a === '--side') side = argv[++i] ?? side;
+    else if (a === '--write') write = true;
+    else if (a === '-v') verbose = true;
+    else applets.push(a);
+  }
+  const why = whyNotRunnable();
+  if (why) { console.error(`busybox-testsuite: ${why}`); process.exit(2); }
+  const sel = full ? [] : applets.length ? applets : CI_APPLETS;
+  const subset = full ? 'full' : applets.length ? 'custom' : 'ci';
+  const timeout = full ? 6 * 3600_000 : 3600_000;
+  const [q, e] = await Promise.all([
+    side !== 'enclave' ? runQemuSuite(sel, timeout) : null,
+    side !== 'qemu' ? runEnclaveSuite(sel, tee, timeout) : null,
+  ]);
+  if (verbose) { if (q) console.log(`--- qemu log\n${q.log}`); if (e) console.log(`--- enclave log\n${e.log}`); }
+  const fmt = (r: SuiteRun): string => { const c = counts(r); return `${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped/untested (${(r.ms / 1000).toFixed(0)} s)`; };
+  if (q) console.log(`qemu-riscv64: ${fmt(q)}`);
+  if (e) console.log(`enclave (${tee}): ${fmt(e)}`);
+  let unexplained = 0;
+  if (q && e) {
+    const c = compare(e, q, tee);
+    for (const d of c.differ) {
+      if (!d.known) unexplained++;
+      console.log(`${d.known ? 'known' : 'DIFF '} ${d.name}: enclave ${d.enclave}, qemu ${d.qemu}${d.known ? ` (${d.known})` : ''}`);
+    }
+    console.log(`${c.same.length} tests agree, ${c.differ.length} differ (${unexplained} unexplained)`);
+  }
+  if (write && subset !== 'custom') {
+    if (q) recordResult(`busybox-testsuite-${subset}`, 'qemu-riscv64', { ...counts(q), total: q.outcomes.size });
+    if (e) recordResult(`busybox-testsuite-${subset}`, tee, { ...counts(e), total: e.outcomes.size });
+  }
+  process.exit(unexplained ? 1 : 0);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
