@@ -177,7 +177,7 @@ export class Kernel {
       }
       this.switchTo(task);
       if (task !== current) { current = task; turnStart = exec.instret(); }
-      if (task.pending !== 0n && !deliverSignals(this, task)) continue;
+      if ((task.pending !== 0n || task.proc.sharedSignals > 0) && !deliverSignals(this, task)) continue;
       this.sliceStart = exec.instret();
       const trap = exec.runUser(Math.max(1, TIME_SLICE - (this.sliceStart - turnStart)));
       task.proc.cpuInstructions += exec.instret() - this.sliceStart;

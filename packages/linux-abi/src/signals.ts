@@ -59,6 +59,8 @@ export interface SigInfo {
   value?: bigint;
   /** Raw bytes from rt_sigqueueinfo (used as is). */
   raw?: Uint8Array;
+  /** Process-directed and queued while every thread blocked it: any thread may take it. */
+  shared?: boolean;
 }
 
 export function encodeSiginfo(i: SigInfo): Uint8Array {
@@ -131,6 +133,7 @@ function jobControlAtGeneration(k: Kernel, p: Process, sig: number): void {
     for (const x of p.tasks) {
       if (!(x.pending & mask)) continue;
       x.pending &= ~mask;
+      for (const i of x.sigQueue) if (i.shared && bit(i.signo) & mask) p.sharedSignals--;
       x.sigQueue = x.sigQueue.filter((i) => !(bit(i.signo) & mask));
     }
   };
@@ -208,10 +211,46 @@ function interrupt(k: Kernel, t: Task, sig: number): void {
 }
 
 export function sendToProcess(k: Kernel, p: Process, info: SigInfo): void {
-  // Process-directed: a thread that does not block it, else the first one.
+  // Process-directed: a thread that does not block it; when every thread blocks it, it waits
+  // on the first one marked shared, and whichever thread unblocks it or waits for it takes it
+  // (Linux's shared pending queue).
   const ts = [...p.tasks];
-  const t = ts.find((x) => !(x.sigmask & bit(info.signo))) ?? ts[0];
+  const t = ts.find((x) => !(x.sigmask & bit(info.signo)));
   if (t) sendToTask(k, t, info);
+  else if (ts[0]) {
+    const before = ts[0].sigQueue.length;
+    info.shared = true; // the same object: POSIX timers recognise their queued siginfo by identity
+    sendToTask(k, ts[0], info);
+    if (ts[0].sigQueue.length > before) p.sharedSignals++;
+  }
+}
+
+/**
+ * Moves process-directed signals in `want` that wait on other threads of t's process to t
+ * (which is about to take them): the model of Linux's shared pending set.
+ */
+function pullShared(t: Task, want: bigint): void {
+  const p = t.proc;
+  if (p.sharedSignals === 0 || want === 0n) return;
+  for (const x of p.tasks) {
+    if (x === t) continue;
+    for (let i = 0; i < x.sigQueue.length; i++) {
+      const info = x.sigQueue[i];
+      if (!info.shared || !(want & bit(info.signo))) continue;
+      x.sigQueue.splice(i--, 1);
+      if (!x.sigQueue.some((q) => q.signo === info.signo)) x.pending &= ~bit(info.signo);
+      if (t.pending & bit(info.signo) && info.signo < 32) { p.sharedSignals--; continue; } // coalesces
+      t.sigQueue.push(info);
+      t.pending |= bit(info.signo);
+    }
+  }
+}
+
+/** Signals pending for the process as a whole (queued on any thread as shared). */
+function sharedPendingSet(p: Process): bigint {
+  let m = 0n;
+  if (p.sharedSignals) for (const x of p.tasks) for (const i of x.sigQueue) if (i.shared) m |= bit(i.signo);
+  return m;
 }
 
 /** A synchronous fault signal: if blocked or ignored, it is unblocked and reset (force_sig). */
@@ -231,12 +270,14 @@ export const signalHooks = { queued: (_t: Task): void => {} };
 export function takeInfo(t: Task, sig: number): SigInfo {
   const i = t.sigQueue.findIndex((x) => x.signo === sig);
   const info = i >= 0 ? t.sigQueue.splice(i, 1)[0] : { signo: sig, code: SI_KERNEL };
+  if (info.shared) t.proc.sharedSignals--;
   if (!t.sigQueue.some((x) => x.signo === sig)) t.pending &= ~bit(sig);
   return info;
 }
 
 /** The lowest deliverable pending signal, or 0. */
 export function nextSignal(t: Task): number {
+  pullShared(t, ~(t.sigmask & ~UNBLOCKABLE));
   const ready = t.pending & ~(t.sigmask & ~UNBLOCKABLE);
   if (ready === 0n) return 0;
   // Synchronous faults first, as Linux's SYNCHRONOUS_MASK does.
@@ -474,7 +515,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
 
   tab.def('rt_sigpending', 'pu', (k, t, a) => {
     if (a.u(1) > 8) return -E.EINVAL;
-    const pend = t.pending; // process-directed signals are queued on one thread here
+    const pend = t.pending | sharedPendingSet(t.proc);
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, pend & t.sigmask, true);
     t.proc.as.copyOut(a.u(0), b.subarray(0, a.u(1)));
@@ -515,6 +556,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
       for (let s = 1; s <= NSIG; s++) if (p & bit(s)) return s;
       return 0;
     };
+    pullShared(t, set);
     const now = pendingInSet();
     if (now) return take(now);
     let deadline = Infinity;

@@ -50,6 +50,8 @@ export class Process {
   continueReport = false;
   /** The parent thread that forked this process (wait's __WNOTHREAD; moves to a live thread when it ends). */
   creatorTid = 0;
+  /** Process-directed signals queued (on some thread) while every thread blocked them. */
+  sharedSignals = 0;
   /** prctl PR_SET_PDEATHSIG: sent to this process when its parent ends. */
   pdeathSig = 0;
   /** prctl PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here instead of to init. */
