@@ -354,7 +354,10 @@ export class Kernel {
         this.killProcess(victim, SIGKILL, 'out of memory');
         return;
       }
-      forceSignal(this, task, { signo: SIGSEGV, code: r === 'maperr' ? SEGV_MAPERR : SEGV_ACCERR, addr });
+      const BUS_ADRERR = 2; // include/uapi/asm-generic/siginfo.h
+      // A file mapping's page past end of file: SIGBUS BUS_ADRERR (mm/filemap.c VM_FAULT_SIGBUS).
+      if (r === 'sigbus') forceSignal(this, task, { signo: SIGBUS, code: BUS_ADRERR, addr });
+      else forceSignal(this, task, { signo: SIGSEGV, code: r === 'maperr' ? SEGV_MAPERR : SEGV_ACCERR, addr });
       return;
     }
     const upc = Number(BigInt.asUintN(64, pc));

@@ -17,6 +17,7 @@ import { decodeStat, STAT_SIZE } from '../abi/structs.ts';
 import { OpenFile, type DirEntry } from './file.ts';
 import { Inode, SuperBlock, S_IFDIR, S_IFLNK, S_IFREG, S_IFMT, type Cred, type Timespec } from './inode.ts';
 import { openDir } from './files.ts';
+import type { FileBacking } from '../mm/page-cache.ts';
 import type { Location } from './vfs.ts';
 
 /** statfs f_type: FUSE_SUPER_MAGIC's role (files served from outside the kernel). */
@@ -250,6 +251,38 @@ export class HostFile extends HostInode {
     } finally {
       f.call(NR_CLOSE, [fd]);
     }
+    this.truncated(len);
+  }
+  /** After a truncate: mapped pages past the new end go (SIGBUS there, as on Linux). */
+  truncated(len: number): void {
+    this.pageCache?.truncated(len);
+  }
+  /** One host file operation on a descriptor opened for it (the page cache has no open file). */
+  private withFd<T>(acc: number, fn: (fd: number) => T): T {
+    const f = this.fs;
+    const fd = f.check(f.call(NR_OPENAT, [f.mountFd, acc, 0], cstr(this.rel)).ret);
+    try {
+      return fn(fd);
+    } finally {
+      f.call(NR_CLOSE, [fd]);
+    }
+  }
+  override backing(): FileBacking {
+    const f = this.fs;
+    return {
+      size: () => this.stat().size,
+      readRaw: (pos, len) => this.withFd(0, (fd) => {
+        const want = Math.min(len, f.chunk);
+        const r = f.call(NR_PREAD64, [fd, want, pos], new Uint8Array(0), want);
+        f.check(r.ret);
+        if (r.ret > want) throw new SysError(E.EIO);
+        return r.data.slice(0, r.ret);
+      }),
+      writeRaw: (pos, d) => this.withFd(1, (fd) => {
+        const r = f.call(NR_PWRITE64, [fd, d.length, pos], d);
+        f.check(r.ret);
+      }),
+    };
   }
   override open(flags: number, loc: Location): OpenFile {
     const fs = this.fs;
@@ -280,7 +313,9 @@ export class HostOpenFile extends OpenFile {
     const r = this.fs.call(NR_PREAD64, [this.fd, want, pos], new Uint8Array(0), want);
     if (r.ret < 0) return r.ret;
     if (r.ret > want) return -E.EIO;
-    return r.data.slice(0, r.ret);
+    const out = r.data.slice(0, r.ret);
+    this.file.pageCache?.overlay(pos, out); // mapped pages hold the newest bytes
+    return out;
   }
   override write(data: Uint8Array): number {
     if (this.flags & 0o2000) this.pos = this.file.stat().size;
@@ -299,6 +334,7 @@ export class HostOpenFile extends OpenFile {
       done += r.ret;
       if (r.ret < chunk.length) break;
     }
+    if (done > 0) this.file.pageCache?.update(pos, data.subarray(0, done));
     return done;
   }
   override lseek(offset: number, whence: number): number {
@@ -312,9 +348,17 @@ export class HostOpenFile extends OpenFile {
     return p;
   }
   override truncate(len: number): number {
-    return Math.min(0, this.fs.call(NR_FTRUNCATE, [this.fd, len]).ret);
+    const r = Math.min(0, this.fs.call(NR_FTRUNCATE, [this.fd, len]).ret);
+    if (r === 0) this.file.truncated(len);
+    return r;
   }
   override fsync(): number {
+    try {
+      this.file.pageCache?.writeback(); // pages written through shared mappings go to the host
+    } catch (e) {
+      if (e instanceof SysError) return -e.errno;
+      throw e;
+    }
     return 0;
   }
   override readable(): number {

@@ -9,6 +9,7 @@ import { Inode, SuperBlock, S_IFDIR, S_IFLNK, S_IFREG, type Cred, type Timespec 
 import { IMAGE_BLOCK, INODE_SIZE, IntegrityError, type VerifiedImage } from './image.ts';
 import { openDir } from './files.ts';
 import type { Location } from './vfs.ts';
+import type { FileBacking } from '../mm/page-cache.ts';
 
 /** statfs f_type for the image: SQUASHFS_MAGIC's role (a read-only image). */
 export const TEEOS_IMAGE_MAGIC = 0x54454549;
@@ -143,6 +144,10 @@ class ImageSymlink extends ImageInode {
 }
 
 export class ImageFile extends ImageInode {
+  /** Read only: mappings read verified contents; nothing is ever written back. */
+  override backing(): FileBacking {
+    return { size: () => this.rec.size, readRaw: (pos, len) => this.readContents(pos, len), writeRaw: () => {} };
+  }
   override open(flags: number, loc: Location): OpenFile {
     return new ImageOpenFile(flags, loc, this);
   }

@@ -10,6 +10,7 @@ import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IFBLK 
 import type { Stat } from '../abi/structs.ts';
 import type { OpenFile } from './file.ts';
 import type { Location } from './vfs.ts';
+import type { FileBacking, PageCache } from '../mm/page-cache.ts';
 
 export interface Timespec { sec: number; nsec: number }
 
@@ -73,6 +74,8 @@ export abstract class Inode {
   name?: string;
   /** Open file descriptions on this inode (tmpfs frees data at nlink 0 and opens 0). */
   opens = 0;
+  /** The pages file mappings map (created by the first mmap). */
+  pageCache: PageCache | null = null;
 
   constructor(readonly sb: SuperBlock, public mode: number, public uid: number, public gid: number, ino?: number) {
     this.ino = ino ?? sb.allocIno();
@@ -114,6 +117,11 @@ export abstract class Inode {
     if (m) this.mtime = now;
     if (c) this.ctime = now;
     if (a) this.atime = now;
+  }
+
+  /** Raw access to the file's bytes for the page cache; null: mmap gives ENODEV. */
+  backing(): FileBacking | null {
+    return null;
   }
 
   // --- directories (default: not one) ---
@@ -246,7 +254,22 @@ export class FileInode extends Inode {
   readAt(pos: number, len: number): Uint8Array {
     if (pos >= this.len) return new Uint8Array(0);
     const end = Math.min(this.len, pos + len);
-    return this.data.slice(pos, end);
+    const out = this.data.slice(pos, end);
+    this.pageCache?.overlay(pos, out); // mapped pages hold the newest bytes
+    return out;
+  }
+  override backing(): FileBacking {
+    return {
+      size: () => this.len,
+      readRaw: (pos, len) => (pos >= this.len ? new Uint8Array(0) : this.data.subarray(pos, Math.min(this.len, pos + len))),
+      writeRaw: (pos, d) => {
+        const n = Math.min(d.length, this.len - pos);
+        if (n > 0) this.data.set(d.subarray(0, n), pos);
+      },
+      uncached: () => {
+        if (this.nlink === 0 && this.opens === 0 && !this.pageCache?.isMapped()) this.release();
+      },
+    };
   }
   private reserve(end: number): void {
     if (end <= this.data.length) return;
@@ -268,6 +291,7 @@ export class FileInode extends Inode {
       this.len = end;
     }
     this.data.set(src, pos);
+    this.pageCache?.update(pos, src);
     this.touch();
     return src.length;
   }
@@ -280,11 +304,18 @@ export class FileInode extends Inode {
       this.sb.usedBytes -= this.len - size;
       if (this.data.length > 4096 && size < this.data.length / 4) this.data = this.data.slice(0, Math.max(size, 4096));
     }
+    const old = this.len;
     this.len = size;
+    if (size < old) this.pageCache?.truncated(size); // unmaps pages past the end (SIGBUS there)
     this.touch();
   }
-  /** Frees the data once the last name and the last open file are gone. */
+  /** Frees the data once the last name, the last open file and the last mapping are gone. */
   release(): void {
+    if (this.pageCache) {
+      this.pageCache.alive = false;
+      this.pageCache.trim();
+      this.pageCache = null;
+    }
     this.sb.usedBytes -= this.len;
     this.len = 0;
     this.data = new Uint8Array(0);

@@ -11,7 +11,7 @@ import type { Kernel } from '../kernel.ts';
 import type { Process } from '../task.ts';
 import type { OpenFile } from './file.ts';
 import { SeqFile, openDir } from './files.ts';
-import { Inode, S_IFDIR, S_IFLNK, S_IFREG, type Cred, type SuperBlock } from './inode.ts';
+import { Inode, S_IFDIR, S_IFLNK, S_IFREG, devMajor, devMinor, type Cred, type SuperBlock } from './inode.ts';
 import type { Location, Mount } from './vfs.ts';
 import { fsOf } from './context.ts';
 
@@ -113,8 +113,8 @@ function readMem(p: Process, start: number, end: number): Uint8Array {
   }
 }
 
-function perms(prot: number): string {
-  return (prot & 1 ? 'r' : '-') + (prot & 2 ? 'w' : '-') + (prot & 4 ? 'x' : '-') + 'p';
+function perms(prot: number, shared?: boolean): string {
+  return (prot & 1 ? 'r' : '-') + (prot & 2 ? 'w' : '-') + (prot & 4 ? 'x' : '-') + (shared ? 's' : 'p');
 }
 
 export function procMaps(p: Process): string {
@@ -122,7 +122,9 @@ export function procMaps(p: Process): string {
   for (const v of p.as.vmas) {
     let name = v.name;
     if (!name && p.as.brkStart && v.start >= p.as.brkStart && v.end <= p.as.brk + 4096) name = '[heap]';
-    const line = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms(v.prot)} 00000000 00:00 0`;
+    if (v.file) name = v.file.nlink() === 0 ? `${v.file.path} (deleted)` : v.file.path;
+    const dev = v.file ? `${hex(devMajor(v.file.dev), 2)}:${hex(devMinor(v.file.dev), 2)} ${v.file.ino}` : '00:00 0';
+    const line = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms(v.prot, v.shared)} ${hex(v.file ? v.start - v.fileBase! : 0, 8)} ${dev}`;
     s += name ? line.padEnd(73) + name + '\n' : line + ' \n';
   }
   return s;

@@ -665,7 +665,7 @@ function isAncestor(a: Inode, b: Inode): boolean {
 
 /** Frees a tmpfs file's data when it has no name left and no open file. */
 export function releaseIfUnused(i: Inode): void {
-  if (i.nlink === 0 && i.opens === 0 && i instanceof FileInode) i.release();
+  if (i.nlink === 0 && i.opens === 0 && i instanceof FileInode && !i.pageCache?.isMapped()) i.release();
 }
 
 export { S_IFREG, S_IFDIR, S_IFCHR, S_IFIFO, S_IFSOCK, S_IFBLK, S_IFMT };

@@ -9,6 +9,20 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
 import { PAGE_SIZE, pageDown, pageUp, FrameRefs, type FrameAllocator } from './frames.ts';
 import { PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
 import { Sv39PageMap, type PageMap } from './page-map.ts';
+import { PageCache, cacheMappers, type CacheMapper, type FrameMemory } from './page-cache.ts';
+
+/** A file mapping's file (shared by the pieces of a split VMA). */
+export interface MappedFile {
+  cache: PageCache;
+  /** What /proc/PID/maps prints (" (deleted)" is added while the file has no name). */
+  path: string;
+  dev: number;
+  ino: number;
+  /** The inode's link count now (for " (deleted)"). */
+  nlink(): number;
+  /** MAP_SHARED through a writable descriptor: the mapping may be made writable (VM_MAYWRITE). */
+  mayWrite: boolean;
+}
 
 export interface Vma {
   start: number;
@@ -19,6 +33,9 @@ export interface Vma {
   growsDown?: boolean;
   /** MAP_SHARED: fork shares the frames instead of copying on write. */
   shared?: boolean;
+  /** A file mapping: its file, and the address file offset 0 would have (offset = va - fileBase). */
+  file?: MappedFile;
+  fileBase?: number;
 }
 
 /** The memory access a fault or a copy needs. */
@@ -32,7 +49,8 @@ export function protToPte(prot: number): number {
   return f;
 }
 
-export type FaultResult = 'mapped' | 'maperr' | 'accerr' | 'oom';
+/** 'sigbus': a file mapping's page past end of file (or the file could not be read). */
+export type FaultResult = 'mapped' | 'maperr' | 'accerr' | 'oom' | 'sigbus';
 
 export interface MemoryHooks {
   /** Called when the kernel wrote bytes that the hart may have pre-decoded. */
@@ -44,7 +62,7 @@ export interface MemoryHooks {
 /** Lowest address mmap hands out without a hint (Linux's mmap_min_addr is 4096; leave low memory alone). */
 export const MMAP_MIN_ADDR = 0x10000;
 
-export class AddressSpace {
+export class AddressSpace implements CacheMapper {
   readonly pt: PageMap;
   vmas: Vma[] = [];
   brkStart = 0;
@@ -64,6 +82,37 @@ export class AddressSpace {
   ) {
     this.pt = pageMap ?? new Sv39PageMap(mem, physBase, frames);
     this.refs = refs ?? new FrameRefs(physBase, mem.length);
+    cacheMappers.add(this);
+  }
+
+  /** The frames a page cache of a file mapped here uses (the kernel's memory). */
+  frameMemory(): FrameMemory {
+    return { mem: this.mem, physBase: this.physBase, frames: this.frames, refs: this.refs, codeWritten: (pa, len) => this.hooks.codeWritten(pa, len) };
+  }
+
+  mapsCache(cache: PageCache, writable: boolean): boolean {
+    return this.vmas.some((v) => v.file?.cache === cache && (!writable || (v.shared && v.file.mayWrite)));
+  }
+
+  unmapCache(cache: PageCache, fromByte: number): void {
+    let any = false;
+    for (const v of this.vmas) {
+      if (v.file?.cache !== cache) continue;
+      for (let va = Math.max(v.start, v.fileBase! + fromByte); va < v.end; va += PAGE_SIZE) {
+        if (this.pt.lookup(va) >= 0) {
+          this.dropPage(va);
+          any = true;
+        }
+      }
+    }
+    if (any) this.hooks.flushTlb();
+  }
+
+  /** Frees the cached pages of the files mapped by `vmas` that nothing maps any more. */
+  private trimCaches(vmas: Vma[]): void {
+    const caches = new Set<PageCache>();
+    for (const v of vmas) if (v.file) caches.add(v.file.cache);
+    for (const c of caches) c.trim();
   }
 
   /** Unmaps one page and drops its frame reference (freeing the frame with the last one). */
@@ -88,7 +137,7 @@ export class AddressSpace {
     for (const v of this.vmas) {
       for (let va = v.start; va < v.end; va += PAGE_SIZE) {
         let pa = this.pt.lookup(va);
-        if (pa < 0 && v.shared) {
+        if (pa < 0 && v.shared && !v.file) {
           // A MAP_SHARED page nobody touched yet must still be one page for both: give it
           // its frame now (zero filled, as the first touch would have).
           const f = this.frames.allocFrame();
@@ -152,17 +201,20 @@ export class AddressSpace {
   /** Removes [start, end) from every VMA, splitting as needed, and frees the pages. */
   unmapRange(start: number, end: number): void {
     const out: Vma[] = [];
+    const gone: Vma[] = [];
     for (const v of this.vmas) {
       if (end <= v.start || start >= v.end) {
         out.push(v);
         continue;
       }
+      gone.push(v);
       if (v.start < start) out.push({ ...v, end: start });
       if (v.end > end) out.push({ ...v, start: end });
     }
     this.vmas = out;
     for (let va = start; va < end; va += PAGE_SIZE) this.dropPage(va);
     this.hooks.flushTlb();
+    this.trimCaches(gone);
   }
 
   /**
@@ -186,7 +238,7 @@ export class AddressSpace {
         this.dropPage(from + off);
       }
       this.unmapRange(from, from + oldSize);
-      this.insert({ ...attrs, start: to, end: to + newSize });
+      this.insert({ ...attrs, start: to, end: to + newSize, ...(attrs.file ? { fileBase: attrs.fileBase! + (to - from) } : {}) });
       this.hooks.flushTlb();
       return;
     }
@@ -197,7 +249,7 @@ export class AddressSpace {
       if (pa >= 0) frames.push([to + off, pa, flags]);
     }
     this.unmapRange(from, from + oldSize);
-    this.insert({ ...attrs, start: to, end: to + newSize });
+    this.insert({ ...attrs, start: to, end: to + newSize, ...(attrs.file ? { fileBase: attrs.fileBase! + (to - from) } : {}) });
     for (const [va, pa, flags] of frames) this.pt.map(va, pa, flags);
     this.hooks.flushTlb();
   }
@@ -224,7 +276,16 @@ export class AddressSpace {
     for (let va = start; va < end; va += PAGE_SIZE) {
       // PROT_NONE keeps the frame (Linux keeps the data) with R=W=X=0: at level 0 the hart
       // treats that as an invalid leaf and faults, which is exactly PROT_NONE.
-      this.pt.protect(va, pte);
+      let rwx = pte;
+      if (rwx & PTE_W && this.pt.kernelFrames) {
+        // A private page still shared (copy on write after fork, or a file's cached page)
+        // stays read-only: the write fault makes the copy.
+        const pa = this.pt.lookup(va);
+        const v = this.find(va);
+        if (pa >= 0 && v && !v.shared && this.refs.get(pa) > 1) rwx &= ~PTE_W;
+        if (pa >= 0 && v?.file && v.shared && v.file.mayWrite) v.file.cache.markDirty((va - v.fileBase!) / PAGE_SIZE);
+      }
+      this.pt.protect(va, rwx);
     }
     this.hooks.flushTlb();
   }
@@ -261,6 +322,7 @@ export class AddressSpace {
       this.hooks.flushTlb();
       return 'mapped';
     }
+    if (v.file) return this.fileFault(v, va, access);
     if (!this.pt.kernelFrames) {
       const fpa = this.pt.commit(va, protToPte(v.prot));
       if (fpa < 0) return 'oom';
@@ -278,6 +340,61 @@ export class AddressSpace {
     }
     this.refs.set(pa, 1);
     return 'mapped';
+  }
+
+  /**
+   * A file mapping's missing page (filemap_fault): past end of file is SIGBUS; a shared
+   * mapping maps the cached page itself; a private one maps it read-only (so it sees the
+   * file until it writes) or, for a write, gets its own copy at once.
+   */
+  private fileFault(v: Vma, va: number, access: number): FaultResult {
+    const f = v.file!;
+    const off = va - v.fileBase!;
+    let size: number;
+    try { size = f.cache.backing.size(); } catch { return 'sigbus'; }
+    if (off >= pageUp(size)) return 'sigbus';
+    const pgoff = off / PAGE_SIZE;
+    const want = protToPte(v.prot);
+    if (!this.pt.kernelFrames) {
+      // Fixed pages (SGX): a private copy is all a mapping can be (mmap refuses MAP_SHARED here).
+      let d: Uint8Array;
+      try { d = f.cache.backing.readRaw(off, PAGE_SIZE); } catch { return 'sigbus'; }
+      const fpa = this.pt.commit(va, want);
+      if (fpa < 0) return 'oom';
+      const foff = fpa - this.physBase;
+      this.mem.fill(0, foff, foff + PAGE_SIZE);
+      this.mem.set(d.subarray(0, PAGE_SIZE), foff);
+      this.hooks.codeWritten(fpa, PAGE_SIZE);
+      return 'mapped';
+    }
+    let pa: number | null;
+    try { pa = f.cache.get(pgoff); } catch { return 'sigbus'; }
+    if (pa === null) return 'oom';
+    if (v.shared || !(access & ACCESS_WRITE)) {
+      if (!this.pt.map(va, pa, v.shared ? want : want & ~PTE_W)) return 'oom';
+      this.refs.inc(pa);
+      if (v.shared && f.mayWrite) f.cache.markDirty(pgoff);
+      return 'mapped';
+    }
+    const copy = this.frames.allocFrame();
+    if (copy === null) return 'oom';
+    this.mem.copyWithin(copy - this.physBase, pa - this.physBase, pa - this.physBase + PAGE_SIZE);
+    if (!this.pt.map(va, copy, want)) {
+      this.frames.freeFrame(copy);
+      return 'oom';
+    }
+    this.refs.set(copy, 1);
+    this.hooks.codeWritten(copy, PAGE_SIZE);
+    return 'mapped';
+  }
+
+  /** Writes the dirty cached pages of shared file mappings in [start, end) back (msync). */
+  syncRange(start: number, end: number): void {
+    for (const v of this.vmas) {
+      if (!v.file || !v.shared || end <= v.start || start >= v.end) continue;
+      const s = Math.max(start, v.start), e = Math.min(end, v.end);
+      v.file.cache.writeback(s - v.fileBase!, e - s);
+    }
   }
 
   /** Maps a fresh zero page at va (for loaders) and returns its offset into enclave memory. */
@@ -360,8 +477,11 @@ export class AddressSpace {
     for (const v of this.vmas) {
       for (let va = v.start; va < v.end; va += PAGE_SIZE) this.dropPage(va);
     }
+    const gone = this.vmas;
     this.vmas = [];
     this.pt.destroy();
+    cacheMappers.delete(this);
+    this.trimCaches(gone);
   }
 
   /** Page-aligned helper for mmap-family callers. */

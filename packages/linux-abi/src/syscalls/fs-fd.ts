@@ -252,6 +252,8 @@ export function registerFsFd(tab: SyscallTable): void {
         const add = arg >>> 0;
         if (add & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -E.EINVAL;
         if (i.seals & F_SEAL_SEAL) return -E.EPERM;
+        // memfd_wait_for_pins/mapping_deny_writable: no write seal while a shared writable mapping exists.
+        if (add & F_SEAL_WRITE && !(i.seals & F_SEAL_WRITE) && i.pageCache?.isMapped(true)) return -E.EBUSY;
         i.seals |= add;
         return 0;
       }

@@ -1,4 +1,4 @@
-/** Memory syscalls: brk, mmap (anonymous), munmap, mprotect, madvise (mm/mmap.c, mm/mprotect.c). */
+/** Memory syscalls: brk, mmap (anonymous and files), munmap, mprotect, madvise, msync (mm/mmap.c, mm/mprotect.c). */
 import { E } from '../errors.ts';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED,
@@ -8,6 +8,12 @@ import { PAGE_SIZE, pageUp } from '../mm/frames.ts';
 import { USER_VA_END } from '../mm/sv39.ts';
 import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
 import type { SyscallTable } from './table.ts';
+import type { MappedFile } from '../mm/address-space.ts';
+import { PageCache } from '../mm/page-cache.ts';
+import { fsOf, rootOf } from '../fs/context.ts';
+import { PathFile, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from '../fs/files.ts';
+import { ZeroFile } from '../fs/devfs.ts';
+import { FileInode } from '../fs/inode.ts';
 
 const MADV_DONTNEED = 4;
 const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
@@ -49,15 +55,35 @@ export function registerMm(tab: SyscallTable): void {
     // Overcommit as Linux's default heuristic (mm/util.c __vm_enough_memory, GUESS): an
     // accounted mapping larger than all of memory fails at once; MAP_NORESERVE is not accounted.
     if (!(flags & MAP_NORESERVE) && (type !== MAP_PRIVATE || prot & PROT_WRITE) && size / PAGE_SIZE > k.frames.totalFrames()) return -E.ENOMEM;
+    let file: MappedFile | undefined;
+    let anonName = '';
+    let shared = type !== MAP_PRIVATE;
     if (!(flags & MAP_ANONYMOUS)) {
-      // File mappings need a file system with pages (the VFS issue); say so honestly.
       const f = t.proc.fds.get(fd);
-      if (!f) return -E.EBADF;
+      if (!f || f instanceof PathFile) return -E.EBADF;
       // do_mmap's access checks come before the file's own mmap support.
       const acc = f.flags & 3;
-      if (acc === 1 /* O_WRONLY */) return -E.EACCES;
       if (type !== MAP_PRIVATE && prot & PROT_WRITE && acc !== 2 /* O_RDWR */) return -E.EACCES;
-      return -E.ENODEV;
+      if (acc === 1 /* O_WRONLY */) return -E.EACCES;
+      if (off < 0) return -E.EOVERFLOW; // pgoff + pages wraps (an unsigned offset past 2^63)
+      if (f instanceof ZeroFile) {
+        // mmap_zero: private is plain anonymous memory; shared is an anonymous shmem object.
+        if (shared) anonName = '/dev/zero (deleted)';
+      } else {
+        const inode = f.loc?.inode;
+        const backing = inode?.backing();
+        if (!inode || !backing) return -E.ENODEV;
+        // memfd seals (shmem_mmap): no writable shared mapping of a write-sealed file.
+        if (shared && prot & PROT_WRITE && inode instanceof FileInode && inode.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -E.EPERM;
+        // Fixed pages (SGX) cannot put one frame at two addresses: no shared file pages there.
+        if (shared && !as.pt.kernelFrames) return -E.ENODEV;
+        inode.pageCache ??= new PageCache(backing, as.frameMemory());
+        const p = fsOf(k).vfs.pathOf(f.loc!, rootOf(k, t.proc));
+        file = {
+          cache: inode.pageCache, path: p.path, dev: inode.sb.dev, ino: inode.ino, nlink: () => inode.nlink,
+          mayWrite: shared && acc === 2 && !(inode instanceof FileInode && inode.seals & F_SEAL_WRITE),
+        };
+      }
     }
     let start: number;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -74,8 +100,8 @@ export function registerMm(tab: SyscallTable): void {
       if (start < 0) return -E.ENOMEM;
     }
     as.insert({
-      start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : '', growsDown: !!(flags & MAP_GROWSDOWN),
-      shared: type !== MAP_PRIVATE,
+      start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
+      shared, ...(file ? { file, fileBase: start - off } : {}),
     });
     if (flags & MAP_POPULATE) {
       for (let va = start; va < start + size; va += PAGE_SIZE) {
@@ -98,6 +124,12 @@ export function registerMm(tab: SyscallTable): void {
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 /* GROWSDOWN */ | 0x02000000 /* GROWSUP */)) return -E.EINVAL;
     if (len === 0) return 0;
     if (addr + len > USER_VA_END) return -E.ENOMEM;
+    if (prot & PROT_WRITE) {
+      // A shared mapping of a file opened without write access can never become writable.
+      for (const v of t.proc.as.vmas) {
+        if (v.start < addr + pageUp(len) && v.end > addr && v.file && v.shared && !v.file.mayWrite) return -E.EACCES;
+      }
+    }
     t.proc.as.protect(addr, addr + pageUp(len), prot & 7);
     return 0;
   });
@@ -166,7 +198,9 @@ export function registerMm(tab: SyscallTable): void {
     if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
     if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || (flags & MS_ASYNC && flags & MS_SYNC)) return -E.EINVAL;
     for (let va = addr; va < addr + len; va += PAGE_SIZE) if (!t.proc.as.find(va)) return -E.ENOMEM;
-    return 0; // anonymous and tmpfs memory has no slower store to write back to
+    // Shared file pages go back to the file (tmpfs: its data; hostfs: the host's file).
+    if (flags & (MS_SYNC | MS_ASYNC)) t.proc.as.syncRange(addr, addr + len);
+    return 0;
   }, 'partial');
 
   tab.def('mincore', 'pup', (k, t, a) => {
