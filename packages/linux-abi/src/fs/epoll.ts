@@ -159,6 +159,10 @@ export interface TimerHost {
 }
 
 export class TimerFdFile extends OpenFile {
+  /** noop_llseek: the position never moves and lseek succeeds. */
+  override lseek(): number {
+    return this.pos;
+  }
   readonly q = new WaitQueue();
   /** Next expiry on the timer's clock (0: disarmed), and the period. */
   private next = 0;
@@ -258,6 +262,10 @@ export interface SignalSource {
 export const signalfdQueue = new WaitQueue();
 
 export class SignalFdFile extends OpenFile {
+  /** noop_llseek: the position never moves and lseek succeeds. */
+  override lseek(): number {
+    return this.pos;
+  }
   constructor(flags: number, loc: Location, public mask: bigint, private readonly src: () => SignalSource) {
     super(flags);
     this.loc = loc;

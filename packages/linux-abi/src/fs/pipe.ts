@@ -10,7 +10,7 @@ import {
   OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type IoctlMemory,
 } from './file.ts';
 import { openers, SpecialInode, Inode, S_IFIFO, type Cred, type SuperBlock } from './inode.ts';
-import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, type Location, type Mount } from './vfs.ts';
+import { O_ACCMODE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, type Location, type Mount } from './vfs.ts';
 import { WaitQueue } from './wait.ts';
 
 export const PIPE_BUF = 4096;
@@ -24,7 +24,8 @@ export const PIPE_MAX_SIZE = 1 << 20;
  * slots; a write of at most PIPE_BUF bytes therefore lands whole or not at all.
  */
 export class Pipe {
-  private bufs: { data: Uint8Array; start: number; end: number }[] = [];
+  /** packet: written through an O_DIRECT end (a read takes at most one, dropping its rest). */
+  private bufs: { data: Uint8Array; start: number; end: number; packet?: boolean }[] = [];
   private slots = PIPE_DEF_SIZE / PAGE;
   len = 0;
   readers = 0;
@@ -50,27 +51,55 @@ export class Pipe {
     const n = Math.min(len, this.len);
     const out = new Uint8Array(n);
     let o = 0;
+    let taken = 0;
     while (o < n) {
       const b = this.bufs[0];
       const k = Math.min(n - o, b.end - b.start);
       out.set(b.data.subarray(b.start, b.start + k), o);
-      b.start += k;
       o += k;
+      if (b.packet) {
+        // pipe_read: a packet is read whole or its rest is dropped; the read ends with it.
+        taken += b.end - b.start;
+        this.bufs.shift();
+        break;
+      }
+      b.start += k;
+      taken += k;
       if (b.start === b.end) this.bufs.shift();
     }
-    this.len -= n;
+    this.len -= taken;
     this.writeq.notify();
+    return o === n ? out : out.slice(0, o);
+  }
+
+  /** tee(2): up to len bytes from the front, left in place. */
+  peek(len: number): Uint8Array {
+    const n = Math.min(len, this.len);
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const b of this.bufs) {
+      if (o >= n) break;
+      const k = Math.min(n - o, b.end - b.start);
+      out.set(b.data.subarray(b.start, b.start + k), o);
+      o += k;
+    }
     return out;
   }
 
-  write(data: Uint8Array): number {
+  /** Bytes a write can take now without waiting (whole free slots). */
+  get room(): number {
+    return (this.slots - this.bufs.length) * PAGE;
+  }
+
+  /** packet: the writer's end is O_DIRECT (each page-sized piece is its own packet, never merged). */
+  write(data: Uint8Array, packet = false): number {
     if (this.readers === 0) return -E.EPIPE;
     const total = data.length;
     if (total === 0) return 0;
     let done = 0;
     const chars = total & (PAGE - 1);
     const last = this.bufs[this.bufs.length - 1];
-    if (chars && last && last.end + chars <= PAGE) {
+    if (chars && last && !last.packet && last.end + chars <= PAGE) { // pipe_write merges into a mergeable buffer even from an O_DIRECT end
       last.data.set(data.subarray(0, chars), last.end);
       last.end += chars;
       done = chars;
@@ -79,7 +108,7 @@ export class Pipe {
       const n = Math.min(PAGE, total - done);
       const page = new Uint8Array(PAGE);
       page.set(data.subarray(done, done + n));
-      this.bufs.push({ data: page, start: 0, end: n });
+      this.bufs.push(packet ? { data: page, start: 0, end: n, packet } : { data: page, start: 0, end: n });
       done += n;
     }
     if (done === 0) return -E.EAGAIN;
@@ -120,7 +149,7 @@ export class PipeFile extends OpenFile {
     return this.pipe.read(len);
   }
   override write(data: Uint8Array): number {
-    return this.pipe.write(data);
+    return this.pipe.write(data, (this.flags & O_DIRECT) !== 0);
   }
   override poll(): number {
     const p = this.pipe;
@@ -223,6 +252,10 @@ const EFD_SEMAPHORE = 1;
 const ULLONG_MAX = 0xffffffffffffffffn;
 
 export class EventFdFile extends OpenFile {
+  /** noop_llseek: the position never moves and lseek succeeds. */
+  override lseek(): number {
+    return this.pos;
+  }
   private readonly q = new WaitQueue();
   constructor(private count: bigint, private readonly efdFlags: number, flags: number, loc: Location) {
     super(flags);

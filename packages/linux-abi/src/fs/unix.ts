@@ -157,7 +157,8 @@ export class UnixSocket extends OpenFile {
     if (this.sndShut) return -E.EPIPE;
     let target = to;
     if (!target) {
-      if (this.state !== 'connected' || !this.peer) return this.connectionOriented ? (this.state === 'listening' ? -E.EINVAL : -E.ENOTCONN) : -E.EDESTADDRREQ;
+      // unix_dgram_sendmsg without an address and without a peer: ENOTCONN too.
+      if (this.state !== 'connected' || !this.peer) return this.connectionOriented && this.state === 'listening' ? -E.EINVAL : -E.ENOTCONN;
       target = this.peer;
     } else if (this.connectionOriented) {
       return this.state === 'connected' ? -E.EISCONN : -E.EOPNOTSUPP;

@@ -289,6 +289,9 @@ export class Vfs {
   // namespace operations
 
   private mayCreate(ctx: FsContext, dir: Location): void {
+    // procfs's lookup of a missing name fails with ENOENT (proc_root_lookup, proc_pident_lookup)
+    // before a create gets as far as its permission checks.
+    if (dir.inode.sb.fstype === 'proc') throw new SysError(E.ENOENT);
     if (!permitted(dir.inode, ctx.cred, MAY_WRITE | MAY_EXEC)) throw new SysError(E.EACCES);
     if (dir.mnt.readonly) throw new SysError(E.EROFS);
     if (!dir.inode.mutable || dir.inode.nlink === 0) throw new SysError(dir.inode.nlink === 0 ? E.ENOENT : E.EPERM);

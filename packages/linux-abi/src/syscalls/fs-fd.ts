@@ -32,7 +32,18 @@ const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 // locks
 
 interface RecordLock { owner: unknown; pid: number; type: number; start: number; end: number /* exclusive, Infinity */ }
-interface LockState { records: RecordLock[]; flocks: { owner: OpenFile; type: number }[]; q: WaitQueue }
+interface LockState { records: RecordLock[]; flocks: { owner: OpenFile; type: number }[]; q: WaitQueue; busy?: boolean; again?: boolean }
+
+/** Wakes lock waiters; a waiter whose retry changes locks again is handled by another round, not by recursion. */
+function notifyLocks(s: LockState): void {
+  if (s.busy) { s.again = true; return; }
+  s.busy = true;
+  try {
+    do { s.again = false; s.q.notify(); } while (s.again);
+  } finally {
+    s.busy = false;
+  }
+}
 const locks = new WeakMap<Inode, LockState>();
 function lockState(i: Inode): LockState {
   let s = locks.get(i);
@@ -56,15 +67,34 @@ function conflict(k: Kernel, s: LockState, owner: unknown, type: number, start: 
 }
 
 function setRecord(s: LockState, owner: unknown, pid: number, type: number, start: number, end: number): void {
-  const out: RecordLock[] = [];
+  // posix_lock_inode keeps one owner's locks together, sorted and merged (adjacent or
+  // overlapping locks of one type become one), where that owner's first lock was; a new
+  // owner's locks go at the end. F_GETLK reports the first conflict in this order.
+  const at = s.records.findIndex((l) => l.owner === owner);
+  const mine: RecordLock[] = [];
+  const others: RecordLock[] = [];
+  let removed = false;
   for (const l of s.records) {
-    if (l.owner !== owner || l.end <= start || l.start >= end) { out.push(l); continue; }
-    if (l.start < start) out.push({ ...l, end: start });
-    if (l.end > end) out.push({ ...l, start: end });
+    if (l.owner !== owner) { others.push(l); continue; }
+    if (l.end <= start || l.start >= end) { mine.push(l); continue; }
+    removed = true;
+    if (l.start < start) mine.push({ ...l, end: start });
+    if (l.end > end) mine.push({ ...l, start: end });
   }
-  if (type !== F_UNLCK) out.push({ owner, pid, type, start, end });
-  s.records = out;
-  s.q.notify();
+  if (type !== F_UNLCK) mine.push({ owner, pid, type, start, end });
+  mine.sort((a, b) => a.start - b.start);
+  const merged: RecordLock[] = [];
+  for (const l of mine) {
+    const last = merged[merged.length - 1];
+    if (last && last.type === l.type && last.end >= l.start) last.end = Math.max(last.end, l.end);
+    else merged.push({ ...l });
+  }
+  const pos = at < 0 ? others.length : s.records.slice(0, at).filter((l) => l.owner !== owner).length;
+  others.splice(pos, 0, ...merged);
+  s.records = others;
+  // Only a lock that went away or changed can unblock a waiter (and a waiter's own
+  // acquisition must not re-enter the queue it is being woken from).
+  if (removed) notifyLocks(s);
 }
 
 /** A process's POSIX locks on an inode go when it closes any descriptor of it. */
@@ -73,11 +103,13 @@ export function dropPosixLocks(i: Inode, pid: number): void {
   if (!s) return;
   const before = s.records.length;
   s.records = s.records.filter((l) => l.owner !== pid);
-  if (s.records.length !== before) s.q.notify();
+  if (s.records.length !== before) notifyLocks(s);
 }
 
 function flockOp(k: Kernel, t: Task, f: OpenFile, op: number) {
-  const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+  const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, LOCK_MAND = 32;
+  // LOCK_MAND never worked and Linux >= 5.19 ignores it (returns 0 before anything else).
+  if (op & LOCK_MAND) return 0;
   const kind = op & ~LOCK_NB;
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) return -E.EINVAL;
   if (!f.loc) return -E.EINVAL;
@@ -85,7 +117,7 @@ function flockOp(k: Kernel, t: Task, f: OpenFile, op: number) {
   const attempt = () => {
     prune(k, s);
     s.flocks = s.flocks.filter((l) => l.owner !== f);
-    if (kind === LOCK_UN) { s.q.notify(); return 0; }
+    if (kind === LOCK_UN) { notifyLocks(s); return 0; }
     const busy = s.flocks.some((l) => kind === LOCK_EX || l.type === LOCK_EX);
     if (busy) return op & LOCK_NB ? -E.EWOULDBLOCK : AGAIN;
     s.flocks.push({ owner: f, type: kind });
@@ -291,7 +323,13 @@ export function registerFsFd(tab: SyscallTable): void {
     return o;
   });
 
-  tab.def('flock', 'fd', (k, t, a) => flockOp(k, t, fileOf(t, a.i32(0)), a.i32(1)));
+  tab.def('flock', 'fd', (k, t, a) => {
+    const f = fileOf(t, a.i32(0));
+    // fdget() does not return O_PATH files: EBADF (after LOCK_MAND and EINVAL, as flock(2) orders them).
+    const op = a.i32(1);
+    if (f.flags & O_PATH && !(op & 32) && [1, 2, 8].includes(op & ~4)) return -E.EBADF;
+    return flockOp(k, t, f, op);
+  });
 
   tab.def('memfd_create', 'sx', (k, t, a) => {
     const MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;

@@ -28,8 +28,10 @@ import { ttyIoctl, ttyInput } from '../fs/tty.ts';
 import { HostStdioFile } from '../fs/host-stdio.ts';
 import { TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
+import { registerSplice } from './splice.ts';
 
 const IOV_MAX = 1024;
+const RWF_NOWAIT = 8;
 /** Linux caps a single read/write at MAX_RW_COUNT = INT_MAX & PAGE_MASK. */
 export const MAX_RW_COUNT = 0x7ffff000;
 
@@ -209,6 +211,8 @@ export function registerIo(tab: SyscallTable): void {
   const preadv = (k: Kernel, t: Task, fd: number, iov: number, cnt: number, pos: number, flags: number) => {
     if (flags & ~0x1f) return -E.EOPNOTSUPP;
     const f = readableFile(t, fd);
+    // RWF_NOWAIT needs FMODE_NOWAIT, which Linux 6.1's tmpfs (and our host and image files) lack.
+    if (flags & RWF_NOWAIT && f.loc?.inode.type === 0o100000) return -E.EOPNOTSUPP;
     const vs = iovecs(t, iov, cnt);
     const total = checkIovs(t, vs);
     if (pos === -1) return total === 0 ? 0 : blockingRead(k, t, f, total, (d) => scatter(t, vs, d));
@@ -219,6 +223,7 @@ export function registerIo(tab: SyscallTable): void {
   const pwritev = (k: Kernel, t: Task, fd: number, iov: number, cnt: number, pos: number, flags: number) => {
     if (flags & ~0x1f) return -E.EOPNOTSUPP;
     const f = writableFile(t, fd);
+    if (flags & RWF_NOWAIT && f.loc?.inode.type === 0o100000) return -E.EOPNOTSUPP;
     const data = gather(t, iovecs(t, iov, cnt));
     if (pos === -1) return data.length === 0 ? 0 : blockingWrite(k, t, f, data);
     posArg(pos);
@@ -378,6 +383,23 @@ export function registerIo(tab: SyscallTable): void {
     return w;
   });
 
+  // posix_fadvise and readahead: advice only (the file's pages are all in memory already).
+  tab.def('fadvise64', 'fddd', (k, t, a) => {
+    const f = ioFileOf(t, a.i32(0));
+    const len = a.i64(2), advice = a.i32(3);
+    const type = f.loc?.inode.type ?? 0;
+    if (type === 0o010000 || f.describe().startsWith('pipe:')) return -E.ESPIPE;
+    if (len < 0 || advice < 0 || advice > 5) return -E.EINVAL;
+    return 0;
+  });
+  tab.def('readahead', 'fdu', (k, t, a) => {
+    const f = fileOf(t, a.i32(0));
+    if ((f.flags & O_ACCMODE) === O_WRONLY || f.flags & O_PATH) return -E.EBADF;
+    if ((f.loc?.inode.type ?? 0) !== 0o100000) return -E.EINVAL;
+    return 0;
+  });
+
+  registerSplice(tab);
   registerFsPath(tab);
   registerFsFd(tab);
   registerPipe(tab);

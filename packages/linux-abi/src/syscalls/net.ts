@@ -496,7 +496,8 @@ export function registerNet(tab: SyscallTable): void {
     const s = sockOf(t, a.i32(0));
     const len = Math.min(a.u(2), MAX_RW);
     const data = len ? t.proc.as.copyIn(a.u(1), len) : new Uint8Array(0);
-    const dest = a.u(4) ? readAddr(t, a.u(4), a.i32(5)) : null;
+    // An address length of 0 means no address (msg_namelen == 0), whatever the pointer.
+    const dest = a.u(4) && a.i32(5) ? readAddr(t, a.u(4), a.i32(5)) : null;
     return sendCommon(k, t, s, data, a.i32(3), { fds: null, cred: null }, dest);
   });
 
@@ -505,7 +506,11 @@ export function registerNet(tab: SyscallTable): void {
     const buf = a.u(1), len = Math.min(a.u(2), MAX_RW), flags = a.i32(3), addr = a.u(4), lenp = a.u(5);
     return recvCommon(k, t, s, len, flags, (r) => {
       if (r.data.length) t.proc.as.copyOut(buf, r.data);
-      if (addr && lenp) writeAddr(t, addr, lenp, r.from ?? new Uint8Array(0));
+      // unix_copy_addr: a message from an unbound socket carries no address (length 0).
+      if (addr && lenp) {
+        if (r.from === null && s.type !== SOCK_STREAM) t.proc.as.copyOut(lenp, new Uint8Array(4));
+        else writeAddr(t, addr, lenp, r.from ?? new Uint8Array(0));
+      }
       if (r.fds) for (const f of r.fds) if (--f.refs <= 0) f.close();
       return flags & MSG_TRUNC && s.type !== SOCK_STREAM ? r.full : r.data.length;
     });
@@ -538,7 +543,7 @@ export function registerNet(tab: SyscallTable): void {
       out.set(t.proc.as.copyIn(hdr, 56));
       const dv = new DataView(out.buffer);
       const from = r.from ?? new Uint8Array(0);
-      if (m.name) {
+      if (m.name && (r.from !== null || s.type === SOCK_STREAM)) {
         const full = 2 + from.length;
         const nb = new Uint8Array(full);
         nb[0] = AF_UNIX;

@@ -45,10 +45,13 @@ export function readMask(t: Task, addr: number, size: number): bigint | null | n
  * `mask` (if any) as the thread's signal mask meanwhile. Never restarted after a handler ran
  * (ERESTARTNOHAND): EINTR.
  */
-export function maskedWait(k: Kernel, t: Task, queues: WaitQueue[], ns: number, scan: () => number, mask: bigint | null) {
+export function maskedWait(k: Kernel, t: Task, queues: WaitQueue[], ns: number, scan: () => number, mask: bigint | null,
+  onFinish?: (deadline: number) => void) {
   const old = t.sigmask;
+  const deadline = ns === Infinity ? Infinity : k.platform.monotonicNs() + ns;
   if (mask !== null) t.sigmask = mask & ~UNBLOCKABLE;
   const restore = (interrupted: boolean) => {
+    onFinish?.(deadline);
     if (mask === null) return;
     if (interrupted) t.savedMaskForSuspend = old;
     else t.sigmask = old;
@@ -74,7 +77,6 @@ export function maskedWait(k: Kernel, t: Task, queues: WaitQueue[], ns: number, 
     const n = scan();
     return n === 0 ? AGAIN : n;
   };
-  const deadline = ns === Infinity ? Infinity : k.platform.monotonicNs() + ns;
   let interrupted = false;
   return sleepOn(k, t, queues, retry, deadline, 0, () => {
     interrupted = true;
@@ -83,8 +85,22 @@ export function maskedWait(k: Kernel, t: Task, queues: WaitQueue[], ns: number, 
   }, () => restore(interrupted));
 }
 
-function wait(k: Kernel, t: Task, files: (OpenFile | undefined)[], ns: number, scan: () => number, mask: bigint | null = null) {
-  return maskedWait(k, t, queuesOf(files), ns, scan, mask);
+function wait(k: Kernel, t: Task, files: (OpenFile | undefined)[], ns: number, scan: () => number, mask: bigint | null = null,
+  onFinish?: (deadline: number) => void) {
+  return maskedWait(k, t, queuesOf(files), ns, scan, mask, onFinish);
+}
+
+/** poll_select_finish: ppoll and pselect6 write the time left back to their timespec. */
+function remainingWriter(k: Kernel, t: Task, addr: number): ((deadline: number) => void) | undefined {
+  if (!addr) return undefined;
+  return (deadline) => {
+    const left = Math.max(0, deadline - k.platform.monotonicNs());
+    const b = new Uint8Array(TIMESPEC_SIZE);
+    const dv = new DataView(b.buffer);
+    dv.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
+    dv.setBigInt64(8, BigInt(Math.floor(left % 1e9)), true);
+    try { t.proc.as.copyOut(addr, b); } catch { /* Linux ignores a failed write-back here */ }
+  };
 }
 
 const POLLIN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
@@ -124,7 +140,7 @@ export function registerPoll(tab: SyscallTable): void {
       t.proc.as.copyOut(addr, out);
       return n;
     };
-    return wait(k, t, files, ns, scan, mask);
+    return wait(k, t, files, ns, scan, mask, remainingWriter(k, t, a.u(2)));
   });
 
   tab.def('pselect6', 'dppppp', (k, t, a) => {
@@ -173,14 +189,10 @@ export function registerPoll(tab: SyscallTable): void {
           }
         }
       }
-      if (count || ns === 0) outs.forEach((o, i) => { if (o && sets[i]) t.proc.as.copyOut(sets[i], o); });
+      // Written on every scan: a wait that times out returns the sets empty.
+      outs.forEach((o, i) => { if (o && sets[i]) t.proc.as.copyOut(sets[i], o); });
       return count;
     };
-    const r = wait(k, t, files, ns, scan, mask);
-    if (r === 0) {
-      // Timed out at once: the sets come back empty.
-      inBits.forEach((b, i) => { if (b && sets[i]) t.proc.as.copyOut(sets[i], new Uint8Array(b.length)); });
-    }
-    return r;
+    return wait(k, t, files, ns, scan, mask, remainingWriter(k, t, a.u(4)));
   });
 }
