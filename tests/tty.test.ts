@@ -29,15 +29,19 @@ function waitFor(name: string, re: RegExp, ms = 60_000): string {
   }
 }
 
-/** Runs `cmd` in a fresh 80x24 tmux session, types the keys, returns the pane's text. */
-function drive(name: string, cmd: string): string {
+/**
+ * Runs `cmd` in a fresh 80x24 tmux session, types the keys, returns the pane's text. A key
+ * given as [key, /re/] is sent once the pane matches re (the program reached that point).
+ */
+function drive(name: string, cmd: string, keys: (string | [string, RegExp])[] = ['a', 'C-c', 'b', 'C-\\', 'C-z', 'Enter', 'q'], gap = 300): string {
   tmux('kill-session', '-t', name);
   tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', `cd ${quote(guestDir)} && ${cmd}; echo EXIT=$?; sleep 60`);
   try {
     waitFor(name, /^ready$/m);
-    for (const k of ['a', 'C-c', 'b', 'C-\\', 'C-z', 'Enter', 'q']) {
-      tmux('send-keys', '-t', name, k);
-      sleep(300);
+    for (const k of keys) {
+      if (Array.isArray(k)) waitFor(name, k[1]);
+      tmux('send-keys', '-t', name, Array.isArray(k) ? k[0] : k);
+      sleep(gap);
     }
     return waitFor(name, /^EXIT=/m).split('\n').filter((l) => l !== '').join('\n');
   } finally {
@@ -53,6 +57,20 @@ for (const tee of ['keystone', 'sev', 'sgx']) {
     const got = drive(`teeos-${tee}-${process.pid}`, `${node} ${cli} run --tee ${tee} bin/tty`);
     assert.equal(got, qemu);
     assert.match(got, /read: EINTR signal 2\n/);
+  });
+}
+
+// Signal keys while the guest is not reading: Ctrl-C while it computes, Ctrl-\\ while it waits in
+// sigsuspend, Ctrl-Z while it computes (which flushes the 'k' typed before it, as n_tty does), and
+// a 'j' typed while it sleeps, kept for its next read.
+const spinKeys: (string | [string, RegExp])[] = ['C-c', ['C-\\', /computing: SIGINT/], ['k', /waiting: SIGQUIT/], 'C-z', ['j', /computing: SIGTSTP/]];
+const qemuSpin = have('qemu-riscv64') ? drive(`teeos-qs-${process.pid}`, 'qemu-riscv64 bin/tty_spin', spinKeys, 1000) : null;
+
+for (const tee of ['keystone', 'sev', 'sgx']) {
+  test(`tty_spin on ${tee}: Ctrl-C/Ctrl-\\/Ctrl-Z reach a guest that computes or waits, typed keys kept, as under qemu-riscv64`, { skip: skip || (!qemuSpin && 'qemu-riscv64 not found'), timeout: 120_000 }, () => {
+    const got = drive(`teeos-s-${tee}-${process.pid}`, `${node} ${cli} run --tee ${tee} bin/tty_spin`, spinKeys, 1000);
+    assert.equal(got, qemuSpin);
+    assert.match(got, /computing: SIGTSTP/);
   });
 }
 

@@ -126,6 +126,8 @@ export type HostRequest =
  *   38  renameat      olddirfd, newdirfd            old\0 new\0          -
  *   46  ftruncate     fd, length                    -                    -
  *   53  fchmodat      dirfd, mode                   path\0               -
+ *  286  preadv2       0, len, -1, RWF_NOWAIT        -                    ret bytes typed on the terminal
+ *                     (stdin only; EAGAIN when nothing was typed: how Ctrl-C reaches a computing guest)
  */
 export interface HostFileRequest {
   op: 'fs';

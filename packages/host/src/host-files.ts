@@ -254,7 +254,10 @@ export function withFiles<S extends object>(inner: S, files: HostFiles): S & { f
     const f = (inner as Record<string, unknown>)[k];
     if (typeof f === 'function') bound[k] = (f as (...a: unknown[]) => unknown).bind(inner);
   }
-  bound.fs = (nr: number, args: number[], data: Uint8Array, outLen: number) => files.call(nr, args, data, outLen);
+  // The standard streams (host descriptors 0..2) stay the inner services' (a non-blocking look at the terminal).
+  const innerFs = (inner as { fs?: (nr: number, args: number[], data: Uint8Array, outLen: number) => { ret: number; out?: Uint8Array } }).fs;
+  bound.fs = (nr: number, args: number[], data: Uint8Array, outLen: number) =>
+    nr === 286 && args[0] === 0 && innerFs ? innerFs.call(inner, nr, args, data, outLen) : files.call(nr, args, data, outLen);
   return bound as S & { fs(nr: number, args: number[], data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array } };
 }
 

@@ -177,6 +177,7 @@ export function capturingReport(inner: HostServices, onReport: (report: Uint8Arr
     fstat: (fd) => inner.fstat(fd),
     tcgets: (fd) => inner.tcgets(fd),
     ...(inner.tcsets ? { tcsets: (fd: number, action: number, termios: Uint8Array) => inner.tcsets!(fd, action, termios) } : {}),
+    ...(inner.fs ? { fs: (nr: number, args: number[], data: Uint8Array, outLen: number) => inner.fs!(nr, args, data, outLen) } : {}),
     winsize: (fd) => inner.winsize(fd),
     clock: (c) => inner.clock(c),
     console: (text) => {

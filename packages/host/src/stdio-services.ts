@@ -2,7 +2,7 @@
  * The host's services for the enclave: its own stdin, stdout and stderr, the wall clock and
  * the operator's console. Untrusted by the enclave; here they are simply honest.
  */
-import { fstatSync, readSync, writeSync } from 'node:fs';
+import { constants as fsc, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { encodeStat } from './host-files.ts';
 import { isatty } from 'node:tty';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -89,10 +89,34 @@ export function restoreTerminal(): void {
   }
 }
 
+/** preadv2 and its RWF_NOWAIT flag: how the enclave asks for typed keys without waiting. */
+export const NR_PREADV2 = 286, RWF_NOWAIT = 8;
+
 export class StdioServices implements HostServices {
   /** The guest's settings of the host terminal (TCSETS), what TCGETS reports back. */
   private termios: Uint8Array | null = null;
+  /** A second, non-blocking description of the terminal (stdin itself may be blocking). */
+  private ttyNowait: number | null = null;
   constructor(private readonly quietConsole = false) {}
+
+  /**
+   * Host file calls on the standard streams: only preadv2(0, len, -1, RWF_NOWAIT) on a terminal,
+   * the enclave's look for typed keys (Ctrl-C while the guest computes). EAGAIN when none.
+   */
+  fs(nr: number, args: number[], _data: Uint8Array, outLen: number): { ret: number; out?: Uint8Array } {
+    const [fd, len, off, flags] = args;
+    if (nr !== NR_PREADV2 || fd !== 0) return { ret: -EBADF };
+    if (off !== -1 || flags !== RWF_NOWAIT || len < 0 || len > outLen) return { ret: -EINVAL };
+    if (!isatty(0)) return { ret: -95 /* EOPNOTSUPP */ };
+    try {
+      this.ttyNowait ??= openSync('/dev/tty', fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+      const buf = new Uint8Array(len);
+      const n = readSync(this.ttyNowait, buf, 0, len, null);
+      return { ret: n, out: buf.subarray(0, n) };
+    } catch (e) {
+      return { ret: -errnoOf(e) };
+    }
+  }
 
   /**
    * TCSETS/TCSETSW/TCSETSF: the host terminal goes raw when the guest turns ICANON, ECHO or ISIG

@@ -175,6 +175,11 @@ export class Kernel {
         this.idle();
         continue;
       }
+      if (this.ttyPoll && exec.instret() - this.ttyPolledAt > 4_000_000) {
+        this.ttyPolledAt = exec.instret();
+        if (!this.ttyPoll()) this.ttyPoll = null;
+        if (task.state !== 'runnable') continue;
+      }
       this.switchTo(task);
       if (task !== current) { current = task; turnStart = exec.instret(); }
       if ((task.pending !== 0n || task.proc.sharedSignals > 0) && !deliverSignals(this, task)) continue;
@@ -228,10 +233,24 @@ export class Kernel {
   /** Set by sched_yield so the scheduler moves on. */
   yielded = false;
 
+  /**
+   * Set by the terminal layer while the host terminal is raw with ISIG: looks for typed
+   * Ctrl-C/Ctrl-Z/Ctrl-\ while no task reads the terminal (every few million instructions,
+   * and while idle). Returns false once it is no longer needed.
+   */
+  ttyPoll: (() => boolean) | null = null;
+  private ttyPolledAt = 0;
+
   /** Nothing runnable: wait for the earliest deadline, or report a deadlock and stop. */
   private idle(): void {
     let earliest = this.timers.run();
     for (const t of this.tasks) if (t.state === 'blocked' && t.wait) earliest = Math.min(earliest, t.wait.deadline);
+    if (this.ttyPoll) {
+      // A raw terminal may still deliver a signal key: look every 50 ms instead of stopping.
+      if (!this.ttyPoll()) this.ttyPoll = null;
+      else earliest = Math.min(earliest, this.platform.monotonicNs() + 50_000_000);
+      if (this.tasks.some((t) => t.state === 'runnable')) return; // a key's signal woke someone
+    }
     if (earliest === Infinity) {
       // Linux would sleep forever; an enclave with no runnable task and no timer never wakes.
       this.platform.log('every task is blocked with nothing to wake it (deadlock): stopping the enclave');

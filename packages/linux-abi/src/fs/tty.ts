@@ -11,8 +11,11 @@
  *   bytes; read from the terminal, they become SIGINT/SIGQUIT/SIGTSTP for the foreground group
  *   (the bytes are dropped; a read that got only such bytes is EINTR).
  * - SIGWINCH: a window size change seen when the terminal is read goes to the foreground group.
- * Limits (stated): signals from keys arrive when the guest reads the terminal, not while it
- * computes; in cooked mode the host terminal's own Ctrl-C ends teeos.
+ * - While the guest computes (or sleeps) with the terminal raw and ISIG on, the scheduler asks
+ *   the host every few million instructions for typed keys without waiting (preadv2 with
+ *   RWF_NOWAIT on host stdin): signal characters become signals at once, other keys wait in
+ *   the kernel for the next read.
+ * Limit (stated): in cooked mode the host terminal's own Ctrl-C ends teeos.
  */
 import { E } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
@@ -21,12 +24,12 @@ import { SIGINT, SIGQUIT, SIGTSTP } from '../abi/constants.ts';
 import { TERMIOS_SIZE } from '../abi/structs.ts';
 import { sendToProcess } from '../signals.ts';
 import type { OpenFile } from './file.ts';
-import { HostStdioFile } from './host-stdio.ts';
+import { HostStdioFile, typedKeys } from './host-stdio.ts';
 
 const SIGWINCH = 28;
 export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
 export const TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCNOTTY = 0x5422, TIOCGSID = 0x5429;
-const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10;
+const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, NOFLSH = 0o200;
 const INLCR = 0o100, IGNCR = 0o200, ICRNL = 0o400;
 const VINTR = 0, VQUIT = 1, VSUSP = 10;
 
@@ -77,7 +80,10 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, cmd: number, arg: numb
     case TCSETS: case TCSETSW: case TCSETSF: {
       const tio = as.copyIn(arg, TERMIOS_SIZE);
       const r = tty.setTermios(cmd - TCSETS, tio);
-      if (r === 0) s.termios = tio.slice();
+      if (r === 0) {
+        s.termios = tio.slice();
+        if (rawWithIsig(s.termios)) k.ttyPoll = () => pollKeys(k, tty);
+      }
       return r;
     }
     case TIOCGPGRP:
@@ -153,15 +159,49 @@ export function ttyInput(k: Kernel, f: OpenFile, data: Uint8Array): Uint8Array |
   }
   const cc = tio.subarray(17);
   const sigOf = (c: number) => (c === cc[VINTR] && c ? SIGINT : c === cc[VQUIT] && c ? SIGQUIT : c === cc[VSUSP] && c ? SIGTSTP : 0);
+  const noflsh = (lflag & NOFLSH) !== 0;
   let out: number[] | null = null;
   for (let i = 0; i < data.length; i++) {
     const sig = sigOf(data[i]);
     if (!sig) { out?.push(data[i]); continue; }
     out ??= Array.from(data.subarray(0, i));
+    if (!noflsh) out.length = 0; // isig(): the input before the signal character is flushed
     if (s.fg) signalGroup(k, s.fg, sig);
   }
   if (!out) return data;
   return out.length ? Uint8Array.from(out) : -E.EINTR;
+}
+
+/** ISIG on while the host terminal is raw (ICANON or ECHO off): the kernel must act on signal keys. */
+function rawWithIsig(tio: Uint8Array): boolean {
+  const lflag = new DataView(tio.buffer, tio.byteOffset, TERMIOS_SIZE).getUint32(12, true);
+  return (lflag & ISIG) !== 0 && (lflag & (ICANON | ECHO)) !== (ICANON | ECHO);
+}
+
+const NR_PREADV2 = 286, RWF_NOWAIT = 8;
+
+/**
+ * The scheduler's look at the terminal while nobody reads it: typed signal characters become
+ * signals for the foreground group now; other keys are kept for the next read. False once the
+ * terminal is no longer raw with ISIG (the scheduler then stops asking).
+ */
+function pollKeys(k: Kernel, tty: HostStdioFile): boolean {
+  const s = stateOf(k);
+  if (!s.termios || !rawWithIsig(s.termios)) return false;
+  const host = tty.channel;
+  const r = host.call({ op: 'fs', nr: NR_PREADV2, args: [0, 256, -1, RWF_NOWAIT], data: new Uint8Array(0), outLen: 256 });
+  if (r.ret === -E.EAGAIN || r.ret === 0) return true;
+  if (r.ret < 0 || r.ret > 256 || r.data.length < r.ret) return false; // no such service, or a lie: stop asking
+  const cc = s.termios.subarray(17);
+  const noflsh = (new DataView(s.termios.buffer, s.termios.byteOffset, TERMIOS_SIZE).getUint32(12, true) & NOFLSH) !== 0;
+  const keep = typedKeys(host);
+  for (const c of r.data.subarray(0, r.ret)) {
+    const sig = c && c === cc[VINTR] ? SIGINT : c && c === cc[VQUIT] ? SIGQUIT : c && c === cc[VSUSP] ? SIGTSTP : 0;
+    if (!sig) { keep.push(c); continue; }
+    if (!noflsh) keep.length = 0; // isig(): the input typed so far is flushed
+    if (s.fg) signalGroup(k, s.fg, sig);
+  }
+  return true;
 }
 
 /** The window size last seen (for tests). */
