@@ -203,7 +203,7 @@ export class SeqFile extends InodeFile {
     const d = this.content();
     return d.slice(Math.min(pos, d.length), Math.min(pos + len, d.length));
   }
-  override write(): number {
+  override write(_data?: Uint8Array): number {
     return -E.EINVAL;
   }
   override lseek(offset: number, whence: number): number {

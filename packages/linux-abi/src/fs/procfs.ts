@@ -58,12 +58,25 @@ class ProcDir extends Inode {
 }
 
 class ProcFile extends Inode {
-  constructor(c: ProcCtx, key: string, mode: number, private readonly gen: Gen, uid = 0, gid = 0) {
+  constructor(c: ProcCtx, key: string, mode: number, private readonly gen: Gen, uid = 0, gid = 0,
+    /** Files that take writes (comm): the handler; the rest refuse to open for writing. */
+    private readonly writer: ((data: Uint8Array) => number) | null = null) {
     super(c.sb, S_IFREG | mode, uid, gid, c.inos.get(key));
   }
   override open(flags: number, loc: Location): OpenFile {
-    if ((flags & 3) !== 0) throw new SysError(E.EACCES);
+    if ((flags & 3) !== 0 && !this.writer) throw new SysError(E.EACCES);
+    if (this.writer) return new WritableSeqFile(flags, loc, this.gen, this.writer);
     return new SeqFile(flags, loc, this.gen);
+  }
+}
+
+class WritableSeqFile extends SeqFile {
+  constructor(flags: number, loc: Location, gen: Gen, private readonly writer: (data: Uint8Array) => number) {
+    super(flags, loc, gen);
+  }
+  override write(data: Uint8Array): number {
+    if ((this.flags & 3) === 0) return -E.EBADF;
+    return this.writer(data);
   }
 }
 
@@ -223,6 +236,11 @@ export class ProcFs {
       const r = vfs().pathOf(loc, reader?.root ?? this.vfsRoot());
       return r.deleted ? `${r.path} (deleted)` : r.path;
     };
+    // comm_write: the first TASK_COMM_LEN - 1 bytes become the name, as written.
+    const commEntry = (): Entry => ['comm', () => new ProcFile(c, `${base}/comm`, 0o644, () => p.comm + '\n', uid, gid, (d) => {
+      p.comm = new TextDecoder().decode(d.subarray(0, Math.min(d.length, 15)));
+      return d.length;
+    })];
     const entries = (): Entry[] => [
       ['cwd', () => new ProcLink(c, `${base}/cwd`, (cr) => pathFor(p.cwd, cr), () => p.cwd, uid, gid)],
       ['root', () => new ProcLink(c, `${base}/root`, (cr) => pathFor(p.root, cr), () => p.root, uid, gid)],
@@ -231,7 +249,7 @@ export class ProcFs {
       ['fdinfo', (par) => this.fdinfoDir(p, par)],
       file('cmdline', () => readMem(p, p.argStart, p.argEnd)),
       file('environ', () => readMem(p, p.envStart, p.envEnd), 0o400),
-      file('comm', () => p.comm + '\n', 0o644),
+      commEntry(),
       file('status', () => this.status(p)),
       file('stat', () => this.stat(p)),
       file('statm', () => {
@@ -243,7 +261,7 @@ export class ProcFs {
       file('limits', () => this.limits(p)),
       ['task', (par) => new ProcDir(c, `${base}/task`, 'task', par, 0o555,
         () => [...p.tasks].map((t): Entry => [String(t.tid), (pp) => new ProcDir(c, `${base}/task/${t.tid}`, String(t.tid), pp, 0o555, () => [
-          file('comm', () => p.comm + '\n', 0o644), file('stat', () => this.stat(p)), file('status', () => this.status(p)),
+          commEntry(), file('stat', () => this.stat(p)), file('status', () => this.status(p)),
         ], uid, gid)]), uid, gid)],
     ];
     return new ProcDir(c, base, String(p.pid), parent, 0o555, entries, uid, gid);
@@ -278,7 +296,7 @@ export class ProcFs {
       for (const [fd, e] of p.fds.entries()) {
         const f = e.file;
         out.push([String(fd), () => new ProcFile(c, `${base}/${fd}`, 0o444, () =>
-          `pos:\t${f.pos}\nflags:\t0${((f.flags | (e.cloexec ? 0o2000000 : 0)) >>> 0).toString(8).padStart(7, '0')}\nmnt_id:\t${f.loc?.mnt.id ?? 0}\nino:\t${f.loc?.inode.ino ?? 0}\n`,
+          `pos:\t${f.pos}\nflags:\t0${((f.flags | (e.cloexec ? 0o2000000 : 0)) >>> 0).toString(8)}\nmnt_id:\t${f.loc?.mnt.id ?? 0}\nino:\t${f.loc?.inode.ino ?? 0}\n`,
         k.config.uid, k.config.gid)]);
       }
       return out;

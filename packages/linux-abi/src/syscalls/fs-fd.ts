@@ -208,7 +208,8 @@ export function registerFsFd(tab: SyscallTable): void {
   tab.def('close', 'f', (k, t, a) => closeFd(k, t, a.i32(0)));
 
   tab.def('close_range', 'uux', (k, t, a) => {
-    const first = a.u(0) >>> 0, last = a.u(1) >>> 0, flags = a.u(2) >>> 0;
+    // unsigned int arguments: the low 32 bits (riscv64 sign-extends them in the registers).
+    const first = a.i32(0) >>> 0, last = a.i32(1) >>> 0, flags = a.i32(2) >>> 0;
     const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
     if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -E.EINVAL;
     if (first > last) return -E.EINVAL;
@@ -279,10 +280,11 @@ export function registerFsFd(tab: SyscallTable): void {
       }
       case F_ADD_SEALS: {
         const i = f.loc?.inode;
-        if (!(f instanceof RegularFile) || !(i instanceof FileInode) || f.loc!.mnt.source !== 'memfd') return -E.EINVAL;
-        if (!(f.flags & 3)) return -E.EPERM; // needs a writable descriptor
+        // memfd_add_seals: a writable descriptor first (EPERM), then the seal bits, then a memfd.
+        if (!(f.flags & 3)) return -E.EPERM;
         const add = arg >>> 0;
         if (add & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -E.EINVAL;
+        if (!(f instanceof RegularFile) || !(i instanceof FileInode) || f.loc!.mnt.source !== 'memfd') return -E.EINVAL;
         if (i.seals & F_SEAL_SEAL) return -E.EPERM;
         // memfd_wait_for_pins/mapping_deny_writable: no write seal while a shared writable mapping exists.
         if (add & F_SEAL_WRITE && !(i.seals & F_SEAL_WRITE) && i.pageCache?.isMapped(true)) return -E.EBUSY;

@@ -26,7 +26,7 @@ import { registerPoll } from './poll.ts';
 import { registerNet } from './net.ts';
 import { ttyIoctl, ttyInput } from '../fs/tty.ts';
 import { HostStdioFile } from '../fs/host-stdio.ts';
-import { TtyFile } from '../fs/devfs.ts';
+import { FullFile, TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
 import { registerSplice } from './splice.ts';
 
@@ -103,7 +103,7 @@ function doRead(k: Kernel, t: Task, fd: number, addr: number, len: number) {
 
 function doWrite(k: Kernel, t: Task, fd: number, addr: number, len: number) {
   const f = writableFile(t, fd);
-  if (len === 0) return 0;
+  if (len === 0) return f instanceof FullFile ? -E.ENOSPC : 0; // write_full fails whatever the count
   const data = t.proc.as.copyIn(addr, Math.min(len, MAX_RW_COUNT));
   return blockingWrite(k, t, f, data);
 }
