@@ -31,7 +31,7 @@ const NEEDS_FORK = new Set(['procs', 'pipe_fork', 'fifo', 'fs_fcntl', 'unix_sock
   'stop_cont', 'stop_waitid', 'stop_sigchld', 'stop_tstp', 'stop_threads', 'futex_keys', 'exit_leader', 'pdeathsig',
   'sched_policy', 'stop_orphan', 'stop_pgrp', 'pshared_sync', 'fork_threads', 'wait_thread', 'rlimits', 'stop_sleep']);
 // File-area programs (issue 5) that fork.
-for (const n of ['mmap_shared']) NEEDS_FORK.add(n);
+for (const n of ['mmap_shared', 'fs_locks', 'fs_flock', 'unix_seqpacket', 'proc_self', 'eventfd_more', 'pipe_close']) NEEDS_FORK.add(n);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
 const NEEDS_SHARED_FILE_PAGES = new Set(['mmap_file']);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? 'needs fork: not available on the SGX model yet (ENOSYS)'

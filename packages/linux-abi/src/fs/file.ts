@@ -90,6 +90,14 @@ export abstract class OpenFile {
     return -E.ENXIO;
   }
   close(): void {}
+  /** A write is one operation whatever it returns (eventfd: 8 of a longer buffer); no looping for the rest. */
+  oneShotWrite(): boolean {
+    return false;
+  }
+  /** Lines /proc/PID/fdinfo/N adds after the common ones (eventfd-count, ...). */
+  fdinfo(): string {
+    return '';
+  }
   /** A name for /proc/self/fd and traces. */
   abstract describe(): string;
 }

@@ -131,8 +131,9 @@ export class DirFile extends InodeFile {
   override write(): number {
     return -E.EISDIR;
   }
-  override getdents(max: number): DirEntry[] {
+  override getdents(max: number): DirEntry[] | number {
     const d = this.inode;
+    if (d.nlink === 0) return -E.ENOENT; // iterate_dir on a removed directory (IS_DEADDIR)
     const parent = d.parent ?? d;
     const all: [string, Inode][] = [['.', d], ['..', parent], ...d.list(this.cred)];
     const out: DirEntry[] = [];

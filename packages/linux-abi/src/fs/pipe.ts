@@ -72,6 +72,12 @@ export class Pipe {
     return o === n ? out : out.slice(0, o);
   }
 
+  /** Drops the buffered bytes (every end closed). */
+  discard(): void {
+    this.bufs = [];
+    this.len = 0;
+  }
+
   /** tee(2): up to len bytes from the front, left in place. */
   peek(len: number): Uint8Array {
     const n = Math.min(len, this.len);
@@ -190,6 +196,8 @@ export class PipeFile extends OpenFile {
     this.closed = true;
     if (this.canRead) this.pipe.readers--;
     if (this.canWrite) this.pipe.writers--;
+    // The last end of a FIFO gone: free_pipe_info drops what was still in it.
+    if (this.pipe.readers === 0 && this.pipe.writers === 0) this.pipe.discard();
     this.pipe.readq.notify();
     this.pipe.writeq.notify();
   }
@@ -270,6 +278,12 @@ export class EventFdFile extends OpenFile {
     new DataView(b.buffer).setBigUint64(0, v, true);
     this.q.notify();
     return b;
+  }
+  override oneShotWrite(): boolean {
+    return true;
+  }
+  override fdinfo(): string {
+    return `eventfd-count: ${this.count.toString(16).padStart(16)}\n`;
   }
   override write(data: Uint8Array): number {
     if (data.length < 8) return -E.EINVAL;

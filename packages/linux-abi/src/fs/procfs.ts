@@ -296,7 +296,7 @@ export class ProcFs {
       for (const [fd, e] of p.fds.entries()) {
         const f = e.file;
         out.push([String(fd), () => new ProcFile(c, `${base}/${fd}`, 0o444, () =>
-          `pos:\t${f.pos}\nflags:\t0${((f.flags | (e.cloexec ? 0o2000000 : 0)) >>> 0).toString(8)}\nmnt_id:\t${f.loc?.mnt.id ?? 0}\nino:\t${f.loc?.inode.ino ?? 0}\n`,
+          `pos:\t${f.pos}\nflags:\t0${((f.flags | (e.cloexec ? 0o2000000 : 0)) >>> 0).toString(8)}\nmnt_id:\t${f.loc?.mnt.id ?? 0}\nino:\t${f.loc?.inode.ino ?? 0}\n${f.fdinfo()}`,
         k.config.uid, k.config.gid)]);
       }
       return out;
@@ -372,7 +372,7 @@ export class ProcFs {
 
 function describeFile(f: OpenFile, cred: Cred, pathFor: (loc: Location, cred: Cred) => string): string {
   if (f.loc && f.loc.mnt.parent === null && f.loc.mnt.source !== 'rootfs' && f.loc.mnt.sb.fstype !== 'tmpfs') return f.describe();
-  if (f.loc && (f.loc.mnt.sb.fstype === 'pipefs' || f.loc.mnt.sb.fstype === 'anon_inodefs')) return f.describe();
+  if (f.loc && (f.loc.mnt.sb.fstype === 'pipefs' || f.loc.mnt.sb.fstype === 'anon_inodefs' || f.loc.mnt.sb.fstype === 'sockfs')) return f.describe();
   if (f.loc && f.loc.mnt.source === 'memfd') return `/${f.loc.name ?? 'memfd:'} (deleted)`;
   if (f.loc) return pathFor(f.loc, cred);
   return f.describe();

@@ -46,6 +46,8 @@ export interface FsNamespace {
   /** Mounts outside the tree, for pipes, eventfds and memfds. */
   pipeMount: Mount;
   anonMount: Mount;
+  /** sockfs: where socket inodes live (fstatfs reports SOCKFS_MAGIC). */
+  sockMount: Mount;
   memfdMount: Mount;
 }
 
@@ -205,11 +207,13 @@ function finishNamespace(k: Kernel, vfs: Vfs, clock: () => Timespec, bytes: numb
 function internalMounts(vfs: Vfs, clock: () => Timespec, bytes: number): FsNamespace {
   const pipeSb = new SuperBlock('pipefs', PIPEFS_MAGIC, clock);
   const anonSb = new SuperBlock('anon_inodefs', ANON_INODE_FS_MAGIC, clock);
+  const sockSb = new SuperBlock('sockfs', 0x534f434b /* SOCKFS_MAGIC */, clock);
   const memfd = newTmpfs(clock, bytes, 0o1777);
   return {
     vfs,
     pipeMount: vfs.internalMount(pipeSb, new DirInode(pipeSb, 0o700, 0, 0, null), 'pipefs'),
     anonMount: vfs.internalMount(anonSb, new DirInode(anonSb, 0o700, 0, 0, null), 'anon_inodefs'),
+    sockMount: vfs.internalMount(sockSb, new DirInode(sockSb, 0o700, 0, 0, null), 'sockfs'),
     memfdMount: vfs.internalMount(memfd.sb, memfd.root, 'memfd'),
   };
 }

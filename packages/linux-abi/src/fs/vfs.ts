@@ -551,7 +551,10 @@ export class Vfs {
   open(ctx: FsContext, start: Location, path: string, flags: number, mode: number, o?: ResolveOpts): OpenFile {
     this.checkPath(path);
     const st = this.state(ctx, start, o);
-    if ((flags & O_TMPFILE) === O_TMPFILE) return this.openTmpfile(ctx, st, start, path, flags, mode);
+    if ((flags & O_TMPFILE) === O_TMPFILE) {
+      if (flags & O_CREAT) throw new SysError(E.EINVAL); // build_open_flags: O_TMPFILE_MASK must be exactly O_TMPFILE
+      return this.openTmpfile(ctx, st, start, path, flags, mode);
+    }
     let loc: Location;
     let created = false;
     if (flags & O_CREAT) {

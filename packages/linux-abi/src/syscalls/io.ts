@@ -78,7 +78,7 @@ export function blockingWrite(k: Kernel, t: Task, f: OpenFile, data: Uint8Array)
       if (r === -E.EAGAIN) return nonblock || !f.writeQueue() ? done || r : AGAIN;
       if (r < 0) return done || r;
       done += r;
-      if (done >= data.length || r === 0) return done;
+      if (done >= data.length || r === 0 || f.oneShotWrite()) return done;
     }
   };
   const r = attempt();

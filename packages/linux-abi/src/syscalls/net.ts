@@ -52,7 +52,7 @@ function sockOf(t: Task, fd: number): UnixSocket {
 }
 
 function newSocket(k: Kernel, t: Task, type: number, flags: number): UnixSocket {
-  const mnt = fsOf(k).anonMount;
+  const mnt = fsOf(k).sockMount;
   const inode = new SpecialInode(mnt.sb, S_IFSOCK | 0o777, 0, k.config.uid, k.config.gid);
   inode.nlink = 1;
   return new UnixSocket(nsOf(k), type, O_RDWR | (flags & O_NONBLOCK), { mnt, inode }, credOf(k, t));
@@ -397,7 +397,7 @@ export function registerNet(tab: SyscallTable): void {
     const ty = parseType(a.i32(1));
     if (typeof ty === 'number') return ty;
     if (proto !== 0 && proto !== AF_UNIX) return -E.EPROTONOSUPPORT;
-    const mnt = fsOf(k).anonMount;
+    const mnt = fsOf(k).sockMount;
     const loc = () => {
       const inode = new SpecialInode(mnt.sb, S_IFSOCK | 0o777, 0, k.config.uid, k.config.gid);
       inode.nlink = 1;
