@@ -75,7 +75,7 @@ child status 0
 execv non-executable: EACCES
 `;
 
-for (const tee of ['keystone', 'sev']) {
+for (const tee of ['keystone', 'sev', 'sgx']) {
   test(`run --root on ${tee}: reads as qemu-riscv64 reads the directory; read only; exec from the image`, { timeout: 180_000 }, () => {
     const r = teeosRun(['run', '--tee', tee, '--root', dir, prog]);
     assert.equal(r.status, 0, r.stderr);

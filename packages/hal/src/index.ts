@@ -170,6 +170,43 @@ export interface Identity {
   sealingKey(label: Uint8Array): Uint8Array;
 }
 
+/**
+ * Process-per-enclave (SGX): one enclave cannot hold a second address space, so fork starts a
+ * NEW enclave from the same measured image and hands it a checkpoint of the parent; afterwards the
+ * processes are in different enclaves and what they share goes through the host, sealed. The
+ * platform owns the how (attestation of the new enclave, the keys, the sealing, the host
+ * channels); the kernel owns the what (checkpoint contents, message meanings). Platforms whose
+ * kernel can fork inside one enclave (Keystone, SEV) do not offer this capability.
+ */
+export interface EnclaveFamily {
+  /** The checkpoint this enclave was started from (already authenticated), or null for the first. */
+  readonly restored: Uint8Array | null;
+  /**
+   * Starts a new enclave with this enclave's identity that resumes from `checkpoint` as process
+   * `pid`. 0 once that enclave has proven its identity and accepted the checkpoint; a negative
+   * errno otherwise (nothing of the checkpoint left this enclave unprotected).
+   */
+  spawn(pid: number, checkpoint: Uint8Array): number;
+  /** A process id unique across the family (the host hands them out; the kernel never reuses them). */
+  allocPid(): number;
+  /** Sends a message to the enclave that runs `pid`: 0, or -ESRCH when the host knows no such enclave. */
+  send(pid: number, msg: Uint8Array): number;
+  /** The messages that arrived for this enclave and passed authentication (others are dropped and logged). */
+  receive(): Uint8Array[];
+  /** Cheap (no host call): something may have arrived or changed since `seen` (a counter). */
+  readonly events: number;
+  /** Nothing runnable: wait until `events` moves on from `seen`, or `ns` pass. */
+  waitEvents(seen: number, ns: number): void;
+  /** Byte channels the host keeps for pipes whose ends are in different enclaves (records sealed). */
+  channelCreate(): number;
+  /** Appends data (one record). 0 or -errno. */
+  channelWrite(id: number, data: Uint8Array): number;
+  /** Takes up to `max` bytes of whole records (at least one record if any is queued), with the end counts. */
+  channelRead(id: number, max: number): { ret: number; data: Uint8Array; readers: number; writers: number; queued: number };
+  /** This enclave now holds `readers` read ends and `writers` write ends of the channel. */
+  channelRefs(id: number, readers: number, writers: number): void;
+}
+
 export interface Platform {
   /** A short human name for logs ("keystone"); the kernel must not branch on it. */
   readonly name: string;
@@ -187,4 +224,6 @@ export interface Platform {
   exit(waitStatus: number): void;
   /** A diagnostic line for the operator (goes to the host's stderr, marked as from the enclave kernel). */
   log(line: string): void;
+  /** Process-per-enclave platforms only: fork as a new enclave, and what the enclaves share. */
+  readonly family?: EnclaveFamily;
 }

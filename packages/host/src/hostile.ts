@@ -10,10 +10,15 @@
  *   clock    the wall clock is garbage (before 2000, nsec >= 1e9)      -> rejected, logged
  *   stat     fstat answers a directory with a negative size            -> sanitised
  *   replay   each reply is the previous call's reply, replayed         -> EIO or sanitised
+ * On SGX (fork carries a sealed checkpoint through the host, hal-sgx runtime/family.ts):
+ *   checkpoint       one bit of every sealed checkpoint flipped          -> the child refuses, fork fails
+ *   checkpoint-replay every child gets the first fork's checkpoint       -> the child refuses, fork fails
  */
 import { EDGE_DATA, SARGS, getU64, setI64, setU64 } from '@teeos/hal-keystone/wire';
 
-export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay'] as const;
+export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay'] as const;
+/** The modes the SGX model's host plays (the others rewrite Keystone's wire format). */
+export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay'];
 export type HostileMode = (typeof HOSTILE_MODES)[number];
 
 const OFF_CALL_STATUS = 24, OFF_CALL_RET_OFFSET = 32;

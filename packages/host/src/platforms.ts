@@ -5,7 +5,7 @@
  * the model's trust anchors). Adding SGX means adding one case to each function here.
  */
 import { readFileSync } from 'node:fs';
-import { keystoneTamper, type HostileMode } from './hostile.ts';
+import { keystoneTamper, SGX_HOSTILE_MODES, type HostileMode } from './hostile.ts';
 import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
 import { toHex, TEST_DEV_PUBLIC_KEY, verify as verifyKeystone, keystoneEnclaveHash } from '@teeos/hal-keystone/identity';
 import { verify as verifySev } from '@teeos/hal-sev';
@@ -84,8 +84,11 @@ function sevFiles(distDir: URL, app: Uint8Array) {
 }
 
 export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = [], popts: PlatformOptions = {}): EnclaveDriver {
-  if (hostile.length && tee !== 'keystone') throw new Error(`--hostile is modelled on keystone's wire format only so far, not ${tee}`);
+  const sgxModes = hostile.filter((m) => SGX_HOSTILE_MODES.includes(m));
+  if (tee === 'sgx' ? sgxModes.length !== hostile.length : sgxModes.length) throw new Error(`--hostile ${sgxModes.length ? 'checkpoint modes are SGX fork attacks' : `is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`}`);
+  if (hostile.length && tee === 'sev') throw new Error(`--hostile is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`);
   if (tee === 'sgx') {
+    const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
       machinePath: new URL('sgx-machine.mjs', distDir), epcSize: memory, tcs, signingKey: sgxSigningKey(distDir),
@@ -93,7 +96,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
     return {
       tee, measurementKind: 'MRENCLAVE, SHA-256', expectedMeasurement: e.expectedMeasurement,
       start: () => e.start(),
-      run: (boot, services) => e.run({ ...boot, epcSize: memory }, services),
+      run: (boot, services) => e.run({ ...boot, epcSize: memory }, services, undefined, tamper),
       layout: () => {
         const c = e.config;
         return [

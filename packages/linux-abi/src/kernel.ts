@@ -29,6 +29,8 @@ import { registerProcTree } from './syscalls/proctree.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
+import { FamilyState } from './family.ts';
+import { restoreCheckpoint } from './checkpoint.ts';
 
 /** A handler's result when its task went to sleep; a0 is set when it wakes. */
 export const BLOCKED = Symbol('blocked');
@@ -88,10 +90,13 @@ export class Kernel {
   /** Mapping counts of every frame of enclave memory (copy-on-write, MAP_SHARED). */
   readonly frameRefs: FrameRefs;
   readonly timers = new TimerWheel(this);
+  /** Process-per-enclave platforms: the other enclaves of this family (family.ts), else null. */
+  readonly family: FamilyState | null;
 
   constructor(readonly platform: Platform, readonly frames: FrameAllocator, readonly config: KernelConfig) {
     this.frameRefs = new FrameRefs(platform.memory.phys.base, platform.memory.phys.size);
     this.args = new SyscallArgs(platform.exec.regs);
+    this.family = platform.family ? new FamilyState(this, platform.family) : null;
     this.bootMonotonicNs = platform.monotonicNs();
     const c = platform.host.call({ op: 'clock', clock: 'realtime' });
     // The host's wall clock, believed once and only if sane (after 2000-01-01, before 2200).
@@ -122,6 +127,14 @@ export class Kernel {
     const m = this.platform.memory;
     const image = m.bytes.subarray(m.appImage.base - m.phys.base, m.appImage.base - m.phys.base + m.appImage.length);
     this.appImage = image;
+    const restored = this.platform.family?.restored;
+    if (restored && this.family) {
+      // A fork child on a process-per-enclave platform: resume the checkpointed process.
+      const task = restoreCheckpoint(this, this.family, restored);
+      this.addTask(task);
+      this.schedule();
+      return task.proc.exitStatus ?? 0;
+    }
     const fds = new FdTable();
     fds.set(0, new HostStdioFile(this.platform.host, 0, O_RDONLY), false);
     fds.set(1, new HostStdioFile(this.platform.host, 1, O_WRONLY), false);
@@ -160,6 +173,7 @@ export class Kernel {
     let current: Task | undefined;
     let turnStart = 0;
     for (;;) {
+      if (this.family) this.family.poll();
       if (this.timers.timers.size) this.timers.run();
       for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i].state === 'zombie') this.tasks.splice(i, 1);
       // Sleeps whose deadline passed end even while other tasks keep the hart busy (a
@@ -245,6 +259,15 @@ export class Kernel {
   private idle(): void {
     let earliest = this.timers.run();
     for (const t of this.tasks) if (t.state === 'blocked' && t.wait) earliest = Math.min(earliest, t.wait.deadline);
+    if (this.family?.active) {
+      // Another enclave of the family may wake us (a child's exit, a signal, pipe bytes).
+      const now = this.platform.monotonicNs();
+      this.family.wait(earliest === Infinity ? 1e9 : Math.max(0, earliest - now));
+      this.family.poll();
+      this.timers.run();
+      this.wakeExpired();
+      return;
+    }
     if (this.ttyPoll) {
       // A raw terminal may still deliver a signal key: look every 50 ms instead of stopping.
       if (!this.ttyPoll()) this.ttyPoll = null;
@@ -340,6 +363,12 @@ export class Kernel {
   }
 
   allocPid(): number {
+    if (this.platform.family) {
+      // Pids must not collide across the family's enclaves: the platform hands them out.
+      const pid = this.platform.family.allocPid();
+      if (!Number.isInteger(pid) || pid < 2 || pid > 4194304 || this.processes.has(pid)) throw new SysError(E.EAGAIN, 'the host gave a bad pid');
+      return pid;
+    }
     return this.nextPid++;
   }
 
@@ -480,9 +509,10 @@ export class Kernel {
     if (n <= 0) as.destroy();
   }
 
-  private processExited(proc: Process, waitStatus: number): void {
+  processExited(proc: Process, waitStatus: number): void {
     if (proc.exitStatus !== null) return;
     proc.exitStatus = waitStatus;
+    if (this.family && !proc.remote) this.family.exited(proc, waitStatus);
     proc.stopped = 0;
     proc.fds.closeAll();
     this.releaseAs(proc.as);
@@ -498,7 +528,8 @@ export class Kernel {
     proc.vforkWaiter?.();
     proc.vforkWaiter = undefined;
     const parent = this.processes.get(proc.ppid);
-    if (!parent) {
+    if (!parent || parent.remote) {
+      // A parent in another enclave heard of it through the family (family.exited).
       this.processes.delete(proc.pid);
       return;
     }

@@ -211,6 +211,11 @@ function interrupt(k: Kernel, t: Task, sig: number): void {
 }
 
 export function sendToProcess(k: Kernel, p: Process, info: SigInfo): void {
+  if (p.remote) {
+    // It runs in another enclave (family.ts): the signal travels as a message.
+    if (p.exitStatus === null) k.family?.signal(p, info);
+    return;
+  }
   // Process-directed: a thread that does not block it; when every thread blocks it, it waits
   // on the first one marked shared, and whichever thread unblocks it or waits for it takes it
   // (Linux's shared pending queue).

@@ -75,6 +75,8 @@ export class Process {
   nextTimerId = 0;
   /** CPU time of reaped children (RUSAGE_CHILDREN, tms_cutime). */
   childCpuInstructions = 0;
+  /** A proxy for a process that runs in another enclave (family.ts): no tasks, no memory here. */
+  remote = false;
 
   constructor(
     readonly pid: number,

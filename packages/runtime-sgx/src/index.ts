@@ -49,6 +49,17 @@ export function sgxMain(machine: SgxMachine, config: EnclaveConfig, args: SgxBoo
     // No OCALL channel to report through: the machine reports the error to the host.
     throw e;
   }
+  if (args.fork) {
+    // A fork child: the parent proves itself and hands over its checkpoint before anything runs;
+    // any failure stops this enclave before a single guest instruction.
+    try {
+      platform.family.acceptFork(args.fork.pid, args.fork.hello);
+    } catch (e) {
+      platform.log(`fork refused: ${e instanceof Error ? e.message : String(e)}`);
+      platform.panic();
+      return;
+    }
+  }
   let status: number;
   try {
     if (args.attestData !== undefined) {

@@ -15,7 +15,9 @@ import {
   CTL_VECTOR, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ECMD_ORET, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, SSA_FRAME_PAGES, UNTRUSTED_SIZE, VECTOR_PF, PT_TRIM,
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
-  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
+  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
+  OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
+  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
 
@@ -66,8 +68,90 @@ export function sgxExpectedMeasurement(files: SgxFiles, tcs: number): Uint8Array
   return mrenclaveOf(sgxBuildPlan(files.runtime, files.app, tcs).ops);
 }
 
-const EINVAL = 22, ENOTTY = 25, ENOSYS = 38;
+const EBADF = 9, EAGAIN = 11, ESRCH = 3, EPIPE = 32, EINVAL = 22, ENOTTY = 25, ENOSYS = 38, ECANCELED = 125;
 const EADD_BATCH = 256;
+
+/**
+ * The host's side of an SGX enclave family (fork = a new enclave; runtime/family.ts has the
+ * protocol and what it protects). The host starts the child enclaves, carries the handshake and
+ * the sealed checkpoint, routes sealed messages by pid, and keeps the sealed pipe channels. It
+ * sees none of their contents; what it can do is what any host can: refuse, delay, drop.
+ */
+interface Member {
+  ctl: Int32Array;
+  inbox: Uint8Array[];
+}
+interface PendingFork {
+  hello: Promise<Uint8Array>;
+  gotHello(h: Uint8Array): void;
+  chunks: Uint8Array[];
+  sealed: Promise<Uint8Array | null>;
+  sendSealed(s: Uint8Array | null): void;
+  verdict: Promise<Uint8Array>;
+  ack(a: Uint8Array): void;
+  /** Rejects when the child enclave ended or failed before the fork completed. */
+  gone: Promise<never>;
+  fail(e: Error): void;
+  checkpoint?: Uint8Array;
+}
+/** What a hostile host does to checkpoints (tests): flip a bit, or replay the first one to every later child. */
+export type CheckpointTamper = 'flip' | 'replay';
+
+export class SgxFamilyHost {
+  private nextPid = 2;
+  private nextChannel = 1;
+  readonly members = new Map<number, Member>();
+  readonly forks = new Map<number, PendingFork>();
+  readonly channels = new Map<number, { recs: Uint8Array[]; refs: Map<Member, [number, number]> }>();
+  readonly enclaves = new Set<SgxEnclave>();
+  private firstCheckpoint: Uint8Array | null = null;
+  constructor(readonly tamper: CheckpointTamper | null = null) {}
+
+  allocPid(): number {
+    return this.nextPid++;
+  }
+  channelsNext(): number {
+    return this.nextChannel++;
+  }
+  /** Rings every member's doorbell (cheaper than knowing who cares). */
+  ring(): void {
+    for (const m of this.members.values()) { Atomics.add(m.ctl, CTL_DOORBELL, 1); Atomics.notify(m.ctl, CTL_DOORBELL); }
+  }
+  newFork(pid: number): PendingFork {
+    let gotHello!: (h: Uint8Array) => void, sendSealed!: (s: Uint8Array | null) => void, ack!: (a: Uint8Array) => void, fail!: (e: Error) => void;
+    const f: PendingFork = {
+      hello: new Promise((r) => { gotHello = r; }), gotHello: (h) => gotHello(h), chunks: [],
+      sealed: new Promise((r) => { sendSealed = r; }), sendSealed: (x) => sendSealed(x),
+      verdict: new Promise((r) => { ack = r; }), ack: (a) => ack(a),
+      gone: new Promise<never>((_, rej) => { fail = rej; }), fail: (e) => fail(e),
+    };
+    f.gone.catch(() => undefined);
+    this.forks.set(pid, f);
+    return f;
+  }
+  /** The sealed checkpoint as this host passes it on (a hostile one alters it). */
+  deliver(sealed: Uint8Array): Uint8Array {
+    if (this.tamper === 'flip') {
+      const t = sealed.slice();
+      t[Math.floor(t.length / 2)] ^= 0x01;
+      return t;
+    }
+    if (this.tamper === 'replay') {
+      if (!this.firstCheckpoint) { this.firstCheckpoint = sealed; return sealed; }
+      return this.firstCheckpoint;
+    }
+    return sealed;
+  }
+  leave(m: Member): void {
+    for (const [pid, x] of this.members) if (x === m) this.members.delete(pid);
+    for (const ch of this.channels.values()) ch.refs.delete(m);
+    this.ring();
+  }
+  async shutdown(): Promise<void> {
+    for (const f of this.forks.values()) f.fail(new Error('the family is shutting down'));
+    await Promise.all([...this.enclaves].map((e) => e.terminate()));
+  }
+}
 
 export class SgxEnclave {
   readonly expectedMeasurement: Uint8Array;
@@ -85,7 +169,16 @@ export class SgxEnclave {
   hostCalls = 0;
   aex = 0;
 
-  constructor(files: SgxFiles, private readonly opts: SgxCreateOptions) {
+  constructor(private readonly files: SgxFiles, private readonly opts: SgxCreateOptions, sibling?: SgxEnclave) {
+    if (sibling) {
+      // A fork child of the same image: the same build plan and SIGSTRUCT (the machine still
+      // measures every page it is given, and EINIT still checks).
+      this.ops = sibling.ops;
+      this.config = sibling.config;
+      this.expectedMeasurement = sibling.expectedMeasurement;
+      this.sigstruct = sibling.sigstruct;
+      return;
+    }
     const plan = sgxBuildPlan(files.runtime, files.app, opts.tcs);
     this.ops = plan.ops;
     this.config = plan.config;
@@ -145,10 +238,28 @@ export class SgxEnclave {
     return got;
   }
 
-  /** EENTERs the enclave and serves it to its end. */
-  async run(boot: SgxBootArgs, services: HostServices): Promise<RunResult> {
+  /** Stops the enclave's machine (the family is over). */
+  async terminate(): Promise<void> {
+    const ctl = new Int32Array(this.ctlBuf);
+    Atomics.store(ctl, CTL_STATE, CTL_EXITED);
+    Atomics.notify(ctl, CTL_STATE);
+    await this.worker?.terminate();
+  }
+
+  /**
+   * EENTERs the enclave and serves it to its end. `family`: the fork family this enclave joins
+   * (a fork child); without it this enclave is the first of a new family, and its end is the
+   * family's end (init's end ends every process, as in the kernel).
+   */
+  async run(boot: SgxBootArgs, services: HostServices, family?: SgxFamilyHost, tamper: CheckpointTamper | null = null): Promise<RunResult> {
     const w = this.worker;
     if (!w) throw new Error('run before start');
+    const root = !family;
+    const fam = family ?? new SgxFamilyHost(tamper);
+    const me: Member = { ctl: new Int32Array(this.ctlBuf), inbox: [] };
+    const myPid = boot.fork?.pid ?? 1;
+    fam.members.set(myPid, me);
+    fam.enclaves.add(this);
     const ctl = new Int32Array(this.ctlBuf);
     const q = new BigUint64Array(this.ctlBuf);
     const u = new Uint8Array(this.untrusted);
@@ -254,6 +365,154 @@ export class SgxEnclave {
           exitStatus = arg0;
           ret = 0;
           break;
+        case OCALL_SPAWN: {
+          const pid = arg0;
+          if (arg1 > BigInt(room) || fam.forks.has(pid) || fam.members.has(pid)) { ret = -EINVAL; break; }
+          const hello = u.slice(data, data + Number(arg1));
+          const f = fam.newFork(pid);
+          const child = new SgxEnclave(this.files, this.opts, this);
+          try {
+            await child.start();
+          } catch {
+            fam.forks.delete(pid);
+            ret = -EAGAIN;
+            break;
+          }
+          void child.run({ ...boot, fork: { pid, hello } }, services, fam)
+            .then(() => f.fail(new Error('the child enclave ended')), (e: unknown) => f.fail(e instanceof Error ? e : new Error(String(e))));
+          try {
+            const h = await Promise.race([f.hello, f.gone]);
+            const k = Math.min(h.length, room);
+            u.set(h.subarray(0, k), data);
+            dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
+            ret = 0;
+          } catch {
+            fam.forks.delete(pid);
+            ret = -EAGAIN;
+          }
+          break;
+        }
+        case OCALL_SPAWN_DATA: {
+          const f = fam.forks.get(arg0);
+          if (!f || arg1 > BigInt(room)) { ret = -ESRCH; break; }
+          f.chunks.push(u.slice(data, data + Number(arg1)));
+          ret = 0;
+          break;
+        }
+        case OCALL_SPAWN_SEND: {
+          const f = fam.forks.get(arg0);
+          if (!f) { ret = -ESRCH; break; }
+          if (f.chunks.length === 0) {
+            // The parent refused the child: it never gets a checkpoint.
+            f.sendSealed(null);
+            fam.forks.delete(arg0);
+            ret = -ECANCELED;
+            break;
+          }
+          const all = new Uint8Array(f.chunks.reduce((n, c) => n + c.length, 0));
+          let o = 0;
+          for (const c of f.chunks) { all.set(c, o); o += c.length; }
+          f.sendSealed(fam.deliver(all));
+          try {
+            const a = await Promise.race([f.verdict, f.gone]);
+            const k = Math.min(a.length, room);
+            u.set(a.subarray(0, k), data);
+            dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
+            ret = 0;
+          } catch {
+            ret = -EAGAIN;
+          }
+          fam.forks.delete(arg0);
+          break;
+        }
+        case OCALL_FORK_HELLO: {
+          const f = fam.forks.get(myPid);
+          if (!f || arg0 !== myPid || arg1 > BigInt(room)) { ret = -ESRCH; break; }
+          f.gotHello(u.slice(data, data + Number(arg1)));
+          const sealed = await f.sealed;
+          if (!sealed) { ret = -ECANCELED; break; }
+          f.checkpoint = sealed;
+          ret = sealed.length;
+          break;
+        }
+        case OCALL_FORK_READ: {
+          const c = fam.forks.get(myPid)?.checkpoint;
+          if (!c || arg0 < 0 || arg0 > c.length) { ret = -EINVAL; break; }
+          const k = Math.min(room, c.length - arg0);
+          u.set(c.subarray(arg0, arg0 + k), data);
+          dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
+          ret = k;
+          break;
+        }
+        case OCALL_FORK_ACK: {
+          const f = fam.forks.get(myPid);
+          if (!f || arg1 > BigInt(room)) { ret = -ESRCH; break; }
+          f.ack(u.slice(data, data + Number(arg1)));
+          ret = 0;
+          break;
+        }
+        case OCALL_PID:
+          ret = fam.allocPid();
+          break;
+        case OCALL_IPC_SEND: {
+          const to = fam.members.get(arg0);
+          if (arg1 > BigInt(room)) { ret = -EINVAL; break; }
+          if (!to) { ret = -ESRCH; break; }
+          to.inbox.push(u.slice(data, data + Number(arg1)));
+          fam.ring();
+          ret = 0;
+          break;
+        }
+        case OCALL_IPC_RECV: {
+          let o = 0, n = 0;
+          while (me.inbox.length && o + 4 + me.inbox[0].length <= room) {
+            const m = me.inbox.shift()!;
+            dv.setUint32(MS_DATA + o, m.length, true);
+            u.set(m, data + o + 4);
+            o += 4 + m.length;
+            n++;
+          }
+          if (me.inbox.length) fam.ring(); // more to come: look again
+          dv.setBigUint64(MS_OUT_LEN, BigInt(o), true);
+          ret = n;
+          break;
+        }
+        case OCALL_CHAN: {
+          const ints = [0, 8, 16].map((x) => Number(dv.getBigInt64(MS_DATA + x, true)));
+          const ch = fam.channels.get(ints[0]);
+          const sum = (i: 0 | 1) => { let t = 0; for (const r of ch!.refs.values()) t += r[i]; return t; };
+          if (arg0 === CHAN_CREATE) {
+            const id = fam.channelsNext();
+            fam.channels.set(id, { recs: [], refs: new Map() });
+            ret = id;
+          } else if (!ch) ret = -EBADF;
+          else if (arg0 === CHAN_WRITE) {
+            if (arg1 > BigInt(room - 32)) { ret = -EINVAL; break; }
+            if (sum(0) === 0) { ret = -EPIPE; break; }
+            ch.recs.push(u.slice(data + 32, data + 32 + Number(arg1)));
+            fam.ring();
+            ret = 0;
+          } else if (arg0 === CHAN_READ) {
+            const max = ints[1];
+            let o = 0, plain = 0;
+            while (max > 0 && ch.recs.length && o + 4 + ch.recs[0].length <= room && (o === 0 || plain + ch.recs[0].length - 44 <= max)) {
+              const r = ch.recs.shift()!;
+              dv.setUint32(MS_DATA + o, r.length, true);
+              u.set(r, data + o + 4);
+              o += 4 + r.length;
+              plain += r.length - 44;
+            }
+            dv.setBigUint64(MS_OUT_LEN, BigInt(o), true);
+            dv.setBigInt64(MS_OUT0, BigInt(sum(0)), true);
+            dv.setBigInt64(MS_OUT1, BigInt(sum(1)), true);
+            ret = ch.recs.length;
+          } else if (arg0 === CHAN_REFS) {
+            ch.refs.set(me, [Math.max(0, ints[1]), Math.max(0, ints[2])]);
+            fam.ring();
+            ret = 0;
+          } else ret = -EINVAL;
+          break;
+        }
         case OCALL_EMODPR: case OCALL_TRIM: case OCALL_REMOVE: {
           const p = this.augmented.get(arg0);
           if (p === undefined) { ret = -EINVAL; break; }
@@ -303,7 +562,10 @@ export class SgxEnclave {
     try {
       return await finished;
     } finally {
+      fam.leave(me);
+      fam.enclaves.delete(this);
       await w.terminate();
+      if (root) await fam.shutdown();
     }
   }
 }

@@ -40,6 +40,10 @@ export interface SgxMachine {
   ereport(targetInfo: Uint8Array, reportData: Uint8Array): Uint8Array;
   /** ENCLU[EGETKEY]: status and the 16-byte key for a 512-byte KEYREQUEST. */
   egetkey(keyRequest: Uint8Array): { status: number; key: Uint8Array };
+  /** The family doorbell in the control block (untrusted: a hint to look, never a fact). */
+  doorbell(): number;
+  /** Waits up to `ms` while the doorbell still reads `seen`. */
+  waitDoorbell(seen: number, ms: number): void;
   /** RDRAND. */
   rdrand(buf: Uint8Array): void;
   /** The enclave is done: no thread will enter again. */

@@ -68,6 +68,8 @@ export const CTL_RSI_Q = 5;
 export const CTL_ARG0_Q = 6;
 export const CTL_ARG1_Q = 7;
 export const CTL_FAULT_Q = 8;
+/** Int32 index: the family doorbell, bumped by the host when a message or channel change may concern this enclave. */
+export const CTL_DOORBELL = 24;
 export const CTL_BYTES = 128;
 
 /** EENTER commands in RDI (linux-sgx common/inc/internal/rts.h: ECMD_ECALL 0.., ECMD_ORET -2). */
@@ -251,6 +253,8 @@ export interface SgxBootArgs {
   attestData?: string;
   /** The EPC the host gave the enclave, in bytes (informational: sizes the kernel's memory limit). */
   epcSize: number;
+  /** A fork child: the parent's hello (untrusted until its REPORT checks out) and the pid to become. */
+  fork?: { pid: number; hello: Uint8Array };
 }
 
 // ---- OCALLs ----
@@ -299,6 +303,32 @@ export const OCALL_FS = 12;
 export const MS_FS_INPUT = 32;
 /** TCSETS/TCSETSW/TCSETSF on a host terminal: arg0 = fd, arg1 = the action (0..2), data[0..36) = struct termios. */
 export const OCALL_TCSETS = 13;
+
+/**
+ * fork as a new enclave (runtime/family.ts has the protocol):
+ *   SPAWN       parent: arg0 = child pid, data = its hello; reply data = the child's hello
+ *   SPAWN_DATA  parent: arg0 = child pid, data = the next piece of the sealed checkpoint
+ *   SPAWN_SEND  parent: arg0 = child pid; waits for the child's verdict; reply data = its sealed ack
+ *   FORK_HELLO  child: data = its hello; ret = the sealed checkpoint's length
+ *   FORK_READ   child: arg0 = offset; reply data = the checkpoint's bytes from there
+ *   FORK_ACK    child: data = the sealed ack
+ *   PID         ret = a process id unique in the family
+ *   IPC_SEND    arg0 = destination pid, data = a sealed message
+ *   IPC_RECV    reply data = u32 length + message, repeated; ret = the number of messages
+ *   CHAN        arg0 = CHAN_* op, data[0..32) = id, a, b, 0 (i64), input at data[32..);
+ *               reply: ret, out0 = readers, out1 = writers, out_len bytes of records
+ */
+export const OCALL_SPAWN = 14;
+export const OCALL_SPAWN_DATA = 15;
+export const OCALL_SPAWN_SEND = 16;
+export const OCALL_FORK_HELLO = 17;
+export const OCALL_FORK_READ = 18;
+export const OCALL_FORK_ACK = 19;
+export const OCALL_PID = 20;
+export const OCALL_IPC_SEND = 21;
+export const OCALL_IPC_RECV = 22;
+export const OCALL_CHAN = 23;
+export const CHAN_CREATE = 0, CHAN_WRITE = 1, CHAN_READ = 2, CHAN_REFS = 3;
 
 export const MS_INDEX = 0x00;
 export const MS_RETVAL = 0x08;

@@ -15,7 +15,7 @@ import { Epc, LinearMap } from './epc.ts';
 import { importFromMemory, type SgxMachine } from './machine.ts';
 import {
   PAGE, EPC_BASE, CTL_STATE, CTL_RUNNING, CTL_EEXIT, CTL_AEX, CTL_EXITED, CTL_ENCLS, CTL_ENCLS_DONE, CTL_LEAF,
-  CTL_STATUS, CTL_TCS, CTL_VECTOR, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ENCLS_EAUG, ENCLS_EMODPR,
+  CTL_STATUS, CTL_TCS, CTL_VECTOR, CTL_DOORBELL, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, SGX_GP, SGX_PF, VECTOR_INTR, VECTOR_PF, VECTOR_UD, PT_TCS, PT_REG, TCS_OSSA, TCS_OENTRY,
   SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_EXITINFO, SSA_TVAL, SSA_CAUSE, RT_BASE, decodeConfig,
   type HostToMachine, type MachineToHost, type SgxBootArgs, type EnclaveConfig,
@@ -166,6 +166,10 @@ function makeMachine(mem: Uint8Array, h: Hart, e: Epc, u: Uint8Array, c: Int32Ar
       if (!e.identity || keyRequest.length !== SGX_KEYREQUEST_SIZE) return { status: SGX_GP, key: new Uint8Array(16) };
       const r = egetkey(e.identity, keyRequest, DEFAULT_SGX_PLATFORM);
       return r.ok ? { status: 0, key: r.key } : { status: SGX_GP, key: new Uint8Array(16) };
+    },
+    doorbell: () => Atomics.load(c, CTL_DOORBELL),
+    waitDoorbell(seen, ms) {
+      Atomics.wait(c, CTL_DOORBELL, seen, ms);
     },
     rdrand(buf) {
       for (let i = 0; i < buf.length; i += 65536) crypto.getRandomValues(buf.subarray(i, Math.min(buf.length, i + 65536)));

@@ -33,6 +33,7 @@ import {
   MS_OUT0, MS_OUT1, MS_DATA, MS_OFFSET, STAT_SIZE, TERMIOS_SIZE, type EnclaveConfig,
 } from '../machine/protocol.ts';
 import { qeModelTargetInfo } from '../machine/quoting-enclave.ts';
+import { SgxFamily } from './family.ts';
 import { encodeKeyRequest, SGX_KEYSELECT_SEAL, SGX_KEYPOLICY_MRENCLAVE, SGX_TARGETINFO_SIZE } from '../report.ts';
 
 const CSR_TIME = 0xc01;
@@ -204,6 +205,23 @@ export class OcallChannel implements HostChannel {
     return n > BigInt(max) ? -1 : Number(n);
   }
 
+  /**
+   * A generic OCALL for the family protocol: `input` at data[inputAt..), the reply's data (at most
+   * `maxOut` bytes, as out_len says; null when out_len is out of bounds) and out0/out1.
+   */
+  raw(index: number, arg0: number, input: Uint8Array, maxOut: number, ints: number[] = [], inputAt = 0): { ret: number; out: Uint8Array | null; out0: number; out1: number } {
+    const room = this.u.length - MS_DATA;
+    if (inputAt + input.length > room || maxOut > room) return { ret: -22, out: null, out0: 0, out1: 0 };
+    for (let i = 0; i < ints.length; i++) this.dv.setBigInt64(MS_DATA + 8 * i, BigInt(Math.trunc(ints[i])), true);
+    this.u.set(input, MS_DATA + inputAt);
+    const ret = this.ocall(index, arg0, input.length);
+    const n = this.outLen(maxOut);
+    const out = n < 0 ? null : this.u.slice(MS_DATA, MS_DATA + n);
+    const o0 = this.dv.getBigInt64(MS_OUT0, true), o1 = this.dv.getBigInt64(MS_OUT1, true);
+    const clamp = (v: bigint) => (v < 0n || v > 0x7fffffffn ? -1 : Number(v));
+    return { ret, out, out0: clamp(o0), out1: clamp(o1) };
+  }
+
   /** The SGX2 page changes only the host can make (ENCLS); EACCEPT checks the result. */
   pageOp(index: number, va: number, rights: number): void {
     this.ocall(index, va, rights);
@@ -327,10 +345,13 @@ export class SgxPlatform implements Platform {
   readonly memory: SgxMemory;
   readonly host: OcallChannel;
   readonly identity: SgxIdentity;
+  /** One enclave holds one address space: fork is a new enclave (family.ts). */
+  readonly family: SgxFamily;
 
   constructor(private readonly m: SgxMachine, c: EnclaveConfig, epcSize: number) {
     this.exec = new SgxExecution(m, c);
     this.host = new OcallChannel(m);
+    this.family = new SgxFamily(m, this.host, (line) => this.log(line));
     this.memory = new SgxMemory(m, c, epcSize, this.host);
     this.identity = new SgxIdentity(m);
   }

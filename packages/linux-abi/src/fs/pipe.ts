@@ -19,6 +19,18 @@ export const PIPE_DEF_SIZE = 65536;
 export const PIPE_MAX_SIZE = 1 << 20;
 
 /**
+ * Where a pipe's bytes live when its ends are in different enclaves (family.ts ChannelPipe):
+ * the Pipe then forwards reads, writes and readiness to it, and reports its end counts.
+ */
+export interface PipeChannel {
+  read(len: number): Uint8Array | number;
+  write(data: Uint8Array): number;
+  poll(canRead: boolean, canWrite: boolean): number;
+  readable(): number;
+  refs(readers: number, writers: number): void;
+}
+
+/**
  * A pipe as Linux keeps it: a ring of page-sized buffers (16 by default). A write first
  * merges its sub-page remainder into the last buffer when it fits, then takes whole free
  * slots; a write of at most PIPE_BUF bytes therefore lands whole or not at all.
@@ -36,6 +48,8 @@ export class Pipe {
   readonly readq = new WaitQueue();
   readonly writeq = new WaitQueue();
   readonly openq = new WaitQueue();
+  /** Set when the pipe's ends are in different enclaves: the bytes live there. */
+  channel: PipeChannel | null = null;
 
   get capacity(): number {
     return this.slots * PAGE;
@@ -46,6 +60,7 @@ export class Pipe {
   }
 
   read(len: number): Uint8Array | number {
+    if (this.channel) return this.channel.read(len);
     if (len === 0) return new Uint8Array(0);
     if (this.len === 0) return this.writers === 0 ? new Uint8Array(0) : -E.EAGAIN;
     const n = Math.min(len, this.len);
@@ -99,6 +114,7 @@ export class Pipe {
 
   /** packet: the writer's end is O_DIRECT (each page-sized piece is its own packet, never merged). */
   write(data: Uint8Array, packet = false): number {
+    if (this.channel) return this.channel.write(data);
     if (this.readers === 0) return -E.EPIPE;
     const total = data.length;
     if (total === 0) return 0;
@@ -149,6 +165,7 @@ export class PipeFile extends OpenFile {
     this.canWrite = acc === O_WRONLY || acc === O_RDWR;
     if (this.canRead) { pipe.readers++; pipe.readerOpens++; }
     if (this.canWrite) { pipe.writers++; pipe.writerOpens++; }
+    pipe.channel?.refs(pipe.readers, pipe.writers);
     pipe.openq.notify();
   }
   override read(len: number): Uint8Array | number {
@@ -159,6 +176,7 @@ export class PipeFile extends OpenFile {
   }
   override poll(): number {
     const p = this.pipe;
+    if (p.channel) return p.channel.poll(this.canRead, this.canWrite);
     let m = 0;
     if (this.canRead) {
       if (p.len > 0) m |= POLLIN | POLLRDNORM;
@@ -177,12 +195,12 @@ export class PipeFile extends OpenFile {
     return this.pipe.writeq;
   }
   override readable(): number {
-    return this.pipe.len;
+    return this.pipe.channel ? this.pipe.channel.readable() : this.pipe.len;
   }
   override ioctl(cmd: number, arg: number, io: IoctlMemory): number {
     if (cmd === FIONREAD) {
       const b = new Uint8Array(4);
-      new DataView(b.buffer).setInt32(0, this.pipe.len, true);
+      new DataView(b.buffer).setInt32(0, this.readable(), true);
       io.copyOut(arg, b);
       return 0;
     }
@@ -198,6 +216,7 @@ export class PipeFile extends OpenFile {
     if (this.canWrite) this.pipe.writers--;
     // The last end of a FIFO gone: free_pipe_info drops what was still in it.
     if (this.pipe.readers === 0 && this.pipe.writers === 0) this.pipe.discard();
+    this.pipe.channel?.refs(this.pipe.readers, this.pipe.writers);
     this.pipe.readq.notify();
     this.pipe.writeq.notify();
   }

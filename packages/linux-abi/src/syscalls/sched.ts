@@ -6,7 +6,8 @@
  */
 import { E, SysError } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
-import type { Kernel, BLOCKED } from '../kernel.ts';
+import { Kernel, type BLOCKED } from '../kernel.ts';
+import { makeCheckpoint } from '../checkpoint.ts';
 import { RLIMIT_NICE, RLIMIT_NPROC, RLIMIT_RTPRIO } from '../abi/constants.ts';
 import { Process, Task, type WaitState } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
@@ -161,6 +162,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   for (const p of k.processes.values()) if (p.exitStatus === null) live++;
   const nproc = parent.rlimits[RLIMIT_NPROC].cur;
   if (nproc >= 0n && BigInt(live) >= nproc) return -E.EAGAIN;
+  if (!parent.as.pt.kernelFrames && k.family) return forkIntoEnclave(k, t, c);
   let as;
   if (c.flags & CLONE_VM) {
     // One enclave, one address space on fixed-paging platforms: as fork, not available there.
@@ -263,6 +265,56 @@ function setScheduler(t: Task, target: Task, policyArg: number, prio: number): n
   target.rtPriority = prio;
   target.resetOnFork = reset;
   return 0;
+}
+
+/**
+ * fork where one enclave holds one address space (the HAL's EnclaveFamily): the child is a new
+ * enclave resuming from a checkpoint of this process; here it is a proxy (family.ts).
+ */
+function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
+  const fam = k.family!;
+  const parent = t.proc;
+  // Nothing can be shared with another enclave but through the host: CLONE_VM only with
+  // CLONE_VFORK (vfork, posix_spawn), where the child gets a copy, as POSIX allows.
+  if (c.flags & (CLONE_FILES | CLONE_SIGHAND) || (c.flags & CLONE_VM && !(c.flags & CLONE_VFORK))) return -E.EINVAL;
+  let pid: number;
+  try {
+    pid = k.allocPid();
+  } catch (e) {
+    return e instanceof SysError ? -e.errno : -E.EAGAIN;
+  }
+  const ppid = c.flags & CLONE_PARENT ? parent.ppid : parent.pid;
+  const ctx = k.snapshot();
+  ctx.x[10] = 0n;
+  if (c.stack) ctx.x[2] = BigInt(c.stack);
+  if (c.flags & CLONE_SETTLS) ctx.x[4] = c.tls;
+  const tidBytes = new Uint8Array(4);
+  new DataView(tidBytes.buffer).setInt32(0, pid, true);
+  // CLONE_CHILD_SETTID writes the child's copy: write ours, checkpoint, then put ours back.
+  let saved: Uint8Array | null = null;
+  if (c.flags & CLONE_CHILD_SETTID) {
+    saved = parent.as.copyIn(c.childTid, 4);
+    parent.as.copyOut(c.childTid, tidBytes);
+  }
+  const ckpt = makeCheckpoint(k, fam, t, pid, ppid, { ctx, clearChildTid: c.flags & CLONE_CHILD_CLEARTID ? c.childTid : 0, vfork: (c.flags & CLONE_VFORK) !== 0 });
+  if (saved) parent.as.copyOut(c.childTid, saved);
+  if (typeof ckpt === 'number') return ckpt;
+  const r = fam.fam.spawn(pid, ckpt);
+  if (r < 0) {
+    k.platform.log(`fork: the new enclave did not start (${Kernel.describeErrno(-r)})`);
+    return r;
+  }
+  const child = fam.proxy(pid, ppid);
+  child.pgid = parent.pgid;
+  child.sid = parent.sid;
+  child.comm = t.comm;
+  child.exitSignal = c.exitSignal;
+  if (c.flags & CLONE_PARENT_SETTID) parent.as.copyOut(c.parentTid, tidBytes);
+  if (c.flags & CLONE_VFORK) {
+    child.vforkWaiter = () => k.wake(t, pid);
+    return k.block(t, { deadline: Infinity, onTimeout: pid, restartable: false, onSignal: () => true });
+  }
+  return pid;
 }
 
 export function registerSched(tab: SyscallTable): void {

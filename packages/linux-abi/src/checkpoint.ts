@@ -1,0 +1,189 @@
+/**
+ * fork on a process-per-enclave platform (family.ts says what is shared and what is not): the
+ * forking process as a checkpoint, and the new enclave's kernel resuming from one.
+ *
+ * Checkpoint format (the platform seals it; the kernel still checks what it reads):
+ *   u32 json length, JSON (ids, registers as decimal strings, signal state, VMAs, descriptors,
+ *   the page table of contents), then the non-zero pages, 4096 bytes each, in table order.
+ * Pages that read as zero are left out: the child's first touch maps a zero page, as a fresh one would.
+ */
+import { E, SysError } from './errors.ts';
+import type { Kernel } from './kernel.ts';
+import { Process, Task, type SavedContext } from './task.ts';
+import { FdTable, type OpenFile } from './fs/file.ts';
+import { HostStdioFile } from './fs/host-stdio.ts';
+import { Pipe, PipeFile } from './fs/pipe.ts';
+import { ChannelPipe, type FamilyState } from './family.ts';
+import type { Vma } from './mm/address-space.ts';
+import { PTE_W } from './mm/sv39.ts';
+import { SpecialInode, S_IFIFO } from './fs/inode.ts';
+import type { Location } from './fs/vfs.ts';
+import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
+
+const PAGE = 4096;
+
+type FdRecord =
+  | { fd: number; cloexec: boolean; kind: 'host'; hostFd: number; flags: number }
+  | { fd: number; cloexec: boolean; kind: 'pipe'; channel: number; flags: number; ref: number };
+
+interface Checkpoint {
+  v: 1;
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+  exePath: string;
+  umask: number;
+  cwd: string;
+  rlimits: [string, string][];
+  sigactions: [number, string, string, string][];
+  exitSignal: number;
+  vdsoSigreturn: number;
+  args: [number, number, number, number];
+  vfork: boolean;
+  task: { x: string[]; f: string[]; pc: string; fcsr: number; sigmask: string; altStack: { sp: number; size: number; flags: number }; clearChildTid: number };
+  mm: { brkStart: number; brk: number; mmapBase: number; vmas: Vma[]; pages: [number, number][] };
+  fds: FdRecord[];
+}
+
+export interface ForkRegs {
+  ctx: SavedContext;
+  clearChildTid: number;
+  vfork: boolean;
+}
+
+/** The parent's side: the checkpoint of `t`'s process as the child `pid` will start. */
+export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number, ppid: number, r: ForkRegs): Uint8Array | number {
+  const p = t.proc, as = p.as;
+  const mem = k.platform.memory;
+  const pages: [number, number][] = [];
+  const data: Uint8Array[] = [];
+  for (const v of as.vmas) {
+    for (let va = v.start; va < v.end; va += PAGE) {
+      const pa = as.pt.lookup(va);
+      if (pa < 0) continue;
+      const off = pa - mem.phys.base;
+      const page = mem.bytes.subarray(off, off + PAGE);
+      let zero = true;
+      for (let i = 0; i < PAGE; i += 8) if (page[i] | page[i + 1] | page[i + 2] | page[i + 3] | page[i + 4] | page[i + 5] | page[i + 6] | page[i + 7]) { zero = false; break; }
+      if (zero) continue;
+      pages.push([va, as.pt.flags(va)]);
+      data.push(page.slice());
+    }
+  }
+  const fds: FdRecord[] = [];
+  const pipeRefs = new Map<Pipe, number>();
+  for (const [fd, e] of p.fds.entries()) {
+    const f: OpenFile = e.file;
+    if (f instanceof HostStdioFile) fds.push({ fd, cloexec: e.cloexec, kind: 'host', hostFd: f.hostFd, flags: f.flags });
+    else if (f instanceof PipeFile) {
+      const s = fam.share(f.pipe);
+      if (s < 0) return s;
+      const ch = f.pipe.channel as ChannelPipe;
+      if (!pipeRefs.has(f.pipe)) pipeRefs.set(f.pipe, pipeRefs.size);
+      fds.push({ fd, cloexec: e.cloexec, kind: 'pipe', channel: ch.id, flags: f.flags, ref: pipeRefs.get(f.pipe)! });
+    } else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
+  }
+  let cwd = '/';
+  try {
+    cwd = fsOf(k).vfs.pathOf(cwdOf(k, p), rootOf(k, p)).path;
+  } catch { /* the root, then */ }
+  const c: Checkpoint = {
+    v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd,
+    rlimits: p.rlimits.map((l) => [l.cur.toString(), l.max.toString()]),
+    sigactions: [...p.sigactions].map(([s, a]) => [s, a.handler.toString(), a.flags.toString(), a.mask.toString()]),
+    exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
+    task: {
+      x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
+      sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid,
+    },
+    mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, vmas: as.vmas.map((v) => ({ ...v })), pages },
+    fds,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(c));
+  const out = new Uint8Array(4 + json.length + data.length * PAGE);
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 4);
+  data.forEach((d, i) => out.set(d, 4 + json.length + i * PAGE));
+  return out;
+}
+
+const big = (s: string): bigint => {
+  if (!/^-?\d{1,40}$/.test(s)) throw new SysError(E.EINVAL, 'checkpoint: bad number');
+  return BigInt(s);
+};
+
+/** The child's side: init of this enclave is the process the checkpoint describes. */
+export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array): Task {
+  if (bytes.length < 4) throw new Error('checkpoint: truncated');
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (4 + n > bytes.length) throw new Error('checkpoint: truncated');
+  const c = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n))) as Checkpoint;
+  if (c.v !== 1 || (bytes.length - 4 - n) !== c.mm.pages.length * PAGE) throw new Error('checkpoint: inconsistent');
+  fam.restoredChild = true;
+  // Memory: the same VMAs, the same page contents and rights.
+  const as = k.newAddressSpace();
+  as.vmas = c.mm.vmas.map((v) => ({ ...v }));
+  as.brkStart = c.mm.brkStart;
+  as.brk = c.mm.brk;
+  as.mmapBase = c.mm.mmapBase;
+  const mem = k.platform.memory;
+  c.mm.pages.forEach(([va, rwx], i) => {
+    if (!as.find(va)) throw new Error('checkpoint: a page outside every VMA');
+    const pa = as.pt.commit(va, rwx | PTE_W);
+    if (pa < 0) throw new Error('checkpoint: out of enclave memory');
+    const off = pa - mem.phys.base;
+    mem.bytes.set(bytes.subarray(4 + n + i * PAGE, 4 + n + (i + 1) * PAGE), off);
+    if (!(rwx & PTE_W)) as.pt.protect(va, rwx);
+    k.platform.exec.codeWritten(pa, PAGE);
+  });
+  // Descriptors: host stdio as they were; pipes as channel pipes (one Pipe per channel).
+  const fds = new FdTable();
+  const pipes = new Map<number, Pipe>();
+  const pipeLocs = new Map<Pipe, Location>();
+  const ns = fsOf(k);
+  for (const r of c.fds) {
+    if (r.kind === 'host') fds.set(r.fd, new HostStdioFile(k.platform.host, r.hostFd, r.flags), r.cloexec);
+    else if (r.kind === 'pipe') {
+      let pipe = pipes.get(r.channel);
+      if (!pipe) {
+        pipe = new Pipe();
+        pipe.channel = new ChannelPipe(fam.fam, r.channel);
+        pipes.set(r.channel, pipe);
+        fam.pipes.add(pipe);
+        const inode = new SpecialInode(ns.pipeMount.sb, S_IFIFO | 0o600, 0, k.config.uid, k.config.gid);
+        inode.nlink = 1;
+        inode.pipe = pipe;
+        pipeLocs.set(pipe, { mnt: ns.pipeMount, inode });
+      }
+      fds.set(r.fd, new PipeFile(pipe, r.flags, pipeLocs.get(pipe)!), r.cloexec);
+    }
+  }
+  const proc = new Process(c.pid, c.ppid, as, fds, c.exePath);
+  proc.comm = c.comm;
+  proc.pgid = c.pgid;
+  proc.sid = c.sid;
+  proc.umask = c.umask;
+  proc.vdsoSigreturn = c.vdsoSigreturn;
+  [proc.argStart, proc.argEnd, proc.envStart, proc.envEnd] = c.args;
+  c.rlimits.forEach(([cur, max], i) => { proc.rlimits[i] = { cur: big(cur), max: big(max) }; });
+  for (const [sig, h, fl, m] of c.sigactions) proc.sigactions.set(sig, { handler: big(h), flags: big(fl), mask: big(m) });
+  k.processes.set(proc.pid, proc);
+  fam.proxy(c.ppid, 0);
+  for (const p of pipes.values()) (p.channel as ChannelPipe).refs(p.readers, p.writers);
+  const task = new Task(proc.pid, proc);
+  task.comm = c.comm;
+  task.saved = {
+    x: BigInt64Array.from(c.task.x.map(big)), f: BigInt64Array.from(c.task.f.map(big)), pc: big(c.task.pc), fcsr: c.task.fcsr,
+  };
+  task.sigmask = big(c.task.sigmask);
+  task.altStack = { ...c.task.altStack };
+  task.clearChildTid = c.task.clearChildTid;
+  if (c.vfork) proc.vforkWaiter = () => { fam.send(c.ppid, { t: 'vfork', pid: proc.pid }); };
+  try {
+    const ctx = fsContext(k, task);
+    proc.cwd = ns.vfs.resolve(ctx, ctx.root, c.cwd, true);
+  } catch { /* the directory is not in this enclave's tree: the root */ }
+  return task;
+}

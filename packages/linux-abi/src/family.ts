@@ -1,0 +1,208 @@
+/**
+ * Processes in other enclaves (the HAL's EnclaveFamily capability: process-per-enclave, as
+ * Gramine runs on SGX). The kernel never asks which platform it is on: when the address space
+ * cannot be copied inside this enclave and the platform offers a family, fork becomes "checkpoint
+ * the process, have the platform start a new enclave that resumes from it".
+ *
+ * What crosses between enclaves, and how (the platform seals every byte of it):
+ * - fork: the checkpoint (checkpoint.ts): memory, registers, signal dispositions and mask, ids,
+ *   cwd, umask, rlimits, and the descriptors that can be carried (host stdio, pipes).
+ * - each side keeps a proxy Process for the other (the parent for its child, the child for its
+ *   parent), marked `remote`: wait4/waitid find the child's proxy; kill on a proxy becomes a message.
+ * - messages: 'exit' (child -> parent: wait status and CPU time; the parent's kernel then does
+ *   what Linux's do_notify_parent does: zombie, SIGCHLD, wait4 wakes), 'sig' (kill to the
+ *   other side), 'vfork' (the child exec'd: the vfork parent resumes).
+ * - pipes whose ends end up in different enclaves become host-kept channels (ChannelPipe below):
+ *   writes are sealed records; reads take whole records. The host does not bound a channel, so
+ *   a writer never blocks on a full pipe (Linux's 64 KiB back-pressure is not modelled).
+ * Not shared (stated, not hidden): MAP_SHARED memory (the child gets a copy), tmpfs contents (the
+ * child's tmpfs starts empty: a file written after fork by either side is not seen by the other),
+ * file offsets of carried descriptors other than pipes and host stdio, FIFOs opened by path,
+ * unix sockets, eventfds, epoll sets (those descriptors are not carried; the child logs them).
+ */
+import type { EnclaveFamily } from '@teeos/hal';
+import { E } from './errors.ts';
+import type { Kernel } from './kernel.ts';
+import { Process, Task } from './task.ts';
+import type { SigInfo } from './signals.ts';
+import { sendToProcess } from './signals.ts';
+import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
+import type { Pipe, PipeChannel } from './fs/pipe.ts';
+
+type Message =
+  | { t: 'exit'; pid: number; status: number; cpu: number }
+  | { t: 'sig'; to: number; signo: number; code: number; pid?: number; uid?: number; value?: string }
+  | { t: 'vfork'; pid: number }
+  | { t: 'reparent'; pid: number; ppid: number };
+
+const te = new TextEncoder(), td = new TextDecoder();
+
+/** A pipe whose ends are in different enclaves: the bytes live in a host channel, sealed. */
+export class ChannelPipe implements PipeChannel {
+  private leftover = new Uint8Array(0);
+  readers = 1;
+  writers = 1;
+  constructor(private readonly fam: EnclaveFamily, readonly id: number) {}
+
+  private fetch(max: number): number {
+    const r = this.fam.channelRead(this.id, max);
+    if (r.ret < 0) return r.ret;
+    this.readers = r.readers;
+    this.writers = r.writers;
+    if (r.data.length) {
+      const b = new Uint8Array(this.leftover.length + r.data.length);
+      b.set(this.leftover);
+      b.set(r.data, this.leftover.length);
+      this.leftover = b;
+    }
+    return r.queued;
+  }
+  read(len: number): Uint8Array | number {
+    if (len === 0) return new Uint8Array(0);
+    if (this.leftover.length === 0) {
+      const q = this.fetch(len);
+      if (q < 0) return q;
+    }
+    if (this.leftover.length === 0) return this.writers === 0 ? new Uint8Array(0) : -E.EAGAIN;
+    const n = Math.min(len, this.leftover.length);
+    const out = this.leftover.slice(0, n);
+    this.leftover = this.leftover.slice(n);
+    return out;
+  }
+  write(data: Uint8Array): number {
+    if (data.length === 0) return 0;
+    return this.fam.channelWrite(this.id, data);
+  }
+  poll(canRead: boolean, canWrite: boolean): number {
+    const queued = this.fetch(0);
+    let m = 0;
+    if (canRead) {
+      if (this.leftover.length > 0 || queued > 0) m |= POLLIN | POLLRDNORM;
+      if (this.writers === 0) m |= POLLHUP;
+    }
+    if (canWrite) m |= this.readers > 0 ? POLLOUT | POLLWRNORM : POLLERR;
+    return m;
+  }
+  readable(): number {
+    if (this.leftover.length === 0) this.fetch(1 << 16);
+    return this.leftover.length;
+  }
+  refs(readers: number, writers: number): void {
+    this.fam.channelRefs(this.id, readers, writers);
+  }
+}
+
+/** The kernel's side of the family: proxies, messages, shared pipes. */
+export class FamilyState {
+  private seen = -1;
+  readonly pipes = new Set<Pipe>();
+  /** This enclave was started from a checkpoint (its parent is elsewhere). */
+  restoredChild = false;
+
+  constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {}
+
+  /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
+  get active(): boolean {
+    if (this.restoredChild || this.pipes.size) return true;
+    for (const p of this.k.processes.values()) if (p.remote && p.exitStatus === null) return true;
+    return false;
+  }
+
+  /** A proxy for a process that runs in another enclave. */
+  proxy(pid: number, ppid: number): Process {
+    const p = new Process(pid, ppid, this.k.newAddressSpace(), new FdTable(), '');
+    p.remote = true;
+    this.k.processes.set(pid, p);
+    return p;
+  }
+
+  /** Turns a local pipe into a channel pipe (its buffered bytes move to the host, sealed). */
+  share(pipe: Pipe): number {
+    if (pipe.channel) return 0;
+    const id = this.fam.channelCreate();
+    if (id <= 0) return id < 0 ? id : -E.EIO;
+    const ch = new ChannelPipe(this.fam, id);
+    ch.refs(pipe.readers, pipe.writers); // first: the host refuses records for a channel nobody reads
+    const buffered = pipe.len > 0 && pipe.readers > 0 ? pipe.read(pipe.len) : new Uint8Array(0);
+    if (buffered instanceof Uint8Array && buffered.length && ch.write(buffered) !== buffered.length) return -E.EIO;
+    pipe.channel = ch;
+    this.pipes.add(pipe);
+    return 0;
+  }
+
+  send(pid: number, m: Message): number {
+    return this.fam.send(pid, te.encode(JSON.stringify(m)));
+  }
+
+  signal(p: Process, info: SigInfo): void {
+    this.send(p.pid, {
+      t: 'sig', to: p.pid, signo: info.signo, code: info.code,
+      ...(info.pid !== undefined ? { pid: info.pid } : {}), ...(info.uid !== undefined ? { uid: info.uid } : {}),
+      ...(info.value !== undefined ? { value: info.value.toString() } : {}),
+    });
+  }
+
+  /** The local process ended: its parent, in another enclave, hears of it. */
+  exited(proc: Process, status: number): void {
+    const parent = this.k.processes.get(proc.ppid);
+    if (parent?.remote) this.send(parent.pid, { t: 'exit', pid: proc.pid, status, cpu: proc.cpuInstructions + proc.childCpuInstructions });
+    // Its children in other enclaves are orphans now: they belong to init, as on Linux.
+    for (const c of this.k.processes.values()) {
+      if (c.remote && c.ppid === proc.pid && c.exitStatus === null) this.send(c.pid, { t: 'reparent', pid: c.pid, ppid: 1 });
+    }
+  }
+
+  /** Called from the scheduler loop: handles what arrived since the last look. */
+  poll(): void {
+    const ev = this.fam.events;
+    if (ev === this.seen) return;
+    this.seen = ev;
+    for (const raw of this.fam.receive()) {
+      let m: Message;
+      try {
+        m = JSON.parse(td.decode(raw)) as Message;
+      } catch {
+        continue;
+      }
+      this.handle(m);
+    }
+    for (const p of this.pipes) {
+      p.readq.notify();
+      p.writeq.notify();
+      p.openq.notify();
+    }
+  }
+
+  private handle(m: Message): void {
+    const k = this.k;
+    if (m.t === 'exit') {
+      const p = k.processes.get(m.pid);
+      if (!p?.remote || p.exitStatus !== null || !Number.isInteger(m.status)) return;
+      p.cpuInstructions = Number.isSafeInteger(m.cpu) && m.cpu >= 0 ? m.cpu : 0;
+      k.processExited(p, m.status);
+    } else if (m.t === 'sig') {
+      const p = k.processes.get(m.to);
+      if (!p || p.remote || p.exitStatus !== null || !(m.signo >= 1 && m.signo <= 64)) return;
+      const info: SigInfo = { signo: m.signo, code: m.code | 0 };
+      if (m.pid !== undefined) info.pid = m.pid | 0;
+      if (m.uid !== undefined) info.uid = m.uid | 0;
+      if (m.value !== undefined && /^-?\d+$/.test(m.value)) info.value = BigInt(m.value);
+      sendToProcess(k, p, info);
+    } else if (m.t === 'reparent') {
+      const p = k.processes.get(m.pid);
+      if (p && !p.remote && p.exitStatus === null && m.ppid === 1) p.ppid = 1;
+    } else if (m.t === 'vfork') {
+      const p = k.processes.get(m.pid);
+      if (!p?.remote) return;
+      p.vforkWaiter?.();
+      p.vforkWaiter = undefined;
+    }
+  }
+
+  /** Nothing runnable here: wait for the family (or the earliest local deadline). */
+  wait(ns: number): void {
+    this.fam.waitEvents(this.seen, Math.min(ns, 1e9));
+  }
+}
+
+export type { Task };

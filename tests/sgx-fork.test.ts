@@ -1,0 +1,46 @@
+/**
+ * fork on the SGX model: a new enclave resuming from a checkpoint sealed under a key the two
+ * enclaves agreed by local attestation (hal-sgx runtime/family.ts). An honest host gives the
+ * qemu-riscv64 output (pipes between the enclaves included); a host that flips a bit of the
+ * sealed checkpoint, or hands a later child the first child's checkpoint, gets the child refused
+ * before it runs a single instruction, and the parent's fork fails (EAGAIN) instead.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
+const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
+const run = (...extra: string[]) => spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', ...extra, 'bin/pipe_fork'], {
+  cwd: guestDir, encoding: 'utf8', timeout: 300_000,
+});
+const want = readFileSync(`${guestDir}expected/pipe_fork.stdout`, 'utf8');
+
+test('sgx fork, honest host: pipe_fork (three forks, pipes between enclaves, SIGPIPE) as under qemu-riscv64', { timeout: 320_000 }, () => {
+  const r = run();
+  assert.equal(r.stdout, want, r.stderr);
+  assert.equal(r.status, 0);
+  assert.doesNotMatch(r.stderr, /refus/);
+});
+
+test('sgx fork, a host that flips one bit of the sealed checkpoint: the child refuses it, fork fails, nothing of the child runs', { timeout: 320_000 }, () => {
+  const r = run('--hostile', 'checkpoint');
+  assert.match(r.stderr, /fork refused: fork: the checkpoint failed authentication/);
+  assert.match(r.stderr, /did not accept the checkpoint/);
+  // The first fork failed: no child exit status, and the parent's write found no reader (SIGPIPE).
+  assert.doesNotMatch(r.stdout, /child exit/);
+  assert.equal(r.status, 128 + 13);
+  assert.notEqual(r.stdout, want);
+});
+
+test('sgx fork, a host that replays the first checkpoint to a later child: refused (fresh keys per fork)', { timeout: 320_000 }, () => {
+  const r = run('--hostile', 'checkpoint-replay');
+  // The first fork is honest (its checkpoint is the one replayed later): its child ran.
+  assert.match(r.stdout, /child exit 7\n/);
+  // The second child got the first one's checkpoint: refused; the parent's fork failed.
+  assert.match(r.stderr, /fork refused: fork: the checkpoint failed authentication/);
+  assert.match(r.stdout, /signaled=0 sig=0\n/);
+  assert.notEqual(r.stdout, want);
+});
