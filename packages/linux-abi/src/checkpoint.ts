@@ -32,6 +32,8 @@ interface Checkpoint {
   ppid: number;
   pgid: number;
   sid: number;
+  parentPgid: number;
+  parentSid: number;
   comm: string;
   exePath: string;
   umask: number;
@@ -90,7 +92,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
     cwd = fsOf(k).vfs.pathOf(cwdOf(k, p), rootOf(k, p)).path;
   } catch { /* the root, then */ }
   const c: Checkpoint = {
-    v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd,
+    v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd,
     rlimits: p.rlimits.map((l) => [l.cur.toString(), l.max.toString()]),
     sigactions: [...p.sigactions].map(([s, a]) => [s, a.handler.toString(), a.flags.toString(), a.mask.toString()]),
     exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
@@ -170,7 +172,10 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   c.rlimits.forEach(([cur, max], i) => { proc.rlimits[i] = { cur: big(cur), max: big(max) }; });
   for (const [sig, h, fl, m] of c.sigactions) proc.sigactions.set(sig, { handler: big(h), flags: big(fl), mask: big(m) });
   k.processes.set(proc.pid, proc);
-  fam.proxy(c.ppid, 0);
+  // The parent, as this process saw it at fork: same group and session (job control checks them).
+  const parent = fam.proxy(c.ppid, 0);
+  parent.pgid = c.parentPgid;
+  parent.sid = c.parentSid;
   for (const p of pipes.values()) (p.channel as ChannelPipe).refs(p.readers, p.writers);
   const task = new Task(proc.pid, proc);
   task.comm = c.comm;

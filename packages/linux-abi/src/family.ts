@@ -25,7 +25,7 @@ import { E } from './errors.ts';
 import type { Kernel } from './kernel.ts';
 import { Process, Task } from './task.ts';
 import type { SigInfo } from './signals.ts';
-import { sendToProcess } from './signals.ts';
+import { sendToProcess, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
 import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
 import type { Pipe, PipeChannel } from './fs/pipe.ts';
 
@@ -33,7 +33,8 @@ type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
   | { t: 'sig'; to: number; signo: number; code: number; pid?: number; uid?: number; value?: string }
   | { t: 'vfork'; pid: number }
-  | { t: 'reparent'; pid: number; ppid: number };
+  | { t: 'reparent'; pid: number; ppid: number }
+  | { t: 'cldstop'; pid: number; code: number; status: number };
 
 const te = new TextEncoder(), td = new TextDecoder();
 
@@ -152,6 +153,11 @@ export class FamilyState {
     }
   }
 
+  /** The local process stopped or continued: its parent, elsewhere, is told (do_notify_parent_cldstop). */
+  stopChanged(proc: Process, code: number, status: number): void {
+    this.send(proc.ppid, { t: 'cldstop', pid: proc.pid, code, status });
+  }
+
   /** Called from the scheduler loop: handles what arrived since the last look. */
   poll(): void {
     const ev = this.fam.events;
@@ -188,9 +194,27 @@ export class FamilyState {
       if (m.uid !== undefined) info.uid = m.uid | 0;
       if (m.value !== undefined && /^-?\d+$/.test(m.value)) info.value = BigInt(m.value);
       sendToProcess(k, p, info);
+    } else if (m.t === 'cldstop') {
+      const p = k.processes.get(m.pid);
+      if (!p?.remote || p.exitStatus !== null || !(m.status >= 1 && m.status <= 64)) return;
+      if (m.code === CLD_STOPPED) {
+        p.stopped = m.status;
+        p.stopReport = m.status;
+        p.continueReport = false;
+      } else if (m.code === CLD_CONTINUED) {
+        p.stopped = 0;
+        p.stopReport = 0;
+        p.continueReport = true;
+      } else return;
+      notifyParentStop(k, p, m.code, m.status);
     } else if (m.t === 'reparent') {
       const p = k.processes.get(m.pid);
-      if (p && !p.remote && p.exitStatus === null && m.ppid === 1) p.ppid = 1;
+      if (!p || p.remote || p.exitStatus !== null || m.ppid !== 1) return;
+      const old = p.ppid;
+      p.ppid = 1;
+      p.exitSignal = 17; // SIGCHLD, as forget_original_parent sets it
+      // PR_SET_PDEATHSIG: the parent is gone (a child subreaper in another enclave is not looked for: init adopts).
+      if (p.pdeathSig) sendToProcess(k, p, { signo: p.pdeathSig, code: 0 /* SI_USER */, pid: old, uid: k.config.uid });
     } else if (m.t === 'vfork') {
       const p = k.processes.get(m.pid);
       if (!p?.remote) return;

@@ -177,9 +177,14 @@ function stopGroup(k: Kernel, t: Task, sig: number): void {
 }
 
 /** do_notify_parent_cldstop: SIGCHLD unless the parent set SA_NOCLDSTOP; waiters re-check. */
-function notifyParentStop(k: Kernel, p: Process, code: number, status: number): void {
+export function notifyParentStop(k: Kernel, p: Process, code: number, status: number): void {
   const parent = k.processes.get(p.ppid);
   if (!parent || parent.exitStatus !== null) return;
+  if (parent.remote) {
+    // The parent runs in another enclave (family.ts): it hears of it by message.
+    k.family?.stopChanged(p, code, status);
+    return;
+  }
   const act = parent.sigactions.get(SIGCHLD);
   if (!(act && act.flags & BigInt(SA_NOCLDSTOP))) {
     sendToProcess(k, parent, { signo: SIGCHLD, code, pid: p.pid, uid: k.config.uid, value: BigInt(status) });
