@@ -19,6 +19,9 @@
  *   memory, EEXIT, the host serves, EENTER(ECMD_ORET); every reply is checked against the bounds
  *   the enclave set.
  * - identity: EREPORT / EGETKEY (machine/quoting-enclave.ts says where reports are targeted).
+ * - fork: one enclave holds one address space, so the HAL offers the EnclaveFamily capability:
+ *   a new enclave of the same image, an attested and sealed checkpoint, sealed messages and pipe
+ *   channels through the host (runtime/family.ts; docs/sgx-fork.md has the design and its limits).
  */
 import type {
   EnclaveMemory, Execution, HostChannel, HostReply, HostRequest, Identity, Platform, ReplyOf, UserRegisters, UserTrap,
