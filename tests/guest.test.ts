@@ -37,9 +37,10 @@ const NEEDS_FORK = new Map<string, string>([
   ['fs_fcntl', 'tmpfs files (and their locks and offsets) are not carried to the new enclave'],
   ['sigchld', 'timing: the child enclave takes longer to start and exit than the 20 ms the parent waits'],
   ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
-  // landed on main while SGX fork was being built: not yet run on sgx
-  ...['sched_policy', 'stop_orphan', 'stop_pgrp', 'pshared_sync', 'fork_threads', 'wait_thread', 'rlimits', 'stop_sleep']
-    .map((n): [string, string] => [n, 'not yet run on sgx (it came with the process model after SGX fork)']),
+  ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
+  ['fork_threads', 'the child watches a counter in MAP_SHARED memory: not shared across enclaves'],
+  ['sched_policy', 'setpriority(PRIO_PGRP) does not reach group members in other enclaves'],
+  ['rlimits', 'prlimit on a process in another enclave reads and changes only its proxy'],
   // File-area programs (issue 5) that fork: not yet run on sgx (they came after SGX fork).
   ...['mmap_shared', 'fs_locks', 'fs_flock', 'unix_seqpacket', 'proc_self', 'eventfd_more', 'pipe_close']
     .map((n): [string, string] => [n, 'not yet run on sgx with fork (it came with the file work after SGX fork)']),

@@ -305,6 +305,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
     return r;
   }
   const child = fam.proxy(pid, ppid);
+  child.creatorTid = c.flags & CLONE_PARENT ? 0 : t.tid;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.comm = t.comm;
