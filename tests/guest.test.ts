@@ -41,9 +41,11 @@ const NEEDS_FORK = new Map<string, string>([
   ['fork_threads', 'the child watches a counter in MAP_SHARED memory: not shared across enclaves'],
   ['sched_policy', 'setpriority(PRIO_PGRP) does not reach group members in other enclaves'],
   ['rlimits', 'prlimit on a process in another enclave reads and changes only its proxy'],
-  // File-area programs (issue 5) that fork: not yet run on sgx (they came after SGX fork).
-  ...['mmap_shared', 'fs_locks', 'fs_flock', 'unix_seqpacket', 'proc_self', 'eventfd_more', 'pipe_close']
-    .map((n): [string, string] => [n, 'not yet run on sgx with fork (it came with the file work after SGX fork)']),
+  ['mmap_shared', 'MAP_SHARED memory is not shared across enclaves, and MAP_SHARED of a file is ENODEV on SGX'],
+  ['eventfd_more', 'eventfds are not carried to the new enclave'],
+  ['fs_locks', 'tmpfs files (and their locks) are not carried to the new enclave'],
+  ['fs_flock', 'tmpfs files (and their locks) are not carried to the new enclave'],
+  ['unix_seqpacket', 'unix sockets are not carried to the new enclave'],
 ]);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
 const NEEDS_SHARED_FILE_PAGES = new Set(['mmap_file']);
