@@ -35,7 +35,7 @@ const NEEDS_FORK = new Map<string, string>([
   ['fifo', 'a FIFO opened by path in each process: tmpfs and its FIFOs are per enclave'],
   ['unix_sock', 'unix sockets are not carried to the new enclave'],
   ['fs_fcntl', 'tmpfs files (and their locks and offsets) are not carried to the new enclave'],
-  ['sigchld', 'timing: the child enclave takes longer to start and exit than the 20 ms the parent waits'],
+  ['sigchld', 'timing: the child enclave must exit and be heard of within the 20 ms the parent sleeps (passes on an idle machine, not under load)'],
   ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
   ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
   ['fork_threads', 'the child watches a counter in MAP_SHARED memory: not shared across enclaves'],
