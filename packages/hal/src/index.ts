@@ -3,7 +3,8 @@
  * else. The kernel (linux-abi) sees only these interfaces. It asks capabilities and
  * adapts; it never asks which platform it runs on.
  *
- * Types only: no platform code lives here.
+ * Types only: no platform code lives here (bytes.ts, beside it, holds the byte helpers every
+ * platform model shares).
  */
 
 /** The hart as the kernel needs it: the user register file and the trap that stopped it. */
