@@ -642,7 +642,7 @@ export function run(h: Hart, budget: number): number {
 // Zicsr
 // ---------------------------------------------------------------------------
 
-function execCSR(h: Hart, op: number, rd: number, rs1: number, csr: number): void {
+export function execCSR(h: Hart, op: number, rd: number, rs1: number, csr: number): void {
   const x = h.x;
   const isImm = op >= Op.CSRRWI;
   const kind = isImm ? op - Op.CSRRWI : op - Op.CSRRW; // 0 write, 1 set, 2 clear

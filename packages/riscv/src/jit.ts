@@ -7,7 +7,9 @@
 // Unit of translation: a region, i.e. the blocks reachable from one entry slot within one
 // 4 KiB physical code page (its decoded slots, the same cache the interpreter uses),
 // becomes one Wasm function (one module, many blocks); a page collects the regions
-// compiled for it, and every block start of a region is an entry of the page:
+// compiled for it, and every block start of a region is an entry of the page. A region
+// stops at blocks another region of the page already holds (each block is compiled once:
+// re-translating them made ~10x more Wasm, and TurboFan's compile time was the main cost):
 //
 //   f(slot, budget, flags) -> code
 //     base = pc & ~4095 (pc from the HartState; the code is position independent, so a
@@ -22,11 +24,19 @@
 //         ...
 //     end $out: store pc, flush written registers, store the instruction count, return code
 //
-// Exit codes: 0 = pc set, dispatch again (jump out of the page, jalr); k > 0 = let the
-// interpreter execute k instructions at pc (not translated: CSR, ecall, AMO, a TLB miss
-// the hart's TLB cannot fill, a page-crossing access); -1 = the entry slot is not a block
-// start of this region (the driver looks for another region, or compiles one);
-// -2 = the next block does not fit in the budget (the interpreter finishes it).
+// Exit codes: 0 = pc set, dispatch again (jump out of the page or region, jalr); k > 0 =
+// let the interpreter execute k instructions at pc (not translated: CSR, ecall, LR/SC, a
+// TLB miss the hart's TLB cannot fill, a page-crossing access); -1 = the entry slot is not
+// a block start of this region; -2 = the next block does not fit in the budget (the
+// interpreter finishes it).
+//
+// Dispatch stays in Wasm: every region function sits in one function table, and a
+// dispatcher function (its own small module) loops: look the pc up in a hash in linear
+// memory (pc -> table index), call_indirect the region, add its count, and go on while
+// the code is 0 or -1 and budget remains. Only a pc the hash does not know (EXIT_LOOKUP:
+// the driver in run() finds or compiles its region, or lets the interpreter run), k > 0
+// and -2 come back to JS. The hash is keyed by virtual pc, so it is cleared with the
+// TLB (satp, sfence.vma, privilege context) and when a page's translation is dropped.
 //
 // Loads and stores: an inline soft TLB in Wasm memory (tags = vaddr >> 12 as i64, host
 // page offsets), filled from the hart's own TLB by the `fill` import on a miss and
@@ -40,7 +50,7 @@
 
 import { MSTATUS_FS, STATE_PC, STOP_BUDGET, TRAP, HART_STATE_SIZE, PAGE_SIZE } from './constants.ts';
 import { execFP } from './exec-fp.ts';
-import { Op, run as runLoop, SLOTS_PER_PAGE } from './interp.ts';
+import { Op, run as runLoop, execCSR, SLOTS_PER_PAGE } from './interp.ts';
 import type { CodePage, Hart } from './hart.ts';
 import { Buf, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from './jit-wasm.ts';
 
@@ -119,7 +129,7 @@ const N_I32_LOCALS = 4, N_I64_LOCALS = 37;
 const REGS_IN_MEMORY = typeof process !== 'undefined' && process.env.TEEOS_JIT_MEMREGS === '1';
 
 // Function indices: imports first.
-const F_FILL = 0, F_FP = 1, F_MULHU = 2, F_MAIN = 3;
+const F_FILL = 0, F_FP = 1, F_CSR = 2, F_MULHU = 3, F_MAIN = 4;
 
 // Ops the JIT translates (everything else ends the block with an interpreter exit).
 function translatable(op: number): boolean {
@@ -142,6 +152,9 @@ function translatable(op: number): boolean {
   }
   return false;
 }
+/** The floating-point CSRs (fflags, frm, fcsr): accessed through the `csr` import, no exit. */
+const isFpCsr = (ins: { op: number; imm: number }) => ins.op >= Op.CSRRW && ins.op <= Op.CSRRCI && ins.imm >= 1 && ins.imm <= 3;
+const canJit = (ins: { op: number; imm: number }) => translatable(ins.op) || isFpCsr(ins);
 const isBranch = (op: number) => op >= Op.BEQ && op <= Op.BGEU;
 /** Ends a block (control transfer) when translated. */
 const isJump = (op: number) => op === Op.JAL || op === Op.JALR || isBranch(op);
@@ -210,7 +223,18 @@ export class Jit {
         throw e;
       }
     };
-    this.imports = { e: { m: h.memory, fill, fp } };
+    // fflags/frm/fcsr (libm reads and restores them around every sqrt and rounding): the
+    // interpreter's own CSR code, registers passed through the HartState; 1 = it trapped.
+    const csr = (op: number, rd: number, rs1: number, num: number): number => {
+      try {
+        execCSR(h, op, rd, rs1, num);
+        return 0;
+      } catch (e) {
+        if (e === TRAP) return 1;
+        throw e;
+      }
+    };
+    this.imports = { e: { m: h.memory, fill, fp, csr } };
     const dmod = new WebAssembly.Module(this.dispatcherModule());
     this.dispatch = new WebAssembly.Instance(dmod, { e: { m: h.memory, t: this.table } }).exports.run as (budget: number, flags: number) => number;
     this.flushTLB();
@@ -468,7 +492,7 @@ export class Jit {
         if (count >= MAX_BLOCK) { if (!isStart[s] && !ext(s) && nStarts < MAX_BLOCKS) { isStart[s] = 1; nStarts++; work.push(s); } break; }
         const ins = this.insnAt(cp, s);
         const op = ins.op;
-        if (!translatable(op)) break;
+        if (!canJit(ins)) break;
         const next = s + (ins.len >> 1);
         let t1 = -1, t2 = -1;
         if (isBranch(op)) { t1 = s + (ins.imm >> 1); t2 = next; }
@@ -495,12 +519,12 @@ export class Jit {
         if (s >= SLOTS_PER_PAGE || b.length >= MAX_BLOCK || (s !== s0 && (isStart[s] || ext(s)))) break;
         const ins = this.insnAt(cp, s);
         b.push(ins);
-        if (!translatable(ins.op)) {
+        if (!canJit(ins)) {
           // How many untranslated instructions follow in a row: the interpreter runs them all.
           let t = s + (ins.len >> 1);
           while (t < SLOTS_PER_PAGE && ins.run < 64 && ins.op !== Op.CROSS && ins.op !== Op.ILLEGAL) {
             const i2 = this.insnAt(cp, t);
-            if (translatable(i2.op)) break;
+            if (canJit(i2)) break;
             ins.run++;
             if (i2.op === Op.CROSS || i2.op === Op.ILLEGAL) break;
             t += i2.len >> 1;
@@ -537,16 +561,17 @@ export class Jit {
     const body = new FnEmitter(this, starts, blocks, isStart).emit();
     const out = new Buf();
     out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-    // types: 0 (i32 i32 i32)->i32, 1 (i32)->i32, 2 (i64 i64)->i64
+    // types: 0 (i32 i32 i32)->i32, 1 (i32)->i32, 2 (i64 i64)->i64, 3 (i32 i32 i32 i32)->i32
     const ty = new Buf();
-    ty.bytes([3, 0x60, 3, I32, I32, I32, 1, I32, 0x60, 1, I32, 1, I32, 0x60, 2, I64, I64, 1, I64]);
+    ty.bytes([4, 0x60, 3, I32, I32, I32, 1, I32, 0x60, 1, I32, 1, I32, 0x60, 2, I64, I64, 1, I64, 0x60, 4, I32, I32, I32, I32, 1, I32]);
     section(out, 1, ty);
     const imp = new Buf();
-    imp.push(3);
+    imp.push(4);
     str(imp, 'e'); str(imp, 'm'); imp.push(0x02);
     if (this.shared) { imp.push2(0x03, 0); uleb(imp, 65536); } else imp.push2(0x00, 0);
     str(imp, 'e'); str(imp, 'fill'); imp.push2(0x00, 0);
     str(imp, 'e'); str(imp, 'fp'); imp.push2(0x00, 1);
+    str(imp, 'e'); str(imp, 'csr'); imp.push2(0x00, 3);
     section(out, 2, imp);
     const fnsec = new Buf();
     fnsec.bytes([2, 2, 0]);
@@ -718,7 +743,7 @@ class FnEmitter {
     const n0 = insns.length;
     // Instructions the JIT executes in this block (an untranslated last one is the interpreter's).
     const last = insns[n0 - 1];
-    const nExec = translatable(last.op) ? n0 : n0 - 1;
+    const nExec = canJit(last) ? n0 : n0 - 1;
     const startOff = insns[0].slot * 2;
     if (nExec > 0) {
       this.get(L_ICOUNT); this.i32c(nExec); this.op(W.I32_ADD); this.get(L_BUDGET); this.op(W.I32_GT_U);
@@ -727,7 +752,7 @@ class FnEmitter {
     for (let k = 0; k < n0; k++) {
       const ins = insns[k];
       const o = ins.slot * 2;
-      if (!translatable(ins.op)) {
+      if (!canJit(ins)) {
         this.addCount(k);
         this.exit(o, ins.run);
         return;
@@ -877,6 +902,15 @@ class FnEmitter {
         this.i32c(imm); this.op2(W.CALL, F_FP);
         this.if_(); this.addCount(k); this.exit(o, 1); this.end();
         if (dst !== 0) { this.zero(); this.mem(W.I64_LOAD, 3, sb + 8 * dst); this.setX(dst); }
+        return;
+      }
+      case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {
+        // fflags/frm/fcsr only (canJit); rs1 is a register number or, for the I forms, the uimm
+        const isImm = op >= Op.CSRRWI, r1 = ins.rs1;
+        if (!isImm && r1 !== 0) { this.zero(); this.getX(r1); this.mem(W.I64_STORE, 3, sb + 8 * r1); }
+        this.i32c(op); this.i32c(ins.rd); this.i32c(r1); this.i32c(imm); this.op2(W.CALL, F_CSR);
+        this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+        if (rd !== 0) { this.zero(); this.mem(W.I64_LOAD, 3, sb + 8 * rd); this.setX(rd); }
         return;
       }
       case Op.FENCE: return;
