@@ -179,6 +179,7 @@ async function main(): Promise<void> {
   const fmt = (r: SuiteRun): string => { const c = counts(r); return `${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped/untested (${(r.ms / 1000).toFixed(0)} s)`; };
   if (q) console.log(`qemu-riscv64: ${fmt(q)}`);
   if (e) console.log(`enclave (${tee}): ${fmt(e)}`);
+  if (e && e.outcomes.size === 0) console.log(`the enclave reported no test (status ${e.status}); its output:\n${e.log.slice(-2000)}`);
   let unexplained = 0;
   if (q && e) {
     const c = compare(e, q, tee);
@@ -190,7 +191,9 @@ async function main(): Promise<void> {
   }
   if (write && subset !== 'custom') {
     if (q) recordResult(`busybox-testsuite-${subset}`, 'qemu-riscv64', { ...counts(q), total: q.outcomes.size });
-    if (e) recordResult(`busybox-testsuite-${subset}`, tee, { ...counts(e), total: e.outcomes.size });
+    // A test qemu ran that the enclave never reported (it died, or could not start) is a failure.
+    const missing = e && q ? q.order.filter((n) => !e.outcomes.has(n)).length : 0;
+    if (e) { const c = counts(e); recordResult(`busybox-testsuite-${subset}`, tee, { ...c, fail: c.fail + missing, total: e.outcomes.size + missing }); }
   }
   process.exit(unexplained ? 1 : 0);
 }
