@@ -18,6 +18,10 @@ export interface UserRegisters {
   setF(i: number, bits: bigint): void;
   getPC(): bigint;
   setPC(v: bigint): void;
+  /** The pc as int32 halves: the system-call path avoids BigInt. */
+  getPCLo(): number;
+  getPCHi(): number;
+  setPCParts(lo: number, hi: number): void;
   /** The user-visible FP control and status register (fflags | frm << 5). */
   getFcsr(): number;
   setFcsr(v: number): void;

@@ -299,12 +299,13 @@ export class Kernel {
   /** Blocks the current task; the syscall's return value is set when it wakes. */
   block(task: Task, wait: WaitState): typeof BLOCKED {
     task.state = 'blocked';
-    task.wait = { restartable: true, origA0: this.syscallA0, ...wait };
+    task.wait = { restartable: true, origA0: (BigInt(this.syscallA0Hi >>> 0) << 32n) | BigInt(this.syscallA0Lo >>> 0), ...wait };
     return BLOCKED;
   }
 
   /** a0 of the syscall being handled (Linux's orig_a0), for restarts. */
-  private syscallA0 = 0n;
+  private syscallA0Lo = 0;
+  private syscallA0Hi = 0;
 
   /** Makes sure a task's registers are in its saved context (not only on the hart). */
   ensureSaved(task: Task): void {
@@ -423,9 +424,11 @@ export class Kernel {
   private syscall(task: Task): void {
     const regs = this.platform.exec.regs;
     const nr = regs.getXLo(17);
-    const pc = regs.getPC();
-    this.syscallA0 = regs.getX(10);
-    regs.setPC(pc + 4n); // past the ecall; handlers such as execve may set it again
+    this.syscallA0Lo = regs.getXLo(10);
+    this.syscallA0Hi = regs.getXHi(10);
+    // Past the ecall (handlers such as execve may set it again); int32 halves, no BigInt.
+    const pcLo = regs.getPCLo(), nextLo = (pcLo + 4) | 0;
+    regs.setPCParts(nextLo, (nextLo >>> 0) < (pcLo >>> 0) ? (regs.getPCHi() + 1) | 0 : regs.getPCHi());
     const def = this.table.get(nr);
     let ret: number | bigint | typeof BLOCKED;
     if (!def) {

@@ -126,7 +126,10 @@ export class Hart implements WalkMemory {
   dataPriv: Priv = Priv.M;
   rootPage = 0;
   sv39 = false;
+  /** Translation context (privilege, effective data privilege, SUM, MXR) the hart is in. */
   private tlbCtx = -1;
+  /** The context the soft TLBs' entries were checked under (they hold permission-checked pages). */
+  private tlbFilledCtx = -1;
 
   // soft TLBs: tag = vaddr bits 43:12, tagHi = vaddr bits 63:44, host = byte offset of the page in memory
   readonly rTag = new Int32Array(TLB_SIZE);
@@ -269,6 +272,9 @@ export class Hart implements WalkMemory {
   }
 
   run(budget: number): number {
+    // A trap deferred its TLB flush (takeTrap): flush now unless the hart is back in the
+    // context the entries were made in (a U -> S -> U system call round trip keeps them).
+    if (this.tlbCtx !== this.tlbFilledCtx) this.flushTLB();
     return this.jit !== null ? this.jit.run(budget) : runLoop(this, budget);
   }
 
@@ -302,6 +308,7 @@ export class Hart implements WalkMemory {
     this.wTagHi.fill(TLB_INVALID);
     this.iVpn.fill(NaN);
     if (this.jit !== null) this.jit.flushTLB();
+    this.tlbFilledCtx = this.tlbCtx;
   }
 
   notifyPhysWrite(paddr: number, len: number): void {
@@ -331,16 +338,14 @@ export class Hart implements WalkMemory {
   // =====================================================================
 
   /** Recompute derived translation state after priv/mstatus/satp changes; flush TLBs if it changed. */
-  modeChanged(): void {
+  modeChanged(deferFlush = false): void {
     const s = this.mstatus;
     this.dataPriv = (s & MSTATUS_MPRV) && this.priv === Priv.M ? ((s & MSTATUS_MPP) >>> MSTATUS_MPP_SHIFT) as Priv : this.priv;
     this.sv39 = (this.satpHi >>> 28) === SATP_MODE_SV39;
     this.rootPage = ((this.satpHi & 0xfff) * TWO32 + (this.satpLo >>> 0)) * PAGE_SIZE;
     const ctx = this.priv | (this.dataPriv << 2) | (s & (MSTATUS_SUM | MSTATUS_MXR));
-    if (ctx !== this.tlbCtx) {
-      this.tlbCtx = ctx;
-      this.flushTLB();
-    }
+    this.tlbCtx = ctx;
+    if (ctx !== this.tlbFilledCtx && !deferFlush) this.flushTLB();
   }
 
   /** Raise a synchronous exception from inside an instruction (caught by the run loop). */
@@ -395,7 +400,10 @@ export class Hart implements WalkMemory {
       baseLo = lo;
     }
     this.setPCParts(baseLo, baseHi);
-    this.modeChanged();
+    // Every run loop returns right after taking a trap (the JIT hands traps to the
+    // interpreter), and run() settles a deferred flush on entry: a kernel outside the hart
+    // that handles the trap and srets back to the same context keeps its TLB entries.
+    this.modeChanged(true);
   }
 
   /** The highest-priority pending and enabled interrupt (3.1.9), or -1. */

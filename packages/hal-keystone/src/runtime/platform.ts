@@ -6,6 +6,7 @@
  *   SBI_SM_STOP_ENCLAVE(STOP_EDGE_CALL_HOST) until the host resumes us;
  * - identity: SBI_SM_ATTEST_ENCLAVE and SBI_SM_GET_SEALING_KEY.
  */
+import { HartUserRegisters, runUserOnHart } from '@teeos/riscv/supervisor';
 import type {
   EnclaveMemory, Execution, HostChannel, HostReply, HostRequest, Identity, Platform, ReplyOf, UserRegisters, UserTrap,
 } from '@teeos/hal';
@@ -20,55 +21,20 @@ import { EDGE_DATA, SARGS, getI64, readHeader, setI64, setU64, validRange, write
 import { KEYSTONE_REPORT_SIZE, ENCLAVE_HASH_OFFSET } from '../identity/report.ts';
 import { SEALING_KEY_SIZE } from '../identity/sealing.ts';
 
-const CSR_SSTATUS = 0x100, CSR_SEPC = 0x141, CSR_SCAUSE = 0x142, CSR_STVAL = 0x143, CSR_SATP = 0x180;
-const CSR_FCSR = 0x003, CSR_TIME = 0xc01;
-const SSTATUS_SPP = 1n << 8n;
+const CSR_SATP = 0x180, CSR_TIME = 0xc01;
 const SATP_MODE_SV39 = 8n << 60n;
-const CAUSE_ECALL_U = 8;
-const STOP_TRAP = 1, STOP_BUDGET = 2;
 /** The `time` CSR ticks at 10 MHz in this machine model. */
 const NS_PER_TICK = 100;
-
-class HartRegisters implements UserRegisters {
-  constructor(private readonly m: KeystoneMachine) {}
-  getX(i: number) { return this.m.hart.getX(i); }
-  setX(i: number, v: bigint) { this.m.hart.setX(i, v); }
-  getXLo(i: number) { return this.m.hart.getXLo(i); }
-  getXHi(i: number) { return this.m.hart.getXHi(i); }
-  setXParts(i: number, lo: number, hi: number) { this.m.hart.setXParts(i, lo, hi); }
-  getF(i: number) { return this.m.hart.getF(i); }
-  setF(i: number, b: bigint) { this.m.hart.setF(i, b); }
-  getPC() { return this.m.hart.getPC(); }
-  setPC(v: bigint) { this.m.hart.setPC(v); }
-  getFcsr() { return Number(this.m.hart.readCSR(CSR_FCSR)); }
-  setFcsr(v: number) { this.m.hart.writeCSR(CSR_FCSR, BigInt(v & 0xff)); }
-}
 
 class KeystoneExecution implements Execution {
   readonly regs: UserRegisters;
   readonly hartCount = 1;
   readonly preemptive = false;
   constructor(private readonly m: KeystoneMachine) {
-    this.regs = new HartRegisters(m);
+    this.regs = new HartUserRegisters(m.hart);
   }
   runUser(budget: number): UserTrap {
-    const h = this.m.hart;
-    if (h.priv !== 0) {
-      // sret to U-mode at the saved user pc.
-      h.writeCSR(CSR_SEPC, h.getPC());
-      h.writeCSR(CSR_SSTATUS, h.readCSR(CSR_SSTATUS) & ~SSTATUS_SPP);
-      h.sret();
-    }
-    const stop = h.run(budget);
-    if (stop === STOP_BUDGET) return { kind: 'budget' };
-    if (stop !== STOP_TRAP) return { kind: 'budget' };
-    const scause = h.readCSR(CSR_SCAUSE);
-    const epc = h.readCSR(CSR_SEPC);
-    h.setPC(epc); // the kernel sees the user pc, not stvec
-    if (scause >> 63n) return { kind: 'interrupt', cause: Number(scause & 0xffn) };
-    const cause = Number(scause);
-    if (cause === CAUSE_ECALL_U) return { kind: 'syscall' };
-    return { kind: 'exception', cause, tval: h.readCSR(CSR_STVAL), pc: epc };
+    return runUserOnHart(this.m.hart, budget);
   }
   instret(): number {
     return this.m.hart.instret;

@@ -65,6 +65,9 @@ class SsaRegisters implements UserRegisters {
   setF(i: number, b: bigint) { this.dv.setBigUint64(SSA_F + 8 * i, BigInt.asUintN(64, b), true); }
   getPC() { return this.dv.getBigUint64(SSA_PC, true); }
   setPC(v: bigint) { this.dv.setBigUint64(SSA_PC, BigInt.asUintN(64, v), true); }
+  getPCLo() { return this.dv.getInt32(SSA_PC, true); }
+  getPCHi() { return this.dv.getInt32(SSA_PC + 4, true); }
+  setPCParts(lo: number, hi: number) { this.dv.setInt32(SSA_PC, lo, true); this.dv.setInt32(SSA_PC + 4, hi, true); }
   getFcsr() { return this.dv.getUint32(SSA_FCSR, true) & 0xff; }
   setFcsr(v: number) { this.dv.setUint32(SSA_FCSR, v & 0xff, true); }
 }
