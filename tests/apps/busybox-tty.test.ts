@@ -87,12 +87,8 @@ test('interactive busybox sh on keystone: a pipe and redirections, as under qemu
   compare(basicSteps(`/tmp/teeos-bbtty-${process.pid}`), 'basic');
 });
 
-// Pending: with main's stop semantics (SIGTSTP/SIGCONT, WUNTRACED) the enclave's ash, after
-// Ctrl-Z on `sleep 100`, prints its prompt but never "[1]+  Stopped  sleep 100" (qemu
-// does), so jobs/bg/fg have nothing to act on. Not yet diagnosed (ash's waitpid(-pgid,
-// WUNTRACED) on the stopped foreground job, or the terminal's foreground group after the
-// stop); the test is here, ready, to run when that is fixed.
-const jobsPending = 'pending: after Ctrl-Z the enclave\'s ash shows its prompt without "[1]+ Stopped sleep 100" (qemu shows it); not yet diagnosed';
-test('interactive busybox sh on keystone: job control (sleep 100, Ctrl-Z, jobs, bg, fg, kill %1) as under qemu-riscv64', { skip: skip || jobsPending, timeout: 600_000 }, () => {
+// Ctrl-Z reaches the enclave's kernel as a byte (the host terminal stays raw, the kernel is the
+// line discipline: fs/n_tty.ts) and stops the foreground job, not teeos.
+test('interactive busybox sh on keystone: job control (sleep 100, Ctrl-Z, jobs, bg, fg, kill %1) as under qemu-riscv64', { skip, timeout: 600_000 }, () => {
   compare(jobSteps(), 'jobs');
 });

@@ -48,7 +48,6 @@ function defaultTermios(): Uint8Array {
   return b;
 }
 
-const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10;
 let rawNow = false;
 let restoreHooked = false;
 let watchdog: ChildProcess | null = null;
@@ -119,16 +118,24 @@ export class StdioServices implements HostServices {
   }
 
   /**
-   * TCSETS/TCSETSW/TCSETSF: the host terminal goes raw when the guest turns ICANON, ECHO or ISIG
-   * off (the enclave kernel then acts on ISIG characters itself), cooked when all are on.
+   * TCSETS/TCSETSW/TCSETSF: recorded for TCGETS. The host terminal stays raw whatever the
+   * settings: the enclave kernel is the line discipline (linux-abi fs/n_tty.ts).
    */
   tcsets(fd: number, _action: number, termios: Uint8Array): number {
     if (fd < 0 || fd > 2 || !isatty(fd)) return -ENOTTY;
     if (termios.length !== 36) return -EINVAL;
     this.termios = termios.slice();
-    const lflag = new DataView(termios.buffer, termios.byteOffset, 36).getUint32(12, true);
-    setRaw((lflag & (ISIG | ICANON | ECHO)) !== (ISIG | ICANON | ECHO));
+    this.serialLine();
     return 0;
+  }
+
+  /**
+   * The host terminal as a dumb serial line: raw from the enclave's first look at it (TCGETS on
+   * any standard stream, which the kernel asks at start), so the host's own line discipline
+   * never acts on Ctrl-C/Ctrl-Z/Ctrl-\ (they would stop or end teeos itself).
+   */
+  private serialLine(): void {
+    if (isatty(0)) setRaw(true);
   }
 
   write(fd: number, data: Uint8Array): number {
@@ -173,6 +180,7 @@ export class StdioServices implements HostServices {
   tcgets(fd: number): Uint8Array | number {
     if (fd < 0 || fd > 2) return -EBADF;
     if (!isatty(fd)) return -ENOTTY;
+    this.serialLine();
     return this.termios ? this.termios.slice() : defaultTermios();
   }
 

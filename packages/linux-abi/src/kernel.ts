@@ -30,6 +30,7 @@ import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
 import { FamilyState } from './family.ts';
+import { attachTerminal } from './fs/tty.ts';
 import { restoreCheckpoint } from './checkpoint.ts';
 
 /** A handler's result when its task went to sleep; a0 is set when it wakes. */
@@ -139,6 +140,7 @@ export class Kernel {
     fds.set(0, new HostStdioFile(this.platform.host, 0, O_RDONLY), false);
     fds.set(1, new HostStdioFile(this.platform.host, 1, O_WRONLY), false);
     fds.set(2, new HostStdioFile(this.platform.host, 2, O_WRONLY), false);
+    attachTerminal(this); // a terminal on host stdin: the kernel's line discipline from the start
     const freeBefore = this.frames.freeFrames();
     const as = this.newAddressSpace();
     const proc = new Process(this.nextPid++, 0, as, fds, this.config.exeLink);

@@ -9,14 +9,6 @@ import { S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, TCGETS, TIOCGWINSZ, O_RDWR
 import { decodeStat, STAT_SIZE, TERMIOS_SIZE, type Stat } from '../abi/structs.ts';
 import { OpenFile, type IoctlMemory } from './file.ts';
 
-/** Keys the kernel took from the terminal while nobody read it (see tty.ts pollKeys), per host. */
-const typedAhead = new WeakMap<HostChannel, number[]>();
-export function typedKeys(host: HostChannel): number[] {
-  let q = typedAhead.get(host);
-  if (!q) typedAhead.set(host, (q = []));
-  return q;
-}
-
 export class HostStdioFile extends OpenFile {
   constructor(private readonly host: HostChannel, readonly hostFd: number, flags = O_RDWR) {
     super(flags);
@@ -28,10 +20,6 @@ export class HostStdioFile extends OpenFile {
   }
 
   override read(len: number): Uint8Array | number {
-    if (this.hostFd === 0) {
-      const q = typedAhead.get(this.host);
-      if (q && q.length) return Uint8Array.from(q.splice(0, Math.min(len, q.length)));
-    }
     const want = Math.min(len, this.host.maxPayload);
     const r = this.host.call({ op: 'read', fd: this.hostFd, len: want });
     if (r.ret < 0) return r.ret < -4095 ? -E.EIO : r.ret;

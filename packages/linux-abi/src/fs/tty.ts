@@ -1,37 +1,36 @@
 /**
- * The host terminal as the kernel's controlling terminal (drivers/tty/tty_jobctrl.c and the
- * ISIG part of n_tty.c, reduced). The host's stdio is the one terminal; init's session owns
- * it and init's process group starts in the foreground.
+ * The host terminal as the kernel's controlling terminal (drivers/tty/tty_jobctrl.c; the line
+ * discipline after drivers/tty/n_tty.c is in n_tty.ts). The host's stdio is the one terminal;
+ * init's session owns it and init's process group starts in the foreground.
  *
- * - TCSETS/TCSETSW/TCSETSF go to the host (which puts its terminal in raw mode when the guest
- *   turns ICANON, ECHO or ISIG off, and restores it on every exit path); the kernel keeps the
- *   settings to act on them.
+ * - The host is a dumb serial line: when its stdin is a terminal it keeps it raw from the
+ *   first look on (restored on every exit path), whatever the guest's termios, so Ctrl-C,
+ *   Ctrl-Z and Ctrl-\ reach the kernel as bytes and never act on teeos itself. The kernel
+ *   does what the guest's termios asks: input mapping, ISIG, canonical editing, echo, OPOST.
+ * - TCSETS/TCSETSW/TCSETSF are recorded by the host (for TCGETS) and kept here to act on
+ *   (TCSETSF flushes the typed input).
  * - TIOCGPGRP/TIOCSPGRP/TIOCSCTTY/TIOCGSID/TIOCNOTTY: the foreground process group and session.
- * - ISIG: while the host terminal is raw, the guest's VINTR/VQUIT/VSUSP characters arrive as
- *   bytes; read from the terminal, they become SIGINT/SIGQUIT/SIGTSTP for the foreground group
- *   (the bytes are dropped; a read that got only such bytes is EINTR).
  * - SIGWINCH: a window size change seen when the terminal is read goes to the foreground group.
- * - While the guest computes (or sleeps) with the terminal raw and ISIG on, the scheduler asks
- *   the host every few million instructions for typed keys without waiting (preadv2 with
- *   RWF_NOWAIT on host stdin): signal characters become signals at once, other keys wait in
- *   the kernel for the next read.
- * Limit (stated): in cooked mode the host terminal's own Ctrl-C ends teeos.
+ * - While the guest computes (or sleeps), the scheduler asks the host every few million
+ *   instructions for typed keys without waiting (preadv2 with RWF_NOWAIT on host stdin): they
+ *   go through the line discipline at once (signal keys become signals, echo appears).
+ * Limits (stated): a guest read of the terminal waits in the host, so other tasks do not run
+ *   meanwhile; on process-per-enclave platforms (SGX) each enclave has its own copy of this
+ *   state; when only stdout is a terminal the host's own line discipline stays in charge.
  */
 import { E } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
-import { SIGINT, SIGQUIT, SIGTSTP } from '../abi/constants.ts';
 import { TERMIOS_SIZE } from '../abi/structs.ts';
 import { sendToProcess } from '../signals.ts';
 import type { OpenFile } from './file.ts';
-import { HostStdioFile, typedKeys } from './host-stdio.ts';
+import { HostStdioFile } from './host-stdio.ts';
+import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/constants.ts';
+import { consumed, flushInput, ICANON, lflagOf, newNTty, opost, pollingRead, readable, receive, setMode, take, type NTty, type NTtyHooks } from './n_tty.ts';
 
 const SIGWINCH = 28;
 export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
 export const TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCNOTTY = 0x5422, TIOCGSID = 0x5429;
-const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10, NOFLSH = 0o200;
-const INLCR = 0o100, IGNCR = 0o200, ICRNL = 0o400;
-const VINTR = 0, VQUIT = 1, VSUSP = 10;
 
 interface TtyState {
   sid: number;
@@ -39,12 +38,18 @@ interface TtyState {
   termios: Uint8Array | null;
   rows: number;
   cols: number;
+  /** Whether host stdin is a terminal (null: not asked yet). */
+  active: boolean | null;
+  input: HostStdioFile | null;
+  /** Where echo goes: the host's stdout, or stderr, when a terminal. */
+  echoTo: HostStdioFile | null;
+  n: NTty;
 }
 
 const states = new WeakMap<Kernel, TtyState>();
 function stateOf(k: Kernel): TtyState {
   let s = states.get(k);
-  if (!s) states.set(k, (s = { sid: 1, fg: 1, termios: null, rows: -1, cols: -1 }));
+  if (!s) states.set(k, (s = { sid: 1, fg: 1, termios: null, rows: -1, cols: -1, active: null, input: null, echoTo: null, n: newNTty() }));
   return s;
 }
 
@@ -52,15 +57,6 @@ function stateOf(k: Kernel): TtyState {
 export function terminalOf(f: OpenFile): HostStdioFile | null {
   const h = f instanceof HostStdioFile ? f : (f as { output?: unknown }).output instanceof HostStdioFile ? (f as unknown as { output: HostStdioFile }).output : null;
   return h && h.isTerminal() ? h : null;
-}
-
-function termios(k: Kernel, tty: HostStdioFile): Uint8Array | null {
-  const s = stateOf(k);
-  if (!s.termios) {
-    const r = tty.hostTermios();
-    if (r) s.termios = r;
-  }
-  return s.termios;
 }
 
 function signalGroup(k: Kernel, pgid: number, sig: number): void {
@@ -79,10 +75,14 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, cmd: number, arg: numb
   switch (cmd) {
     case TCSETS: case TCSETSW: case TCSETSF: {
       const tio = as.copyIn(arg, TERMIOS_SIZE);
+      attachTerminal(k);
+      const wasCanon = s.termios ? (lflagOf(s.termios) & ICANON) !== 0 : true;
       const r = tty.setTermios(cmd - TCSETS, tio);
       if (r === 0) {
         s.termios = tio.slice();
-        if (rawWithIsig(s.termios)) k.ttyPoll = () => pollKeys(k, tty);
+        if (cmd === TCSETSF) flushInput(s.n);
+        const canon = (lflagOf(s.termios) & ICANON) !== 0;
+        if (canon !== wasCanon) setMode(s.n, canon);
       }
       return r;
     }
@@ -126,13 +126,44 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, cmd: number, arg: numb
 }
 
 /**
- * What a read from the terminal hands the guest: with ISIG on and the host terminal raw, the
- * signal characters become signals for the foreground group. Also notices window size changes.
- * Returns the bytes to deliver, or -EINTR when nothing is left but signals were sent.
+ * The guest's terminal from now on: the host keeps its terminal raw (asking whether fd 0 is a
+ * terminal is what tells it so), and the scheduler looks for typed keys while the guest
+ * computes or sleeps. Called at start and on every use; false when host stdin is no terminal
+ * (then the host's own line discipline, if any, stays in charge).
  */
-export function ttyInput(k: Kernel, f: OpenFile, data: Uint8Array): Uint8Array | number {
+export function attachTerminal(k: Kernel): TtyState | null {
+  const s = stateOf(k);
+  if (s.active === null) {
+    const input = new HostStdioFile(k.platform.host, 0, O_RDONLY);
+    s.active = input.isTerminal();
+    if (s.active) {
+      s.input = input;
+      const out = [1, 2].map((fd) => new HostStdioFile(k.platform.host, fd, O_WRONLY)).find((f) => f.isTerminal());
+      s.echoTo = out ?? null;
+      k.ttyPoll = () => pollKeys(k);
+    }
+  }
+  if (!s.active) return null;
+  if (!s.termios) s.termios = s.input!.hostTermios();
+  return s.termios ? s : null;
+}
+
+function hooksOf(k: Kernel, s: TtyState): NTtyHooks {
+  return {
+    echo: (bytes) => { if (s.echoTo && s.termios) s.echoTo.write(opost(s.termios, Uint8Array.from(bytes))); },
+    signal: (sig) => { if (s.fg) signalGroup(k, s.fg, sig); },
+  };
+}
+
+/**
+ * A read of the terminal through the line discipline: what the guest's termios makes of the
+ * typed keys (n_tty_read). -EINTR when a signal key came and nothing is left to read; 0 at
+ * VEOF at the start of a line or when the host's terminal is gone. Also notices window size
+ * changes (SIGWINCH for the foreground group).
+ */
+export function ttyRead(k: Kernel, f: OpenFile, len: number): Uint8Array | number {
   const tty = terminalOf(f);
-  if (!tty) return data;
+  if (!tty) return f.read(len);
   const s = stateOf(k);
   const w = tty.hostWinsize();
   if (w) {
@@ -140,67 +171,54 @@ export function ttyInput(k: Kernel, f: OpenFile, data: Uint8Array): Uint8Array |
     s.rows = w.rows;
     s.cols = w.cols;
   }
-  const tio = termios(k, tty);
-  if (!tio || data.length === 0) return data;
-  const lflag = new DataView(tio.buffer, tio.byteOffset, TERMIOS_SIZE).getUint32(12, true);
-  // The host terminal is raw only when the guest turned one of these off; else it did ISIG itself.
-  if (!(lflag & ISIG) || (lflag & (ICANON | ECHO | ISIG)) === (ICANON | ECHO | ISIG)) return data;
-  const iflag = new DataView(tio.buffer, tio.byteOffset, TERMIOS_SIZE).getUint32(0, true);
-  // Input translation the raw host terminal no longer does: IGNCR, ICRNL, INLCR (n_tty_receive_char).
-  if (iflag & (IGNCR | ICRNL | INLCR)) {
-    const m: number[] = [];
-    for (const c of data) {
-      if (c === 13) { if (iflag & IGNCR) continue; m.push(iflag & ICRNL ? 10 : 13); }
-      else if (c === 10 && iflag & INLCR) m.push(13);
-      else m.push(c);
+  if (!attachTerminal(k) || !s.termios) return f.read(len);
+  const nonblock = (f.flags & O_NONBLOCK) !== 0 || pollingRead(s.termios);
+  for (;;) {
+    if (readable(s.n, s.termios)) return take(s.n, s.termios, len);
+    if (nonblock) {
+      if (!pollKeys(k) || !readable(s.n, s.termios)) return pollingRead(s.termios) && !(f.flags & O_NONBLOCK) ? new Uint8Array(0) : -E.EAGAIN;
+      continue;
     }
-    data = Uint8Array.from(m);
-    if (data.length === 0) return data;
+    const r = s.input!.read(4096);
+    if (typeof r === 'number') return r;
+    if (r.length === 0) return r; // the host's terminal hung up
+    if (receive(s.n, s.termios, r, hooksOf(k, s)) && !readable(s.n, s.termios)) return -E.EINTR;
   }
-  const cc = tio.subarray(17);
-  const sigOf = (c: number) => (c === cc[VINTR] && c ? SIGINT : c === cc[VQUIT] && c ? SIGQUIT : c === cc[VSUSP] && c ? SIGTSTP : 0);
-  const noflsh = (lflag & NOFLSH) !== 0;
-  let out: number[] | null = null;
-  for (let i = 0; i < data.length; i++) {
-    const sig = sigOf(data[i]);
-    if (!sig) { out?.push(data[i]); continue; }
-    out ??= Array.from(data.subarray(0, i));
-    if (!noflsh) out.length = 0; // isig(): the input before the signal character is flushed
-    if (s.fg) signalGroup(k, s.fg, sig);
-  }
-  if (!out) return data;
-  return out.length ? Uint8Array.from(out) : -E.EINTR;
 }
 
-/** ISIG on while the host terminal is raw (ICANON or ECHO off): the kernel must act on signal keys. */
-function rawWithIsig(tio: Uint8Array): boolean {
-  const lflag = new DataView(tio.buffer, tio.byteOffset, TERMIOS_SIZE).getUint32(12, true);
-  return (lflag & ISIG) !== 0 && (lflag & (ICANON | ECHO)) !== (ICANON | ECHO);
+/** Output processing for a write to the terminal: the bytes for the host and how to count them back. */
+export function ttyOutput(k: Kernel, f: OpenFile, data: Uint8Array): { out: Uint8Array; back: (n: number) => number } | null {
+  if (!terminalOf(f)) return null;
+  const s = attachTerminal(k);
+  if (!s || !s.termios) return null;
+  const tio = s.termios;
+  const out = opost(tio, data);
+  if (out === data) return null;
+  return { out, back: (n) => (n < 0 ? n : consumed(tio, data, n)) };
+}
+
+/** A write through the terminal's output processing (sendfile, splice); plain for other files. */
+export function ttyWrite(k: Kernel, f: OpenFile, data: Uint8Array): number {
+  const o = ttyOutput(k, f, data);
+  return o ? o.back(f.write(o.out)) : f.write(data);
 }
 
 const NR_PREADV2 = 286, RWF_NOWAIT = 8;
 
 /**
- * The scheduler's look at the terminal while nobody reads it: typed signal characters become
- * signals for the foreground group now; other keys are kept for the next read. False once the
- * terminal is no longer raw with ISIG (the scheduler then stops asking).
+ * The scheduler's look at the terminal while nobody reads it: typed keys go through the line
+ * discipline now (signal keys become signals, echo appears as typed) and wait in the kernel
+ * for the next read. False when the host has no such service (the scheduler then stops asking).
  */
-function pollKeys(k: Kernel, tty: HostStdioFile): boolean {
+function pollKeys(k: Kernel): boolean {
   const s = stateOf(k);
-  if (!s.termios || !rawWithIsig(s.termios)) return false;
-  const host = tty.channel;
-  const r = host.call({ op: 'fs', nr: NR_PREADV2, args: [0, 256, -1, RWF_NOWAIT], data: new Uint8Array(0), outLen: 256 });
+  if (!s.active || !s.input) return false;
+  if (!s.termios) s.termios = s.input.hostTermios();
+  if (!s.termios) return false;
+  const r = s.input.channel.call({ op: 'fs', nr: NR_PREADV2, args: [0, 256, -1, RWF_NOWAIT], data: new Uint8Array(0), outLen: 256 });
   if (r.ret === -E.EAGAIN || r.ret === 0) return true;
   if (r.ret < 0 || r.ret > 256 || r.data.length < r.ret) return false; // no such service, or a lie: stop asking
-  const cc = s.termios.subarray(17);
-  const noflsh = (new DataView(s.termios.buffer, s.termios.byteOffset, TERMIOS_SIZE).getUint32(12, true) & NOFLSH) !== 0;
-  const keep = typedKeys(host);
-  for (const c of r.data.subarray(0, r.ret)) {
-    const sig = c && c === cc[VINTR] ? SIGINT : c && c === cc[VQUIT] ? SIGQUIT : c && c === cc[VSUSP] ? SIGTSTP : 0;
-    if (!sig) { keep.push(c); continue; }
-    if (!noflsh) keep.length = 0; // isig(): the input typed so far is flushed
-    if (s.fg) signalGroup(k, s.fg, sig);
-  }
+  receive(s.n, s.termios, r.data.subarray(0, r.ret), hooksOf(k, s));
   return true;
 }
 

@@ -24,7 +24,7 @@ import { registerFsFd } from './fs-fd.ts';
 import { registerPipe } from './pipe.ts';
 import { registerPoll } from './poll.ts';
 import { registerNet } from './net.ts';
-import { ttyIoctl, ttyInput } from '../fs/tty.ts';
+import { ttyIoctl, ttyOutput, ttyRead, ttyWrite } from '../fs/tty.ts';
 import { HostStdioFile } from '../fs/host-stdio.ts';
 import { FullFile, TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
@@ -50,12 +50,9 @@ function writableFile(t: Task, fd: number): OpenFile {
 export function blockingRead(k: Kernel, t: Task, f: OpenFile, len: number, sink: (d: Uint8Array) => void): number | ReturnType<Kernel['block']> {
   const tty = f instanceof HostStdioFile || f instanceof TtyFile;
   const attempt = (): RetryResult => {
-    let r = f.read(len);
+    // A terminal's reads go through the line discipline (fs/n_tty.ts).
+    const r = tty ? ttyRead(k, f, len) : f.read(len);
     if (typeof r === 'number') return r === -E.EAGAIN && !(f.flags & O_NONBLOCK) && f.readQueue() ? AGAIN : r;
-    if (tty) {
-      r = ttyInput(k, f, r);
-      if (typeof r === 'number') return r;
-    }
     sink(r);
     return r.length;
   };
@@ -66,6 +63,11 @@ export function blockingRead(k: Kernel, t: Task, f: OpenFile, len: number, sink:
 
 /** Writes all of data (blocking files: as space appears); partial only for O_NONBLOCK, errors, signals. */
 export function blockingWrite(k: Kernel, t: Task, f: OpenFile, data: Uint8Array): number | ReturnType<Kernel['block']> {
+  if (f instanceof HostStdioFile || f instanceof TtyFile) {
+    // Output processing (OPOST/ONLCR) for the raw host terminal; such writes never block.
+    const o = ttyOutput(k, f, data);
+    if (o) return o.back(f.write(o.out));
+  }
   let done = 0;
   const nonblock = (f.flags & O_NONBLOCK) !== 0;
   const attempt = (): RetryResult => {
@@ -325,14 +327,14 @@ export function registerIo(tab: SyscallTable): void {
     let done = 0;
     while (count > 0) {
       const n = Math.min(count, 1 << 20);
-      const r = pos >= 0 ? inp.pread(n, pos) : inp.read(n);
+      const r = pos >= 0 ? inp.pread(n, pos) : ttyRead(k, inp, n); // a terminal: through n_tty
       if (typeof r === 'number') {
         if (r === -E.ESPIPE && pos >= 0) return -E.ESPIPE;
         if (done) break;
         return r;
       }
       if (r.length === 0) break;
-      const w = out.write(r);
+      const w = ttyWrite(k, out, r);
       if (w < 0) {
         if (w === -E.EPIPE) sendToTask(k, t, { signo: SIGPIPE, code: 0, pid: t.proc.pid, uid: k.config.uid });
         if (pos < 0 && inp.lseek(0, 1) >= 0) inp.lseek(-r.length, 1);

@@ -18,6 +18,7 @@ import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../fs/vfs.t
 import { sendToTask } from '../signals.ts';
 import { ioFileOf } from './fs-common.ts';
 import { MAX_RW_COUNT } from './io.ts';
+import { ttyRead, ttyWrite } from '../fs/tty.ts';
 
 const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, SPLICE_F_MORE = 4, SPLICE_F_GIFT = 8;
 const SPLICE_F_ALL = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
@@ -74,7 +75,7 @@ export function registerSplice(tab: SyscallTable): void {
       return run(k, t, [ipipe.readq], () => {
         if (ipipe.len === 0) return ipipe.writers === 0 ? 0 : flags & SPLICE_F_NONBLOCK ? -E.EAGAIN : AGAIN;
         const d = ipipe.peek(len);
-        const w = isSeekable(out) ? out.pwrite(d, pos) : out.write(d);
+        const w = isSeekable(out) ? out.pwrite(d, pos) : ttyWrite(k, out, d);
         if (w === -E.EPIPE) return epipe();
         if (w <= 0) return w === -E.EAGAIN && !(flags & SPLICE_F_NONBLOCK) ? AGAIN : w;
         ipipe.read(w);
@@ -95,7 +96,7 @@ export function registerSplice(tab: SyscallTable): void {
         if (opipe.readers === 0) return epipe();
         if (opipe.room === 0) return flags & SPLICE_F_NONBLOCK ? -E.EAGAIN : AGAIN;
         const n = Math.min(len, opipe.room);
-        const d = isSeekable(inp) ? inp.pread(n, pos) : inp.read(n);
+        const d = isSeekable(inp) ? inp.pread(n, pos) : ttyRead(k, inp, n);
         if (typeof d === 'number') return d === -E.EAGAIN && !(flags & SPLICE_F_NONBLOCK) && !(inp.flags & O_NONBLOCK) ? AGAIN : d;
         if (d.length === 0) return 0;
         const w = opipe.write(d);
