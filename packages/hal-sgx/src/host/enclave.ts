@@ -8,6 +8,7 @@
  * It never sees the EPC: only untrusted memory and the control block are shared.
  */
 import { Worker } from 'node:worker_threads';
+import { concatBytes } from '@teeos/hal/bytes';
 import { MrEnclaveBuilder } from '../mrenclave.ts';
 import { defaultSigstructBody, signSigstruct, type RsaSigningKey } from '../sigstruct.ts';
 import {
@@ -409,10 +410,7 @@ export class SgxEnclave {
             ret = -ECANCELED;
             break;
           }
-          const all = new Uint8Array(f.chunks.reduce((n, c) => n + c.length, 0));
-          let o = 0;
-          for (const c of f.chunks) { all.set(c, o); o += c.length; }
-          f.sendSealed(fam.deliver(all));
+          f.sendSealed(fam.deliver(concatBytes(...f.chunks)));
           try {
             const a = await Promise.race([f.verdict, f.gone]);
             const k = Math.min(a.length, room);

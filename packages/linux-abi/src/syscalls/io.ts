@@ -6,6 +6,7 @@
  * interrupts it after some bytes went out returns the count, as pipe_write does.
  * Registers every file syscall family (fs-path, fs-fd, pipe, poll).
  */
+import { concatBytes } from '@teeos/hal/bytes';
 import { E, SysError } from '../errors.ts';
 import { decodeIovecs, IOVEC_SIZE } from '../abi/structs.ts';
 import { SIGPIPE } from '../abi/constants.ts';
@@ -143,13 +144,7 @@ function gather(t: Task, vs: { base: number; len: number }[]): Uint8Array {
     total += n;
     if (total >= MAX_RW_COUNT) break;
   }
-  const buf = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    buf.set(p, o);
-    o += p.length;
-  }
-  return buf;
+  return concatBytes(...parts);
 }
 
 function checkIovs(t: Task, vs: { base: number; len: number }[]): number {
