@@ -141,10 +141,8 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   if (c.flags & CLONE_SETTLS) ctx.x[4] = c.tls;
   child.saved = ctx;
   child.sigmask = t.sigmask;
-  const tidBytes = new Uint8Array(4);
-  new DataView(tidBytes.buffer).setInt32(0, child.tid, true);
-  if (c.flags & CLONE_PARENT_SETTID) t.proc.as.copyOut(c.parentTid, tidBytes);
-  if (c.flags & CLONE_CHILD_SETTID) t.proc.as.copyOut(c.childTid, tidBytes);
+  if (c.flags & CLONE_PARENT_SETTID) putTid(t.proc.as, c.parentTid, child.tid);
+  if (c.flags & CLONE_CHILD_SETTID) putTid(t.proc.as, c.childTid, child.tid);
   if (c.flags & CLONE_CHILD_CLEARTID) child.clearChildTid = c.childTid;
   k.addTask(child);
   return child.tid;
@@ -199,11 +197,11 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   task.sigmask = t.sigmask;
   task.altStack = { ...t.altStack };
   inheritSched(task, t);
+  // From here on nothing may fail: the child holds references (its descriptor table, its
+  // address space) that only its exit gives back.
   k.processes.set(pid, child);
-  const tidBytes = new Uint8Array(4);
-  new DataView(tidBytes.buffer).setInt32(0, pid, true);
-  if (c.flags & CLONE_PARENT_SETTID) parent.as.copyOut(c.parentTid, tidBytes);
-  if (c.flags & CLONE_CHILD_SETTID) child.as.copyOut(c.childTid, tidBytes);
+  if (c.flags & CLONE_PARENT_SETTID) putTid(parent.as, c.parentTid, pid);
+  if (c.flags & CLONE_CHILD_SETTID) putTid(child.as, c.childTid, pid);
   if (c.flags & CLONE_CHILD_CLEARTID) task.clearChildTid = c.childTid;
   k.addTask(task);
   if (c.flags & CLONE_VFORK) {
@@ -212,6 +210,21 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
     return k.block(t, { deadline: Infinity, onTimeout: result, restartable: false, onSignal: () => true });
   }
   return pid;
+}
+
+/**
+ * The CLONE_PARENT_SETTID/CLONE_CHILD_SETTID stores. Linux ignores their faults (kernel_clone's
+ * put_user, schedule_tail's put_user): a bad pointer, or no frame for a copy-on-write page in a
+ * full enclave, never fails the clone after the child exists.
+ */
+function putTid(as: AddressSpace, addr: number, tid: number): void {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, tid, true);
+  try {
+    as.copyOut(addr, b);
+  } catch (e) {
+    if (!(e instanceof SysError)) throw e;
+  }
 }
 
 /** sched_fork: the child has its parent's policy and nice, unless SCHED_RESET_ON_FORK. */
