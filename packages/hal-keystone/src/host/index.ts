@@ -15,6 +15,7 @@ import { EDGE_DATA, SARGS, getU64, readHeader, setI64, validRange, writeReturn }
 import { CTL_BYTES, CTL_EDGE_CALL, CTL_EXITED, CTL_RUNNING, CTL_STATE, type BootArgs, type MachineToHost, type RuntimeParams } from '../machine/protocol.ts';
 import { keystoneEnclaveHash } from '../identity/measure.ts';
 import { useNativeSha3 } from './native-sha3.ts';
+import { waitWhileState } from '@teeos/hal/wait';
 
 useNativeSha3();
 
@@ -147,10 +148,7 @@ export class KeystoneEnclave {
         // A chatty enclave makes its next call within microseconds: wait for it synchronously
         // for a moment (no event-loop round trip), then yield to the event loop (worker
         // messages, exit) while it computes.
-        if (Atomics.wait(ctl, CTL_STATE, CTL_RUNNING, SYNC_WAIT_MS) === 'timed-out') {
-          const r = Atomics.waitAsync(ctl, CTL_STATE, CTL_RUNNING);
-          if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
-        }
+        await waitWhileState(ctl, CTL_STATE, CTL_RUNNING, SYNC_WAIT_MS, finished, () => done);
         const state = Atomics.load(ctl, CTL_STATE);
         if (state === CTL_EXITED || done) return;
         if (state !== CTL_EDGE_CALL) continue;

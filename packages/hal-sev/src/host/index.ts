@@ -13,6 +13,7 @@ import {
 } from '../machine/protocol.ts';
 import { launchDigestOf } from '../machine/measure.ts';
 import { Hypervisor, type HostServices } from './hypervisor.ts';
+import { waitWhileState } from '@teeos/hal/wait';
 
 export { Hypervisor, type HostServices, type ExitAction } from './hypervisor.ts';
 export { SEV_MODEL_VCEK_PUBLIC_KEY_HEX, sevModelVcekPublicKey } from './trust.ts';
@@ -126,10 +127,7 @@ export class SevGuest {
       while (!done) {
         // A chatty guest exits again within microseconds: wait synchronously for a moment
         // (no event-loop round trip), then yield to the event loop while it computes.
-        if (Atomics.wait(ctl, CTL_STATE, CTL_RUNNING, 1) === 'timed-out') {
-          const r = Atomics.waitAsync(ctl, CTL_STATE, CTL_RUNNING);
-          if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
-        }
+        await waitWhileState(ctl, CTL_STATE, CTL_RUNNING, 1, finished, () => done);
         if (done) return;
         const state = Atomics.load(ctl, CTL_STATE);
         if (state === CTL_EXITED) return;
@@ -141,8 +139,7 @@ export class SevGuest {
           Atomics.store(ctl, CTL_PSP_COMMAND, SNP_CMD_GUEST_REQUEST);
           Atomics.store(ctl, CTL_STATE, CTL_PSP_CMD);
           Atomics.notify(ctl, CTL_STATE);
-          const p = Atomics.waitAsync(ctl, CTL_STATE, CTL_PSP_CMD);
-          if (p.async) await Promise.race([p.value, finished.catch(() => undefined)]);
+          await waitWhileState(ctl, CTL_STATE, CTL_PSP_CMD, 0, finished, () => done);
           if (done) return;
           hv.complete(Atomics.load(ctl, CTL_PSP_STATUS));
         } else if (a.kind === 'exit') {

@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { concatBytes } from '@teeos/hal/bytes';
+import { waitWhileState } from '@teeos/hal/wait';
 import { MrEnclaveBuilder } from '../mrenclave.ts';
 import { defaultSigstructBody, signSigstruct, type RsaSigningKey } from '../sigstruct.ts';
 import {
@@ -279,13 +280,7 @@ export class SgxEnclave {
     w.on('error', (e) => settle(e));
     w.on('exit', (code) => settle(new Error(`the SGX machine stopped (code ${code})`)));
     const stop = () => { Atomics.store(ctl, CTL_STATE, CTL_EXITED); Atomics.notify(ctl, CTL_STATE); };
-    const waitWhile = async (state: number) => {
-      // The enclave exits again within microseconds when it is chatty (and the machine answers
-      // ENCLS at once): wait synchronously for a moment, then yield to the event loop.
-      if (Atomics.wait(ctl, CTL_STATE, state, 1) !== 'timed-out') return;
-      const r = Atomics.waitAsync(ctl, CTL_STATE, state);
-      if (r.async) await Promise.race([r.value, finished.catch(() => undefined)]);
-    };
+    const waitWhile = (state: number) => waitWhileState(ctl, CTL_STATE, state, 1, finished, () => done);
     /** ENCLS executed by the machine while the enclave thread is outside. */
     const encls = async (leaf: number, a0: number, a1: number): Promise<number> => {
       q[CTL_ARG0_Q] = BigInt(a0);
