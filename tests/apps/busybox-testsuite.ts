@@ -3,8 +3,11 @@
 // docs/busybox-testsuite.md explains every difference.
 //
 //   node --import tsx tests/apps/busybox-testsuite.ts [--tee T] [--full] [--side both|qemu|enclave]
-//        [--write] [-v] [APPLET ...]
+//        [--split] [--logdir DIR] [--write] [-v] [APPLET ...]
 //
+// --split runs one runtest per applet (same tests; a stuck applet costs only itself);
+// --logdir DIR (implies --split) keeps each applet's log in DIR/qemu|TEE/APPLET.log and
+// reuses it on the next run, so a full run can be done in pieces and resumed.
 // Without --full or applets it runs CI_APPLETS (the subset CI runs: the full suite takes
 // hours in the enclave with the interpreter, bc and the big md5sum/xz inputs above all).
 // --write records the counts in tests/apps/results.json (read by scripts/gen-compat.ts).
@@ -22,7 +25,7 @@
 //   image is read-only; runtest writes into its own directory) and runs runtest there with
 //   PATH=/bin.
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appsBin, repoRoot, qemuPath, whyNotRunnable } from './lib.ts';
@@ -91,6 +94,11 @@ function run(cmd: string, argv: string[], cwd: string, env: Record<string, strin
 
 const ENV = { HOME: '/tmp', TZ: 'UTC', LC_ALL: 'C' };
 
+function chownTree(p: string, uid: number, gid: number): void {
+  lchownSync(p, uid, gid);
+  if (lstatSync(p).isDirectory()) for (const n of readdirSync(p)) chownTree(join(p, n), uid, gid);
+}
+
 export async function runQemuSuite(applets: string[], timeoutMs: number): Promise<SuiteRun> {
   const dir = mkdtempSync(join(tmpdir(), 'teeos-bbts-qemu-'));
   try {
@@ -101,7 +109,12 @@ export async function runQemuSuite(applets: string[], timeoutMs: number): Promis
     const apl = join(dir, 'path'); mkdirSync(apl);
     const list = (await run(wrapper, ['--list'], dir, ENV, 60_000)).out.split('\n').filter(Boolean);
     for (const a of list) symlinkSync(wrapper, join(apl, a));
-    const r = await run(wrapper, ['sh', 'runtest', ...applets], join(dir, 'testsuite'), { ...ENV, PATH: apl }, timeoutMs);
+    // The enclave runs as uid 1000: run qemu as uid 1000 too when we are root, so tests that
+    // look at `id -u` (makedevs, mount, cp's unreadable file, cpio's owners) take the same path.
+    const asUser = process.getuid?.() === 0;
+    if (asUser) chownTree(dir, 1000, 1000);
+    const [cmd, ...pre] = asUser ? ['/usr/bin/setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', wrapper] : [wrapper];
+    const r = await run(cmd!, [...pre, 'sh', 'runtest', ...applets], join(dir, 'testsuite'), { ...ENV, PATH: apl }, timeoutMs);
     return { ...parse(r.out), ms: r.ms, status: r.status, log: r.out };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -126,6 +139,39 @@ export async function runEnclaveSuite(applets: string[], tee: string, timeoutMs:
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Every applet with tests: an old-style directory or a new-style APPLET.tests file. */
+export function testedApplets(): string[] {
+  const pkg = findSource();
+  const ts = join(pkg, readdirSync(pkg).find((n) => n.startsWith('busybox-'))!, 'testsuite');
+  const names = new Set<string>();
+  for (const d of readdirSync(ts, { withFileTypes: true })) {
+    if (d.isDirectory()) names.add(d.name);
+    else if (d.name.endsWith('.tests')) names.add(d.name.slice(0, -'.tests'.length));
+  }
+  return [...names].sort();
+}
+
+/**
+ * The full suite one applet per runtest (--split): the same tests as one runtest over every
+ * applet, but a slow or stuck applet costs only itself, and with logDir each applet's log is
+ * kept in logDir/SIDE/APPLET.log and reused by the next run (an interrupted run resumes).
+ */
+export async function runSplit(side: 'qemu' | 'enclave', tee: string, applets: string[], timeoutMs: number, logDir?: string,
+  onApplet?: (applet: string, r: SuiteRun) => void): Promise<SuiteRun> {
+  const dir = logDir ? join(logDir, side === 'qemu' ? 'qemu' : tee) : undefined;
+  if (dir) mkdirSync(dir, { recursive: true });
+  let log = ''; let ms = 0; let status: number | null = 0;
+  for (const a of applets) {
+    const file = dir ? join(dir, `${a}.log`) : undefined;
+    if (file && existsSync(file)) { log += readFileSync(file, 'utf8'); continue; }
+    const r = side === 'qemu' ? await runQemuSuite([a], timeoutMs) : await runEnclaveSuite([a], tee, timeoutMs);
+    if (file) writeFileSync(file, r.log);
+    onApplet?.(a, r);
+    log += r.log; ms += r.ms; if (r.status !== 0) status = r.status;
+  }
+  return { ...parse(log), ms, status, log };
 }
 
 /** Differences explained in docs/busybox-testsuite.md (test name -> platforms where the
@@ -154,6 +200,7 @@ export function counts(r: SuiteRun): { pass: number; fail: number; skipped: numb
 
 async function main(): Promise<void> {
   let tee = 'keystone'; let full = false; let side = 'both'; let write = false; let verbose = false;
+  let split = false; let logDir: string | undefined;
   const applets: string[] = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -163,6 +210,8 @@ async function main(): Promise<void> {
     else if (a === '--side') side = argv[++i] ?? side;
     else if (a === '--write') write = true;
     else if (a === '-v') verbose = true;
+    else if (a === '--split') split = true;
+    else if (a === '--logdir') { logDir = argv[++i]; split = true; }
     else applets.push(a);
   }
   const why = whyNotRunnable();
@@ -171,10 +220,12 @@ async function main(): Promise<void> {
   const subset = full ? 'full' : applets.length ? 'custom' : 'ci';
   const timeout = full ? 6 * 3600_000 : 3600_000;
   // qemu first (minutes at most), then the enclave with its lines shown as they come (-v).
-  const q = side !== 'enclave' ? await runQemuSuite(sel, timeout) : null;
+  const splitList = sel.length ? sel : testedApplets();
+  const note = (a: string, r: SuiteRun): void => { const c = counts(r); console.log(`  ${a}: ${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped (${(r.ms / 1000).toFixed(0)} s)`); };
+  const q = side === 'enclave' ? null : split ? await runSplit('qemu', tee, splitList, 3600_000, logDir, note) : await runQemuSuite(sel, timeout);
   if (verbose && q) console.log(`--- qemu log\n${q.log}--- enclave log`);
   if (verbose) progress = (c) => process.stdout.write(c);
-  const e = side !== 'qemu' ? await runEnclaveSuite(sel, tee, timeout) : null;
+  const e = side === 'qemu' ? null : split ? await runSplit('enclave', tee, splitList, 3600_000, logDir, note) : await runEnclaveSuite(sel, tee, timeout);
   progress = null;
   const fmt = (r: SuiteRun): string => { const c = counts(r); return `${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped/untested (${(r.ms / 1000).toFixed(0)} s)`; };
   if (q) console.log(`qemu-riscv64: ${fmt(q)}`);
