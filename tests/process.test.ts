@@ -96,6 +96,7 @@ test(`clone: CLONE_VM processes, vfork, exit signals and __WCLONE, clone3 checks
     'waitpid __WALL: 1 exit 8',
     '__WCLONE with a fork child: -1 ECHILD',
     '__WALL: 1',
+    'exit signal USR1, then execve: CHLD, waitpid without __WCLONE 1 exit 5', // fs/exec.c de_thread
     'CLONE_CHILD_CLEARTID: cleared',
     'clone3 size 63: EINVAL',
     'clone3 size 4097: E2BIG',

@@ -2,7 +2,7 @@
    CLONE_THREAD and exit signals other than SIGCHLD with EINVAL, answers clone3 with ENOSYS,
    and forks for vfork; tests/process.test.ts checks Linux's documented behaviour):
    CLONE_VM processes share memory, vfork's parent waits and sees the child's writes,
-   posix_spawn reports the exec error, clone exit signals (another signal, none) with
+   posix_spawn reports the exec error, clone exit signals (another signal, none, SIGCHLD again after execve) with
    __WCLONE/__WALL, CLONE_CHILD_CLEARTID in a CLONE_VM child, clone3's struct checks and
    CLONE_CLEAR_SIGHAND, and the leader's status when the main thread ends first. */
 #include "pm.h"
@@ -29,7 +29,15 @@ static long clone3(struct clone_args *a, size_t size) { return syscall(SYS_clone
 
 static void *late_thread(void *arg) { (void)arg; usleep(50000); syscall(SYS_exit, 9); return NULL; }
 
-int main(void) {
+static int exec_self(void *arg) {
+  (void)arg;
+  char *av[] = {"clone_more", "exit5", NULL};
+  execv("/proc/self/exe", av);
+  _exit(99);
+}
+
+int main(int ac, char **av) {
+  if (ac > 1 && strcmp(av[1], "exit5") == 0) _exit(5);
   int st;
   /* CLONE_VM without CLONE_THREAD */
   pid_t p = clone(writer, stacks[0] + sizeof stacks[0], CLONE_VM | SIGCHLD, NULL);
@@ -79,6 +87,11 @@ int main(void) {
   errno = 0;
   printf("__WCLONE with a fork child: %d %s\n", waitpid(-1, &st, __WCLONE), strerrorname_np(errno));
   printf("__WALL: %d\n", waitpid(-1, &st, __WALL) == p);
+  /* execve makes the exit signal SIGCHLD again (fs/exec.c de_thread) */
+  p = clone(exec_self, stacks[2] + sizeof stacks[2], SIGUSR1, NULL);
+  s = sigwaitinfo(&set, &si);
+  r = waitpid(p, &st, 0);
+  printf("exit signal USR1, then execve: %s, waitpid without __WCLONE %d exit %d\n", sigabbrev_np(s), r == p, WEXITSTATUS(st));
   sigprocmask(SIG_UNBLOCK, &set, NULL);
   /* CLONE_CHILD_CLEARTID in a CLONE_VM child: the word is zeroed and waiters woken */
   p = clone(plain, stacks[3] + sizeof stacks[3], CLONE_VM | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, (void *)0, NULL, NULL, &ctid);

@@ -188,6 +188,7 @@ export function registerProcTree(tab: SyscallTable): void {
     for (const other of [...proc.tasks]) if (other !== t) k.exitTask(other, 0);
     if (!fixed) k.releaseAs(oldAs); // a vfork/CLONE_VM parent keeps using it
     proc.leaderStatus = null;
+    proc.exitSignal = 17; // SIGCHLD: "we have changed execution domain" (fs/exec.c de_thread)
     k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
     proc.fds.closeOnExec();
     // Handlers reset (ignored signals stay ignored), in a table of its own (unshare_sighand).
