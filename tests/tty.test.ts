@@ -33,9 +33,9 @@ function waitFor(name: string, re: RegExp, ms = 60_000): string {
  * Runs `cmd` in a fresh 80x24 tmux session, types the keys, returns the pane's text. A key
  * given as [key, /re/] is sent once the pane matches re (the program reached that point).
  */
-function drive(name: string, cmd: string, keys: (string | [string, RegExp])[] = ['a', 'C-c', 'b', 'C-\\', 'C-z', 'Enter', 'q'], gap = 300): string {
+function drive(name: string, cmd: string, keys: (string | [string, RegExp])[] = ['a', 'C-c', 'b', 'C-\\', 'C-z', 'Enter', 'q'], gap = 300, rows = 24): string {
   tmux('kill-session', '-t', name);
-  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', `cd ${quote(guestDir)} && ${cmd}; echo EXIT=$?; sleep 60`);
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', String(rows), `cd ${quote(guestDir)} && ${cmd}; echo EXIT=$?; sleep 60`);
   try {
     waitFor(name, /^ready$/m);
     for (const k of keys) {
@@ -71,6 +71,20 @@ for (const tee of ['keystone', 'sev', 'sgx']) {
     const got = drive(`teeos-s-${tee}-${process.pid}`, `${node} ${cli} run --tee ${tee} bin/tty_spin`, spinKeys, 1000);
     assert.equal(got, qemuSpin);
     assert.match(got, /computing: SIGTSTP/);
+  });
+}
+
+// Job control of the terminal (tests/guest/src/tty_jobctl.c): reads, writes under TOSTOP,
+// tcsetattr and tcsetpgrp from a background process group. Nothing is typed. The same source
+// built for x86-64 and run on this Linux gives the same pane as qemu-riscv64.
+const qemuJobs = have('qemu-riscv64') ? drive(`teeos-qj-${process.pid}`, 'qemu-riscv64 bin/tty_jobctl', [], 0, 48) : null;
+
+for (const tee of ['keystone', 'sev', 'sgx']) {
+  test(`tty_jobctl on ${tee}: SIGTTIN/SIGTTOU for a background group, EIO when ignored or blocked, TOSTOP, as under qemu-riscv64`, { skip: skip || (!qemuJobs && 'qemu-riscv64 not found'), timeout: 180_000 }, () => {
+    const got = drive(`teeos-j-${tee}-${process.pid}`, `${node} ${cli} run --tee ${tee} bin/tty_jobctl`, [], 0, 48);
+    assert.equal(got, qemuJobs);
+    assert.match(got, /background read: stopped by TTIN\n/);
+    assert.match(got, /background write, TOSTOP: stopped by TTOU\n/);
   });
 }
 

@@ -305,6 +305,20 @@ export class Kernel {
     return BLOCKED;
   }
 
+  /**
+   * -ERESTARTSYS for the syscall being handled: it runs again when its task next returns to
+   * user mode (after a stop and SIGCONT, or after a handler, which has already been chosen to
+   * restart it). The pc goes back to the ecall and a0 gets its original value (orig_a0).
+   */
+  restartCurrentSyscall(task: Task): typeof BLOCKED {
+    if (this.current !== task) throw new Error('restartCurrentSyscall: not the running task');
+    const regs = this.platform.exec.regs;
+    const pcLo = regs.getPCLo(), backLo = (pcLo - 4) | 0;
+    regs.setPCParts(backLo, (backLo >>> 0) > (pcLo >>> 0) ? (regs.getPCHi() - 1) | 0 : regs.getPCHi());
+    regs.setXParts(10, this.syscallA0Lo, this.syscallA0Hi);
+    return BLOCKED; // nothing to store in a0
+  }
+
   /** a0 of the syscall being handled (Linux's orig_a0), for restarts. */
   private syscallA0Lo = 0;
   private syscallA0Hi = 0;

@@ -18,7 +18,7 @@ import {
   NSIG, SIGABRT, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGHUP, SIGILL, SIGKILL, SIGQUIT, SIGSEGV, SIGSTOP, SIGSYS,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIG_DFL, SIG_IGN,
 } from './abi/constants.ts';
-import type { Kernel } from './kernel.ts';
+import type { BLOCKED, Kernel } from './kernel.ts';
 import type { Process, Task } from './task.ts';
 import type { SyscallTable } from './syscalls/table.ts';
 
@@ -190,6 +190,18 @@ export function notifyParentStop(k: Kernel, p: Process, code: number, status: nu
     sendToProcess(k, parent, { signo: SIGCHLD, code, pid: p.pid, uid: k.config.uid, value: BigInt(status) });
   }
   k.wakeChildWaiters(parent);
+}
+
+/**
+ * A syscall that signalled its own process and returns -ERESTARTSYS (the terminal's job
+ * control): a handler without SA_RESTART makes it -EINTR (arch/riscv/kernel/signal.c
+ * handle_signal); otherwise (a stop, SA_RESTART) it runs again when the task next returns to
+ * user mode.
+ */
+export function restartSys(k: Kernel, t: Task, sig: number): number | typeof BLOCKED {
+  const act = t.proc.sigactions.get(sig);
+  if (disposition(t.proc, sig) === 'handler' && !(act && act.flags & BigInt(SA_RESTART))) return -E.EINTR;
+  return k.restartCurrentSyscall(t);
 }
 
 /** Ends an interruptible sleep because of `sig`: restart it (SA_RESTART) or fail with EINTR. */

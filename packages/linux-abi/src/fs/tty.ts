@@ -11,6 +11,10 @@
  *   (TCSETSF flushes the typed input).
  * - TIOCGPGRP/TIOCSPGRP/TIOCSCTTY/TIOCGSID/TIOCNOTTY: the foreground process group and session.
  * - SIGWINCH: a window size change seen when the terminal is read goes to the foreground group.
+ * - Job control of the session's other groups (__tty_check_change): their reads get SIGTTIN,
+ *   their writes SIGTTOU under TOSTOP, their TCSETS, TCSETSW, TCSETSF, TIOCSPGRP, TCFLSH and
+ *   TCSBRK SIGTTOU; EIO when ignored (reads) or orphaned; the call restarts after a stop.
+ * - TCFLSH drops typed input; TCSBRK (tcdrain, tcsendbreak) has nothing to wait for.
  * - While the guest computes (or sleeps), the scheduler asks the host every few million
  *   instructions for typed keys without waiting (preadv2 with RWF_NOWAIT on host stdin): they
  *   go through the line discipline at once (signal keys become signals, echo appears).
@@ -22,14 +26,19 @@ import { E } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
 import { TERMIOS_SIZE } from '../abi/structs.ts';
-import { sendToProcess } from '../signals.ts';
+import { orphanedPgrp, restartSys, sendToProcess } from '../signals.ts';
+import type { BLOCKED } from '../kernel.ts';
 import type { OpenFile } from './file.ts';
 import { HostStdioFile } from './host-stdio.ts';
-import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/constants.ts';
+import { O_NONBLOCK, O_RDONLY, O_WRONLY, SIGTTIN, SIGTTOU } from '../abi/constants.ts';
 import { consumed, flushInput, ICANON, lflagOf, newNTty, opost, pollingRead, readable, receive, setMode, take, type NTty, type NTtyHooks } from './n_tty.ts';
 
 const SIGWINCH = 28;
+const SIG_IGN = 1n;
+const TOSTOP = 0x100; // asm-generic/termbits.h
 export const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
+export const TCSBRK = 0x5409, TCFLSH = 0x540b, TCSBRKP = 0x5425;
+const TCIFLUSH = 0, TCOFLUSH = 1, TCIOFLUSH = 2;
 export const TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCNOTTY = 0x5422, TIOCGSID = 0x5429;
 
 interface TtyState {
@@ -59,21 +68,68 @@ export function terminalOf(f: OpenFile): HostStdioFile | null {
   return h && h.isTerminal() ? h : null;
 }
 
+/** kill_pgrp from the kernel (SI_KERNEL, no permission check). */
 function signalGroup(k: Kernel, pgid: number, sig: number): void {
   for (const p of [...k.processes.values()]) if (p.pgid === pgid && p.exitStatus === null) sendToProcess(k, p, { signo: sig, code: 0x80 });
 }
 
+/**
+ * __tty_check_change (drivers/tty/tty_jobctrl.c): a process of the terminal's session outside
+ * its foreground group touches it. With `sig` (SIGTTIN for reads; SIGTTOU for writes under
+ * TOSTOP and for changing the terminal's settings) ignored or blocked, a read is EIO and the
+ * rest goes on; in an orphaned group it is EIO; otherwise the whole group gets the signal
+ * and the call restarts after it (-ERESTARTSYS: stopped by default, EINTR after a handler
+ * without SA_RESTART). 0 means go on.
+ */
+export function ttyCheckChange(k: Kernel, t: Task, f: OpenFile, sig: number): number | typeof BLOCKED {
+  if (!terminalOf(f)) return 0;
+  const s = stateOf(k);
+  const p = t.proc;
+  if (s.sid === 0 || p.sid !== s.sid) return 0; // not its controlling terminal
+  if (!s.fg || p.pgid === s.fg) return 0;
+  const act = p.sigactions.get(sig);
+  const ignored = (t.sigmask & (1n << BigInt(sig - 1))) !== 0n || (act !== undefined && act.handler === SIG_IGN);
+  if (ignored) return sig === SIGTTIN ? -E.EIO : 0;
+  if (orphanedPgrp(k, p)) return -E.EIO;
+  signalGroup(k, p.pgid, sig);
+  return restartSys(k, t, sig);
+}
+
+/** A write to the terminal from the background with TOSTOP set: SIGTTOU (n_tty_write). */
+export function ttyCheckWrite(k: Kernel, t: Task, f: OpenFile): number | typeof BLOCKED {
+  if (!terminalOf(f)) return 0;
+  const s = stateOf(k);
+  if (!s.termios && !attachTerminal(k)) return 0;
+  return s.termios && lflagOf(s.termios) & TOSTOP ? ttyCheckChange(k, t, f, SIGTTOU) : 0;
+}
+
 /** Job-control ioctls; null when `cmd` is not one (the file's own ioctl goes on). */
-export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, cmd: number, arg: number): number | null {
+export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, cmd: number, arg: number): number | typeof BLOCKED | null {
   if (cmd !== TIOCGPGRP && cmd !== TIOCSPGRP && cmd !== TIOCSCTTY && cmd !== TIOCGSID && cmd !== TIOCNOTTY &&
-    cmd !== TCSETS && cmd !== TCSETSW && cmd !== TCSETSF) return null;
+    cmd !== TCSETS && cmd !== TCSETSW && cmd !== TCSETSF && cmd !== TCSBRK && cmd !== TCSBRKP && cmd !== TCFLSH) return null;
   const tty = terminalOf(f);
   if (!tty) return -E.ENOTTY;
   const s = stateOf(k);
   const as = t.proc.as;
   const int = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setInt32(0, v, true); return b; };
   switch (cmd) {
+    case TCSBRK: case TCSBRKP: {
+      // tcdrain (TCSBRK, 1) and tcsendbreak: the kernel's writes reach the host before they
+      // return, so there is nothing to wait for; a break on the host's terminal does nothing
+      // (as on a pty, which has no break_ctl).
+      return ttyCheckChange(k, t, f, SIGTTOU);
+    }
+    case TCFLSH: {
+      if (arg !== TCIFLUSH && arg !== TCOFLUSH && arg !== TCIOFLUSH) return -E.EINVAL;
+      const c = ttyCheckChange(k, t, f, SIGTTOU);
+      if (c !== 0) return c;
+      // Typed input waiting in the line discipline goes; output is never held back here.
+      if (arg !== TCOFLUSH) flushInput(s.n);
+      return 0;
+    }
     case TCSETS: case TCSETSW: case TCSETSF: {
+      const c = ttyCheckChange(k, t, f, SIGTTOU); // set_termios checks before it reads
+      if (c !== 0) return c;
       const tio = as.copyIn(arg, TERMIOS_SIZE);
       attachTerminal(k);
       const wasCanon = s.termios ? (lflagOf(s.termios) & ICANON) !== 0 : true;
@@ -95,6 +151,10 @@ export function ttyIoctl(k: Kernel, t: Task, f: OpenFile, cmd: number, arg: numb
       as.copyOut(arg, int(s.sid));
       return 0;
     case TIOCSPGRP: {
+      // tiocspgrp: the check comes first, and its EIO reads as ENOTTY.
+      const c = ttyCheckChange(k, t, f, SIGTTOU);
+      if (c === -E.EIO) return -E.ENOTTY;
+      if (c !== 0) return c;
       const pgrp = new DataView(as.copyIn(arg, 4).buffer).getInt32(0, true);
       if (t.proc.sid !== s.sid) return -E.ENOTTY;
       if (pgrp < 0) return -E.EINVAL;

@@ -9,7 +9,7 @@
 import { concatBytes } from '@teeos/hal/bytes';
 import { E, SysError } from '../errors.ts';
 import { decodeIovecs, IOVEC_SIZE } from '../abi/structs.ts';
-import { SIGPIPE } from '../abi/constants.ts';
+import { SIGPIPE, SIGTTIN } from '../abi/constants.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
@@ -25,7 +25,7 @@ import { registerFsFd } from './fs-fd.ts';
 import { registerPipe } from './pipe.ts';
 import { registerPoll } from './poll.ts';
 import { registerNet } from './net.ts';
-import { ttyIoctl, ttyOutput, ttyRead, ttyWrite } from '../fs/tty.ts';
+import { ttyCheckChange, ttyCheckWrite, ttyIoctl, ttyOutput, ttyRead, ttyWrite } from '../fs/tty.ts';
 import { HostStdioFile } from '../fs/host-stdio.ts';
 import { FullFile, TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
@@ -50,6 +50,11 @@ function writableFile(t: Task, fd: number): OpenFile {
 /** Reads up to len bytes from f and hands them to `sink`; may block. */
 export function blockingRead(k: Kernel, t: Task, f: OpenFile, len: number, sink: (d: Uint8Array) => void): number | ReturnType<Kernel['block']> {
   const tty = f instanceof HostStdioFile || f instanceof TtyFile;
+  if (tty) {
+    // n_tty_read's job_control: a background group's read stops it (SIGTTIN) or fails.
+    const c = ttyCheckChange(k, t, f, SIGTTIN);
+    if (c !== 0) return c;
+  }
   const attempt = (): RetryResult => {
     // A terminal's reads go through the line discipline (fs/n_tty.ts).
     const r = tty ? ttyRead(k, f, len) : f.read(len);
@@ -65,6 +70,8 @@ export function blockingRead(k: Kernel, t: Task, f: OpenFile, len: number, sink:
 /** Writes all of data (blocking files: as space appears); partial only for O_NONBLOCK, errors, signals. */
 export function blockingWrite(k: Kernel, t: Task, f: OpenFile, data: Uint8Array): number | ReturnType<Kernel['block']> {
   if (f instanceof HostStdioFile || f instanceof TtyFile) {
+    const c = ttyCheckWrite(k, t, f); // TOSTOP: a background group's write stops it (SIGTTOU)
+    if (c !== 0) return c;
     // Output processing (OPOST/ONLCR) for the raw host terminal; such writes never block.
     const o = ttyOutput(k, f, data);
     if (o) return o.back(f.write(o.out));
