@@ -154,6 +154,14 @@ test(`PR_SET_CHILD_SUBREAPER re-parents orphans to the subreaper, on ${tee}`, { 
  * wakes a waiter; the next locker gets EOWNERDEAD; unlocked without pthread_mutex_consistent,
  * the lock is ENOTRECOVERABLE.
  */
+/** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */
+test(`get_robust_list: the head glibc registered, len 24, ESRCH, EFAULT, on ${tee}`, () => {
+  const r = runGuest(['bin/privileged', 'robust']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'get_robust_list self: 0 ok\nrobust list: set 1, len 24\n' +
+    'get_robust_list no such task: -1 ESRCH\nget_robust_list bad pointer: -1 EFAULT\n');
+});
+
 test(`robust mutexes in shared memory survive their owner's exit or SIGKILL, on ${tee}`, { skip: forkSkip }, () => {
   const r = runGuest(['bin/robust_fork']);
   assert.equal(r.status, 0, r.stderr);

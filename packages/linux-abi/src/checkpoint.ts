@@ -37,6 +37,8 @@ interface Checkpoint {
   comm: string;
   exePath: string;
   umask: number;
+  /** personality(2), inherited by fork. */
+  personality?: number;
   cwd: string;
   rlimits: [string, string][];
   sigactions: [number, string, string, string][];
@@ -93,6 +95,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   } catch { /* the root, then */ }
   const c: Checkpoint = {
     v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd,
+    personality: p.personality,
     rlimits: p.rlimits.map((l) => [l.cur.toString(), l.max.toString()]),
     sigactions: [...p.sigactions].map(([s, a]) => [s, a.handler.toString(), a.flags.toString(), a.mask.toString()]),
     exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
@@ -167,6 +170,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   proc.pgid = c.pgid;
   proc.sid = c.sid;
   proc.umask = c.umask;
+  proc.personality = (c.personality ?? 0) >>> 0;
   proc.vdsoSigreturn = c.vdsoSigreturn;
   [proc.argStart, proc.argEnd, proc.envStart, proc.envEnd] = c.args;
   c.rlimits.forEach(([cur, max], i) => { proc.rlimits[i] = { cur: big(cur), max: big(max) }; });

@@ -24,6 +24,7 @@ import { registerProcess, DEFAULT_RLIMITS } from './syscalls/process.ts';
 import { registerSignal } from './syscalls/signal.ts';
 import { registerTime, registerTimers } from './syscalls/time.ts';
 import { registerMisc } from './syscalls/misc.ts';
+import { registerPrivileged } from './syscalls/privileged.ts';
 import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
 import { loadProgram } from './exec.ts';
@@ -70,6 +71,7 @@ export function buildSyscallTable(): SyscallTable {
   registerTime(tab);
   registerTimers(tab);
   registerMisc(tab);
+  registerPrivileged(tab);
   registerSched(tab);
   registerSignalSyscalls(tab);
   registerProcTree(tab);

@@ -65,6 +65,8 @@ export class Process {
   vdsoSigreturn = 0;
   /** The signal the parent gets when this process ends (clone's exit_signal; SIGCHLD for fork). */
   exitSignal = 17;
+  /** personality(2): the execution domain and its flags (PER_LINUX 0); inherited by fork and exec. */
+  personality = 0;
   /** vfork: releases the parent when this child execs or exits. */
   vforkWaiter?: () => void;
   /** CPU time in instructions (getrusage, times; the model counts one instruction as 1 ns). */

@@ -180,6 +180,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   child.cwd = parent.cwd;
   child.root = parent.root;
   child.umask = parent.umask;
+  child.personality = parent.personality;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.vdsoSigreturn = parent.vdsoSigreturn;
