@@ -26,7 +26,7 @@
 //   PATH=/bin.
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appsBin, repoRoot, qemuPath, whyNotRunnable } from './lib.ts';
 import { recordResult } from './results.ts';
@@ -125,7 +125,13 @@ export async function runEnclaveSuite(applets: string[], tee: string, timeoutMs:
   const root = mkdtempSync(join(tmpdir(), 'teeos-bbts-root-'));
   try {
     chmodSync(root, 0o755); // mkdtemp's 0700 would hide / from the enclave's uid
-    mkdirSync(join(root, 'bin')); mkdirSync(join(root, 'tmp'));
+    mkdirSync(join(root, 'bin')); mkdirSync(join(root, 'tmp')); mkdirSync(join(root, 'etc'));
+    // The /etc the enclave has without --root (fs/rootfs.ts), as qemu's side has the host's:
+    // without hosts, `hostname -f` cannot resolve the host name and hostname-d-works fails.
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+    writeFileSync(join(root, 'etc/group'), 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n');
+    writeFileSync(join(root, 'etc/hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname()}\n`);
+    writeFileSync(join(root, 'etc/hostname'), `${hostname()}\n`);
     cpSync(join(appsBin, 'busybox'), join(root, 'bin/busybox'));
     const list = (await run(qemuPath(), [join(appsBin, 'busybox'), '--list'], root, ENV, 60_000)).out.split('\n').filter(Boolean);
     for (const a of list) if (a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
