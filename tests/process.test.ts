@@ -154,6 +154,20 @@ test(`PR_SET_CHILD_SUBREAPER re-parents orphans to the subreaper, on ${tee}`, { 
  * wakes a waiter; the next locker gets EOWNERDEAD; unlocked without pthread_mutex_consistent,
  * the lock is ENOTRECOVERABLE.
  */
+/**
+ * mlock where qemu 7.2 is not Linux (the rest of tests/guest/src/mlock.c is a qemu case): it has
+ * no mlock2, drops unknown mlockall flags, and fails an mmap over the limit under MCL_FUTURE
+ * with ENOMEM from its own host mappings. Expected lines: mm/mlock.c and do_mmap's
+ * mlock_future_ok (EAGAIN); the same source built for x86-64 prints them on Linux 6.18.
+ */
+test(`mlock2, mlockall flags, mmap under MCL_FUTURE over RLIMIT_MEMLOCK, as on Linux, on ${tee}`, () => {
+  const r = runGuest(['bin/mlock', 'linux']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, ['RLIMIT_MEMLOCK 256 KiB: 0 ok', 'mlock2 MLOCK_ONFAULT: 0 ok', 'VmLck: 16 kB', 'mlock2 bad flags: -1 EINVAL',
+    'mlockall bad flag: -1 EINVAL', 'munmap the 1 MiB: 0 ok', 'mlockall MCL_FUTURE: 0 ok', 'mmap 1 MiB under MCL_FUTURE: EAGAIN',
+    'munlockall: 0 ok', ''].join('\n'));
+});
+
 /** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */
 test(`get_robust_list: the head glibc registered, len 24, ESRCH, EFAULT, on ${tee}`, () => {
   const r = runGuest(['bin/privileged', 'robust']);

@@ -129,7 +129,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   fam.restoredChild = true;
   // Memory: the same VMAs, the same page contents and rights.
   const as = k.newAddressSpace();
-  as.vmas = c.mm.vmas.map((v) => ({ ...v }));
+  as.vmas = c.mm.vmas.map((v) => ({ ...v, locked: false })); // a forked child has no memory locks (dup_mmap)
   as.brkStart = c.mm.brkStart;
   as.brk = c.mm.brk;
   as.mmapBase = c.mm.mmapBase;

@@ -318,7 +318,7 @@ export class ProcFs {
     return `Name:\t${p.comm}\nUmask:\t${p.umask.toString(8).padStart(4, '0')}\nState:\t${state}\nTgid:\t${p.pid}\nNgid:\t0\nPid:\t${p.pid}\n` +
       `PPid:\t${p.ppid}\nTracerPid:\t0\nUid:\t${u}\t${u}\t${u}\t${u}\nGid:\t${g}\t${g}\t${g}\t${g}\nFDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, p.fds.size))))}\n` +
       `Groups:\t${g} \nNStgid:\t${p.pid}\nNSpid:\t${p.pid}\nNSpgid:\t${p.pid}\nNSsid:\t${p.pid}\n` +
-      kl('VmPeak', v.size) + kl('VmSize', v.size) + kl('VmLck', 0) + kl('VmPin', 0) + kl('VmHWM', v.rss) + kl('VmRSS', v.rss) +
+      kl('VmPeak', v.size) + kl('VmSize', v.size) + kl('VmLck', p.as.lockedPages() * 4096) + kl('VmPin', 0) + kl('VmHWM', v.rss) + kl('VmRSS', v.rss) +
       kl('RssAnon', v.rss) + kl('RssFile', 0) + kl('RssShmem', 0) + kl('VmData', v.data) + kl('VmStk', v.stack) + kl('VmExe', v.exe) +
       kl('VmLib', 0) + kl('VmPTE', 0) + kl('VmSwap', 0) +
       `Threads:\t${p.tasks.size}\nSigQ:\t0/${4096}\nSigPnd:\t${sigset(t?.pending ?? 0n)}\nShdPnd:\t${sigset(0n)}\nSigBlk:\t${sigset(t?.sigmask ?? 0n)}\n` +

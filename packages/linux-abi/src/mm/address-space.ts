@@ -36,7 +36,12 @@ export interface Vma {
   /** A file mapping: its file, and the address file offset 0 would have (offset = va - fileBase). */
   file?: MappedFile;
   fileBase?: number;
+  /** VM_LOCKED (mlock, mlockall, MAP_LOCKED): counted in locked_vm; never inherited by fork. */
+  locked?: boolean;
 }
+
+/** setup_arg_pages' stack_expand: the main stack VMA reaches 128 KiB below the arguments at exec. */
+const STACK_EXPAND = 131072;
 
 /** The memory access a fault or a copy needs. */
 export const ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_EXEC = 4;
@@ -130,7 +135,7 @@ export class AddressSpace implements CacheMapper {
     // enclave and a checkpoint (the platform's job), not a second page map here.
     if (!this.pt.kernelFrames) throw new SysError(E.ENOSYS, 'fork needs a new enclave on this platform');
     const child = new AddressSpace(this.mem, this.physBase, this.frames, this.hooks, this.refs);
-    child.vmas = this.vmas.map((v) => ({ ...v }));
+    child.vmas = this.vmas.map((v) => ({ ...v, locked: false })); // dup_mmap clears VM_LOCKED
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.mmapBase = this.mmapBase;
@@ -252,6 +257,88 @@ export class AddressSpace implements CacheMapper {
     this.insert({ ...attrs, start: to, end: to + newSize, ...(attrs.file ? { fileBase: attrs.fileBase! + (to - from) } : {}) });
     for (const [va, pa, flags] of frames) this.pt.map(va, pa, flags);
     this.hooks.flushTlb();
+  }
+
+  /** mlockall(MCL_FUTURE) (mm->def_flags VM_LOCKED): new mappings start locked; onFault: not populated. */
+  lockFuture: { onFault: boolean } | null = null;
+
+  /**
+   * The part of a VMA Linux would have: the main stack here is one fixed 8 MiB VMA, where
+   * Linux's starts at 128 KiB above the arguments (setup_arg_pages' stack_expand) and grows
+   * down to the lowest page touched. Memory accounting (total_vm, locked_vm) and populating
+   * locked memory use that extent, so mlockall sees the sizes Linux sees.
+   */
+  private linuxExtent(v: Vma): [number, number] {
+    if (!v.growsDown || v.name !== '[stack]') return [v.start, v.end];
+    let low = Math.max(v.start, v.end - STACK_EXPAND);
+    for (let va = v.start; va < low; va += PAGE_SIZE) {
+      if (this.pt.lookup(va) >= 0) { low = va; break; }
+    }
+    return [low, v.end];
+  }
+
+  /** locked_vm: the pages of locked VMAs (within [start, end)). */
+  lockedPages(start = 0, end = USER_VA_END): number {
+    let n = 0;
+    for (const v of this.vmas) {
+      if (!v.locked) continue;
+      const [s, e] = this.linuxExtent(v);
+      n += Math.max(0, Math.min(end, e) - Math.max(start, s)) / PAGE_SIZE;
+    }
+    return n;
+  }
+
+  /** total_vm: the pages of every VMA. */
+  totalPages(): number {
+    let n = 0;
+    for (const v of this.vmas) {
+      const [s, e] = this.linuxExtent(v);
+      n += (e - s) / PAGE_SIZE;
+    }
+    return n;
+  }
+
+  /** Whether every page of [start, end) is inside a VMA. */
+  covers(start: number, end: number): boolean {
+    for (let a = start; a < end; ) {
+      const v = this.find(a);
+      if (!v) return false;
+      a = v.end;
+    }
+    return true;
+  }
+
+  /** Sets VM_LOCKED on [start, end), splitting VMAs at the edges (the range must be covered). */
+  setLocked(start: number, end: number, locked: boolean): void {
+    const out: Vma[] = [];
+    for (const v of this.vmas) {
+      if (end <= v.start || start >= v.end || !!v.locked === locked) {
+        out.push(v);
+        continue;
+      }
+      if (v.start < start) out.push({ ...v, end: start });
+      out.push({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end), locked });
+      if (v.end > end) out.push({ ...v, start: end });
+    }
+    this.vmas = out.sort((a, b) => a.start - b.start);
+  }
+
+  /**
+   * mm_populate for locked memory: faults in every accessible page of [start, end) (a write
+   * fault where the mapping is private and writable, so copy-on-write is broken now, as
+   * populate_vma_page_range does). False when the enclave ran out of frames.
+   */
+  populateLocked(start: number, end: number): boolean {
+    for (const v of [...this.vmas]) {
+      if (v.end <= start || v.start >= end || !(v.prot & (PROT_READ | PROT_WRITE))) continue;
+      const write = (v.prot & PROT_WRITE) !== 0 && !v.shared;
+      const [vs, ve] = this.linuxExtent(v);
+      for (let va = Math.max(start, vs); va < Math.min(end, ve); va += PAGE_SIZE) {
+        if (this.pt.lookup(va) >= 0 && (!write || this.pt.flags(va) & PTE_W)) continue;
+        if (this.fault(va, write ? ACCESS_WRITE : ACCESS_READ) === 'oom') return false;
+      }
+    }
+    return true;
   }
 
   /** Changes protection on [start, end); every page must be inside a VMA (else ENOMEM). */

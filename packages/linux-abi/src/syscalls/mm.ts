@@ -4,10 +4,12 @@ import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED,
   MAP_SHARED_VALIDATE, MAP_TYPE, MAP_POPULATE, MAP_NORESERVE, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../abi/constants.ts';
-import { PAGE_SIZE, pageUp } from '../mm/frames.ts';
+import { PAGE_SIZE, pageDown, pageUp } from '../mm/frames.ts';
 import { USER_VA_END } from '../mm/sv39.ts';
 import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
 import type { SyscallTable } from './table.ts';
+import type { Task } from '../task.ts';
+import { RLIMIT_MEMLOCK } from '../abi/constants.ts';
 import type { MappedFile } from '../mm/address-space.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import { fsOf, rootOf } from '../fs/context.ts';
@@ -16,6 +18,34 @@ import { ZeroFile } from '../fs/devfs.ts';
 import { FileInode } from '../fs/inode.ts';
 
 const MADV_DONTNEED = 4;
+// mm/mlock.c; asm-generic/mman.h, mman-common.h
+const MLOCK_ONFAULT = 1, MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4, MAP_LOCKED = 0x2000;
+
+/** RLIMIT_MEMLOCK in pages (the user has no CAP_IPC_LOCK); Infinity when unlimited. */
+function memlockPages(t: Task): number {
+  const cur = t.proc.rlimits[RLIMIT_MEMLOCK].cur;
+  return cur < 0n ? Infinity : Number(cur / BigInt(PAGE_SIZE));
+}
+
+/**
+ * do_mlock: lock [addr, addr+len) (VM_LOCKED) and fault it in unless onFault. The enclave
+ * never pages memory out, so a locked page stays resident as a locked page must; what mlock
+ * adds here is Linux's accounting: RLIMIT_MEMLOCK, VmLck, and the errors.
+ */
+function doMlock(t: Task, addr: number, len: number, onFault: boolean): number {
+  const limit = memlockPages(t);
+  if (limit === 0) return -E.EPERM; // can_do_mlock
+  const start = pageDown(addr), end = pageUp(addr + len);
+  if (end < start || end > USER_VA_END) return -E.ENOMEM;
+  if (end === start) return 0;
+  const as = t.proc.as;
+  const locked = (end - start) / PAGE_SIZE + as.lockedPages() - as.lockedPages(start, end);
+  if (locked > limit) return -E.ENOMEM;
+  if (!as.covers(start, end)) return -E.ENOMEM; // apply_vma_lock_flags
+  as.setLocked(start, end, true);
+  if (!onFault && !as.populateLocked(start, end)) return -E.EAGAIN; // __mlock_posix_error_return(-ENOMEM)
+  return 0;
+}
 const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 const MADV_FREE = 8;
@@ -32,9 +62,12 @@ export function registerMm(tab: SyscallTable): void {
     if (newEnd > oldEnd) {
       if (!as.isFree(oldEnd, newEnd)) return as.brk;
       if ((newEnd - oldEnd) / PAGE_SIZE > k.frames.totalFrames()) return as.brk; // do_brk_flags' accounting (see mmap)
-      const heap = as.vmas.find((v) => v.name === '[heap]');
-      if (heap && heap.end === oldEnd) heap.end = newEnd;
-      else as.insert({ start: oldEnd, end: newEnd, prot: PROT_READ | PROT_WRITE, name: '[heap]' });
+      const lock = as.lockFuture !== null;
+      if (lock && as.lockedPages() + (newEnd - oldEnd) / PAGE_SIZE > memlockPages(t)) return as.brk; // mlock_future_ok
+      const heap = as.vmas.find((v) => v.name === '[heap]' && v.end === oldEnd && !!v.locked === lock);
+      if (heap) heap.end = newEnd;
+      else as.insert({ start: oldEnd, end: newEnd, prot: PROT_READ | PROT_WRITE, name: '[heap]', ...(lock ? { locked: true } : {}) });
+      if (lock && !as.lockFuture!.onFault) as.populateLocked(oldEnd, newEnd);
     } else if (newEnd < oldEnd) {
       as.unmapRange(newEnd, oldEnd);
     }
@@ -85,6 +118,10 @@ export function registerMm(tab: SyscallTable): void {
         };
       }
     }
+    // VM_LOCKED from MAP_LOCKED or mlockall(MCL_FUTURE): mlock_future_ok, or EAGAIN.
+    const lockNew = (flags & MAP_LOCKED) !== 0 || as.lockFuture !== null;
+    if (flags & MAP_LOCKED && memlockPages(t) === 0) return -E.EPERM;
+    if (lockNew && as.lockedPages() + size / PAGE_SIZE > memlockPages(t)) return -E.EAGAIN;
     let start: number;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
       if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
@@ -101,8 +138,9 @@ export function registerMm(tab: SyscallTable): void {
     }
     as.insert({
       start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
-      shared, ...(file ? { file, fileBase: start - off } : {}),
+      shared, ...(file ? { file, fileBase: start - off } : {}), ...(lockNew ? { locked: true } : {}),
     });
+    if (lockNew && !(as.lockFuture?.onFault && !(flags & MAP_LOCKED))) as.populateLocked(start, start + size); // best effort, as mm_populate
     if (flags & MAP_POPULATE) {
       for (let va = start; va < start + size; va += PAGE_SIZE) {
         if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux
@@ -202,6 +240,36 @@ export function registerMm(tab: SyscallTable): void {
     if (flags & (MS_SYNC | MS_ASYNC)) t.proc.as.syncRange(addr, addr + len);
     return 0;
   }, 'partial');
+
+  tab.def('mlock', 'pu', (k, t, a) => doMlock(t, a.u(0), a.u(1), false));
+  tab.def('mlock2', 'pux', (k, t, a) => (a.u(2) & ~MLOCK_ONFAULT ? -E.EINVAL : doMlock(t, a.u(0), a.u(1), (a.u(2) & MLOCK_ONFAULT) !== 0)));
+  tab.def('munlock', 'pu', (k, t, a) => {
+    const start = pageDown(a.u(0)), end = pageUp(a.u(0) + a.u(1));
+    if (end < start || end > USER_VA_END) return -E.ENOMEM;
+    if (!t.proc.as.covers(start, end)) return -E.ENOMEM;
+    t.proc.as.setLocked(start, end, false);
+    return 0;
+  });
+  tab.def('mlockall', 'x', (k, t, a) => {
+    const flags = a.u(0);
+    if (!flags || flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || flags === MCL_ONFAULT) return -E.EINVAL;
+    const limit = memlockPages(t);
+    if (limit === 0) return -E.EPERM;
+    const as = t.proc.as;
+    if (flags & MCL_CURRENT && as.totalPages() > limit) return -E.ENOMEM;
+    // apply_mlockall_flags: MCL_FUTURE is set or cleared by every call.
+    as.lockFuture = flags & MCL_FUTURE ? { onFault: (flags & MCL_ONFAULT) !== 0 } : null;
+    if (flags & MCL_CURRENT) {
+      as.setLocked(0, USER_VA_END, true);
+      if (!(flags & MCL_ONFAULT)) as.populateLocked(0, USER_VA_END); // mm_populate's result is not returned
+    }
+    return 0;
+  });
+  tab.def('munlockall', '', (k, t) => {
+    t.proc.as.lockFuture = null;
+    t.proc.as.setLocked(0, USER_VA_END, false);
+    return 0;
+  });
 
   tab.def('mincore', 'pup', (k, t, a) => {
     const addr = a.u(0), len = a.u(1);

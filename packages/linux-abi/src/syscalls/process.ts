@@ -1,6 +1,6 @@
 /** Process syscalls: exit, exit_group, ids, set_tid_address, set_robust_list, prlimit64, prctl. */
 import { E } from '../errors.ts';
-import { PR_GET_NAME, PR_SET_NAME, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
+import { PR_GET_NAME, PR_SET_NAME, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
@@ -143,6 +143,7 @@ const NR_OPEN = 1048576n;
 /** init's limits, as Linux's INIT_RLIMITS has them (the rest unlimited). */
 export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
   [RLIMIT_STACK, 8n << 20n, -1n],
+  [RLIMIT_MEMLOCK, 8n << 20n, 8n << 20n], // MLOCK_LIMIT since Linux 5.16
   [RLIMIT_NOFILE, 1024n, 4096n],
   [RLIMIT_NICE, 0n, 0n],
   [RLIMIT_RTPRIO, 0n, 0n],
