@@ -168,6 +168,33 @@ test(`mlock2, mlockall flags, mmap under MCL_FUTURE over RLIMIT_MEMLOCK, as on L
     'munlockall: 0 ok', ''].join('\n'));
 });
 
+/**
+ * RLIMIT_SIGPENDING (kernel/signal.c __send_signal_locked). Not a qemu case: qemu-user takes
+ * every host signal into its own queue at once, so the host's limit never applies. Expected
+ * lines: the same source built for x86-64 on Linux 6.18 prints them.
+ */
+test(`RLIMIT_SIGPENDING: sigqueue/tgkill EAGAIN, kill never refused, legacy signals lose their information, on ${tee}`, () => {
+  const r = runGuest(['bin/sigpending_limit']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'RLIMIT_SIGPENDING 3: 0 ok',
+    'sigqueue SIGRTMIN value 0: 0 ok',
+    'sigqueue SIGRTMIN value 1: 0 ok',
+    'sigqueue SIGRTMIN value 2: 0 ok',
+    'sigqueue SIGRTMIN value 3: -1 EAGAIN',
+    'sigqueue SIGRTMIN value 4: -1 EAGAIN',
+    'kill SIGRTMIN (never refused): 0 ok',
+    'sigqueue SIGUSR1 value 7 (sent, information lost): 0 ok',
+    'tgkill SIGRTMIN+1: -1 EAGAIN',
+    'took SIGUSR1 code 0 value -1 from me 0',
+    'took SIGRTMIN code -1 value 0 from me 1',
+    'took SIGRTMIN code -1 value 1 from me 1',
+    'took SIGRTMIN code -1 value 2 from me 1',
+    'tgkill SIGRTMIN+1 with room again: 0 ok',
+    '',
+  ].join('\n'));
+});
+
 /** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */
 test(`get_robust_list: the head glibc registered, len 24, ESRCH, EFAULT, on ${tee}`, () => {
   const r = runGuest(['bin/privileged', 'robust']);

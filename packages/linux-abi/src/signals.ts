@@ -16,7 +16,7 @@
 import { E } from './errors.ts';
 import {
   NSIG, SIGABRT, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGHUP, SIGILL, SIGKILL, SIGQUIT, SIGSEGV, SIGSTOP, SIGSYS,
-  SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIG_DFL, SIG_IGN,
+  SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIG_DFL, SIG_IGN, RLIMIT_SIGPENDING,
 } from './abi/constants.ts';
 import type { BLOCKED, Kernel } from './kernel.ts';
 import type { Process, Task } from './task.ts';
@@ -33,7 +33,8 @@ export const SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x
 // linux/signal.h (stack_t.ss_flags)
 export const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
 // asm-generic/siginfo.h si_code values
-export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TKILL = -6;
+export const SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6;
+const SIGRTMIN = 32;
 export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 export const SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, ILL_ILLOPC = 1, TRAP_BRKPT = 1;
 
@@ -95,9 +96,25 @@ function disposition(p: Process, sig: number): 'handler' | 'ignore' | 'terminate
   return CORE.has(sig) ? 'core' : 'terminate';
 }
 
-/** Queues a signal on a thread; a blocked, interruptible sleep ends with EINTR (or restarts). */
-export function sendToTask(k: Kernel, t: Task, info: SigInfo): void {
-  if (t.state === 'zombie') return;
+/**
+ * __sigqueue_alloc's accounting: the siginfos queued for the user (one user here: every
+ * process of this enclave) against the target's RLIMIT_SIGPENDING.
+ */
+function sigpendingFull(k: Kernel, p: Process): boolean {
+  const limit = p.rlimits[RLIMIT_SIGPENDING].cur;
+  if (limit < 0n) return false;
+  let queued = 0;
+  for (const q of k.processes.values()) for (const x of q.tasks) queued += x.sigQueue.length;
+  return BigInt(queued) >= limit;
+}
+
+/**
+ * Queues a signal on a thread; a blocked, interruptible sleep ends with EINTR (or restarts).
+ * False when a real-time signal with a negative si_code (sigqueue, tgkill) found the user's
+ * RLIMIT_SIGPENDING used up: the caller's EAGAIN (kernel/signal.c __send_signal_locked).
+ */
+export function sendToTask(k: Kernel, t: Task, info: SigInfo): boolean {
+  if (t.state === 'zombie') return true;
   const sig = info.signo;
   const p = t.proc;
   jobControlAtGeneration(k, p, sig);
@@ -106,7 +123,7 @@ export function sendToTask(k: Kernel, t: Task, info: SigInfo): void {
   // rt_sigtimedwait's set counts as blocked (Linux's real_blocked): never ignored, never acted on.
   const taken = t.state === 'blocked' && t.wait?.takes !== undefined && (t.wait.takes & bit(sig)) !== 0n;
   // A signal whose action is to ignore it is discarded at generation (unless blocked).
-  if (d === 'ignore' && !masked && !taken) return;
+  if (d === 'ignore' && !masked && !taken) return true;
   // A fatal signal ends a stopped group at once (kernel/signal.c complete_signal); so does SIGKILL.
   if (p.stopped && !masked && !taken && (d === 'terminate' || d === 'core')) p.stopped = 0;
   if (d === 'stop' && !masked && !taken) {
@@ -114,12 +131,22 @@ export function sendToTask(k: Kernel, t: Task, info: SigInfo): void {
     // now, even if the thread sleeps in a system call (which then resumes after SIGCONT, as
     // Linux restarts it).
     stopGroup(k, t, sig);
-    return;
+    return true;
   }
-  if (!(t.pending & bit(sig)) || sig >= 32) t.sigQueue.push(info);
+  if (!(t.pending & bit(sig)) || sig >= 32) {
+    // override_rlimit only for legacy signals with si_code >= 0 (kill, the kernel's own);
+    // POSIX timers' siginfo is preallocated.
+    const override = sig === SIGKILL || info.code === SI_TIMER || (sig < SIGRTMIN && info.code >= 0);
+    if (!override && sigpendingFull(k, p)) {
+      // A real-time signal from sigqueue/tgkill is refused; the rest still goes, its
+      // information lost (dequeued as SI_USER with no sender): kill() never fails for it.
+      if (sig >= SIGRTMIN && info.code !== SI_USER && info.code !== SI_KERNEL) return false;
+    } else t.sigQueue.push(info);
+  }
   t.pending |= bit(sig);
   signalHooks.queued(t);
   if (t.state === 'blocked' && !masked && (d !== 'stop' || taken)) interrupt(k, t, sig);
+  return true;
 }
 
 /**
@@ -227,24 +254,24 @@ function interrupt(k: Kernel, t: Task, sig: number): void {
   k.wake(t, -E.EINTR);
 }
 
-export function sendToProcess(k: Kernel, p: Process, info: SigInfo): void {
+export function sendToProcess(k: Kernel, p: Process, info: SigInfo): boolean {
   if (p.remote) {
     // It runs in another enclave (family.ts): the signal travels as a message.
     if (p.exitStatus === null) k.family?.signal(p, info);
-    return;
+    return true;
   }
   // Process-directed: a thread that does not block it; when every thread blocks it, it waits
   // on the first one marked shared, and whichever thread unblocks it or waits for it takes it
   // (Linux's shared pending queue).
   const ts = [...p.tasks];
   const t = ts.find((x) => !(x.sigmask & bit(info.signo)));
-  if (t) sendToTask(k, t, info);
-  else if (ts[0]) {
-    const before = ts[0].sigQueue.length;
-    info.shared = true; // the same object: POSIX timers recognise their queued siginfo by identity
-    sendToTask(k, ts[0], info);
-    if (ts[0].sigQueue.length > before) p.sharedSignals++;
-  }
+  if (t) return sendToTask(k, t, info);
+  if (!ts[0]) return true;
+  const before = ts[0].sigQueue.length;
+  info.shared = true; // the same object: POSIX timers recognise their queued siginfo by identity
+  const sent = sendToTask(k, ts[0], info);
+  if (ts[0].sigQueue.length > before) p.sharedSignals++;
+  return sent;
 }
 
 /**
@@ -291,7 +318,8 @@ export const signalHooks = { queued: (_t: Task): void => {} };
 
 export function takeInfo(t: Task, sig: number): SigInfo {
   const i = t.sigQueue.findIndex((x) => x.signo === sig);
-  const info = i >= 0 ? t.sigQueue.splice(i, 1)[0] : { signo: sig, code: SI_KERNEL };
+  // Not queued (its information lost to RLIMIT_SIGPENDING): collect_signal's SI_USER, no sender.
+  const info = i >= 0 ? t.sigQueue.splice(i, 1)[0] : { signo: sig, code: SI_USER, pid: 0, uid: 0 };
   if (info.shared) t.proc.sharedSignals--;
   if (!t.sigQueue.some((x) => x.signo === sig)) t.pending &= ~bit(sig);
   return info;
@@ -466,7 +494,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     if (tid <= 0 || !checkSig(sig)) return -E.EINVAL;
     const target = findTask(k, tid);
     if (!target) return -E.ESRCH;
-    if (sig) sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid });
+    if (sig && !sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid })) return -E.EAGAIN;
     return 0;
   });
 
@@ -475,7 +503,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     if (tgid <= 0 || tid <= 0 || !checkSig(sig)) return -E.EINVAL;
     const target = findTask(k, tid);
     if (!target || target.proc.pid !== tgid) return -E.ESRCH;
-    if (sig) sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid });
+    if (sig && !sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid })) return -E.EAGAIN;
     return 0;
   });
 
@@ -488,7 +516,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     if (!checkSig(sig)) return -E.EINVAL;
     const p = k.processes.get(pid);
     if (!p) return -E.ESRCH;
-    if (sig) sendToProcess(k, p, { signo: sig, code, raw }); // signal 0 only checks
+    if (sig && !sendToProcess(k, p, { signo: sig, code, raw })) return -E.EAGAIN; // signal 0 only checks
     return 0;
   });
 
@@ -501,7 +529,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     if (!checkSig(sig)) return -E.EINVAL;
     const target = findTask(k, tid);
     if (!target || target.proc.pid !== tgid) return -E.ESRCH;
-    if (sig) sendToTask(k, target, { signo: sig, code, raw });
+    if (sig && !sendToTask(k, target, { signo: sig, code, raw })) return -E.EAGAIN;
     return 0;
   });
 
