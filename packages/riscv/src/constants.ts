@@ -20,7 +20,10 @@ export const STATE_F = 256;
 export const STATE_PC = 512;
 /** Scratch i64 slot that instructions with rd = x0 write to, so x0 stays zero. */
 export const STATE_XZERO_SINK = 520;
-export const HART_STATE_SIZE = 528;
+/** fflags and frm (i32 each): in the HartState so translated code reads and accrues them without a call. */
+export const STATE_FFLAGS = 528;
+export const STATE_FRM = 532;
+export const HART_STATE_SIZE = 536;
 
 // --- CSR addresses ---
 export const CSR_FFLAGS = 0x001;

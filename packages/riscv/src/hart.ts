@@ -10,7 +10,7 @@
 import {
   ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, ALL_INTERRUPTS, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT,
   CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS, CAUSE_LOAD_PAGE_FAULT, CAUSE_MISALIGNED_LOAD,
-  CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT, FS_DIRTY, HART_STATE_SIZE,
+  CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT, FS_DIRTY, HART_STATE_SIZE, STATE_FFLAGS, STATE_FRM,
   MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_FS_SHIFT,
   MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR,
   MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_SUM, PAGE_SIZE, Priv, SATP_MODE_SV39,
@@ -101,8 +101,11 @@ export class Hart implements WalkMemory {
   mip = 0;
   mcounteren = 0;
   scounteren = 0;
-  fflags = 0;
-  frm = 0;
+  /** fflags and frm live in the HartState (STATE_FFLAGS, STATE_FRM): the JIT's FP fast path reads them. */
+  get fflags(): number { return this.x[STATE_FFLAGS >> 2]; }
+  set fflags(v: number) { this.x[STATE_FFLAGS >> 2] = v; }
+  get frm(): number { return this.x[STATE_FRM >> 2]; }
+  set frm(v: number) { this.x[STATE_FRM >> 2] = v; }
   mtvecLo = 0; mtvecHi = 0;
   stvecLo = 0; stvecHi = 0;
   mepcLo = 0; mepcHi = 0;
@@ -503,6 +506,37 @@ export class Hart implements WalkMemory {
     }
     if (!this.pmp.check(pa, len, access, priv)) this.raise(accessFaultCause(access), lo, hi);
     return pa;
+  }
+
+  /**
+   * The JIT's TLB miss (its `fill` import, when this hart's TLB misses too): translate the
+   * page of (lo, hi) for a data read or write without raising, and on success fill this
+   * hart's TLB entry and return the page's host offset. -1 whenever the interpreter must do
+   * the access itself (a fault to raise, PMP, memory other than RAM, a store to a code page
+   * that must invalidate its translations), exactly the pages loadSlow/storeSlow would not cache.
+   */
+  tlbWalk(lo: number, hi: number, write: boolean): number {
+    const access = write ? ACCESS_WRITE : ACCESS_READ;
+    const priv = this.dataPriv;
+    let page: number;
+    if (!this.sv39 || priv === Priv.M) {
+      if (hi < 0 || hi >= 0x200000) return -1;
+      page = hi * TWO32 + ((lo >>> 0) - (lo & 0xfff));
+    } else {
+      const s = this.mstatus;
+      page = sv39Walk(this, this.rootPage, lo, hi, access, priv, (s & MSTATUS_SUM) !== 0, (s & MSTATUS_MXR) !== 0);
+      if (page < 0) return -1;
+    }
+    const host = this.cacheableHost(page);
+    if (host < 0 || !this.pmp.check(page, PAGE_SIZE, access, priv)) return -1;
+    const t = (lo >>> 12) | (hi << 20), e = t & (TLB_SIZE - 1);
+    if (write) {
+      if (this.codeBits[(page - this.ramBase) / PAGE_SIZE]) return -1;
+      this.wTag[e] = t; this.wTagHi[e] = hi >> 12; this.wHost[e] = host;
+    } else {
+      this.rTag[e] = t; this.rTagHi[e] = hi >> 12; this.rHost[e] = host;
+    }
+    return host;
   }
 
   /** After a successful translation of a page: may it be cached (RAM, PMP-uniform, host offset int32)? */

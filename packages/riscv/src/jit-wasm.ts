@@ -1,7 +1,7 @@
 // A minimal WebAssembly binary emitter for the JIT (WebAssembly Core Specification 2.0,
 // 5.x binary format), in the style of muldiv-wasm.ts: bytes pushed into a number array.
 
-export const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 
 export const enum W {
   UNREACHABLE = 0x00, BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b,
@@ -22,6 +22,10 @@ export const enum W {
   I64_REM_S = 0x81, I64_REM_U = 0x82, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85,
   I64_SHL = 0x86, I64_SHR_S = 0x87, I64_SHR_U = 0x88,
   I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac, I64_EXTEND_I32_U = 0xad,
+  F64_LOAD = 0x2b, F64_STORE = 0x39, F64_CONST = 0x44,
+  F64_EQ = 0x61, F64_NE = 0x62, F64_LT = 0x63, F64_GT = 0x64, F64_LE = 0x65, F64_GE = 0x66,
+  F64_ABS = 0x99, F64_SQRT = 0x9f, F64_ADD = 0xa0, F64_SUB = 0xa1, F64_MUL = 0xa2, F64_DIV = 0xa3,
+  F64_CONVERT_I32_S = 0xb7, F64_CONVERT_I32_U = 0xb8, F64_CONVERT_I64_S = 0xb9, F64_CONVERT_I64_U = 0xba,
 }
 
 /** A growable byte buffer (the emitter writes straight into it). */

@@ -48,11 +48,11 @@
 // the middle add the instructions before the exiting one. Budgets are exact too: a block
 // is entered only if it fits in what remains.
 
-import { MSTATUS_FS, STATE_PC, STOP_BUDGET, TRAP, HART_STATE_SIZE, PAGE_SIZE } from './constants.ts';
+import { MSTATUS_FS, STATE_F, STATE_FFLAGS, STATE_FRM, STATE_PC, STOP_BUDGET, TRAP, HART_STATE_SIZE, PAGE_SIZE } from './constants.ts';
 import { execFP } from './exec-fp.ts';
 import { Op, run as runLoop, execCSR, SLOTS_PER_PAGE } from './interp.ts';
 import type { CodePage, Hart } from './hart.ts';
-import { Buf, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from './jit-wasm.ts';
+import { Buf, F64, I32, I64, VOID, W, uleb, sleb, i64ConstParts, str, section } from './jit-wasm.ts';
 
 export type JitMode = boolean | 'force';
 
@@ -95,10 +95,16 @@ const MAX_BLOCK = 200;
 const MAX_BLOCKS = 256;
 const MAX_INVALIDATIONS = 64;
 
+/**
+ * Most entries of the JIT's TLB (direct-mapped by virtual page number). Large enough for a
+ * working set of 32 MiB (bench sort and chase thrashed 256 entries: every miss left Wasm
+ * for the interpreter's page walk); a flush (satp, sfence.vma, context) fills 16 bytes per entry.
+ */
+const MAX_TLB = 8192;
 /** Bytes of Wasm memory the JIT needs for an n-entry TLB pair, its outputs and the dispatch hash. */
 export function jitScratchSize(n: number): number { return 24 * n + 8 + 12 * hashEntries(n); }
 /** Entries of the dispatch hash (guest pc -> function table index) beside an n-entry TLB. */
-function hashEntries(n: number): number { return n * 8; }
+function hashEntries(_n: number): number { return 2048; }
 /** A tag no pc can have (pcs are even): an empty hash entry. */
 const HASH_EMPTY = 1;
 /** Exit code of the dispatcher: the pc is not in the hash (the driver resolves it). */
@@ -124,7 +130,8 @@ const L_SLOT = 0, L_BUDGET = 1, L_FLAGS = 2, L_ICOUNT = 3, L_CODE = 4, L_HP = 5,
 const L_BASE = 7, L_EXIT = 8, L_ADDR = 9, L_T1 = 10, L_T2 = 11;
 const xl = (r: number) => 11 + r; // x1..x31 -> 12..42
 const L_SX = 43;
-const N_I32_LOCALS = 4, N_I64_LOCALS = 37;
+const L_FA = 44, L_FB = 45;
+const N_I32_LOCALS = 4, N_I64_LOCALS = 37, N_F64_LOCALS = 2;
 /** Guest registers live in the HartState (memory) rather than in locals loaded at entry and flushed at exit. */
 const REGS_IN_MEMORY = typeof process !== 'undefined' && process.env.TEEOS_JIT_MEMREGS === '1';
 
@@ -246,7 +253,7 @@ export class Jit {
    */
   static placeScratch(memBytes: number, sb: number, ramOffset: number, ramSize: number, explicit?: number): [number, number] | null {
     const fit = (size: number): number => {
-      let n = 256;
+      let n = MAX_TLB;
       while (n >= 16 && jitScratchSize(n) > size) n >>= 1;
       return n >= 16 ? n : 0;
     };
@@ -311,13 +318,9 @@ export class Jit {
     const h = this.h;
     const t = (lo >>> 12) | (hi << 20), e = t & 255, th = hi >> 12;
     let host: number;
-    if (write) {
-      if (h.wTag[e] !== t || h.wTagHi[e] !== th) return -1;
-      host = h.wHost[e];
-    } else {
-      if (h.rTag[e] !== t || h.rTagHi[e] !== th) return -1;
-      host = h.rHost[e];
-    }
+    if (write) host = h.wTag[e] === t && h.wTagHi[e] === th ? h.wHost[e] : h.tlbWalk(lo, hi, true);
+    else host = h.rTag[e] === t && h.rTagHi[e] === th ? h.rHost[e] : h.tlbWalk(lo, hi, false);
+    if (host < 0) return -1;
     const j = t & (this.n - 1), m = this.mem32;
     const tagAt = (write ? this.wTagAt : this.rTagAt) >> 2;
     m[tagAt + 2 * j] = t;
@@ -651,6 +654,8 @@ class FnEmitter {
   private else_(): void { this.b.push(W.ELSE); }
   private end(): void { this.b.push(W.END); this.lvl--; }
   private br(level: number): void { this.b.push(W.BR); uleb(this.b, this.lvl - level); }
+  private brIf(level: number): void { this.b.push(W.BR_IF); uleb(this.b, this.lvl - level); }
+  private f64c(v: number): void { this.b.push(W.F64_CONST); this.b.bytes(new Uint8Array(new Float64Array([v]).buffer)); }
 
   private getX(r: number): void {
     if (r === 0) { this.b.push2(W.I64_CONST, 0); return; }
@@ -728,7 +733,7 @@ class FnEmitter {
     this.op(W.END);
     // Prologue: locals, base, registers.
     const pro = new Buf();
-    pro.bytes([2, N_I32_LOCALS, I32, N_I64_LOCALS, I64]);
+    pro.bytes([3, N_I32_LOCALS, I32, N_I64_LOCALS, I64, N_F64_LOCALS, F64]);
     pro.push2(W.I32_CONST, 0); pro.push2(W.I64_LOAD, 3); uleb(pro, sb + STATE_PC);
     pro.push(W.I64_CONST); sleb(pro, -4096); pro.push(W.I64_AND); pro.push2(W.LOCAL_SET, L_BASE);
     for (let r = 1; r < 32; r++) {
@@ -841,6 +846,80 @@ class FnEmitter {
     this.if_(); this.addCount(k); this.exit(o, 1); this.end();
   }
 
+  /**
+   * Native Wasm f64 for the common binary64 instructions, before the `fp` import (the exact
+   * softfloat in JS) as the slow path. Emits `block $done block $slow <fast> br $done end`
+   * and returns $done's level (the caller closes it after the slow path), or 0 if there is
+   * no fast path for this instruction. The fast path is taken only when it gives the same
+   * result, flags and mstatus as execFP:
+   * - mstatus.FS already Dirty (flags bit 0), so nothing is left to mark;
+   * - arithmetic (add, sub, mul, div, sqrt, fcvt.d.l[u]): the rounding mode is RNE (static,
+   *   or dynamic with frm = 0), which is Wasm's; fflags.NX is already set (sticky, so an
+   *   inexact result changes nothing); and the result is finite and normal: then no operand
+   *   was a NaN or infinite, nothing overflowed or underflowed, nothing divided by zero, so
+   *   NX is the only flag the operation could raise. Anything else (zero, subnormal, inf,
+   *   NaN results: their flags and canonical NaNs) takes the slow path;
+   * - compares: neither operand is a NaN (then no flag); sign injection, fmv.x.d, fmv.d.x
+   *   and fcvt.d.w[u] raise no flags (the conversions are exact).
+   */
+  private fpFast(bits: number): number {
+    if ((bits & 0x7f) !== 0x53 || ((bits >>> 25) & 3) !== 1) return 0;
+    const f5 = bits >>> 27, rmf = (bits >>> 12) & 7, rd = (bits >>> 7) & 31, rs1 = (bits >>> 15) & 31, rs2 = (bits >>> 20) & 31;
+    const fo = (r: number) => this.L.sb + STATE_F + 8 * r;
+    const arith = f5 <= 3 || (f5 === 0x0b && rs2 === 0) || (f5 === 0x1a && (rs2 === 2 || rs2 === 3));
+    const ok = arith ? rmf === 0 || rmf === 7
+      : f5 === 0x04 || f5 === 0x14 ? rmf <= 2
+      : f5 === 0x1a ? rs2 <= 1 && rmf !== 5 && rmf !== 6 // fcvt.d.w[u]: exact, but rm must be valid
+      : f5 === 0x1c || f5 === 0x1e ? rmf === 0 && rs2 === 0
+      : false;
+    if (!ok) return 0;
+    const done = this.block();
+    const slow = this.block();
+    this.get(L_FLAGS); this.i32c(1); this.op(W.I32_AND); this.op(W.I32_EQZ); this.brIf(slow);
+    if (arith || (f5 === 0x1a && rmf === 7)) {
+      if (arith) { this.zero(); this.mem(W.I32_LOAD, 2, this.L.sb + STATE_FFLAGS); this.i32c(1); this.op(W.I32_AND); this.op(W.I32_EQZ); this.brIf(slow); }
+      if (rmf === 7) { this.zero(); this.mem(W.I32_LOAD, 2, this.L.sb + STATE_FRM); if (!arith) { this.i32c(4); this.op(W.I32_GT_U); } this.brIf(slow); }
+    }
+    if (arith) {
+      if (f5 === 0x1a) { this.getX(rs1); this.op(rs2 === 2 ? W.F64_CONVERT_I64_S : W.F64_CONVERT_I64_U); }
+      else {
+        this.zero(); this.mem(W.F64_LOAD, 3, fo(rs1));
+        if (f5 === 0x0b) this.op(W.F64_SQRT);
+        else { this.zero(); this.mem(W.F64_LOAD, 3, fo(rs2)); this.op(f5 === 0 ? W.F64_ADD : f5 === 1 ? W.F64_SUB : f5 === 2 ? W.F64_MUL : W.F64_DIV); }
+      }
+      this.tee(L_FA);
+      this.op(W.F64_ABS); this.f64c(2.2250738585072014e-308); this.op(W.F64_GE);
+      this.get(L_FA); this.op(W.F64_ABS); this.f64c(Infinity); this.op(W.F64_LT);
+      this.op(W.I32_AND); this.op(W.I32_EQZ); this.brIf(slow);
+      this.zero(); this.get(L_FA); this.mem(W.F64_STORE, 3, fo(rd));
+    } else if (f5 === 0x1a) {
+      this.zero(); this.getX(rs1); this.op(W.I32_WRAP_I64); this.op(rs2 === 0 ? W.F64_CONVERT_I32_S : W.F64_CONVERT_I32_U);
+      this.mem(W.F64_STORE, 3, fo(rd));
+    } else if (f5 === 0x14) {
+      this.zero(); this.mem(W.F64_LOAD, 3, fo(rs1)); this.tee(L_FA); this.get(L_FA); this.op(W.F64_EQ);
+      this.zero(); this.mem(W.F64_LOAD, 3, fo(rs2)); this.tee(L_FB); this.get(L_FB); this.op(W.F64_EQ);
+      this.op(W.I32_AND); this.op(W.I32_EQZ); this.brIf(slow);
+      this.get(L_FA); this.get(L_FB); this.op(rmf === 2 ? W.F64_EQ : rmf === 1 ? W.F64_LT : W.F64_LE);
+      this.op(W.I64_EXTEND_I32_U); this.setX(rd);
+    } else if (f5 === 0x04) {
+      // sign injection on the bits: (a & ~S) | (sign & S)
+      this.zero();
+      this.zero(); this.mem(W.I64_LOAD, 3, fo(rs1)); i64ConstParts(this.b, -1, 0x7fffffff); this.op(W.I64_AND);
+      this.zero(); this.mem(W.I64_LOAD, 3, fo(rs2));
+      if (rmf === 1) { this.i64c(-1); this.op(W.I64_XOR); }
+      else if (rmf === 2) { this.zero(); this.mem(W.I64_LOAD, 3, fo(rs1)); this.op(W.I64_XOR); }
+      i64ConstParts(this.b, 0, 0x80000000 | 0); this.op(W.I64_AND);
+      this.op(W.I64_OR); this.mem(W.I64_STORE, 3, fo(rd));
+    } else if (f5 === 0x1c) {
+      this.zero(); this.mem(W.I64_LOAD, 3, fo(rs1)); this.setX(rd);
+    } else {
+      this.zero(); this.getX(rs1); this.mem(W.I64_STORE, 3, fo(rd));
+    }
+    this.br(done);
+    this.end(); // $slow
+    return done;
+  }
+
   private bin(a: number, b: number, rd: number, wop: number): void { this.getX(a); this.getX(b); this.op(wop); this.setX(rd); }
   private binI(a: number, imm: number, rd: number, wop: number): void { this.getX(a); this.i64c(imm); this.op(wop); this.setX(rd); }
   private w32(r: number): void { this.getX(r); this.op(W.I32_WRAP_I64); }
@@ -896,12 +975,14 @@ class FnEmitter {
         return;
       }
       case Op.FP: {
+        const done = this.fpFast(imm);
         const xs = fpXRegs(imm);
         const src = xs[0], dst = xs[1];
         if (src !== 0) { this.zero(); this.getX(src); this.mem(W.I64_STORE, 3, sb + 8 * src); }
         this.i32c(imm); this.op2(W.CALL, F_FP);
         this.if_(); this.addCount(k); this.exit(o, 1); this.end();
         if (dst !== 0) { this.zero(); this.mem(W.I64_LOAD, 3, sb + 8 * dst); this.setX(dst); }
+        if (done) this.end();
         return;
       }
       case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {

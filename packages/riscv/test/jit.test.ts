@@ -223,3 +223,55 @@ test('jit: hot mode translates a hot loop (and stays exact)', () => {
   assert.equal(m.h.instret, 6001);
   assert.ok(m.h.jit!.compiles >= 1);
 });
+
+test('jit: the native f64 fast path (RNE, NX already set, normal result) gives the same results and fflags as the softfloat', () => {
+  const D = 1, RNE = 0, DYN = 7;
+  both((m) => {
+    m.h.writeCSR(0x300, m.h.readCSR(0x300) | (3n << 13n)); // FS = Dirty
+    m.code(RAM_BASE,
+      a.addi(T0, 0, 3), a.addi(T1, 0, 10),
+      a.fop(0x1a, D, RNE, 1, T0, 0), // fcvt.d.w f1 = 3 (exact: no fast path needed, no flag)
+      a.fop(0x1a, D, DYN, 2, T1, 2), // fcvt.d.l f2 = 10 (NX clear: the slow path)
+      a.csrrs(8, 1, 0), // frflags s0 = 0
+      a.fop(0x03, D, DYN, 3, 1, 2), // fdiv f3 = 0.3: inexact, NX set by the slow path
+      a.csrrs(9, 1, 0), // s1 = NX
+      a.fop(0x02, D, RNE, 4, 3, 3), // fmul f4 = 0.09 (fast)
+      a.fop(0x01, D, DYN, 5, 1, 1), // fsub f5 = +0 (zero result: slow)
+      a.fop(0x03, D, DYN, 6, 1, 5), // fdiv f6 = inf (DZ, slow)
+      a.fop(0x0b, D, DYN, 7, 2, 0), // fsqrt f7 = sqrt(10) (fast)
+      a.fop(0x01, D, DYN, 8, 6, 6), // fsub f8 = inf - inf = NaN (NV, canonical NaN)
+      a.fop(0x14, D, 2, 18, 8, 8), // feq s2 = (NaN == NaN): quiet, no NV of its own
+      a.fop(0x14, D, 1, 19, 3, 1), // flt s3 = 0.3 < 3 (fast)
+      a.fop(0x14, D, 0, 20, 1, 3), // fle s4 = 3 <= 0.3 (fast)
+      a.fop(0x04, D, 1, 10, 4, 4), // fsgnjn f10 = -0.09
+      a.fop(0x04, D, 2, 11, 10, 10), // fsgnjx f11 = +0.09
+      a.csrrwi(0, 2, 2), // frm = RDN
+      a.fop(0x03, D, DYN, 12, 2, 1), // fdiv f12 = 10/3 rounded down (slow: frm != RNE)
+      a.fop(0x03, D, RNE, 13, 2, 1), // fdiv.rne f13 = 10/3 rounded up (fast: static RNE)
+      a.csrrwi(0, 2, 0),
+      a.fop(0x02, D, DYN, 14, 7, 7), // f14 = sqrt(10)^2 (fast)
+      a.csrrs(21, 1, 0), // s5 = NX|DZ|NV
+      a.fmv_x(A0, 3, D), a.fmv_x(A1, 4, D), a.fmv_x(A2, 5, D), a.fmv_x(13, 6, D), a.fmv_x(14, 7, D),
+      a.fmv_x(15, 8, D), a.fmv_x(16, 10, D), a.fmv_x(17, 11, D), a.fmv_x(22, 12, D), a.fmv_x(23, 13, D),
+      a.fmv_x(24, 14, D),
+      a.ebreak(),
+    );
+    m.h.setPC(BigInt(RAM_BASE));
+  }, 1000, (m, rc) => {
+    assert.equal(rc, STOP_TRAP);
+    const f = (r: number) => new Float64Array(new BigUint64Array([m.h.getX(r)]).buffer)[0];
+    assert.equal(m.h.getX(8), 0n);
+    assert.equal(m.h.getX(9), 1n);
+    assert.equal(f(A1), 0.3 * 0.3);
+    assert.equal(f(14), Math.sqrt(10));
+    assert.equal(m.h.getX(15), 0x7ff8000000000000n);
+    assert.equal(m.h.getX(18), 0n);
+    assert.equal(m.h.getX(19), 1n);
+    assert.equal(m.h.getX(20), 0n);
+    assert.equal(f(16), -(0.3 * 0.3));
+    assert.equal(f(17), 0.3 * 0.3);
+    assert.ok(f(22) < f(23));
+    assert.equal(f(23), 10 / 3);
+    assert.equal(m.h.getX(21), 0x19n); // NV | DZ | NX
+  });
+});

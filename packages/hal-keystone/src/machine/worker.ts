@@ -22,6 +22,8 @@ if (!port) throw new Error('the Keystone machine must run in a Worker');
 /** Bytes of Wasm memory before the EPM: the hart state block lives there. */
 const EPM_OFFSET = 4096;
 const WASM_PAGE = 65536;
+/** Wasm pages past the EPM for the JIT's scratch block (its TLB and dispatch hash: Jit.placeScratch). */
+const JIT_PAGES = 4;
 
 let machine: KeystoneMachine | null = null;
 let params: RuntimeParams | null = null;
@@ -34,7 +36,7 @@ function post(m: MachineToHost, transfer: ArrayBuffer[] = []): void {
 port.on('message', (m: HostToMachine) => {
   try {
     if (m.type === 'create') {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil((EPM_OFFSET + m.epmSize) / WASM_PAGE) });
+      const memory = new WebAssembly.Memory({ initial: Math.ceil((EPM_OFFSET + m.epmSize) / WASM_PAGE) + JIT_PAGES });
       const epm = new Uint8Array(memory.buffer, EPM_OFFSET, m.epmSize);
       const utm = new Uint8Array(m.utm);
       const hart = new Hart({
