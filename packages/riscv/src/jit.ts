@@ -628,6 +628,9 @@ class FnEmitter {
   private readonly LOOP = 2;
   private self = 0;
   private curStart = -1;
+  /** Index of the block being emitted, and each start slot's block index. */
+  private cur = 0;
+  private readonly index = new Map<number, number>();
   private nextStart = -1;
   private readonly L: Jit['layout'];
   private readonly used = new Uint8Array(32);
@@ -687,6 +690,10 @@ class FnEmitter {
     const s = off >> 1;
     if (s === this.curStart) { this.br(this.self); return; }
     if (!this.isStart[s]) { this.exit(off, 0); return; } // another region's block (the dispatcher finds it)
+    // A later block: its label $b_i is still open (it ends where block i's code begins), so a
+    // direct branch; an earlier one goes back through the br_table.
+    const i = this.index.get(s)!;
+    if (i > this.cur) { this.br(3 + (this.starts.length - 1 - i)); return; }
     this.i32c(s); this.set(L_SLOT); this.br(this.LOOP);
   }
 
@@ -695,6 +702,7 @@ class FnEmitter {
     const K = this.blocks.length;
     const b = this.b;
     const first = this.starts[0], last = this.starts[K - 1];
+    for (let i = 0; i < K; i++) this.index.set(this.starts[i], i);
     this.lvl = 0;
     this.block(); // $out = 1
     this.loop(); // $L = 2
@@ -715,6 +723,7 @@ class FnEmitter {
     for (let i = 0; i < K; i++) {
       this.end(); // $b_i
       this.curStart = this.starts[i];
+      this.cur = i;
       this.nextStart = i + 1 < K ? this.starts[i + 1] : -1;
       this.self = this.loop();
       this.emitBlock(this.blocks[i]);
@@ -835,9 +844,12 @@ class FnEmitter {
     this.get(L_ADDR); this.op(W.I32_WRAP_I64);
     this.get(L_ADDR); this.i64c(32); this.op(W.I64_SHR_U); this.op(W.I32_WRAP_I64);
     this.i32c(write ? 1 : 0); this.op2(W.CALL, F_FILL);
-    this.end();
+    // a hit's host offset is never negative: only the miss path checks
     this.tee(L_HP); this.i32c(0); this.op(W.I32_LT_S);
     this.if_(); this.addCount(k); this.exit(o, 1); this.end();
+    this.get(L_HP);
+    this.end();
+    this.set(L_HP);
     this.get(L_HP); this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.i32c(4095); this.op(W.I32_AND); this.op(W.I32_ADD);
   }
 
