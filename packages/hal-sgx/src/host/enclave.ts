@@ -302,6 +302,11 @@ export class SgxEnclave {
       const arg1 = dv.getBigUint64(MS_ARG1, true);
       const data = off + MS_DATA;
       const fd = arg0 | 0;
+      // The family OCALLs say in out0 how much reply they can take (OcallChannel.raw's maxOut):
+      // a reply sized to this frame's room instead would be refused by the enclave as out of
+      // bounds (a busybox-sized checkpoint read in family-room pieces did exactly that).
+      const want = Number(dv.getBigInt64(MS_OUT0, true));
+      const cap = Number.isSafeInteger(want) && want >= 0 && want < room ? want : room;
       let ret: number;
       this.hostCalls++;
       switch (index) {
@@ -378,7 +383,7 @@ export class SgxEnclave {
             .then(() => f.fail(new Error('the child enclave ended')), (e: unknown) => f.fail(e instanceof Error ? e : new Error(String(e))));
           try {
             const h = await Promise.race([f.hello, f.gone]);
-            const k = Math.min(h.length, room);
+            const k = Math.min(h.length, cap);
             u.set(h.subarray(0, k), data);
             dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
             ret = 0;
@@ -408,7 +413,7 @@ export class SgxEnclave {
           f.sendSealed(fam.deliver(concatBytes(...f.chunks)));
           try {
             const a = await Promise.race([f.verdict, f.gone]);
-            const k = Math.min(a.length, room);
+            const k = Math.min(a.length, cap);
             u.set(a.subarray(0, k), data);
             dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
             ret = 0;
@@ -431,7 +436,7 @@ export class SgxEnclave {
         case OCALL_FORK_READ: {
           const c = fam.forks.get(myPid)?.checkpoint;
           if (!c || arg0 < 0 || arg0 > c.length) { ret = -EINVAL; break; }
-          const k = Math.min(room, c.length - arg0);
+          const k = Math.min(cap, c.length - arg0);
           u.set(c.subarray(arg0, arg0 + k), data);
           dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
           ret = k;
@@ -458,7 +463,7 @@ export class SgxEnclave {
         }
         case OCALL_IPC_RECV: {
           let o = 0, n = 0;
-          while (me.inbox.length && o + 4 + me.inbox[0].length <= room) {
+          while (me.inbox.length && o + 4 + me.inbox[0].length <= cap) {
             const m = me.inbox.shift()!;
             dv.setUint32(MS_DATA + o, m.length, true);
             u.set(m, data + o + 4);
@@ -488,7 +493,7 @@ export class SgxEnclave {
           } else if (arg0 === CHAN_READ) {
             const max = ints[1];
             let o = 0, plain = 0;
-            while (max > 0 && ch.recs.length && o + 4 + ch.recs[0].length <= room && (o === 0 || plain + ch.recs[0].length - 44 <= max)) {
+            while (max > 0 && ch.recs.length && o + 4 + ch.recs[0].length <= cap && (o === 0 || plain + ch.recs[0].length - 44 <= max)) {
               const r = ch.recs.shift()!;
               dv.setUint32(MS_DATA + o, r.length, true);
               u.set(r, data + o + 4);

@@ -128,6 +128,10 @@ export class SgxFamily implements EnclaveFamily {
   private get room(): number {
     return this.host.maxPayload - MS_FS_INPUT - 64;
   }
+  /** What a read asks for: a whole record of `room` bytes plus its 4-byte length must fit. */
+  private get readRoom(): number {
+    return this.host.maxPayload;
+  }
 
   spawn(pid: number, checkpoint: Uint8Array): number {
     const priv = this.random(32);
@@ -182,7 +186,7 @@ export class SgxFamily implements EnclaveFamily {
     if (total < NONCE + TAG + 32) throw new Error('fork: no checkpoint came');
     const sealed = new Uint8Array(total);
     for (let o = 0; o < total;) {
-      const r = this.host.raw(OCALL_FORK_READ, o, new Uint8Array(0), Math.min(this.room, total - o));
+      const r = this.host.raw(OCALL_FORK_READ, o, new Uint8Array(0), Math.min(this.readRoom, total - o));
       if (r.ret < 0 || !r.out || r.out.length === 0) throw new Error('fork: the checkpoint stopped short');
       sealed.set(r.out, o);
       o += r.out.length;
@@ -249,7 +253,7 @@ export class SgxFamily implements EnclaveFamily {
   }
 
   receive(): Uint8Array[] {
-    const r = this.host.raw(OCALL_IPC_RECV, 0, new Uint8Array(0), this.room);
+    const r = this.host.raw(OCALL_IPC_RECV, 0, new Uint8Array(0), this.readRoom);
     if (r.ret <= 0 || !r.out) return [];
     const out: Uint8Array[] = [];
     const b = r.out;
@@ -291,7 +295,7 @@ export class SgxFamily implements EnclaveFamily {
 
   channelRead(id: number, max: number): { ret: number; data: Uint8Array; readers: number; writers: number; queued: number } {
     const empty = new Uint8Array(0);
-    const r = this.host.raw(OCALL_CHAN, CHAN_READ, empty, this.room, [id, max, 0, 0]);
+    const r = this.host.raw(OCALL_CHAN, CHAN_READ, empty, this.readRoom, [id, max, 0, 0]);
     if (r.ret < 0 || !r.out || r.out0 < 0 || r.out1 < 0) return { ret: r.ret < 0 ? r.ret : -EIO, data: empty, readers: 0, writers: 0, queued: 0 };
     const parts: Uint8Array[] = [];
     const b = r.out;

@@ -220,7 +220,9 @@ export class OcallChannel implements HostChannel {
     if (inputAt + input.length > room || maxOut > room) return { ret: -22, out: null, out0: 0, out1: 0 };
     for (let i = 0; i < ints.length; i++) this.dv.setBigInt64(MS_DATA + 8 * i, BigInt(Math.trunc(ints[i])), true);
     this.u.set(input, MS_DATA + inputAt);
-    const ret = this.ocall(index, arg0, input.length);
+    // out0 carries maxOut to the host: it must not answer with more than the caller can take
+    // (a larger reply is refused below as out of bounds).
+    const ret = this.ocall(index, arg0, input.length, maxOut);
     const n = this.outLen(maxOut);
     const out = n < 0 ? null : this.u.slice(MS_DATA, MS_DATA + n);
     const o0 = this.dv.getBigInt64(MS_OUT0, true), o1 = this.dv.getBigInt64(MS_OUT1, true);
