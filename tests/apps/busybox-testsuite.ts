@@ -139,7 +139,12 @@ export async function runEnclaveSuite(applets: string[], tee: string, timeoutMs:
     cpSync(busyboxConfig(), join(root, '.config'));
     const script = 'mkdir -p /tmp/bb && cp /bin/busybox /.config /tmp/bb/ && cp -r /testsuite /tmp/bb/ && cd /tmp/bb/testsuite && PATH=/bin exec sh runtest "$@"';
     const env = process.env.TEEOS_JIT !== undefined ? { ...ENV, TEEOS_JIT: process.env.TEEOS_JIT } : ENV;
-    const r = await run(process.execPath, [join(repoRoot, 'bin/teeos.mjs'), 'run', '--tee', tee, '--memory', '512M', '--root', root,
+    // SGX: each process is its own enclave with its own tmpfs (docs/sgx-fork.md), so a file one
+    // test command writes would not be there for the next: /tmp is a host directory there, shared
+    // by every enclave of the run through the host, as a Gramine manifest mounts one.
+    const mount = tee === 'sgx' ? ['--mount', `${join(root, 'tmp')}:/tmp`] : [];
+    if (tee === 'sgx') chmodSync(join(root, 'tmp'), 0o777); // the enclave's uid writes there
+    const r = await run(process.execPath, [join(repoRoot, 'bin/teeos.mjs'), 'run', '--tee', tee, '--memory', '512M', '--root', root, ...mount,
       join(appsBin, 'busybox'), 'sh', '-c', script, 'sh', ...applets], '/', env, timeoutMs);
     return { ...parse(r.out), ms: r.ms, status: r.status, log: r.out };
   } finally {

@@ -32,8 +32,10 @@ interface HostFd {
   path: string;
   mount: number;
   dir: boolean;
-  /** Directory listing position (getdents64). */
+  /** Directory listing position (getdents64); a file's offset once it is shared (lseek). */
   pos: number;
+  /** Descriptor numbers naming this entry (dup: an SGX fork child's copy shares it, as a file description). */
+  refs?: number;
 }
 
 function errnoOf(e: unknown): number {
@@ -157,8 +159,26 @@ export class HostFiles {
           const f = this.fds.get(args[0]);
           if (!f || args[0] < HOST_FIRST_MOUNT_FD + this.mounts.length) return { ret: -EBADF };
           this.fds.delete(args[0]);
-          if (f.fd >= 0) closeSync(f.fd);
+          f.refs = (f.refs ?? 1) - 1;
+          if (f.refs === 0 && f.fd >= 0) closeSync(f.fd);
           return { ret: 0 };
+        }
+        case 23: { // dup(fd): another number for the same entry (node descriptor and offset)
+          const f = this.fds.get(args[0]);
+          if (!f || args[0] < HOST_FIRST_MOUNT_FD + this.mounts.length) return { ret: -EBADF };
+          f.refs = (f.refs ?? 1) + 1;
+          const fd = this.nextFd++;
+          this.fds.set(fd, f);
+          return { ret: fd };
+        }
+        case 62: { // lseek(fd, offset, whence): SEEK_SET or SEEK_CUR on the entry's shared offset
+          const [fd, off, whence] = args;
+          const f = this.fds.get(fd);
+          if (!f || f.fd < 0) return { ret: -EBADF };
+          const p = whence === 0 ? off : whence === 1 ? f.pos + off : -1;
+          if (!Number.isSafeInteger(p) || p < 0) return { ret: -EINVAL };
+          f.pos = p;
+          return { ret: p };
         }
         case 61: { // getdents64(fd): linux_dirent64 records from the descriptor's position
           const f = this.fds.get(args[0]);

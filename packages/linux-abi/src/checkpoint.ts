@@ -12,6 +12,7 @@ import type { Kernel } from './kernel.ts';
 import { Process, Task, type SavedContext } from './task.ts';
 import { FdTable, type OpenFile } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
+import { HostFile, HostOpenFile } from './fs/hostfs.ts';
 import { Pipe, PipeFile } from './fs/pipe.ts';
 import { ChannelPipe, type FamilyState } from './family.ts';
 import type { Vma } from './mm/address-space.ts';
@@ -24,7 +25,9 @@ const PAGE = 4096;
 
 type FdRecord =
   | { fd: number; cloexec: boolean; kind: 'host'; hostFd: number; flags: number }
-  | { fd: number; cloexec: boolean; kind: 'pipe'; channel: number; flags: number; ref: number };
+  | { fd: number; cloexec: boolean; kind: 'pipe'; channel: number; flags: number; ref: number }
+  /** A file of a host mount: the child's own host descriptor for the same description (offset shared at the host), found again by its path. */
+  | { fd: number; cloexec: boolean; kind: 'hostfile'; hostFd: number; flags: number; path: string };
 
 interface Checkpoint {
   v: 1;
@@ -78,9 +81,23 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   }
   const fds: FdRecord[] = [];
   const pipeRefs = new Map<Pipe, number>();
+  const hostDups = new Map<HostOpenFile, { hostFd: number; path: string } | null>();
   for (const [fd, e] of p.fds.entries()) {
     const f: OpenFile = e.file;
     if (f instanceof HostStdioFile) fds.push({ fd, cloexec: e.cloexec, kind: 'host', hostFd: f.hostFd, flags: f.flags });
+    else if (f instanceof HostOpenFile && f.loc) {
+      // One host dup per description: the child's descriptors that name it share it, as here.
+      let d = hostDups.get(f);
+      if (d === undefined) {
+        let path: string | null = null;
+        try { path = fsOf(k).vfs.pathOf(f.loc, rootOf(k, p)).path; } catch { /* unreachable from the root */ }
+        const hostFd = path === null ? -1 : f.shareWithChild();
+        d = hostFd < 0 || path === null ? null : { hostFd, path };
+        hostDups.set(f, d);
+      }
+      if (d) fds.push({ fd, cloexec: e.cloexec, kind: 'hostfile', hostFd: d.hostFd, flags: f.flags, path: d.path });
+      else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) could not be shared with the new enclave`);
+    }
     else if (f instanceof PipeFile) {
       const s = fam.share(f.pipe);
       if (s < 0) return s;
@@ -194,5 +211,26 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     const ctx = fsContext(k, task);
     proc.cwd = ns.vfs.resolve(ctx, ctx.root, c.cwd, true);
   } catch { /* the directory is not in this enclave's tree: the root */ }
+  // Host-mount files: the same file found by path in this enclave's mounts, through the host
+  // descriptor the parent had duplicated for this child (the offset stays shared at the host).
+  const hostFiles = new Map<number, HostOpenFile>();
+  for (const r of c.fds) {
+    if (r.kind !== 'hostfile') continue;
+    let f = hostFiles.get(r.hostFd);
+    if (!f) {
+      let loc: Location | null = null;
+      try {
+        const ctx = fsContext(k, task);
+        loc = ns.vfs.resolve(ctx, ctx.root, r.path, false);
+      } catch { /* gone since */ }
+      if (!loc || !(loc.inode instanceof HostFile)) {
+        k.platform.log(`fork: descriptor ${r.fd} (${r.path}) is no longer a host file here: not restored`);
+        continue;
+      }
+      f = new HostOpenFile(r.flags, loc, loc.inode, r.hostFd, true);
+      hostFiles.set(r.hostFd, f);
+    }
+    fds.set(r.fd, f, r.cloexec);
+  }
   return task;
 }

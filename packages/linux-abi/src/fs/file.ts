@@ -57,6 +57,14 @@ export abstract class OpenFile {
   getdents(_max: number): DirEntry[] | number {
     return -E.ENOTDIR;
   }
+  /** The file position as callers outside read/write/lseek see it (splice, copy_file_range, locks,
+   * fdinfo): a description shared with another SGX enclave keeps it at the host (hostfs). */
+  position(): number {
+    return this.pos;
+  }
+  setPosition(p: number): void {
+    this.pos = p;
+  }
   /** Moves the position past entries consumed (getdents64 took fewer than offered). */
   setDirPos(off: number): void {
     this.pos = off;

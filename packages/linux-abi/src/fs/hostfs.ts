@@ -24,7 +24,7 @@ import type { Location } from './vfs.ts';
 export const HOSTFS_MAGIC = 0x65735546;
 
 const NR_MKDIRAT = 34, NR_UNLINKAT = 35, NR_SYMLINKAT = 36, NR_RENAMEAT = 38, NR_FTRUNCATE = 46, NR_FCHMODAT = 53;
-const NR_OPENAT = 56, NR_CLOSE = 57, NR_GETDENTS64 = 61, NR_PREAD64 = 67, NR_PWRITE64 = 68, NR_READLINKAT = 78, NR_NEWFSTATAT = 79;
+const NR_DUP = 23, NR_LSEEK = 62, NR_OPENAT = 56, NR_CLOSE = 57, NR_GETDENTS64 = 61, NR_PREAD64 = 67, NR_PWRITE64 = 68, NR_READLINKAT = 78, NR_NEWFSTATAT = 79;
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200;
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -295,16 +295,48 @@ export class HostFile extends HostInode {
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 
 export class HostOpenFile extends OpenFile {
-  constructor(flags: number, loc: Location, private readonly file: HostFile, private readonly fd: number) {
+  /**
+   * Whether this description is shared with another enclave (an SGX fork child holds a host dup
+   * of it): then the host keeps the offset, as Linux's file description does for a parent and
+   * child, and every positioned step reads it from and writes it back to the host.
+   */
+  private shared: boolean;
+  constructor(flags: number, loc: Location, readonly file: HostFile, private readonly fd: number, shared = false) {
     super(flags);
     this.loc = loc;
+    this.shared = shared;
   }
   private get fs(): HostFs {
     return this.file.fs;
   }
+  /**
+   * A host descriptor for another enclave naming this same description (offset included): the
+   * host dups it after this side's offset went to the host. A negative errno when it cannot.
+   */
+  shareWithChild(): number {
+    if (!this.shared) {
+      const r = this.fs.call(NR_LSEEK, [this.fd, this.pos, 0]).ret;
+      if (r < 0) return r;
+      this.shared = true;
+    }
+    const fd = this.fs.call(NR_DUP, [this.fd]).ret;
+    return fd;
+  }
+  override position(): number {
+    if (!this.shared) return this.pos;
+    // An offset the host makes up only moves where this enclave reads and writes the host's own file.
+    const r = this.fs.call(NR_LSEEK, [this.fd, 0, 1]).ret;
+    if (r >= 0) this.pos = r;
+    return this.pos;
+  }
+  override setPosition(p: number): void {
+    this.pos = p;
+    if (this.shared) this.fs.call(NR_LSEEK, [this.fd, p, 0]);
+  }
   override read(len: number): Uint8Array | number {
-    const r = this.pread(len, this.pos);
-    if (typeof r !== 'number') this.pos += r.length;
+    const pos = this.position();
+    const r = this.pread(len, pos);
+    if (typeof r !== 'number') this.setPosition(pos + r.length);
     return r;
   }
   override pread(len: number, pos: number): Uint8Array | number {
@@ -318,9 +350,9 @@ export class HostOpenFile extends OpenFile {
     return out;
   }
   override write(data: Uint8Array): number {
-    if (this.flags & 0o2000) this.pos = this.file.stat().size;
-    const n = this.pwrite(data, this.pos);
-    if (n > 0) this.pos += n;
+    const pos = this.flags & 0o2000 ? this.file.stat().size : this.position();
+    const n = this.pwrite(data, pos);
+    if (n > 0) this.setPosition(pos + n);
     return n;
   }
   override pwrite(data: Uint8Array, pos: number): number {
@@ -340,11 +372,11 @@ export class HostOpenFile extends OpenFile {
   override lseek(offset: number, whence: number): number {
     let p: number;
     if (whence === SEEK_SET) p = offset;
-    else if (whence === SEEK_CUR) p = this.pos + offset;
+    else if (whence === SEEK_CUR) p = this.position() + offset;
     else if (whence === SEEK_END) p = this.file.stat().size + offset;
     else return -E.EINVAL;
     if (p < 0) return -E.EINVAL;
-    this.pos = p;
+    this.setPosition(p);
     return p;
   }
   override truncate(len: number): number {
@@ -362,7 +394,7 @@ export class HostOpenFile extends OpenFile {
     return 0;
   }
   override readable(): number {
-    return Math.max(0, this.file.stat().size - this.pos);
+    return Math.max(0, this.file.stat().size - this.position());
   }
   override getdents(): DirEntry[] | number {
     return -E.ENOTDIR;

@@ -296,7 +296,7 @@ export class ProcFs {
       for (const [fd, e] of p.fds.entries()) {
         const f = e.file;
         out.push([String(fd), () => new ProcFile(c, `${base}/${fd}`, 0o444, () =>
-          `pos:\t${f.pos}\nflags:\t0${((f.flags | (e.cloexec ? 0o2000000 : 0)) >>> 0).toString(8)}\nmnt_id:\t${f.loc?.mnt.id ?? 0}\nino:\t${f.loc?.inode.ino ?? 0}\n${f.fdinfo()}`,
+          `pos:\t${f.position()}\nflags:\t0${((f.flags | (e.cloexec ? 0o2000000 : 0)) >>> 0).toString(8)}\nmnt_id:\t${f.loc?.mnt.id ?? 0}\nino:\t${f.loc?.inode.ino ?? 0}\n${f.fdinfo()}`,
         k.config.uid, k.config.gid)]);
       }
       return out;

@@ -139,7 +139,7 @@ function fcntlLock(k: Kernel, t: Task, fd: number, cmd: number, arg: number) {
   if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) return -E.EINVAL;
   let base: number;
   if (whence === 0) base = 0;
-  else if (whence === 1) base = f.pos;
+  else if (whence === 1) base = f.position();
   else if (whence === 2) {
     const st = f.stat();
     base = typeof st === 'number' ? 0 : st.size;

@@ -366,8 +366,8 @@ export function registerIo(tab: SyscallTable): void {
     }
     if (out.flags & O_APPEND) return -E.EBADF;
     const rd = (p: number) => Number(new DataView(t.proc.as.copyIn(p, 8).buffer).getBigInt64(0, true));
-    let pin = offIn ? rd(offIn) : inp.pos;
-    let pout = offOut ? rd(offOut) : out.pos;
+    let pin = offIn ? rd(offIn) : inp.position();
+    let pout = offOut ? rd(offOut) : out.position();
     if (pin < 0 || pout < 0) return -E.EINVAL;
     if (inp.loc.inode === out.loc.inode && pin < pout + len && pout < pin + len) return -E.EINVAL;
     if (len === 0) return 0;
@@ -382,8 +382,8 @@ export function registerIo(tab: SyscallTable): void {
       new DataView(b.buffer).setBigInt64(0, BigInt(v), true);
       t.proc.as.copyOut(p, b);
     };
-    if (offIn) wr(offIn, pin); else inp.pos = pin;
-    if (offOut) wr(offOut, pout); else out.pos = pout;
+    if (offIn) wr(offIn, pin); else inp.setPosition(pin);
+    if (offOut) wr(offOut, pout); else out.setPosition(pout);
     return w;
   });
 

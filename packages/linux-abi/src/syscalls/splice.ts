@@ -68,7 +68,7 @@ export function registerSplice(tab: SyscallTable): void {
     if (ipipe) {
       // pipe -> file: from the file's position (or *off_out), never appending.
       if (offOutP && !isSeekable(out)) return -E.EINVAL;
-      let pos = offOutP ? readOff(t, offOutP) : out.pos;
+      let pos = offOutP ? readOff(t, offOutP) : out.position();
       if (pos < 0) return -E.EINVAL;
       if (out.flags & O_APPEND) return -E.EINVAL;
       if (inp.flags & O_NONBLOCK) flags |= SPLICE_F_NONBLOCK;
@@ -81,7 +81,7 @@ export function registerSplice(tab: SyscallTable): void {
         ipipe.read(w);
         pos += w;
         if (offOutP) writeOff(t, offOutP, pos);
-        else if (isSeekable(out)) out.pos = pos;
+        else if (isSeekable(out)) out.setPosition(pos);
         return w;
       });
     }
@@ -89,7 +89,7 @@ export function registerSplice(tab: SyscallTable): void {
       // file -> pipe: from the file's position (or *off_in).
       if (inp.loc?.inode.isDir()) return -E.EINVAL;
       if (offInP && !isSeekable(inp)) return -E.EINVAL;
-      let pos = offInP ? readOff(t, offInP) : inp.pos;
+      let pos = offInP ? readOff(t, offInP) : inp.position();
       if (pos < 0) return -E.EINVAL;
       if (out.flags & O_NONBLOCK) flags |= SPLICE_F_NONBLOCK;
       return run(k, t, [opipe.writeq], () => {
@@ -103,7 +103,7 @@ export function registerSplice(tab: SyscallTable): void {
         if (w < 0) return w;
         pos += w;
         if (offInP) writeOff(t, offInP, pos);
-        else if (isSeekable(inp)) inp.pos = pos;
+        else if (isSeekable(inp)) inp.setPosition(pos);
         return w;
       });
     }
