@@ -49,6 +49,22 @@ for (const tee of ['keystone', 'sev', 'sgx']) {
   });
 }
 
+// fork with a host file open (busybox sh's `{ ...; } > file` and runtest's redirections): one
+// file description, its offset moved by parent and child alike; on SGX the child is another
+// enclave, given a host duplicate of the description.
+const qfh = fixture('fh-qemu');
+const qf = spawnSync('qemu-riscv64', ['bin/fork_hostfile', qfh], { cwd: guestDir, encoding: 'utf8' });
+for (const tee of ['keystone', 'sev', 'sgx']) {
+  test(`fork with a host-mount file open on ${tee}: one description, as under qemu-riscv64`, { skip: !haveQemu && 'qemu-riscv64 not found', timeout: 200_000 }, () => {
+    const d = fixture(`fh-${tee}`);
+    const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, '--mount', `${d}:/mnt/host`, 'bin/fork_hostfile', '/mnt/host'], { cwd: guestDir, encoding: 'utf8', timeout: 180_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(qf.stdout, /offset after both: 42/);
+    assert.equal(r.stdout, qf.stdout);
+    assert.doesNotMatch(r.stderr, /not carried|could not be shared/);
+  });
+}
+
 test('--mount :ro refuses every change (EROFS) and leaves the directory as it was', { timeout: 120_000 }, () => {
   const d = fixture('ro');
   const before = snapshot(d);
