@@ -210,6 +210,11 @@ export interface EnclaveFamily {
   channelRead(id: number, max: number): { ret: number; data: Uint8Array; readers: number; writers: number; queued: number };
   /** This enclave now holds `readers` read ends and `writers` write ends of the channel. */
   channelRefs(id: number, readers: number, writers: number): void;
+  /**
+   * Puts bytes this enclave had fetched but not consumed back at the front of the channel (at
+   * fork, so the new enclave holding the read end can read them too); 0 or a negative errno.
+   */
+  channelUnread(id: number, data: Uint8Array): number;
 }
 
 export interface Platform {

@@ -91,6 +91,13 @@ export class ChannelPipe implements PipeChannel {
   refs(readers: number, writers: number): void {
     this.fam.channelRefs(this.id, readers, writers);
   }
+  /** At fork: bytes fetched here but not read go back to the channel (one pipe buffer, as on Linux). */
+  pushBack(): number {
+    if (this.leftover.length === 0) return 0;
+    const r = this.fam.channelUnread(this.id, this.leftover);
+    if (r === 0) this.leftover = new Uint8Array(0);
+    return r;
+  }
 }
 
 /** The kernel's side of the family: proxies, messages, shared pipes. */
@@ -119,7 +126,7 @@ export class FamilyState {
 
   /** Turns a local pipe into a channel pipe (its buffered bytes move to the host, sealed). */
   share(pipe: Pipe): number {
-    if (pipe.channel) return 0;
+    if (pipe.channel) return pipe.channel instanceof ChannelPipe ? pipe.channel.pushBack() : 0;
     const id = this.fam.channelCreate();
     if (id <= 0) return id < 0 ? id : -E.EIO;
     const ch = new ChannelPipe(this.fam, id);

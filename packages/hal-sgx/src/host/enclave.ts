@@ -19,7 +19,7 @@ import {
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
   OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
   OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
-  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
+  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
 
@@ -504,6 +504,12 @@ export class SgxEnclave {
             dv.setBigInt64(MS_OUT0, BigInt(sum(0)), true);
             dv.setBigInt64(MS_OUT1, BigInt(sum(1)), true);
             ret = ch.recs.length;
+          } else if (arg0 === CHAN_UNREAD) {
+            // Bytes a reader had fetched go back in front, for the other enclaves reading it.
+            if (arg1 > BigInt(room - 32)) { ret = -EINVAL; break; }
+            ch.recs.unshift(u.slice(data + 32, data + 32 + Number(arg1)));
+            fam.ring();
+            ret = 0;
           } else if (arg0 === CHAN_REFS) {
             ch.refs.set(me, [Math.max(0, ints[1]), Math.max(0, ints[2])]);
             fam.ring();

@@ -328,7 +328,7 @@ export const OCALL_PID = 20;
 export const OCALL_IPC_SEND = 21;
 export const OCALL_IPC_RECV = 22;
 export const OCALL_CHAN = 23;
-export const CHAN_CREATE = 0, CHAN_WRITE = 1, CHAN_READ = 2, CHAN_REFS = 3;
+export const CHAN_CREATE = 0, CHAN_WRITE = 1, CHAN_READ = 2, CHAN_REFS = 3, CHAN_UNREAD = 4;
 
 export const MS_INDEX = 0x00;
 export const MS_RETVAL = 0x08;

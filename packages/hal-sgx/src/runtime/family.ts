@@ -34,7 +34,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { SgxMachine } from '../machine/machine.ts';
 import {
   OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND, OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID,
-  OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, MS_FS_INPUT,
+  OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, MS_FS_INPUT,
 } from '../machine/protocol.ts';
 import {
   encodeKeyRequest, SGX_KEYSELECT_REPORT, SGX_REPORT_SIZE, SGX_REPORT_BODY_SIZE, SGX_TARGETINFO_SIZE,
@@ -291,6 +291,20 @@ export class SgxFamily implements EnclaveFamily {
     const rec = this.seal(this.chanKey, id, this.pid, data.subarray(0, n));
     const r = this.host.raw(OCALL_CHAN, CHAN_WRITE, rec, 0, [id, 0, 0, 0], 32);
     return r.ret < 0 ? r.ret : n;
+  }
+
+  channelUnread(id: number, data: Uint8Array): number {
+    // Sealed in order, sent last piece first (each goes in front). The writer field carries the
+    // pid with the top bit set: its own sequence space, so a reader that already saw later
+    // records of this pid (a process reading and writing one pipe) does not take these for replays.
+    const step = this.room - HDR - NONCE - TAG;
+    const recs: Uint8Array[] = [];
+    for (let o = 0; o < data.length; o += step) recs.push(this.seal(this.chanKey, id, (this.pid | 0x80000000) >>> 0, data.subarray(o, Math.min(data.length, o + step))));
+    for (let i = recs.length - 1; i >= 0; i--) {
+      const r = this.host.raw(OCALL_CHAN, CHAN_UNREAD, recs[i], 0, [id, 0, 0, 0], 32);
+      if (r.ret < 0) return r.ret;
+    }
+    return 0;
   }
 
   channelRead(id: number, max: number): { ret: number; data: Uint8Array; readers: number; writers: number; queued: number } {
