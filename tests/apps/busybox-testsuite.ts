@@ -137,7 +137,10 @@ export async function runEnclaveSuite(applets: string[], tee: string, timeoutMs:
     for (const a of list) if (a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
     copyTestsuite(join(root, 'testsuite'));
     cpSync(busyboxConfig(), join(root, '.config'));
-    const script = 'mkdir -p /tmp/bb && cp /bin/busybox /.config /tmp/bb/ && cp -r /testsuite /tmp/bb/ && cd /tmp/bb/testsuite && PATH=/bin exec sh runtest "$@"';
+    // On sgx /tmp is a host mount (below), and the kernel executes nothing the host serves (only
+    // the measured image and tmpfs): runtest's $bindir/busybox is a link to the image's there.
+    const bin = tee === 'sgx' ? 'ln -s /bin/busybox /tmp/bb/busybox && cp /.config /tmp/bb/' : 'cp /bin/busybox /.config /tmp/bb/';
+    const script = `mkdir -p /tmp/bb && ${bin} && cp -r /testsuite /tmp/bb/ && cd /tmp/bb/testsuite && PATH=/bin exec sh runtest "$@"`;
     const env = process.env.TEEOS_JIT !== undefined ? { ...ENV, TEEOS_JIT: process.env.TEEOS_JIT } : ENV;
     // SGX: each process is its own enclave with its own tmpfs (docs/sgx-fork.md), so a file one
     // test command writes would not be there for the next: /tmp is a host directory there, shared
