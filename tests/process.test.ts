@@ -8,6 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
@@ -193,6 +196,40 @@ test(`RLIMIT_SIGPENDING: sigqueue/tgkill EAGAIN, kill never refused, legacy sign
     'tgkill SIGRTMIN+1 with room again: 0 ok',
     '',
   ].join('\n'));
+});
+
+/**
+ * execveat and fexecve (fs/exec.c do_execveat_common). Not a qemu case: qemu-user cannot exec a
+ * riscv64 binary without binfmt_misc. The program runs from a root image holding a copy of
+ * itself at /bin/exec_at (its /proc/self/exe names the host's file). Expected lines: Linux's
+ * documented results; the same source built for x86-64 prints them on Linux 6.18 (with its own
+ * file names). On sgx the child enclave of a fork gets neither root-image descriptors nor the
+ * parent's /tmp.
+ */
+test(`execveat: fexecve, relative to a directory fd, AT_SYMLINK_NOFOLLOW, errors, on ${tee}`, { skip: forkSkip }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'teeos-execat-'));
+  try {
+    chmodSync(root, 0o755); // mkdtemp's 0700 would keep the enclave's user out of its own root
+    mkdirSync(join(root, 'bin'));
+    copyFileSync(join(guestDir, 'bin/exec_at'), join(root, 'bin/exec_at'));
+    const r = runGuest(['--root', root, 'bin/exec_at', '/bin/exec_at']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, [
+      'fexecve (AT_EMPTY_PATH): ran, AT_EXECFN /dev/fd/3, comm exec_at', // comm from the file since Linux 6.14
+      'empty path without AT_EMPTY_PATH: -1 ENOENT',
+      'unknown flag: -1 EINVAL',
+      'bad descriptor: -1 EBADF',
+      'relative to a file descriptor: -1 ENOTDIR',
+      'relative to a directory descriptor: ran, AT_EXECFN /dev/fd/4/exec_at, comm exec_at',
+      'a directory: -1 EACCES',
+      'missing name in the directory: -1 ENOENT',
+      'symlink, AT_SYMLINK_NOFOLLOW: -1 ELOOP',
+      'symlink followed: ran, AT_EXECFN /tmp/exec_at_link, comm exec_at_link',
+      '',
+    ].join('\n'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 /** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */

@@ -7,7 +7,7 @@ import type { Process, Task } from '../task.ts';
 import { buildRootFs, type FsNamespace } from './rootfs.ts';
 import { MNT_NOEXEC, type FsContext, type Location } from './vfs.ts';
 import { E, SysError } from '../errors.ts';
-import { FileInode, MAY_EXEC, permitted, S_IFREG } from './inode.ts';
+import { FileInode, MAY_EXEC, permitted, S_IFLNK, S_IFREG } from './inode.ts';
 import { ImageFile } from './imagefs.ts';
 
 const namespaces = new WeakMap<Kernel, FsNamespace>();
@@ -44,22 +44,29 @@ export function fsContext(k: Kernel, t: Task): FsContext {
  * mount) and reads it whole: tmpfs files, or root image files (each block verified: EIO).
  */
 export function execLookupFor(k: Kernel): (proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number {
-  return (proc, path) => {
-    try {
-      const ns = fsOf(k);
-      const ctx: FsContext = { cred: { uid: k.config.uid, gid: k.config.gid, pid: proc.pid }, root: rootOf(k, proc), cwd: cwdOf(k, proc), umask: proc.umask };
-      const loc = ns.vfs.resolve(ctx, ctx.cwd, path, true);
-      const i = loc.inode;
-      if (i.isDir() || i.type !== S_IFREG) return -E.EACCES;
-      if (!permitted(i, ctx.cred, MAY_EXEC) || (loc.mnt.flags & MNT_NOEXEC)) return -E.EACCES;
-      let bytes: Uint8Array;
-      if (i instanceof FileInode) bytes = i.readAt(0, i.size());
-      else if (i instanceof ImageFile) bytes = i.readContents(0, i.size());
-      else return -E.EACCES;
-      return { bytes, exePath: ns.vfs.pathOf(loc, ctx.root).path };
-    } catch (e) {
-      if (e instanceof SysError) return -e.errno;
-      throw e;
-    }
-  };
+  return (proc, path) => execLookupAt(k, proc, null, path, true);
+}
+
+/**
+ * execveat's lookup: `path` from the directory `start` (null: the cwd), not following a final
+ * symlink unless `follow` (ELOOP then, as O_NOFOLLOW); with path '' the file at `start` itself.
+ */
+export function execLookupAt(k: Kernel, proc: Process, start: Location | null, path: string, follow: boolean): { bytes: Uint8Array; exePath: string } | number {
+  try {
+    const ns = fsOf(k);
+    const ctx: FsContext = { cred: { uid: k.config.uid, gid: k.config.gid, pid: proc.pid }, root: rootOf(k, proc), cwd: cwdOf(k, proc), umask: proc.umask };
+    const loc = path === '' && start ? start : ns.vfs.resolve(ctx, start ?? ctx.cwd, path, follow);
+    const i = loc.inode;
+    if (i.type === S_IFLNK) return -E.ELOOP;
+    if (i.isDir() || i.type !== S_IFREG) return -E.EACCES;
+    if (!permitted(i, ctx.cred, MAY_EXEC) || (loc.mnt.flags & MNT_NOEXEC)) return -E.EACCES;
+    let bytes: Uint8Array;
+    if (i instanceof FileInode) bytes = i.readAt(0, i.size());
+    else if (i instanceof ImageFile) bytes = i.readContents(0, i.size());
+    else return -E.EACCES;
+    return { bytes, exePath: ns.vfs.pathOf(loc, ctx.root).path };
+  } catch (e) {
+    if (e instanceof SysError) return -e.errno;
+    throw e;
+  }
 }

@@ -6,6 +6,8 @@ import { E, SysError } from '../errors.ts';
 import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
 import type { Kernel } from '../kernel.ts';
 import { loadProgram } from '../exec.ts';
+import { execLookupAt } from '../fs/context.ts';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/constants.ts';
 import { SIGINFO_SIZE, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED } from '../signals.ts';
 import type { Process, Task } from '../task.ts';
 import type { SyscallTable } from './table.ts';
@@ -163,47 +165,85 @@ export function registerProcTree(tab: SyscallTable): void {
     const envp = readStrings(t, a.u(2));
     const file = k.resolveExecutable(t.proc, path);
     if (typeof file === 'number') return file;
-    const proc = t.proc;
-    const oldAs = proc.as;
-    const image = k.checkExecutable(file.bytes);
-    if (image < 0) return image;
-    // On a fixed-paging platform the old and new images would share linear addresses: the
-    // old one goes first, and a failure after that kills the process (Linux's point of no return).
-    const fixed = !oldAs.pt.kernelFrames;
-    if (fixed) oldAs.destroy();
-    proc.as = k.newAddressSpace();
-    try {
-      loadProgram(k, t, file.bytes, argv, envp, path);
-    } catch (e) {
-      proc.as.destroy();
-      if (fixed) {
-        k.killProcess(proc, 11, `execve of ${path} failed after the old image was gone`);
-        return 0;
-      }
-      proc.as = oldAs;
-      if (e instanceof SysError) return -e.errno;
-      return -E.ENOEXEC; // layout failures: not an executable this kernel can run
-    }
-    // Past the point of no return (fs/exec.c begin_new_exec).
-    for (const other of [...proc.tasks]) if (other !== t) k.exitTask(other, 0);
-    if (!fixed) k.releaseAs(oldAs); // a vfork/CLONE_VM parent keeps using it
-    proc.leaderStatus = null;
-    proc.exitSignal = 17; // SIGCHLD: "we have changed execution domain" (fs/exec.c de_thread)
-    k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
-    proc.fds.closeOnExec();
-    // Handlers reset (ignored signals stay ignored), in a table of its own (unshare_sighand).
-    proc.sigactions = new Map([...proc.sigactions].filter(([, act]) => act.handler === BigInt(SIG_IGN)).map(([sig, act]) => [sig, { ...act }]));
-    t.altStack = { sp: 0, size: 0, flags: 2 };
-    t.clearChildTid = 0;
-    t.robustList = 0;
-    proc.exePath = file.exePath;
-    proc.comm = path.split('/').pop()!.slice(0, 15);
-    t.comm = proc.comm;
-    proc.vforkWaiter?.();
-    proc.vforkWaiter = undefined;
-    return BLOCKED_NONE;
+    return execImage(k, t, file, argv, envp, path);
   }, 'partial');
 
+  // execveat (fs/exec.c do_execveat_common): relative to dirfd, or the file open at dirfd itself
+  // with AT_EMPTY_PATH (fexecve). The program then sees /dev/fd/N[/path] as its AT_EXECFN; its
+  // name (comm) is that path's last part, or for AT_EMPTY_PATH the file's own name
+  // (bprm->comm_from_dentry, Linux 6.14 on; before, the descriptor's number).
+  tab.def('execveat', 'dsppx', (k, t, a) => {
+    const dirfd = a.i32(0), flags = a.i32(4);
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -E.EINVAL;
+    const path = t.proc.as.readCString(a.u(1), 4096);
+    const argv = readStrings(t, a.u(2));
+    const envp = readStrings(t, a.u(3));
+    let file;
+    if (path === '' || (!path.startsWith('/') && dirfd !== AT_FDCWD)) {
+      const f = t.proc.fds.get(dirfd);
+      if (!f) return -E.EBADF;
+      if (path === '' && !(flags & AT_EMPTY_PATH)) return -E.ENOENT;
+      if (!f.loc) return path === '' ? -E.EACCES : -E.ENOTDIR;
+      file = execLookupAt(k, t.proc, f.loc, path, !(flags & AT_SYMLINK_NOFOLLOW));
+    } else if (flags & AT_SYMLINK_NOFOLLOW) {
+      file = execLookupAt(k, t.proc, null, path, false);
+    } else {
+      file = k.resolveExecutable(t.proc, path);
+    }
+    if (typeof file === 'number') return file;
+    const execfn = path.startsWith('/') || dirfd === AT_FDCWD ? path : path === '' ? `/dev/fd/${dirfd}` : `/dev/fd/${dirfd}/${path}`;
+    const comm = path === '' ? file.exePath.split('/').pop()! : undefined;
+    return execImage(k, t, file, argv, envp, execfn, comm);
+  }, 'partial');
+
+  registerProcTreeRest(tab);
+}
+
+/** The rest of execve once the file is found: a new image, or an error with the old one kept. */
+function execImage(k: Kernel, t: Task, file: { bytes: Uint8Array; exePath: string }, argv: string[], envp: string[], path: string, comm?: string): number {
+  const proc = t.proc;
+  const oldAs = proc.as;
+  const image = k.checkExecutable(file.bytes);
+  if (image < 0) return image;
+  // On a fixed-paging platform the old and new images would share linear addresses: the
+  // old one goes first, and a failure after that kills the process (Linux's point of no return).
+  const fixed = !oldAs.pt.kernelFrames;
+  if (fixed) oldAs.destroy();
+  proc.as = k.newAddressSpace();
+  try {
+    loadProgram(k, t, file.bytes, argv, envp, path);
+  } catch (e) {
+    proc.as.destroy();
+    if (fixed) {
+      k.killProcess(proc, 11, `execve of ${path} failed after the old image was gone`);
+      return 0;
+    }
+    proc.as = oldAs;
+    if (e instanceof SysError) return -e.errno;
+    return -E.ENOEXEC; // layout failures: not an executable this kernel can run
+  }
+  // Past the point of no return (fs/exec.c begin_new_exec).
+  for (const other of [...proc.tasks]) if (other !== t) k.exitTask(other, 0);
+  if (!fixed) k.releaseAs(oldAs); // a vfork/CLONE_VM parent keeps using it
+  proc.leaderStatus = null;
+  proc.exitSignal = 17; // SIGCHLD: "we have changed execution domain" (fs/exec.c de_thread)
+  k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
+  proc.fds.closeOnExec();
+  // Handlers reset (ignored signals stay ignored), in a table of its own (unshare_sighand).
+  proc.sigactions = new Map([...proc.sigactions].filter(([, act]) => act.handler === BigInt(SIG_IGN)).map(([sig, act]) => [sig, { ...act }]));
+  t.altStack = { sp: 0, size: 0, flags: 2 };
+  t.clearChildTid = 0;
+  t.robustList = 0;
+  proc.exePath = file.exePath;
+  proc.comm = (comm ?? path.split('/').pop()!).slice(0, 15);
+  t.comm = proc.comm;
+  proc.vforkWaiter?.();
+  proc.vforkWaiter = undefined;
+  return BLOCKED_NONE;
+}
+
+/** Process groups, sessions and accounting. */
+function registerProcTreeRest(tab: SyscallTable): void {
   tab.def('getpgid', 'd', (k, t, a) => {
     const pid = a.i32(0);
     const p = pid === 0 ? t.proc : k.processes.get(pid);
