@@ -19,6 +19,7 @@ import { Inode, SuperBlock, S_IFDIR, S_IFLNK, S_IFREG, S_IFMT, type Cred, type T
 import { openDir } from './files.ts';
 import type { FileBacking } from '../mm/page-cache.ts';
 import type { Location } from './vfs.ts';
+import { nameFromBytes, nameToBytes } from './names.ts';
 
 /** statfs f_type: FUSE_SUPER_MAGIC's role (files served from outside the kernel). */
 export const HOSTFS_MAGIC = 0x65735546;
@@ -26,10 +27,9 @@ export const HOSTFS_MAGIC = 0x65735546;
 const NR_MKDIRAT = 34, NR_UNLINKAT = 35, NR_SYMLINKAT = 36, NR_RENAMEAT = 38, NR_FTRUNCATE = 46, NR_FCHMODAT = 53;
 const NR_DUP = 23, NR_LSEEK = 62, NR_OPENAT = 56, NR_CLOSE = 57, NR_GETDENTS64 = 61, NR_PREAD64 = 67, NR_PWRITE64 = 68, NR_READLINKAT = 78, NR_NEWFSTATAT = 79;
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200;
-const enc = new TextEncoder(), dec = new TextDecoder();
 
 function cstr(...parts: string[]): Uint8Array {
-  return enc.encode(parts.map((p) => p + '\0').join(''));
+  return nameToBytes(parts.map((p) => p + '\0').join(''));
 }
 
 export class HostFs {
@@ -176,7 +176,7 @@ export class HostDir extends HostInode implements DirOps {
           const raw = r.data.subarray(o + 19, o + reclen);
           const z = raw.indexOf(0);
           if (z <= 0) throw new SysError(E.EIO);
-          const name = dec.decode(raw.subarray(0, z));
+          const name = nameFromBytes(raw.subarray(0, z));
           if (name.includes('/') || name.length > 255) throw new SysError(E.EIO);
           if (name !== '.' && name !== '..' && !names.includes(name)) names.push(name);
           o += reclen;
@@ -235,7 +235,7 @@ class HostSymlink extends HostInode {
     const r = this.fs.call(NR_READLINKAT, [this.fs.mountFd], cstr(this.rel), 4096);
     const n = this.fs.check(r.ret);
     if (n > 4096) throw new SysError(E.EIO);
-    return dec.decode(r.data.subarray(0, n));
+    return nameFromBytes(r.data.subarray(0, n));
   }
   override open(): OpenFile {
     throw new SysError(E.ELOOP);

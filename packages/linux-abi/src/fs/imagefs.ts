@@ -10,6 +10,7 @@ import { IMAGE_BLOCK, INODE_SIZE, IntegrityError, type VerifiedImage } from './i
 import { openDir } from './files.ts';
 import type { Location } from './vfs.ts';
 import type { FileBacking } from '../mm/page-cache.ts';
+import { nameFromBytes } from './names.ts';
 
 /** statfs f_type for the image: SQUASHFS_MAGIC's role (a read-only image). */
 export const TEEOS_IMAGE_MAGIC = 0x54454549;
@@ -112,11 +113,10 @@ class ImageDir extends ImageInode {
     const t = this.readContents(0, this.rec.size);
     const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
     const m = new Map<string, number>();
-    const dec = new TextDecoder();
     for (let o = 0; o + 8 <= t.length;) {
       const ino = dv.getUint32(o, true), len = dv.getUint16(o + 6, true);
       if (o + 8 + len > t.length) throw new SysError(E.EIO);
-      m.set(dec.decode(t.subarray(o + 8, o + 8 + len)), ino);
+      m.set(nameFromBytes(t.subarray(o + 8, o + 8 + len)), ino);
       o += Math.ceil((8 + len) / 8) * 8;
     }
     this.entries = m;
@@ -136,7 +136,7 @@ class ImageDir extends ImageInode {
 
 class ImageSymlink extends ImageInode {
   override readlink(): string {
-    return new TextDecoder().decode(this.readContents(0, this.rec.size));
+    return nameFromBytes(this.readContents(0, this.rec.size));
   }
   override open(): OpenFile {
     throw new SysError(E.ELOOP);

@@ -11,6 +11,7 @@ import type { Stat } from '../abi/structs.ts';
 import type { OpenFile } from './file.ts';
 import type { Location } from './vfs.ts';
 import type { FileBacking, PageCache } from '../mm/page-cache.ts';
+import { nameByteLength } from './names.ts';
 
 export interface Timespec { sec: number; nsec: number }
 
@@ -331,7 +332,7 @@ export class SymlinkInode extends Inode {
     this.nlink = 0;
   }
   override size(): number {
-    return new TextEncoder().encode(this.target).length;
+    return nameByteLength(this.target);
   }
   override readlink(): string {
     return this.target;

@@ -15,6 +15,7 @@ import {
   S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK,
 } from './inode.ts';
 import type { OpenFile } from './file.ts';
+import { nameByteLength } from './names.ts';
 
 export interface Location {
   mnt: Mount;
@@ -95,9 +96,8 @@ export function sameLoc(a: Location, b: Location): boolean {
   return a.mnt === b.mnt && a.inode === b.inode;
 }
 
-const enc = new TextEncoder();
 function byteLength(s: string): number {
-  return enc.encode(s).length;
+  return nameByteLength(s);
 }
 
 export class Vfs {

@@ -10,6 +10,7 @@ import { PAGE_SIZE, pageDown, pageUp, FrameRefs, type FrameAllocator } from './f
 import { PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
 import { Sv39PageMap, type PageMap } from './page-map.ts';
 import { PageCache, cacheMappers, type CacheMapper, type FrameMemory } from './page-cache.ts';
+import { nameFromBytes } from '../fs/names.ts';
 
 /** A file mapping's file (shared by the pieces of a split VMA). */
 export interface MappedFile {
@@ -551,7 +552,7 @@ export class AddressSpace implements CacheMapper {
       const n = Math.min(PAGE_SIZE - (a % PAGE_SIZE), max - bytes.length);
       for (let i = 0; i < n; i++) {
         const c = this.mem[off + i];
-        if (c === 0) return new TextDecoder().decode(new Uint8Array(bytes));
+        if (c === 0) return nameFromBytes(new Uint8Array(bytes)); // lossless: names are bytes
         bytes.push(c);
       }
       a += n;

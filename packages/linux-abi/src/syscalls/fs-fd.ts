@@ -18,6 +18,7 @@ import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_LARGEFILE, O_NOATIME, O_NON
 import { PipeFile } from '../fs/pipe.ts';
 import { AGAIN, sleepOn, WaitQueue } from '../fs/wait.ts';
 import { fileOf, ioFileOf, userPath } from './fs-common.ts';
+import { nameToBytes } from '../fs/names.ts';
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7;
 const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
@@ -302,13 +303,12 @@ export function registerFsFd(tab: SyscallTable): void {
     const start = f.pos;
     const ents = f.getdents(Math.max(1, Math.floor(count / 24)));
     if (typeof ents === 'number') return ents;
-    const enc = new TextEncoder();
     const out = new Uint8Array(count);
     const dv = new DataView(out.buffer);
     let o = 0;
     let pos = start;
     for (const d of ents) {
-      const name = enc.encode(d.name);
+      const name = nameToBytes(d.name);
       const rec = direntSize(name.length);
       if (o + rec > count) break;
       dv.setBigUint64(o, BigInt(d.ino), true);

@@ -19,6 +19,7 @@ import {
 } from '../fs/vfs.ts';
 import { PipeFile, fifoPartner } from '../fs/pipe.ts';
 import { AGAIN, sleepOn } from '../fs/wait.ts';
+import { nameToBytes } from '../fs/names.ts';
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_FOLLOW,
   AT_SYMLINK_NOFOLLOW, fileOf, resolveAt, startDir, userPath,
@@ -273,7 +274,7 @@ export function registerFsPath(tab: SyscallTable): void {
     if (size <= 0) return -E.EINVAL;
     const at = resolveAt(k, t, a.i32(0), path, AT_EMPTY_PATH, false);
     if (!at.loc) return -E.EINVAL;
-    const target = new TextEncoder().encode(fsOf(k).vfs.readlink(at.ctx, at.loc));
+    const target = nameToBytes(fsOf(k).vfs.readlink(at.ctx, at.loc));
     const n = Math.min(target.length, size); // readlink does not NUL-terminate
     t.proc.as.copyOut(a.u(2), target.subarray(0, n));
     return n;
@@ -349,7 +350,7 @@ export function registerFsPath(tab: SyscallTable): void {
     const r = fsOf(k).vfs.pathOf(ctx.cwd, ctx.root);
     if (r.deleted) return -E.ENOENT;
     const text = (r.reachable ? '' : '(unreachable)') + r.path;
-    const cwd = new TextEncoder().encode(text + '\0');
+    const cwd = nameToBytes(text + '\0');
     if (cwd.length > 4096) return -E.ENAMETOOLONG;
     if (a.u(1) < cwd.length) return -E.ERANGE;
     t.proc.as.copyOut(a.u(0), cwd);
