@@ -11,6 +11,7 @@ const PLATFORMS = ['qemu-riscv64', 'keystone', 'sev', 'sgx'];
 const SUITES: Record<string, string> = {
   'busybox-testsuite-ci': 'busybox testsuite, CI subset (`tests/apps/busybox-testsuite.ts`; docs/busybox-testsuite.md)',
   'busybox-testsuite-full': 'busybox testsuite, every applet (`busybox-testsuite.ts --full`)',
+  'busybox-testsuite-logged': 'busybox testsuite, the applets of the full run finished on both sides (`--logdir DIR --logged`; which: docs/busybox-testsuite.md)',
   'apps-workloads': 'app workloads identical to qemu-riscv64 (`tests/apps/run.ts`; the reference column is qemu itself)',
 };
 

@@ -7,7 +7,8 @@
 //
 // --split runs one runtest per applet (same tests; a stuck applet costs only itself);
 // --logdir DIR (implies --split) keeps each applet's log in DIR/qemu|TEE/APPLET.log and
-// reuses it on the next run, so a full run can be done in pieces and resumed.
+// reuses it on the next run, so a full run can be done in pieces and resumed; --logged
+// (with --logdir) compares and records (--write) only the applets logged on both sides.
 // Without --full or applets it runs CI_APPLETS (the subset CI runs: the full suite takes
 // hours in the enclave with the interpreter, bc and the big md5sum/xz inputs above all).
 // --write records the counts in tests/apps/results.json (read by scripts/gen-compat.ts).
@@ -214,7 +215,7 @@ export function counts(r: SuiteRun): { pass: number; fail: number; skipped: numb
 
 async function main(): Promise<void> {
   let tee = 'keystone'; let full = false; let side = 'both'; let write = false; let verbose = false;
-  let split = false; let logDir: string | undefined;
+  let split = false; let logDir: string | undefined; let logged = false;
   const applets: string[] = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -226,15 +227,21 @@ async function main(): Promise<void> {
     else if (a === '-v') verbose = true;
     else if (a === '--split') split = true;
     else if (a === '--logdir') { logDir = argv[++i]; split = true; }
+    else if (a === '--logged') logged = true;
     else applets.push(a);
   }
   const why = whyNotRunnable();
   if (why) { console.error(`busybox-testsuite: ${why}`); process.exit(2); }
   const sel = full ? [] : applets.length ? applets : CI_APPLETS;
-  const subset = full ? 'full' : applets.length ? 'custom' : 'ci';
+  const subset = logged ? 'logged' : full ? 'full' : applets.length ? 'custom' : 'ci';
   const timeout = full ? 6 * 3600_000 : 3600_000;
   // qemu first (minutes at most), then the enclave with its lines shown as they come (-v).
-  const splitList = sel.length ? sel : testedApplets();
+  // --logged: only the applets whose logs are in --logdir for both sides (nothing runs); a
+  // full run done in pieces is recorded as busybox-testsuite-logged until it is complete.
+  const splitList = logged && logDir
+    ? testedApplets().filter((a) => existsSync(join(logDir!, 'qemu', `${a}.log`)) && existsSync(join(logDir!, tee, `${a}.log`)))
+    : sel.length ? sel : testedApplets();
+  if (logged) console.log(`logged on both sides: ${splitList.length} of ${testedApplets().length} applets; missing: ${testedApplets().filter((a) => !splitList.includes(a)).join(' ')}`);
   const note = (a: string, r: SuiteRun): void => { const c = counts(r); console.log(`  ${a}: ${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped (${(r.ms / 1000).toFixed(0)} s)`); };
   const q = side === 'enclave' ? null : split ? await runSplit('qemu', tee, splitList, 3600_000, logDir, note) : await runQemuSuite(sel, timeout);
   if (verbose && q) console.log(`--- qemu log\n${q.log}--- enclave log`);
