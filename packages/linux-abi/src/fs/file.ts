@@ -58,7 +58,7 @@ export abstract class OpenFile {
     return -E.ENOTDIR;
   }
   /** The file position as callers outside read/write/lseek see it (splice, copy_file_range, locks,
-   * fdinfo): a description shared with another SGX enclave keeps it at the host (hostfs). */
+   * fdinfo): a description shared with another enclave of the family keeps it at the host (hostfs). */
   position(): number {
     return this.pos;
   }

@@ -296,7 +296,7 @@ const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 
 export class HostOpenFile extends OpenFile {
   /**
-   * Whether this description is shared with another enclave (an SGX fork child holds a host dup
+   * Whether this description is shared with another enclave (a child forked into its own enclave holds a host dup
    * of it): then the host keeps the offset, as Linux's file description does for a parent and
    * child, and every positioned step reads it from and writes it back to the host.
    */
