@@ -311,14 +311,19 @@ export class AddressSpace implements CacheMapper {
 
   /** Sets VM_LOCKED on [start, end), splitting VMAs at the edges (the range must be covered). */
   setLocked(start: number, end: number, locked: boolean): void {
+    this.changeRange(start, end, { locked }, (v) => !!v.locked !== locked);
+  }
+
+  /** Gives the VMAs' parts inside [start, end) the attributes in `change`, splitting at the edges. */
+  private changeRange(start: number, end: number, change: Partial<Vma>, applies: (v: Vma) => boolean = () => true): void {
     const out: Vma[] = [];
     for (const v of this.vmas) {
-      if (end <= v.start || start >= v.end || !!v.locked === locked) {
+      if (end <= v.start || start >= v.end || !applies(v)) {
         out.push(v);
         continue;
       }
       if (v.start < start) out.push({ ...v, end: start });
-      out.push({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end), locked });
+      out.push({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end), ...change });
       if (v.end > end) out.push({ ...v, start: end });
     }
     this.vmas = out.sort((a, b) => a.start - b.start);
@@ -344,22 +349,8 @@ export class AddressSpace implements CacheMapper {
 
   /** Changes protection on [start, end); every page must be inside a VMA (else ENOMEM). */
   protect(start: number, end: number, prot: number): void {
-    for (let a = start; a < end; ) {
-      const v = this.find(a);
-      if (!v) throw new SysError(E.ENOMEM);
-      a = v.end;
-    }
-    const out: Vma[] = [];
-    for (const v of this.vmas) {
-      if (end <= v.start || start >= v.end) {
-        out.push(v);
-        continue;
-      }
-      if (v.start < start) out.push({ ...v, end: start });
-      out.push({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end), prot });
-      if (v.end > end) out.push({ ...v, start: end });
-    }
-    this.vmas = out.sort((a, b) => a.start - b.start);
+    if (!this.covers(start, end)) throw new SysError(E.ENOMEM);
+    this.changeRange(start, end, { prot });
     const pte = protToPte(prot);
     for (let va = start; va < end; va += PAGE_SIZE) {
       // PROT_NONE keeps the frame (Linux keeps the data) with R=W=X=0: at level 0 the hart

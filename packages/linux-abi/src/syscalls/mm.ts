@@ -140,7 +140,8 @@ export function registerMm(tab: SyscallTable): void {
       start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
       shared, ...(file ? { file, fileBase: start - off } : {}), ...(lockNew ? { locked: true } : {}),
     });
-    if (lockNew && !(as.lockFuture?.onFault && !(flags & MAP_LOCKED))) as.populateLocked(start, start + size); // best effort, as mm_populate
+    // Faulted in now (best effort, as mm_populate), unless only MCL_FUTURE|MCL_ONFAULT locks it.
+    if (flags & MAP_LOCKED || (as.lockFuture && !as.lockFuture.onFault)) as.populateLocked(start, start + size);
     if (flags & MAP_POPULATE) {
       for (let va = start; va < start + size; va += PAGE_SIZE) {
         if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux

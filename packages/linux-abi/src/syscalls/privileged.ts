@@ -22,6 +22,7 @@ import type { Task } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
 import { AT_FDCWD } from '../abi/constants.ts';
 import { resolveAt, userPath } from './fs-common.ts';
+import { findTaskById } from './sched.ts';
 
 // linux/capability.h
 const _LINUX_CAPABILITY_VERSION_1 = 0x19980330, _LINUX_CAPABILITY_VERSION_2 = 0x20071026, _LINUX_CAPABILITY_VERSION_3 = 0x20080522;
@@ -52,19 +53,9 @@ function u32(v: number): Uint8Array {
   return b;
 }
 
-/** A task of the enclave by thread id (0: the caller). */
-function taskById(k: Kernel, t: Task, tid: number): Task | undefined {
-  if (tid === 0) return t;
-  for (const p of k.processes.values()) {
-    if (p.exitStatus !== null) continue;
-    for (const x of p.tasks) if (x.tid === tid) return x;
-  }
-  return undefined;
-}
-
 /** Whether a thread id names a live thread, here or (its main thread) in another enclave of the family. */
 function threadExists(k: Kernel, t: Task, tid: number): boolean {
-  if (taskById(k, t, tid)) return true;
+  if (findTaskById(k, t, tid)) return true;
   const p = k.processes.get(tid);
   return p !== undefined && p.remote && p.exitStatus === null;
 }
@@ -167,7 +158,7 @@ export function registerPrivileged(tab: SyscallTable): void {
   });
 
   tab.def('get_robust_list', 'dpp', (k, t, a) => {
-    const target = taskById(k, t, a.i32(0));
+    const target = findTaskById(k, t, a.i32(0));
     if (!target) return -E.ESRCH;
     const head = new Uint8Array(8);
     new DataView(head.buffer).setBigUint64(0, BigInt(target.robustList), true);

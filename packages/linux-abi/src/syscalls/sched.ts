@@ -244,7 +244,8 @@ const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDL
 const SCHED_RESET_ON_FORK = 0x40000000;
 const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
 
-function findTaskById(k: Kernel, t: Task, pid: number): Task | undefined {
+/** A live thread by id (0: the caller). */
+export function findTaskById(k: Kernel, t: Task, pid: number): Task | undefined {
   if (pid === 0) return t;
   for (const p of k.processes.values()) {
     if (p.exitStatus !== null) continue;
