@@ -232,6 +232,21 @@ test(`execveat: fexecve, relative to a directory fd, AT_SYMLINK_NOFOLLOW, errors
   }
 });
 
+/**
+ * execve copies argv and envp as bytes (fs/exec.c copy_strings): strings that are not valid
+ * UTF-8 arrive unchanged, in argv, environ and /proc/self/cmdline. Not a qemu case (qemu-user
+ * cannot exec without binfmt_misc); the same source built for x86-64 prints these lines on Linux.
+ */
+test(`execve keeps argv and envp bytes that are not UTF-8, on ${tee}`, () => {
+  const r = runGuest(['bin/exec_bytes']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'argv[1]: ff fe', 'argv[2]: 61 c3 a9', 'argv[3]: ed a0 80', 'argv[4]: c3',
+    'env: 4b 3d 80 81', 'env: 4c 3d 6f 6b',
+    'cmdline: 65 78 65 63 5f 62 79 74 65 73 00 ff fe 00 61 c3 a9 00 ed a0 80 00 c3 00', '',
+  ].join('\n'));
+});
+
 /** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */
 test(`get_robust_list: the head glibc registered, len 24, ESRCH, EFAULT, on ${tee}`, () => {
   const r = runGuest(['bin/privileged', 'robust']);

@@ -7,6 +7,7 @@ import { parseElf, loadPlan, buildInitialStack } from '@teeos/elf-loader';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from './abi/constants.ts';
 import { PAGE_SIZE } from './mm/frames.ts';
 import { SYS } from './generated/syscall-numbers.ts';
+import { nameToBytes } from './fs/names.ts';
 import type { Kernel } from './kernel.ts';
 import type { Task } from './task.ts';
 
@@ -57,7 +58,8 @@ export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: strin
   const random = new Uint8Array(16);
   k.platform.random(random);
   const stack = buildInitialStack({
-    argv, envp, execfn: execPath, random, stackTop: top, image, bias: plan.bias,
+    // Bytes, as execve copied them: names.ts escapes keep what is not valid UTF-8.
+    argv: argv.map(nameToBytes), envp: envp.map(nameToBytes), execfn: nameToBytes(execPath), random, stackTop: top, image, bias: plan.bias,
     uid: k.config.uid, euid: k.config.uid, gid: k.config.gid, egid: k.config.gid, secure: false,
   });
   as.copyOut(stack.base, stack.image);

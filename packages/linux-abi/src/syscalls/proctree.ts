@@ -7,6 +7,7 @@ import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
 import type { Kernel } from '../kernel.ts';
 import { loadProgram } from '../exec.ts';
 import { execLookupAt } from '../fs/context.ts';
+import { nameByteLength } from '../fs/names.ts';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/constants.ts';
 import { SIGINFO_SIZE, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED } from '../signals.ts';
 import type { Process, Task } from '../task.ts';
@@ -99,7 +100,7 @@ function readStrings(t: Task, addr: number): string[] {
     const p = Number(new DataView(t.proc.as.copyIn(addr + i * 8, 8).buffer).getBigUint64(0, true));
     if (p === 0) return out;
     const s = t.proc.as.readCString(p, 131072); // MAX_ARG_STRLEN
-    total += s.length + 1 + 8;
+    total += nameByteLength(s) + 1 + 8;
     if (total > 2 * 1024 * 1024) throw new SysError(E.E2BIG);
     out.push(s);
   }
