@@ -40,6 +40,17 @@ export abstract class OpenFile {
   pread(_len: number, _pos: number): Uint8Array | number {
     return -E.ESPIPE;
   }
+  /**
+   * read() for a caller that copies the bytes out at once (read, readv into user memory): the
+   * result may be a view of the file's own buffer, valid only until the next operation on it.
+   * Files that can avoid a copy override these; the rest answer with read()/pread().
+   */
+  readTransient(len: number): Uint8Array | number {
+    return this.read(len);
+  }
+  preadTransient(len: number, pos: number): Uint8Array | number {
+    return this.pread(len, pos);
+  }
   pwrite(_data: Uint8Array, _pos: number): number {
     return -E.ESPIPE;
   }

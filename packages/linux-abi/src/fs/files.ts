@@ -50,6 +50,14 @@ export class RegularFile extends InodeFile {
     const d = this.file.readAt(pos, len);
     return d;
   }
+  override readTransient(len: number): Uint8Array | number {
+    const r = this.file.viewAt(this.pos, len);
+    this.pos += r.length;
+    return r;
+  }
+  override preadTransient(len: number, pos: number): Uint8Array | number {
+    return this.file.viewAt(pos, len);
+  }
   override write(data: Uint8Array): number {
     if (this.flags & O_APPEND) this.pos = this.file.size();
     const n = this.pwriteAt(data, this.pos);

@@ -259,6 +259,12 @@ export class FileInode extends Inode {
     this.pageCache?.overlay(pos, out); // mapped pages hold the newest bytes
     return out;
   }
+  /** readAt without the copy, for a caller that copies at once: a view of the data, unless mapped pages may hold newer bytes. */
+  viewAt(pos: number, len: number): Uint8Array {
+    if (this.pageCache) return this.readAt(pos, len);
+    if (pos >= this.len) return new Uint8Array(0);
+    return this.data.subarray(pos, Math.min(this.len, pos + len));
+  }
   override backing(): FileBacking {
     return {
       size: () => this.len,

@@ -57,7 +57,7 @@ export function blockingRead(k: Kernel, t: Task, f: OpenFile, len: number, sink:
   }
   const attempt = (): RetryResult => {
     // A terminal's reads go through the line discipline (fs/n_tty.ts).
-    const r = tty ? ttyRead(k, f, len) : f.read(len);
+    const r = tty ? ttyRead(k, f, len) : f.readTransient(len); // sink copies at once
     if (typeof r === 'number') return r === -E.EAGAIN && !(f.flags & O_NONBLOCK) && f.readQueue() ? AGAIN : r;
     sink(r);
     return r.length;
@@ -170,7 +170,7 @@ function posArg(off: number): number {
 }
 
 function doPread(t: Task, f: OpenFile, len: number, pos: number, sink: (d: Uint8Array) => void): number {
-  const r = f.pread(Math.min(len, MAX_RW_COUNT), pos);
+  const r = f.preadTransient(Math.min(len, MAX_RW_COUNT), pos); // sink copies at once
   if (typeof r === 'number') return r;
   sink(r);
   return r.length;
