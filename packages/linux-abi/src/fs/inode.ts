@@ -282,9 +282,10 @@ export class FileInode extends Inode {
     if (end <= this.data.length) return;
     const grow = end - this.len;
     if (this.sb.usedBytes + grow > this.sb.maxBytes) throw new SysError(E.ENOSPC);
+    // Doubling up to 64 MiB, then by an eighth: appends stay amortized O(1) per byte (growing
+    // a large file exactly to each write's end copied the whole file on every write).
     let cap = Math.max(4096, this.data.length);
-    while (cap < end) cap *= 2;
-    if (cap > end + (64 << 20)) cap = end; // large files grow exactly
+    while (cap < end) cap = cap < (64 << 20) ? cap * 2 : cap + Math.ceil(cap / 8 / 4096) * 4096;
     const d = new Uint8Array(cap);
     d.set(this.data.subarray(0, this.len));
     this.data = d;
