@@ -4,7 +4,7 @@ import { PR_GET_NAME, PR_SET_NAME, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_NOFILE, R
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
-import type { Task } from '../task.ts';
+import type { Process, Task } from '../task.ts';
 import type { SyscallArgs } from './args.ts';
 
 export function registerProcess(tab: SyscallTable): void {
@@ -62,30 +62,18 @@ export function registerProcess(tab: SyscallTable): void {
   // Deliberately absent, as glibc expects of kernels without them: it falls back quietly.
   tab.def('rseq', 'pudx', () => -E.ENOSYS, 'partial');
 
+  // kernel/sys.c: prlimit64 and the older getrlimit/setrlimit (riscv64 keeps both,
+  // __ARCH_WANT_SET_GET_RLIMIT), each a do_prlimit on a process; the new limit is read first.
   tab.def('prlimit64', 'ddpp', (k, t, a) => {
-    const pid = a.i32(0), res = a.i32(1), newp = a.u(2), oldp = a.u(3);
+    const pid = a.i32(0), newp = a.u(2);
+    const next = newp ? decodeRlimit(t.proc.as.copyIn(newp, RLIMIT_SIZE)) : null;
     // Any process of the (one) user may be read and set, as check_prlimit_permission allows.
     const target = pid === 0 ? t.proc : [...k.processes.values()].find((p) => p.pid === pid && p.exitStatus === null);
     if (!target) return -E.ESRCH;
-    if (res < 0 || res >= RLIM_NLIMITS) return -E.EINVAL;
-    const lim = target.rlimits[res];
-    const unsigned = (v: bigint) => BigInt.asUintN(64, v); // RLIM_INFINITY is stored as -1n
-    let next: { cur: bigint; max: bigint } | null = null;
-    if (newp) {
-      next = decodeRlimit(t.proc.as.copyIn(newp, RLIMIT_SIZE));
-      if (next.cur > next.max) return -E.EINVAL;
-      if (next.max > unsigned(lim.max)) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
-      if (res === RLIMIT_NOFILE && unsigned(next.max) > NR_OPEN) return -E.EPERM; // fs.nr_open
-    }
-    if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
-    if (next) {
-      lim.cur = next.cur;
-      lim.max = next.max;
-      // The descriptor table enforces the soft limit (EMFILE, dup2's EBADF, F_DUPFD's EINVAL).
-      if (res === RLIMIT_NOFILE) target.fds.limit = Number(unsigned(next.cur) < NR_OPEN ? unsigned(next.cur) : NR_OPEN);
-    }
-    return 0;
+    return doPrlimit(t, target, a.i32(1), next, a.u(3));
   });
+  tab.def('getrlimit', 'dp', (k, t, a) => doPrlimit(t, t.proc, a.i32(0), null, a.u(1)));
+  tab.def('setrlimit', 'dp', (k, t, a) => doPrlimit(t, t.proc, a.i32(0), decodeRlimit(t.proc.as.copyIn(a.u(1), RLIMIT_SIZE)), 0));
 
   tab.def('prctl', 'dxxxx', (k, t, a) => {
     const op = a.i32(0);
@@ -148,3 +136,23 @@ export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
   [RLIMIT_NICE, 0n, 0n],
   [RLIMIT_RTPRIO, 0n, 0n],
 ];
+
+/** kernel/sys.c do_prlimit: checks, then the old value out, then the new one in place. */
+function doPrlimit(t: Task, target: Process, res: number, next: { cur: bigint; max: bigint } | null, oldp: number): number {
+  if (res < 0 || res >= RLIM_NLIMITS) return -E.EINVAL;
+  const lim = target.rlimits[res];
+  const unsigned = (v: bigint) => BigInt.asUintN(64, v); // RLIM_INFINITY is stored as -1n
+  if (next) {
+    if (unsigned(next.cur) > unsigned(next.max)) return -E.EINVAL;
+    if (unsigned(next.max) > unsigned(lim.max)) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
+    if (res === RLIMIT_NOFILE && unsigned(next.max) > NR_OPEN) return -E.EPERM; // fs.nr_open
+  }
+  if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
+  if (next) {
+    lim.cur = next.cur;
+    lim.max = next.max;
+    // The descriptor table enforces the soft limit (EMFILE, dup2's EBADF, F_DUPFD's EINVAL).
+    if (res === RLIMIT_NOFILE) target.fds.limit = Number(unsigned(next.cur) < NR_OPEN ? unsigned(next.cur) : NR_OPEN);
+  }
+  return 0;
+}
