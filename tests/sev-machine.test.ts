@@ -127,8 +127,8 @@ test('the hypervisor refuses GHCB traffic until the GHCB is shared and registere
   assert.equal(q[CTL_MSR_Q] >> 32n, 1n);
 });
 
-test('dist/runtime-sev.mjs holds SEV platform code only', () => {
-  const b = readFileSync(new URL('../dist/runtime-sev.mjs', import.meta.url), 'utf8');
+test('dist/runtime-sev.cjs holds SEV platform code only', () => {
+  const b = readFileSync(new URL('../dist/runtime-sev.cjs', import.meta.url), 'utf8');
   assert.doesNotMatch(b, /[Kk]eystone|SBI_SM_|[Ss]gx|SGX|ENCLU/);
   assert.match(b, /sevMain/);
   assert.doesNotMatch(b, /c7634d81f4372ddf/, 'no P-384 code or PSP in the guest runtime');

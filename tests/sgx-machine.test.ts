@@ -166,15 +166,15 @@ test('OCALL replies are believed only within the bounds the enclave set', () => 
 
 test('SgxEnclave: the host refuses to run when EINIT refuses its SIGSTRUCT', async () => {
   const dist = new URL('../dist/', import.meta.url);
-  const e = new SgxEnclave({ runtime: readFileSync(new URL('runtime-sgx.mjs', dist)), app }, {
+  const e = new SgxEnclave({ runtime: readFileSync(new URL('runtime-sgx.cjs', dist)), app }, {
     machinePath: new URL('sgx-machine.mjs', dist), epcSize: 8 << 20, tcs: 2, signingKey: key,
   });
   const forged = signSigstruct(defaultSigstructBody(new Uint8Array(32).fill(1)), key);
   await assert.rejects(e.start(forged), /ENCLAVEHASH differs from the measured MRENCLAVE/);
 });
 
-test('dist/runtime-sgx.mjs holds SGX platform code only, and no key derivation', () => {
-  const b = readFileSync(new URL('../dist/runtime-sgx.mjs', import.meta.url), 'utf8');
+test('dist/runtime-sgx.cjs holds SGX platform code only, and no key derivation', () => {
+  const b = readFileSync(new URL('../dist/runtime-sgx.cjs', import.meta.url), 'utf8');
   assert.doesNotMatch(b, /[Kk]eystone|SBI_SM_|VMGEXIT|GHCB|SEV-SNP|sevMain/);
   assert.match(b, /sgxMain/);
   assert.doesNotMatch(b, /ff00ff00ff00ff00|THISISOWNEREPOCH|5448495349534f574e455245504f4348/, 'the base keys stay in the machine');

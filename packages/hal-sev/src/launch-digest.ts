@@ -10,7 +10,7 @@
 //   CONTENTS = SHA-384(page) for NORMAL and VMSA pages, 48 zero bytes for ZERO/UNMEASURED/SECRETS/CPUID.
 // QEMU order: OVMF pages, then the OVMF metadata sections in order, then one VMSA per vCPU.
 
-import { sha384 } from '@noble/hashes/sha2.js';
+import { sha384Digest as sha384 } from './sha384.ts';
 import { requireLength, u64le } from './bytes.ts';
 
 export const SNP_LD_SIZE = 48;

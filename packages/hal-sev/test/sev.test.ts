@@ -29,6 +29,8 @@ import {
 } from '../src/ghcb.ts';
 import { verify } from '../src/verify.ts';
 import { toHex, fromHex } from '../src/bytes.ts';
+import { useNativeSha384 } from '../src/host/native-sha384.ts';
+import { setSha384Backend } from '../src/sha384.ts';
 
 const vectors: { name: string; expected: unknown }[] = JSON.parse(
   readFileSync(new URL('../../hal-keystone/test/fixtures/tee-vectors.json', import.meta.url), 'utf8'),
@@ -41,6 +43,19 @@ test('snp_launch_digest reproduces after_step1 and final', () => {
   assert.equal(toHex(d.digest), ld.after_step1);
   d.updateZeroPages(0x0n).updateSecretsPage(0x2000n).updateCpuidPage(0x3000n).updateVmsaPage(new Uint8Array(4096));
   assert.equal(toHex(d.digest), ld.final);
+});
+
+test('snp_launch_digest: the node:crypto SHA-384 backend gives the same bytes', () => {
+  useNativeSha384();
+  try {
+    const d = new SnpLaunchDigest();
+    d.updateNormalPages(0xfffff000n, new Uint8Array(4096).fill(0xaa));
+    assert.equal(toHex(d.digest), ld.after_step1);
+    d.updateZeroPages(0x0n).updateSecretsPage(0x2000n).updateCpuidPage(0x3000n).updateVmsaPage(new Uint8Array(4096));
+    assert.equal(toHex(d.digest), ld.final);
+  } finally {
+    setSha384Backend((x) => sha384(x));
+  }
 });
 
 test('PAGE_INFO layout and page type constants', () => {

@@ -10,7 +10,7 @@
 // modulus, signature, q1, q2 stored little-endian (384 bytes each);
 //   q1 = floor(s^2 / n), q2 = floor((s^3 - q1*s*n) / n) = floor((s^2 mod n) * s / n).
 // The signer takes (n, d) as bigints so it is pure; key generation is host-side (./host/keygen.ts).
-// BigInt modpow is used (not a hot path).
+// BigInt modpow is used unless the key brings a native private operation (host start-up).
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
@@ -240,6 +240,11 @@ export interface RsaSigningKey {
   n: bigint;
   /** Private exponent. */
   d: bigint;
+  /**
+   * The same private operation (m^d mod n, big-endian, SE_KEY_SIZE bytes in and out) done
+   * natively where the host has it (OpenSSL: ~3 ms against ~250 ms of BigInt modpow). Optional.
+   */
+  privateOp?: (m: Uint8Array) => Uint8Array;
 }
 
 /** Build and sign a SIGSTRUCT (pure: RSA by BigInt modpow with the caller's (n, d)). */
@@ -256,8 +261,9 @@ export function signSigstruct(body: SigstructBody, key: RsaSigningKey): Uint8Arr
     q2: 0n,
   };
   const bytes = encodeSigstruct(unsigned);
-  const m = beToBigint(emsaPkcs1v15Sha256(sigstructSignedData(bytes)));
-  const s = modPow(m, key.d, key.n);
+  const em = emsaPkcs1v15Sha256(sigstructSignedData(bytes));
+  const m = beToBigint(em);
+  const s = key.privateOp ? beToBigint(key.privateOp(em)) : modPow(m, key.d, key.n);
   if (modPow(s, BigInt(SGX_RSA_EXPONENT), key.n) !== m) throw new Error('signSigstruct: (n, d) is not an e=3 RSA key pair');
   const { q1, q2 } = computeQ1Q2(s, key.n);
   return encodeSigstruct({ ...unsigned, signature: s, q1, q2 });

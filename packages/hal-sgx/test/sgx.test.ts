@@ -27,6 +27,9 @@ import {
 import { verify } from '../src/verify.ts';
 import { toHex, fromHex, bigintToLe } from '../src/bytes.ts';
 import { generateSgxSigningKey } from '../src/host/keygen.ts';
+import { useNativeSha256 } from '../src/host/native.ts';
+import { setSha256Backend } from '../src/sha256.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 const vectors: { name: string; expected: unknown; inputs?: Record<string, string> }[] = JSON.parse(
   readFileSync(new URL('../../hal-keystone/test/fixtures/tee-vectors.json', import.meta.url), 'utf8'),
@@ -47,6 +50,25 @@ const KEY = generateSgxSigningKey();
 
 test('sgx_mrenclave reproduces the vector', () => {
   assert.equal(toHex(MRENCLAVE), expected('sgx_mrenclave'));
+});
+
+test('MRENCLAVE: the node:crypto SHA-256 backend and addPage give the same bytes as @noble and 16 EEXTENDs', () => {
+  const random = Uint8Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) & 0xff);
+  const byChunks = (b: MrEnclaveBuilder) => {
+    b.eadd(0x3000, SGX_SECINFO_FLAGS_REG | SGX_SECINFO_FLAGS_R);
+    for (let i = 0; i < 4096; i += 256) b.eextend(0x3000 + i, random.subarray(i, i + 256));
+    return toHex(b.einit());
+  };
+  const noble = byChunks(vectorEnclave());
+  assert.equal(toHex(vectorEnclave().addPage(0x3000, SGX_SECINFO_FLAGS_REG | SGX_SECINFO_FLAGS_R, random).einit()), noble);
+  useNativeSha256();
+  try {
+    assert.equal(toHex(vectorEnclave().einit()), expected('sgx_mrenclave'));
+    assert.equal(byChunks(vectorEnclave()), noble);
+    assert.equal(toHex(vectorEnclave().addPage(0x3000, SGX_SECINFO_FLAGS_REG | SGX_SECINFO_FLAGS_R, random).einit()), noble);
+  } finally {
+    setSha256Backend(() => sha256.create());
+  }
 });
 
 test('SECINFO flag and page type constants', () => {
@@ -121,6 +143,14 @@ test('SIGSTRUCT: sign/verify round trip, also checked by node:crypto RSA-SHA256 
   const v = createVerify('sha256');
   v.update(sigstructSignedData(s));
   assert.ok(v.verify(pub, Buffer.from(d.signature.toString(16).padStart(768, '0'), 'hex')));
+});
+
+test('SIGSTRUCT: the native RSA private operation signs exactly what BigInt modpow signs', () => {
+  assert.ok(KEY.privateOp);
+  const body = defaultSigstructBody(MRENCLAVE);
+  assert.equal(toHex(signSigstruct(body, KEY)), toHex(signSigstruct(body, { n: KEY.n, d: KEY.d })));
+  // A private operation that returns anything else is caught by the e = 3 check.
+  assert.throws(() => signSigstruct(body, { n: KEY.n, d: KEY.d, privateOp: (m) => m }), /not an e=3 RSA key pair/);
 });
 
 test('SIGSTRUCT: q1/q2 satisfy their equations', () => {

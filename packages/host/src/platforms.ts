@@ -66,21 +66,21 @@ const UTM_SIZE = 1 << 20;
 
 function keystoneFiles(distDir: URL, eapp: Uint8Array) {
   return {
-    loader: readFileSync(new URL('keystone-loader.mjs', distDir)),
-    runtime: readFileSync(new URL('runtime-keystone.mjs', distDir)),
+    loader: readFileSync(new URL('keystone-loader.cjs', distDir)),
+    runtime: readFileSync(new URL('runtime-keystone.cjs', distDir)),
     smImage: readFileSync(new URL('keystone-machine.mjs', distDir)),
     eapp,
   };
 }
 function sgxFiles(distDir: URL, app: Uint8Array) {
-  return { runtime: readFileSync(new URL('runtime-sgx.mjs', distDir)), app };
+  return { runtime: readFileSync(new URL('runtime-sgx.cjs', distDir)), app };
 }
 /** The enclave signing key: a development key cached under the ignored .cache/ folder. */
 function sgxSigningKey(distDir: URL) {
   return loadOrCreateDevKey(new URL('../.cache/teeos/sgx-dev-key.pem', distDir).pathname);
 }
 function sevFiles(distDir: URL, app: Uint8Array) {
-  return { stub: readFileSync(new URL('sev-boot.mjs', distDir)), runtime: readFileSync(new URL('runtime-sev.mjs', distDir)), app };
+  return { stub: readFileSync(new URL('sev-boot.cjs', distDir)), runtime: readFileSync(new URL('runtime-sev.cjs', distDir)), app };
 }
 
 export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = [], popts: PlatformOptions = {}): EnclaveDriver {
@@ -91,10 +91,10 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
     const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
-      machinePath: new URL('sgx-machine.mjs', distDir), epcSize: memory, tcs, signingKey: sgxSigningKey(distDir),
+      machinePath: new URL('sgx-machine.mjs', distDir), epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),
     });
     return {
-      tee, measurementKind: 'MRENCLAVE, SHA-256', expectedMeasurement: e.expectedMeasurement,
+      tee, measurementKind: 'MRENCLAVE, SHA-256', get expectedMeasurement() { return e.expectedMeasurement; },
       start: () => e.start(),
       run: (boot, services) => e.run({ ...boot, epcSize: memory }, services, undefined, tamper),
       layout: () => {
@@ -112,7 +112,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
       machinePath: new URL('keystone-machine.mjs', distDir), epmSize: memory, utmSize: UTM_SIZE,
     });
     return {
-      tee, measurementKind: 'SHA3-512', expectedMeasurement: e.expectedMeasurement,
+      tee, measurementKind: 'SHA3-512', get expectedMeasurement() { return e.expectedMeasurement; },
       start: () => e.start(),
       run: (boot, services) => e.run(boot, services, hostile.length ? keystoneTamper(hostile) : undefined),
       layout: () => {
@@ -123,7 +123,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
   }
   const g = new SevGuest(sevFiles(distDir, app), { machinePath: new URL('sev-machine.mjs', distDir), memory });
   return {
-    tee, measurementKind: 'SHA-384 launch digest', expectedMeasurement: g.expectedMeasurement,
+    tee, measurementKind: 'SHA-384 launch digest', get expectedMeasurement() { return g.expectedMeasurement; },
     start: () => g.start(),
     run: (boot, services) => g.run(boot, services),
     layout: () => {

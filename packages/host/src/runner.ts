@@ -86,8 +86,8 @@ export function readProgram(path: string, memory: number): Uint8Array {
 
 export function keystoneFiles(distDir: URL, eapp: Uint8Array) {
   return {
-    loader: readFileSync(new URL('keystone-loader.mjs', distDir)),
-    runtime: readFileSync(new URL('runtime-keystone.mjs', distDir)),
+    loader: readFileSync(new URL('keystone-loader.cjs', distDir)),
+    runtime: readFileSync(new URL('runtime-keystone.cjs', distDir)),
     smImage: readFileSync(new URL('keystone-machine.mjs', distDir)),
     eapp,
   };

@@ -1,7 +1,7 @@
 /**
  * runtime-keystone: the enclave runtime for the Keystone model (Eyrie's role). It wires the
  * kernel (linux-abi) to the Keystone HAL and the buddy frame allocator, and is bundled on its
- * own (dist/runtime-keystone.mjs) so the bundle holds only Keystone's platform code. The host
+ * own (dist/runtime-keystone.cjs) so the bundle holds only Keystone's platform code. The host
  * lays this bundle into the EPM after the loader; the SM measures it.
  */
 import { Kernel, type FrameAllocator } from '@teeos/linux-abi';

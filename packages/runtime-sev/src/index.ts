@@ -1,6 +1,6 @@
 /**
  * runtime-sev: the guest runtime for the AMD SEV-SNP model. It wires the kernel (linux-abi) to
- * the SEV HAL and the buddy frame allocator, and is bundled on its own (dist/runtime-sev.mjs) so
+ * the SEV HAL and the buddy frame allocator, and is bundled on its own (dist/runtime-sev.cjs) so
  * the bundle holds only SEV platform code. The host hands this bundle to SNP_LAUNCH_UPDATE after
  * the boot stub and the boot table; the PSP measures it.
  *

@@ -1,6 +1,6 @@
 /**
  * runtime-sgx: the enclave runtime for the Intel SGX model. It wires the kernel (linux-abi) to
- * the SGX HAL and is bundled on its own (dist/runtime-sgx.mjs) so the bundle holds only SGX
+ * the SGX HAL and is bundled on its own (dist/runtime-sgx.cjs) so the bundle holds only SGX
  * platform code. The host EADDs and EEXTENDs this bundle into the enclave; TCS.OENTRY leads here.
  *
  * `teeos attest`: when the ECALL's arguments carry attestData, the runtime has EREPORT produce a

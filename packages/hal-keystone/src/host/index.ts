@@ -70,7 +70,7 @@ const ENOSYS = 38, EINVAL = 22;
 const SYNC_WAIT_MS = 1;
 
 export class KeystoneEnclave {
-  readonly expectedMeasurement: Uint8Array;
+  #expected: Uint8Array | null = null;
   private worker: Worker | null = null;
   private readonly utm: SharedArrayBuffer;
   private readonly ctl: SharedArrayBuffer;
@@ -79,9 +79,14 @@ export class KeystoneEnclave {
   hostCalls = 0;
 
   constructor(private readonly files: KeystoneFiles, private readonly opts: KeystoneCreateOptions) {
-    this.expectedMeasurement = keystoneEnclaveHash(files.loader, files.runtime, files.eapp);
     this.utm = new SharedArrayBuffer(opts.utmSize);
     this.ctl = new SharedArrayBuffer(CTL_BYTES);
+  }
+
+  /** Enclave::measure: the hash the SM must report (computed once, when first asked). */
+  get expectedMeasurement(): Uint8Array {
+    this.#expected ??= keystoneEnclaveHash(this.files.loader, this.files.runtime, this.files.eapp);
+    return this.#expected;
   }
 
   private next(w: Worker): Promise<MachineToHost> {
@@ -105,11 +110,19 @@ export class KeystoneEnclave {
       type: 'create', epmSize: this.opts.epmSize, utmSize: this.opts.utmSize, utm: this.utm, ctl: this.ctl,
       loader: this.files.loader, runtime: this.files.runtime, eapp: this.files.eapp, smImage: this.files.smImage,
     });
+    // The host's own measurement while the machine's thread boots (they overlap on two cores).
+    let want: Uint8Array;
+    try {
+      want = this.expectedMeasurement;
+    } catch (e) {
+      created.catch(() => undefined); // the machine is stopped: its pending reply no longer matters
+      await w.terminate();
+      throw e;
+    }
     const m = await created;
     if (m.type === 'error') throw new Error(`enclave creation failed: ${m.message}`);
     if (m.type !== 'created') throw new Error(`unexpected reply from the machine: ${m.type}`);
     const got = m.measurement;
-    const want = this.expectedMeasurement;
     if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
       await w.terminate();
       throw new Error('the security monitor measured a different enclave than the host laid out');

@@ -11,7 +11,8 @@ import { parentPort } from 'node:worker_threads';
 import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { SecurityMonitor, DRAM_BASE } from '../sm/sm.ts';
 import { CTL_EDGE_CALL, CTL_EXITED, CTL_RUNNING, CTL_STATE, type HostToMachine, type MachineToHost, type RuntimeParams } from './protocol.ts';
-import { importFromMemory, type KeystoneMachine } from './machine.ts';
+import type { KeystoneMachine } from './machine.ts';
+import { evaluateImage } from '@teeos/hal/image';
 import { useNativeSha3 } from '../host/native-sha3.ts';
 
 useNativeSha3();
@@ -78,8 +79,9 @@ port.on('message', (m: HostToMachine) => {
       const mach = machine;
       const bootArgs = m.boot;
       const loader = mach.epm.subarray(0, p.runtimeBase - p.dramBase);
-      importFromMemory(loader)
-        .then((mod) => {
+      Promise.resolve()
+        .then(() => {
+          const mod = evaluateImage(loader);
           const boot = mod.boot as ((mm: KeystoneMachine, pp: RuntimeParams, b: typeof bootArgs) => Promise<void>) | undefined;
           if (typeof boot !== 'function') throw new Error('the loader has no boot entry');
           return boot(mach, p, bootArgs);

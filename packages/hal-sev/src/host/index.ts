@@ -14,6 +14,9 @@ import {
 import { launchDigestOf } from '../machine/measure.ts';
 import { Hypervisor, type HostServices } from './hypervisor.ts';
 import { waitWhileState } from '@teeos/hal/wait';
+import { useNativeSha384 } from './native-sha384.ts';
+
+useNativeSha384();
 
 export { Hypervisor, type HostServices, type ExitAction } from './hypervisor.ts';
 export { SEV_MODEL_VCEK_PUBLIC_KEY_HEX, sevModelVcekPublicKey } from './trust.ts';
@@ -22,7 +25,7 @@ export { sevLaunchPlan, RAM_BASE, SHARED_BASE, SHARED_PAGES, IO_SIZE } from '../
 export { launchDigestOf } from '../machine/measure.ts';
 
 export interface SevFiles {
-  /** The boot stub (dist/sev-boot.mjs), the runtime (dist/runtime-sev.mjs), the application ELF. */
+  /** The boot stub (dist/sev-boot.cjs), the runtime (dist/runtime-sev.cjs), the application ELF. */
   stub: Uint8Array;
   runtime: Uint8Array;
   app: Uint8Array;
@@ -47,7 +50,7 @@ export function sevExpectedMeasurement(files: SevFiles): Uint8Array {
 }
 
 export class SevGuest {
-  readonly expectedMeasurement: Uint8Array;
+  #expected: Uint8Array | null = null;
   readonly updates: LaunchUpdate[];
   readonly table: BootTable;
   private worker: Worker | null = null;
@@ -60,7 +63,12 @@ export class SevGuest {
     const plan = sevLaunchPlan(files.stub, files.runtime, files.app);
     this.updates = plan.updates;
     this.table = plan.table;
-    this.expectedMeasurement = launchDigestOf(plan.updates);
+  }
+
+  /** The launch digest the PSP must report (computed once, when first asked). */
+  get expectedMeasurement(): Uint8Array {
+    this.#expected ??= launchDigestOf(this.updates);
+    return this.#expected;
   }
 
   private next(w: Worker): Promise<MachineToHost> {
@@ -87,12 +95,22 @@ export class SevGuest {
   async start(): Promise<Uint8Array> {
     const w = new Worker(this.opts.machinePath);
     this.worker = w;
-    await this.command(w, { type: 'create', memory: this.opts.memory, shared: this.shared, ctl: this.ctl });
+    const created = this.command(w, { type: 'create', memory: this.opts.memory, shared: this.shared, ctl: this.ctl });
+    // The host's own launch digest while the machine's thread boots (they overlap on two cores).
+    let want: Uint8Array;
+    try {
+      want = this.expectedMeasurement;
+    } catch (e) {
+      created.catch(() => undefined); // the machine is stopped: its pending reply no longer matters
+      await w.terminate();
+      throw e;
+    }
+    await created;
     await this.command(w, { type: 'launch-start', policy: SNP_MODEL_POLICY });
     for (const update of this.updates) await this.command(w, { type: 'launch-update', update });
     const m = await this.command(w, { type: 'launch-finish' });
     if (m.type !== 'launched') throw new Error(`unexpected reply from the machine: ${m.type}`);
-    const got = m.measurement, want = this.expectedMeasurement;
+    const got = m.measurement;
     if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
       await w.terminate();
       throw new Error('the PSP reports a launch digest other than the one the host computed; refusing to run');

@@ -22,13 +22,3 @@ export interface SevMachine {
   /** HLT with interrupts off after the guest's last word: the VM is gone. */
   halt(): void;
 }
-
-/** Evaluates JavaScript module bytes laid in guest memory (trailing page padding removed). */
-export async function importFromMemory(bytes: Uint8Array): Promise<Record<string, unknown>> {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0) end--;
-  let bin = '';
-  const CH = 0x8000;
-  for (let i = 0; i < end; i += CH) bin += String.fromCharCode(...bytes.subarray(i, Math.min(i + CH, end)));
-  return (await import('data:text/javascript;base64,' + btoa(bin))) as Record<string, unknown>;
-}

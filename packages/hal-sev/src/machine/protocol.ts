@@ -10,9 +10,9 @@
  *
  * Guest physical memory (a model choice, documented here and measured through the boot table):
  *   RAM_BASE ..          private guest RAM (the machine's WebAssembly.Memory, never shared)
- *     + 0                the boot stub ("OVMF-like", dist/sev-boot.mjs)       NORMAL pages
+ *     + 0                the boot stub ("OVMF-like", dist/sev-boot.cjs)       NORMAL pages
  *     + stub             the boot table (layout below)                        NORMAL page
- *     + ...              the runtime bundle (dist/runtime-sev.mjs)            NORMAL pages
+ *     + ...              the runtime bundle (dist/runtime-sev.cjs)            NORMAL pages
  *     + ...              the application ELF                                  NORMAL pages
  *     + ...              SECRETS page (VMPCK0..3 written by the PSP)          SECRETS
  *     + ...              CPUID page (supplied by the hypervisor)              CPUID

@@ -12,7 +12,8 @@ import { parentPort } from 'node:worker_threads';
 import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { Psp } from './psp.ts';
 import { SharedWindowRmp, decodePscDesc, type PscEntry } from './rmp.ts';
-import { importFromMemory, type SevMachine } from './machine.ts';
+import type { SevMachine } from './machine.ts';
+import { evaluateImage } from '@teeos/hal/image';
 import {
   CTL_ARG0_Q, CTL_ARG1_Q, CTL_EXITED, CTL_MSR_Q, CTL_PSP_CMD, CTL_PSP_COMMAND, CTL_PSP_DONE, CTL_PSP_STATUS,
   CTL_RUNNING, CTL_STATE, CTL_VMGEXIT, PAGE, RAM_BASE, SEV_STATUS_INVALID_PARAM, SHARED_BASE, SHARED_PAGES,
@@ -22,6 +23,9 @@ import {
   GHCB_MSR_PSC_REQ, GHCB_MSR_PSC_RESP, GHCB_SHARED_BUFFER_OFFSET, GHCB_SHARED_BUFFER_SIZE, GHCB_SW_EXIT_CODE_OFFSET,
   GHCB_SW_EXIT_INFO_2_OFFSET, SVM_VMGEXIT_PSC,
 } from '../ghcb.ts';
+import { useNativeSha384 } from '../host/native-sha384.ts';
+
+useNativeSha384();
 
 const port = parentPort;
 if (!port) throw new Error('the SEV-SNP machine must run in a Worker');
@@ -178,8 +182,9 @@ port.on('message', (m: HostToMachine) => {
         const bootArgs: SevBootArgs = m.boot;
         const stubEnd = v.a1 - RAM_BASE;
         if (v.pc < RAM_BASE || stubEnd <= v.pc - RAM_BASE || stubEnd > r.length) throw new Error('the VMSA points outside guest RAM');
-        importFromMemory(r.subarray(v.pc - RAM_BASE, stubEnd))
-          .then((mod) => {
+        Promise.resolve()
+          .then(() => {
+            const mod = evaluateImage(r.subarray(v.pc - RAM_BASE, stubEnd));
             const boot = mod.boot as ((mm: SevMachine, b: SevBootArgs) => Promise<void>) | undefined;
             if (typeof boot !== 'function') throw new Error('the boot stub has no boot entry');
             return boot(machine, bootArgs);

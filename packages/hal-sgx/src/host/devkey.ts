@@ -5,6 +5,7 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { generateSgxSigningKey, type RsaKeyPair } from './keygen.ts';
+import { nativeRsaPrivate } from './native.ts';
 
 function b64urlToBigint(s: string): bigint {
   const buf = Buffer.from(s, 'base64url');
@@ -12,9 +13,10 @@ function b64urlToBigint(s: string): bigint {
 }
 
 export function keyFromPem(pem: string): RsaKeyPair {
-  const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+  const key = createPrivateKey(pem);
+  const jwk = key.export({ format: 'jwk' });
   if (!jwk.n || !jwk.d || !jwk.e) throw new Error('not an RSA private key');
-  return { n: b64urlToBigint(jwk.n), d: b64urlToBigint(jwk.d), e: b64urlToBigint(jwk.e), privatePem: pem };
+  return { n: b64urlToBigint(jwk.n), d: b64urlToBigint(jwk.d), e: b64urlToBigint(jwk.e), privatePem: pem, privateOp: nativeRsaPrivate(key) };
 }
 
 export function loadOrCreateDevKey(path: string): RsaKeyPair {

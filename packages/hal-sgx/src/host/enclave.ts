@@ -39,7 +39,7 @@ export interface HostServices {
 }
 
 export interface SgxFiles {
-  /** The runtime bundle (dist/runtime-sgx.mjs) and the application ELF. */
+  /** The runtime bundle (dist/runtime-sgx.cjs) and the application ELF. */
   runtime: Uint8Array;
   app: Uint8Array;
 }
@@ -49,7 +49,8 @@ export interface SgxCreateOptions {
   /** EPC bytes for this enclave. */
   epcSize: number;
   tcs: number;
-  signingKey: RsaSigningKey;
+  /** The key, or where to get it (read when the SIGSTRUCT is first needed). */
+  signingKey: RsaSigningKey | (() => RsaSigningKey);
 }
 
 export interface RunResult {
@@ -156,10 +157,11 @@ export class SgxFamilyHost {
 }
 
 export class SgxEnclave {
-  readonly expectedMeasurement: Uint8Array;
   readonly ops: EaddOp[];
   readonly config: EnclaveConfig;
-  readonly sigstruct: Uint8Array;
+  #expected: Uint8Array | null = null;
+  #sigstruct: Uint8Array | null = null;
+  private readonly sibling: SgxEnclave | undefined;
   mrsigner: Uint8Array | null = null;
   private worker: Worker | null = null;
   private readonly untrusted = new SharedArrayBuffer(UNTRUSTED_SIZE);
@@ -177,15 +179,27 @@ export class SgxEnclave {
       // measures every page it is given, and EINIT still checks).
       this.ops = sibling.ops;
       this.config = sibling.config;
-      this.expectedMeasurement = sibling.expectedMeasurement;
-      this.sigstruct = sibling.sigstruct;
+      this.sibling = sibling;
       return;
     }
     const plan = sgxBuildPlan(files.runtime, files.app, opts.tcs);
     this.ops = plan.ops;
     this.config = plan.config;
-    this.expectedMeasurement = mrenclaveOf(plan.ops);
-    this.sigstruct = signSigstruct(defaultSigstructBody(this.expectedMeasurement), opts.signingKey);
+  }
+
+  /** MRENCLAVE of the build plan (computed once, when first asked; a fork child shares its sibling's). */
+  get expectedMeasurement(): Uint8Array {
+    if (this.sibling) return this.sibling.expectedMeasurement;
+    this.#expected ??= mrenclaveOf(this.ops);
+    return this.#expected;
+  }
+
+  /** The SIGSTRUCT the host signs for that MRENCLAVE (signed once, when first asked). */
+  get sigstruct(): Uint8Array {
+    if (this.sibling) return this.sibling.sigstruct;
+    const k = this.opts.signingKey;
+    this.#sigstruct ??= signSigstruct(defaultSigstructBody(this.expectedMeasurement), typeof k === 'function' ? k() : k);
+    return this.#sigstruct;
   }
 
   private allocEpc(): number {
@@ -219,17 +233,27 @@ export class SgxEnclave {
    * signed for the MRENCLAVE it computed). Returns MRENCLAVE; throws when EINIT refuses or the
    * machine measured something other than the host.
    */
-  async start(sigstruct: Uint8Array = this.sigstruct): Promise<Uint8Array> {
+  async start(sigstruct?: Uint8Array): Promise<Uint8Array> {
     const w = new Worker(this.opts.machinePath);
     this.worker = w;
-    await this.command(w, { type: 'create', epcSize: this.opts.epcSize, untrusted: this.untrusted, ctl: this.ctlBuf });
+    const created = this.command(w, { type: 'create', epcSize: this.opts.epcSize, untrusted: this.untrusted, ctl: this.ctlBuf });
+    // MRENCLAVE and the signature while the machine's thread boots (they overlap on two cores).
+    let sig: Uint8Array;
+    try {
+      sig = sigstruct ?? this.sigstruct;
+    } catch (e) {
+      created.catch(() => undefined); // the machine is stopped: its pending reply no longer matters
+      await w.terminate();
+      throw e;
+    }
+    await created;
     await this.command(w, { type: 'ecreate', base: ELRANGE_BASE, size: ELRANGE_SIZE, ssaFrameSize: SSA_FRAME_PAGES });
     if (this.ops.length > this.opts.epcSize / PAGE) { await w.terminate(); throw new Error('the enclave image does not fit the EPC'); }
     for (let i = 0; i < this.ops.length; i += EADD_BATCH) {
       const ops = this.ops.slice(i, i + EADD_BATCH).map((o) => ({ lin: o.lin, epcPage: this.nextEpc++, flags: o.flags, data: o.data, measure: o.measure }));
       await this.command(w, { type: 'eadd', ops });
     }
-    const m = await this.command(w, { type: 'einit', sigstruct });
+    const m = await this.command(w, { type: 'einit', sigstruct: sig });
     if (m.type !== 'initialized') throw new Error(`unexpected reply from the machine: ${m.type}`);
     const got = m.mrenclave, want = this.expectedMeasurement;
     if (got.length !== want.length || got.some((b, i) => b !== want[i])) {

@@ -1,4 +1,8 @@
 // Host-side (Node-only) helpers of the SGX model. Not for enclave bundles.
+import { useNativeSha256 } from './native.ts';
+
+useNativeSha256();
+export { useNativeSha256, nativeRsaPrivate } from './native.ts';
 export * from './keygen.ts';
 export { loadOrCreateDevKey, keyFromPem } from './devkey.ts';
 export { SgxEnclave, sgxExpectedMeasurement, mrenclaveOf, type HostServices, type SgxFiles, type RunResult } from './enclave.ts';

@@ -4,6 +4,7 @@
 
 import { generateKeyPairSync } from 'node:crypto';
 import type { RsaSigningKey } from '../sigstruct.ts';
+import { nativeRsaPrivate } from './native.ts';
 
 function b64urlToBigint(s: string): bigint {
   const buf = Buffer.from(s, 'base64url');
@@ -25,5 +26,6 @@ export function generateSgxSigningKey(): RsaKeyPair {
     d: b64urlToBigint(jwk.d),
     e: b64urlToBigint(jwk.e),
     privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    privateOp: nativeRsaPrivate(privateKey),
   };
 }

@@ -49,13 +49,3 @@ export interface SgxMachine {
   /** The enclave is done: no thread will enter again. */
   halt(): void;
 }
-
-/** Evaluates JavaScript module bytes (trailing page padding removed). */
-export async function importFromMemory(bytes: Uint8Array): Promise<Record<string, unknown>> {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0) end--;
-  let bin = '';
-  const CH = 0x8000;
-  for (let i = 0; i < end; i += CH) bin += String.fromCharCode(...bytes.subarray(i, Math.min(i + CH, end)));
-  return (await import('data:text/javascript;base64,' + btoa(bin))) as Record<string, unknown>;
-}

@@ -12,7 +12,8 @@
 import { parentPort } from 'node:worker_threads';
 import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { Epc, LinearMap } from './epc.ts';
-import { importFromMemory, type SgxMachine } from './machine.ts';
+import type { SgxMachine } from './machine.ts';
+import { evaluateImage } from '@teeos/hal/image';
 import {
   PAGE, EPC_BASE, CTL_STATE, CTL_RUNNING, CTL_EEXIT, CTL_AEX, CTL_EXITED, CTL_ENCLS, CTL_ENCLS_DONE, CTL_LEAF,
   CTL_STATUS, CTL_TCS, CTL_VECTOR, CTL_DOORBELL, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ENCLS_EAUG, ENCLS_EMODPR,
@@ -22,6 +23,9 @@ import {
 } from './protocol.ts';
 import { ereport, egetkey, DEFAULT_SGX_PLATFORM } from '../keys.ts';
 import { decodeTargetInfo, SGX_TARGETINFO_SIZE, SGX_KEYREQUEST_SIZE } from '../report.ts';
+import { useNativeSha256 } from '../host/native.ts';
+
+useNativeSha256();
 
 const port = parentPort;
 if (!port) throw new Error('the SGX machine must run in a Worker');
@@ -262,8 +266,9 @@ port.on('message', (m: HostToMachine) => {
         const config: EnclaveConfig = decodeConfig(gather(e, oentry, PAGE));
         const machine = makeMachine(new Uint8Array(hart.memory.buffer), hart, e, untrusted, ctl, q, 0, sp * PAGE);
         const boot: SgxBootArgs = m.boot;
-        importFromMemory(gather(e, config.runtimeLin, config.runtimeLen))
-          .then((mod) => {
+        Promise.resolve()
+          .then(() => {
+            const mod = evaluateImage(gather(e, config.runtimeLin, config.runtimeLen));
             const main = mod.sgxMain as ((mm: SgxMachine, c: EnclaveConfig, b: SgxBootArgs) => void) | undefined;
             if (typeof main !== 'function') throw new Error('the runtime has no sgxMain entry');
             main(machine, config, boot);
