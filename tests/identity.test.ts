@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyReport, type TeeName } from '../packages/host/src/platforms.ts';
+import type { TeeName } from '../packages/host/src/platforms.ts';
+import { verifyReport } from '../packages/host/src/verify-report.ts';
 
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
 const hello = fileURLToPath(new URL('./guest/bin/hello', import.meta.url));

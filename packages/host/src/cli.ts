@@ -12,7 +12,7 @@ import { runProgram, readProgram, UsageError, appWithRoot } from './runner.ts';
 import { parseMount, type MountSpec } from './host-files.ts';
 import { prepareRoot, imageOfDir } from './root-image.ts';
 import { StdioServices } from './stdio-services.ts';
-import { expectedMeasurement, verifyReport, TEE_NAMES, TEES_NOT_BUILT, toHex, type TeeName } from './platforms.ts';
+import { expectedMeasurement, TEE_NAMES, TEES_NOT_BUILT, toHex, type TeeName } from './platforms.ts';
 
 const USAGE = `usage:
   teeos run [--tee T] [--memory SIZE] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
@@ -216,6 +216,7 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
       throw new UsageError(`${o.rest[0]}: ${(e as Error).message}`, 1);
     }
+    const { verifyReport } = await import('./verify-report.ts');
     const r = verifyReport(o.tee, bytes, o.expect, o.data);
     if (r.ok) {
       process.stdout.write(`verified: ${o.tee} report, signature, measurement${o.data ? ' and report data' : ''} hold\n`);

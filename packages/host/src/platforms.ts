@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { keystoneTamper, SGX_HOSTILE_MODES, type HostileMode } from './hostile.ts';
-import { KeystoneEnclave, type HostServices } from '@teeos/hal-keystone/host';
-import { toHex, TEST_DEV_PUBLIC_KEY, verify as verifyKeystone, keystoneEnclaveHash } from '@teeos/hal-keystone/identity';
-import { verify as verifySev } from '@teeos/hal-sev';
-import { SevGuest, sevExpectedMeasurement, sevModelVcekPublicKey, RAM_BASE, SHARED_BASE, SHARED_PAGES } from '@teeos/hal-sev/host';
-import { verify as verifySgx, SGX_REPORT_SIZE } from '@teeos/hal-sgx';
+// The verifiers (noble's curves and AES, whose tables cost ~30 ms to set up) are in
+// verify-report.ts, loaded by the commands that verify; a run does not need them.
+import { KeystoneEnclave, keystoneEnclaveHash, type HostServices } from '@teeos/hal-keystone/host';
+import { toHex } from '@teeos/hal/bytes';
+import { SevGuest, sevExpectedMeasurement, RAM_BASE, SHARED_BASE, SHARED_PAGES } from '@teeos/hal-sev/host';
 import {
-  SgxEnclave, sgxExpectedMeasurement, loadOrCreateDevKey, qeModelIdentity, DEFAULT_TCS, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, NSSA,
+  SgxEnclave, sgxExpectedMeasurement, loadOrCreateDevKey, DEFAULT_TCS, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, NSSA,
 } from '@teeos/hal-sgx/host';
 
 export type TeeName = 'keystone' | 'sev' | 'sgx';
@@ -145,31 +145,6 @@ export function expectedMeasurement(tee: TeeName, distDir: URL, app: Uint8Array,
     return keystoneEnclaveHash(f.loader, f.runtime, f.eapp);
   }
   return sevExpectedMeasurement(sevFiles(distDir, app));
-}
-
-export type VerifyOutcome = { ok: true } | { ok: false; reason: string };
-
-/**
- * Checks a report with the platform's verifier and the model trust anchors: Keystone, the SDK's
- * test device key (sdk/include/verifier/test_dev_key.h); SEV-SNP, the model VCEK public key.
- */
-export function verifyReport(tee: TeeName, report: Uint8Array, expect: Uint8Array, data?: Uint8Array): VerifyOutcome {
-  if (tee === 'sgx') {
-    // The REPORT is targeted at the model quoting enclave; its report key is recomputable because
-    // the model's EGETKEY is linux-sgx simulation mode (public base keys): a model, not hardware.
-    return verifySgx(report, {
-      expectMeasurement: expect, trustAnchors: { target: qeModelIdentity() }, ...(data ? { expectReportData: data } : {}),
-    });
-  }
-  if (report.length === SGX_REPORT_SIZE) return { ok: false, reason: `this is an Intel SGX REPORT (${SGX_REPORT_SIZE} bytes), not a ${tee === 'sev' ? 'AMD SEV-SNP' : 'Keystone'} report` };
-  if (tee === 'keystone') {
-    return verifyKeystone(report, {
-      expectMeasurement: expect, trustAnchors: { devicePublicKey: TEST_DEV_PUBLIC_KEY }, ...(data ? { expectReportData: data } : {}),
-    });
-  }
-  return verifySev(report, {
-    expectMeasurement: expect, trustAnchors: { vcekPublicKey: sevModelVcekPublicKey() }, ...(data ? { expectReportData: data } : {}),
-  });
 }
 
 /** Host services that take the attestation report line out of the console stream. */

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { parseElf, ElfError } from '@teeos/elf-loader';
 import type { HostServices } from '@teeos/hal-keystone/host';
-import { toHex } from '@teeos/hal-keystone/identity';
+import { toHex } from '@teeos/hal/bytes';
 import { createDriver, capturingReport, type TeeName } from './platforms.ts';
 import { prepareRoot, type PreparedRoot } from './root-image.ts';
 import { HostFiles, withFiles, type MountSpec } from './host-files.ts';

@@ -14,6 +14,7 @@ import {
 import { EDGE_DATA, SARGS, getU64, readHeader, setI64, validRange, writeReturn } from '../edge/wire.ts';
 import { CTL_BYTES, CTL_EDGE_CALL, CTL_EXITED, CTL_RUNNING, CTL_STATE, type BootArgs, type MachineToHost, type RuntimeParams } from '../machine/protocol.ts';
 import { keystoneEnclaveHash } from '../identity/measure.ts';
+export { keystoneEnclaveHash } from '../identity/measure.ts';
 import { useNativeSha3 } from './native-sha3.ts';
 import { waitWhileState } from '@teeos/hal/wait';
 
@@ -177,7 +178,9 @@ export class KeystoneEnclave {
     try {
       return await finished;
     } finally {
-      await w.terminate();
+      // Not awaited: the enclave is over, and a loaded machine takes up to ~0.2 s to join the
+      // machine's thread (process exit stops it anyway; its exit listeners see `done`).
+      void w.terminate();
     }
   }
 }

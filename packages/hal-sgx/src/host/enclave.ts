@@ -592,7 +592,9 @@ export class SgxEnclave {
     } finally {
       fam.leave(me);
       fam.enclaves.delete(this);
-      await w.terminate();
+      // Not awaited: the enclave is over, and a loaded machine takes up to ~0.2 s to join the
+      // machine's thread (process exit stops it anyway; its exit listeners see `done`).
+      void w.terminate();
       if (root) await fam.shutdown();
     }
   }
