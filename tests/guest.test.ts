@@ -33,7 +33,6 @@ const NEEDS_FORK = new Map<string, string>([
   ['futex_threads', 'a futex in MAP_SHARED memory across fork: memory is not shared across enclaves'],
   ['pthread_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
   ['fifo', 'a FIFO opened by path in each process: tmpfs and its FIFOs are per enclave'],
-  ['unix_sock', 'unix sockets are not carried to the new enclave'],
   ['fs_fcntl', 'tmpfs files (and their locks and offsets) are not carried to the new enclave'],
   ['sigchld', 'timing: the child enclave must exit and be heard of within the 20 ms the parent sleeps (passes on an idle machine, not under load)'],
   ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
@@ -45,7 +44,6 @@ const NEEDS_FORK = new Map<string, string>([
   ['eventfd_more', 'eventfds are not carried to the new enclave'],
   ['fs_locks', 'tmpfs files (and their locks) are not carried to the new enclave'],
   ['fs_flock', 'tmpfs files (and their locks) are not carried to the new enclave'],
-  ['unix_seqpacket', 'unix sockets are not carried to the new enclave'],
 ]);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
 const NEEDS_SHARED_FILE_PAGES = new Set(['mmap_file']);

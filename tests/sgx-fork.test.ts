@@ -44,3 +44,21 @@ test('sgx fork, a host that replays the first checkpoint to a later child: refus
   assert.match(r.stdout, /signaled=0 sig=0\n/);
   assert.notEqual(r.stdout, want);
 });
+
+test('sgx fork, a host that flips one bit of every pipe record between the enclaves: the reader drops each (logged), never takes altered bytes', { timeout: 320_000 }, () => {
+  const r = run('--hostile', 'channel');
+  // The child's line written through the pipe never reaches the parent: it reads end of file only.
+  assert.match(r.stdout, /parent got: $/);
+  assert.doesNotMatch(r.stdout, /through the pipe/);
+  assert.match(r.stderr, /dropped a pipe record that failed authentication/);
+});
+
+test('sgx fork, the same host on a unix socket connected across enclaves: no altered record reaches either side', { timeout: 120_000 }, () => {
+  // The child's first record is dropped, so each side then waits for the other: the run is cut short.
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', 'channel', 'bin/unix_sock'], {
+    cwd: guestDir, encoding: 'utf8', timeout: 40_000,
+  });
+  assert.match(r.stdout, /as ok\n/); // the connection was made (the request is a sealed message, not a channel record)
+  assert.doesNotMatch(r.stdout, /child said/);
+  assert.match(r.stderr, /dropped a pipe record that failed authentication/);
+});

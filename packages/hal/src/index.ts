@@ -215,6 +215,18 @@ export interface EnclaveFamily {
    * fork, so the new enclave holding the read end can read them too); 0 or a negative errno.
    */
   channelUnread(id: number, data: Uint8Array): number;
+  /**
+   * Family-wide names (the path of a listening unix socket, so that the other enclaves can
+   * connect to it): the host keeps only an opaque tag the platform derives from the name with
+   * the family's key. publish: 0, or -EADDRINUSE when another enclave holds the name.
+   */
+  publish(name: Uint8Array): number;
+  unpublish(name: Uint8Array): void;
+  /**
+   * The pid of the enclave that published `name`, or -ENOENT. The host answers, so it may lie:
+   * the caller asks that enclave (a sealed message), which checks that it serves the name.
+   */
+  lookup(name: Uint8Array): number;
 }
 
 export interface Platform {

@@ -85,10 +85,11 @@ function sevFiles(distDir: URL, app: Uint8Array) {
 
 export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = [], popts: PlatformOptions = {}): EnclaveDriver {
   const sgxModes = hostile.filter((m) => SGX_HOSTILE_MODES.includes(m));
-  if (tee === 'sgx' ? sgxModes.length !== hostile.length : sgxModes.length) throw new Error(`--hostile ${sgxModes.length ? 'checkpoint modes are SGX fork attacks' : `is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`}`);
+  if (tee === 'sgx' ? sgxModes.length !== hostile.length : sgxModes.length) throw new Error(`--hostile ${sgxModes.length ? 'checkpoint and channel modes are SGX fork attacks' : `is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`}`);
   if (hostile.length && tee === 'sev') throw new Error(`--hostile is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`);
   if (tee === 'sgx') {
-    const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const : null;
+    const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const
+      : hostile.includes('channel') ? 'channel' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
       machinePath: new URL('sgx-machine.mjs', distDir), epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),

@@ -43,6 +43,8 @@ interface Checkpoint {
   /** personality(2), inherited by fork. */
   personality?: number;
   cwd: string;
+  /** Permission bits of each directory on the cwd's path (the child re-creates what its tmpfs lacks). */
+  cwdModes?: number[];
   rlimits: [string, string][];
   sigactions: [number, string, string, string][];
   exitSignal: number;
@@ -107,11 +109,18 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
     } else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
   }
   let cwd = '/';
+  const cwdModes: number[] = [];
   try {
     cwd = fsOf(k).vfs.pathOf(cwdOf(k, p), rootOf(k, p)).path;
+    const ctx = fsContext(k, t);
+    let prefix = '';
+    for (const c of cwd.split('/').filter(Boolean)) {
+      prefix += `/${c}`;
+      cwdModes.push(fsOf(k).vfs.resolve(ctx, ctx.root, prefix, true).inode.mode & 0o7777);
+    }
   } catch { /* the root, then */ }
   const c: Checkpoint = {
-    v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd,
+    v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd, cwdModes,
     personality: p.personality,
     rlimits: p.rlimits.map((l) => [l.cur.toString(), l.max.toString()]),
     sigactions: [...p.sigactions].map(([s, a]) => [s, a.handler.toString(), a.flags.toString(), a.mask.toString()]),
@@ -210,7 +219,26 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   try {
     const ctx = fsContext(k, task);
     proc.cwd = ns.vfs.resolve(ctx, ctx.root, c.cwd, true);
-  } catch { /* the directory is not in this enclave's tree: the root */ }
+  } catch {
+    // The directory is not in this enclave's tree (a tmpfs directory of the parent's): made here,
+    // empty, with the parent's modes, so relative paths name the same places (as Gramine's
+    // checkpoint carries the cwd's dentry). Its contents stay in the parent's enclave.
+    try {
+      const ctx = fsContext(k, task);
+      const parts = c.cwd.split('/').filter(Boolean);
+      let prefix = '';
+      parts.forEach((part, i) => {
+        prefix += `/${part}`;
+        try {
+          ns.vfs.resolve(ctx, ctx.root, prefix, true);
+        } catch {
+          const mode = c.cwdModes?.[i];
+          ns.vfs.mkdir({ ...ctx, umask: 0 }, ctx.root, prefix, typeof mode === 'number' ? mode & 0o7777 : 0o755);
+        }
+      });
+      proc.cwd = ns.vfs.resolve(ctx, ctx.root, c.cwd, true);
+    } catch { /* cannot be made here: the root */ }
+  }
   // Host-mount files: the same file found by path in this enclave's mounts, through the host
   // descriptor the parent had duplicated for this child (the offset stays shared at the host).
   const hostFiles = new Map<number, HostOpenFile>();

@@ -15,10 +15,13 @@
  * - pipes whose ends end up in different enclaves become host-kept channels (ChannelPipe below):
  *   writes are sealed records; reads take whole records. The host does not bound a channel, so
  *   a writer never blocks on a full pipe (Linux's 64 KiB back-pressure is not modelled).
+ * - unix sockets: a listener's path is published as a family name; a connect that does not find
+ *   the path in its own tree sends 'uconn' to the enclave that published it, which checks and
+ *   queues a server end ('uconnr' answers); the connection is two channels (fs/unix.ts RemoteConn).
  * Not shared (stated, not hidden): MAP_SHARED memory (the child gets a copy), tmpfs contents (the
  * child's tmpfs starts empty: a file written after fork by either side is not seen by the other),
  * file offsets of carried descriptors other than pipes and host stdio, FIFOs opened by path,
- * unix sockets, eventfds, epoll sets (those descriptors are not carried; the child logs them).
+ * unix sockets open at fork, eventfds, epoll sets (not carried; the child logs them).
  */
 import type { EnclaveFamily } from '@teeos/hal';
 import { E } from './errors.ts';
@@ -28,13 +31,33 @@ import type { SigInfo } from './signals.ts';
 import { sendToProcess, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
 import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
 import type { Pipe, PipeChannel } from './fs/pipe.ts';
+import { WaitQueue } from './fs/wait.ts';
+import type { UnixSocket, Ucred } from './fs/unix.ts';
+import { remoteConnectIn } from './syscalls/net.ts';
 
 type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
   | { t: 'sig'; to: number; signo: number; code: number; pid?: number; uid?: number; value?: string }
   | { t: 'vfork'; pid: number }
   | { t: 'reparent'; pid: number; ppid: number }
-  | { t: 'cldstop'; pid: number; code: number; status: number };
+  | { t: 'cldstop'; pid: number; code: number; status: number }
+  /** connect to a unix socket listening (published) in the receiver's enclave; the channels are the connector's. */
+  | { t: 'uconn'; req: number; from: number; path: string; type: number; c2s: number; s2c: number; cred: Ucred; name: string }
+  /** The answer: 0 (queued on the listener's backlog, with its credentials and name) or an errno. */
+  | { t: 'uconnr'; req: number; err: number; cred: Ucred; name: string };
+
+/** What a connector learns from the listener's enclave. */
+export interface ConnectReply { err: number; cred: Ucred; name: Uint8Array }
+
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isCred = (c: unknown): c is Ucred => typeof c === 'object' && c !== null
+  && isInt((c as Ucred).pid, 0, 0x7fffffff) && isInt((c as Ucred).uid, 0, 0xffffffff) && isInt((c as Ucred).gid, 0, 0xffffffff);
+export const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+/** sun_path bytes from hex (at most 108 of them), or null. */
+export function unhex(h: unknown): Uint8Array | null {
+  if (typeof h !== 'string' || h.length > 216 || !/^([0-9a-f]{2})*$/.test(h)) return null;
+  return Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+}
 
 const te = new TextEncoder(), td = new TextDecoder();
 
@@ -106,12 +129,18 @@ export class FamilyState {
   readonly pipes = new Set<Pipe>();
   /** This enclave was started from a checkpoint (its parent is elsewhere). */
   restoredChild = false;
+  /** Unix sockets connected to, or listening for, other enclaves: woken on the family's events. */
+  readonly sockets = new Set<UnixSocket>();
+  /** Connects waiting for their answer (uconnr), by request number. */
+  readonly connq = new WaitQueue();
+  readonly replies = new Map<number, ConnectReply>();
+  private nextReq = 1;
 
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {}
 
   /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
   get active(): boolean {
-    if (this.restoredChild || this.pipes.size) return true;
+    if (this.restoredChild || this.pipes.size || this.sockets.size) return true;
     for (const p of this.k.processes.values()) if (p.remote && p.exitStatus === null) return true;
     return false;
   }
@@ -136,6 +165,13 @@ export class FamilyState {
     pipe.channel = ch;
     this.pipes.add(pipe);
     return 0;
+  }
+
+  /** Asks the enclave `pid` to queue a connection on its listener at `path`: the request number, or -errno. */
+  connect(pid: number, m: Omit<Extract<Message, { t: 'uconn' }>, 't' | 'req'>): number {
+    const req = this.nextReq++;
+    const r = this.send(pid, { t: 'uconn', req, ...m });
+    return r < 0 ? r : req;
   }
 
   send(pid: number, m: Message): number {
@@ -184,6 +220,10 @@ export class FamilyState {
       p.writeq.notify();
       p.openq.notify();
     }
+    for (const s of this.sockets) {
+      s.readq.notify();
+      s.writeq.notify();
+    }
   }
 
   private handle(m: Message): void {
@@ -222,6 +262,18 @@ export class FamilyState {
       p.exitSignal = 17; // SIGCHLD, as forget_original_parent sets it
       // PR_SET_PDEATHSIG: the parent is gone (a child subreaper in another enclave is not looked for: init adopts).
       if (p.pdeathSig) sendToProcess(k, p, { signo: p.pdeathSig, code: 0 /* SI_USER */, pid: old, uid: k.config.uid });
+    } else if (m.t === 'uconn') {
+      if (!isInt(m.req, 1, 2 ** 52) || !isInt(m.from, 1, 0x7fffffff) || typeof m.path !== 'string' || !isInt(m.type, 1, 5)
+        || !isInt(m.c2s, 1, 0x7fffffff) || !isInt(m.s2c, 1, 0x7fffffff) || !isCred(m.cred)) return;
+      const name = unhex(m.name);
+      if (!name) return;
+      const r = remoteConnectIn(k, this, { path: m.path, type: m.type, c2s: m.c2s, s2c: m.s2c, cred: m.cred, name });
+      this.send(m.from, { t: 'uconnr', req: m.req, err: r.err, cred: r.cred, name: hexOf(r.name) });
+    } else if (m.t === 'uconnr') {
+      const name = unhex(m.name);
+      if (!isInt(m.req, 1, this.nextReq - 1) || !isInt(m.err, 0, 4095) || !isCred(m.cred) || !name) return;
+      this.replies.set(m.req, { err: m.err, cred: m.cred, name });
+      this.connq.notify();
     } else if (m.t === 'vfork') {
       const p = k.processes.get(m.pid);
       if (!p?.remote) return;

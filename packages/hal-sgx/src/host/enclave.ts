@@ -19,7 +19,7 @@ import {
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
   OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
   OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
-  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
+  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, OCALL_NAME, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
 
@@ -71,7 +71,7 @@ export function sgxExpectedMeasurement(files: SgxFiles, tcs: number): Uint8Array
   return mrenclaveOf(sgxBuildPlan(files.runtime, files.app, tcs).ops);
 }
 
-const EBADF = 9, EAGAIN = 11, ESRCH = 3, EPIPE = 32, EINVAL = 22, ENOTTY = 25, ENOSYS = 38, ECANCELED = 125;
+const EBADF = 9, EAGAIN = 11, EADDRINUSE = 98, ESRCH = 3, EPIPE = 32, EINVAL = 22, ENOTTY = 25, ENOSYS = 38, ECANCELED = 125;
 const EADD_BATCH = 256;
 
 /**
@@ -97,8 +97,12 @@ interface PendingFork {
   fail(e: Error): void;
   checkpoint?: Uint8Array;
 }
-/** What a hostile host does to checkpoints (tests): flip a bit, or replay the first one to every later child. */
-export type CheckpointTamper = 'flip' | 'replay';
+/**
+ * What a hostile host does (tests): flip a bit of the sealed checkpoint, replay the first one to
+ * every later child, or flip a bit of every record written to a channel (pipes and sockets
+ * between enclaves).
+ */
+export type CheckpointTamper = 'flip' | 'replay' | 'channel';
 
 export class SgxFamilyHost {
   private nextPid = 2;
@@ -107,6 +111,8 @@ export class SgxFamilyHost {
   readonly forks = new Map<number, PendingFork>();
   readonly channels = new Map<number, { recs: Uint8Array[]; refs: Map<Member, [number, number]> }>();
   readonly enclaves = new Set<SgxEnclave>();
+  /** Family-wide names (runtime/family.ts publish): tag (hex) -> the pid that published it. */
+  readonly names = new Map<string, number>();
   private firstCheckpoint: Uint8Array | null = null;
   constructor(readonly tamper: CheckpointTamper | null = null) {}
 
@@ -145,8 +151,17 @@ export class SgxFamilyHost {
     }
     return sealed;
   }
+  /** A channel record as this host keeps it (a hostile one flips a bit). */
+  record(r: Uint8Array): Uint8Array {
+    if (this.tamper === 'channel') r[r.length - 1] ^= 0x01;
+    return r;
+  }
   leave(m: Member): void {
-    for (const [pid, x] of this.members) if (x === m) this.members.delete(pid);
+    for (const [pid, x] of this.members) {
+      if (x !== m) continue;
+      this.members.delete(pid);
+      for (const [tag, p] of this.names) if (p === pid) this.names.delete(tag);
+    }
     for (const ch of this.channels.values()) ch.refs.delete(m);
     this.ring();
   }
@@ -511,7 +526,7 @@ export class SgxEnclave {
           else if (arg0 === CHAN_WRITE) {
             if (arg1 > BigInt(room - 32)) { ret = -EINVAL; break; }
             if (sum(0) === 0) { ret = -EPIPE; break; }
-            ch.recs.push(u.slice(data + 32, data + 32 + Number(arg1)));
+            ch.recs.push(fam.record(u.slice(data + 32, data + 32 + Number(arg1))));
             fam.ring();
             ret = 0;
           } else if (arg0 === CHAN_READ) {
@@ -539,6 +554,21 @@ export class SgxEnclave {
             fam.ring();
             ret = 0;
           } else ret = -EINVAL;
+          break;
+        }
+        case OCALL_NAME: {
+          if (arg1 !== 32n) { ret = -EINVAL; break; }
+          const tag = Buffer.from(u.subarray(data, data + 32)).toString('hex');
+          const holder = fam.names.get(tag);
+          if (arg0 === NAME_PUBLISH) {
+            if (holder !== undefined && holder !== myPid && fam.members.has(holder)) { ret = -EADDRINUSE; break; }
+            fam.names.set(tag, myPid);
+            ret = 0;
+          } else if (arg0 === NAME_UNPUBLISH) {
+            if (holder === myPid) fam.names.delete(tag);
+            ret = 0;
+          } else if (arg0 === NAME_LOOKUP) ret = holder !== undefined && fam.members.has(holder) ? holder : 0;
+          else ret = -EINVAL;
           break;
         }
         case OCALL_EMODPR: case OCALL_TRIM: case OCALL_REMOVE: {

@@ -329,6 +329,9 @@ export const OCALL_IPC_SEND = 21;
 export const OCALL_IPC_RECV = 22;
 export const OCALL_CHAN = 23;
 export const CHAN_CREATE = 0, CHAN_WRITE = 1, CHAN_READ = 2, CHAN_REFS = 3, CHAN_UNREAD = 4;
+/** Family-wide names: arg0 = NAME_* op, data[0..32) = the name's tag (an HMAC under the family key); LOOKUP: ret = the pid. */
+export const OCALL_NAME = 24;
+export const NAME_PUBLISH = 0, NAME_UNPUBLISH = 1, NAME_LOOKUP = 2;
 
 export const MS_INDEX = 0x00;
 export const MS_RETVAL = 0x08;

@@ -30,11 +30,13 @@ import type { EnclaveFamily } from '@teeos/hal';
 import { gcm } from '@noble/ciphers/aes.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { SgxMachine } from '../machine/machine.ts';
 import {
   OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND, OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID,
   OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, MS_FS_INPUT,
+  OCALL_NAME, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP,
 } from '../machine/protocol.ts';
 import {
   encodeKeyRequest, SGX_KEYSELECT_REPORT, SGX_REPORT_SIZE, SGX_REPORT_BODY_SIZE, SGX_TARGETINFO_SIZE,
@@ -50,7 +52,7 @@ export interface RawOcall {
 }
 
 const te = new TextEncoder();
-const EAGAIN = 11, EIO = 5, EPROTO = 71;
+const EAGAIN = 11, EIO = 5, EPROTO = 71, ENOENT = 2;
 const PUB = 32, HELLO = PUB + SGX_REPORT_SIZE;
 /** Message header (AAD): from u32, to u32, seq u64; then a 12-byte nonce; then ciphertext + tag. */
 const HDR = 16, NONCE = 12, TAG = 16;
@@ -219,6 +221,11 @@ export class SgxFamily implements EnclaveFamily {
   private chanKeyCache: Uint8Array | null = null;
   private get msgKey(): Uint8Array { return (this.msgKeyCache ??= this.subkey('teeos-family-msg')); }
   private get chanKey(): Uint8Array { return (this.chanKeyCache ??= this.subkey('teeos-family-chan')); }
+  private nameKeyCache: Uint8Array | null = null;
+  /** The host sees HMAC(name key, name): whether two enclaves use the same name, never the name. */
+  private tag(name: Uint8Array): Uint8Array {
+    return hmac(sha256, (this.nameKeyCache ??= this.subkey('teeos-family-name')), name);
+  }
 
   private seal(key: Uint8Array, a: number, b: number, data: Uint8Array): Uint8Array {
     const hdr = new Uint8Array(HDR);
@@ -326,5 +333,18 @@ export class SgxFamily implements EnclaveFamily {
 
   channelRefs(id: number, readers: number, writers: number): void {
     this.host.raw(OCALL_CHAN, CHAN_REFS, new Uint8Array(0), 0, [id, readers, writers, 0]);
+  }
+
+  publish(name: Uint8Array): number {
+    return this.host.raw(OCALL_NAME, NAME_PUBLISH, this.tag(name), 0).ret;
+  }
+
+  unpublish(name: Uint8Array): void {
+    this.host.raw(OCALL_NAME, NAME_UNPUBLISH, this.tag(name), 0);
+  }
+
+  lookup(name: Uint8Array): number {
+    const r = this.host.raw(OCALL_NAME, NAME_LOOKUP, this.tag(name), 0).ret;
+    return r === 0 ? -ENOENT : r; // pid 0 is nobody's
   }
 }

@@ -4,10 +4,14 @@
  * listen/accept/connect; messages carry SCM_RIGHTS descriptors and SCM_CREDENTIALS; shutdown;
  * SO_PEERCRED. User memory is the syscall layer's (syscalls/net.ts); here are the objects.
  *
+ * On a process-per-enclave platform a connection can reach a listener in another enclave of the
+ * family (RemoteConn below; syscalls/net.ts and family.ts set it up).
+ *
  * Operations return -EAGAIN when they would block; the syscall layer parks the task on
  * readQueue()/writeQueue() (the sender waits on its own writeQueue, which its peer notifies
  * as it consumes) and retries.
  */
+import type { EnclaveFamily } from '@teeos/hal';
 import { E } from '../errors.ts';
 import {
   OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM, type IoctlMemory,
@@ -39,12 +43,37 @@ export interface UnixMsg {
 }
 
 /** A name: a path's socket inode or an abstract name (sun_path bytes after the leading NUL). */
-export type UnixName = { kind: 'path'; inode: Inode; bytes: Uint8Array } | { kind: 'abstract'; key: string; bytes: Uint8Array };
+export type UnixName = { kind: 'path'; inode: Inode; bytes: Uint8Array; abs?: string } | { kind: 'abstract'; key: string; bytes: Uint8Array };
+
+/** Bytes of one channel record (a seqpacket message larger than this goes as several pieces). */
+const PIECE = 1 << 16;
+
+/**
+ * The far end of a connection whose peer runs in another enclave of the family: two host
+ * channels, one each way, whose records the platform seals (AAD: channel, writer, sequence).
+ * Stream bytes go as they are. A seqpacket message goes as pieces, each led by a byte whose
+ * bit 0 marks the message's last piece, and is read one record at a time: boundaries are kept.
+ * End counts come from the host: peer gone = no writer left on the way in, no reader on the way out.
+ */
+export class RemoteConn {
+  /** Writers of the incoming channel (0: the peer closed or shut down writing: end of file). */
+  inWriters = 1;
+  partial: Uint8Array[] = [];
+  constructor(readonly fam: EnclaveFamily, readonly out: number, readonly inn: number, readonly peerName: Uint8Array,
+    /** The family's set of sockets to wake on its events (family.ts): this socket leaves it on close. */
+    readonly watched: Set<UnixSocket>) {}
+  /** Readers of the outgoing channel (0: the peer closed or shut down reading: EPIPE). */
+  outReaders(): number {
+    return this.fam.channelRead(this.out, 0).readers;
+  }
+}
 
 /** The abstract namespace and the path bindings, per kernel. */
 export class UnixNamespace {
   readonly abstract = new Map<string, UnixSocket>();
   readonly byInode = new WeakMap<Inode, UnixSocket>();
+  /** Listeners whose path was published to the other enclaves of the family, by absolute path. */
+  readonly published = new Map<string, UnixSocket>();
   private nextAuto = 0;
   /** autobind: a 5-hex-digit abstract name for which `taken` says no. */
   autoName(taken: (name: string) => boolean): string {
@@ -70,6 +99,10 @@ export class UnixSocket extends OpenFile {
   backlog: UnixSocket[] = [];
   maxBacklog = 0;
   name: UnixName | null = null;
+  /** Connected to a socket in another enclave (`peer` is null then). */
+  remote: RemoteConn | null = null;
+  /** Runs when the socket closes (a published listener withdraws its name). */
+  onClose: (() => void) | null = null;
   /** SO_PEERCRED: the peer's credentials when the connection was made. */
   peerCred: Ucred | null = null;
   rcvShut = false;
@@ -88,6 +121,11 @@ export class UnixSocket extends OpenFile {
 
   get connectionOriented(): boolean {
     return this.type !== SOCK_DGRAM;
+  }
+
+  /** The peer's address bytes (getpeername, accept). */
+  peerAddr(): Uint8Array {
+    return this.peer?.addrBytes() ?? this.remote?.peerName ?? new Uint8Array(0);
   }
 
   /** The address bytes getsockname reports (sun_path part; empty: unnamed). */
@@ -157,6 +195,7 @@ export class UnixSocket extends OpenFile {
     if (this.sndShut) return -E.EPIPE;
     let target = to;
     if (!target) {
+      if (this.remote && this.state === 'connected') return this.sendRemote(data, fds);
       // unix_dgram_sendmsg without an address and without a peer: ENOTCONN too.
       if (this.state !== 'connected' || !this.peer) return this.connectionOriented && this.state === 'listening' ? -E.EINVAL : -E.ENOTCONN;
       target = this.peer;
@@ -182,6 +221,65 @@ export class UnixSocket extends OpenFile {
     return data.length;
   }
 
+  /** send to a peer in another enclave: records on the outgoing channel (-EPIPE when it has no reader). */
+  private sendRemote(data: Uint8Array, fds: OpenFile[] | null): number {
+    const r = this.remote!;
+    // A description cannot be handed to another enclave's kernel (stated in the fork design notes).
+    if (fds) return -E.EOPNOTSUPP;
+    if (this.type === SOCK_STREAM) {
+      if (data.length === 0) return 0;
+      return r.fam.channelWrite(r.out, data.subarray(0, PIECE));
+    }
+    if (data.length > this.sndbuf) return -E.EMSGSIZE;
+    for (let o = 0; ;) {
+      const n = Math.min(PIECE, data.length - o);
+      const rec = new Uint8Array(1 + n);
+      rec[0] = o + n >= data.length ? 1 : 0;
+      rec.set(data.subarray(o, o + n), 1);
+      const w = r.fam.channelWrite(r.out, rec);
+      if (w < 0) return w;
+      if (w !== rec.length) return -E.EIO;
+      o += n;
+      if (o >= data.length) return data.length;
+    }
+  }
+
+  /** Moves what arrived from a peer in another enclave into the receive queue. */
+  private pull(): void {
+    const r = this.remote;
+    if (!r || this.dead || this.rcvShut) return;
+    const seqp = this.type !== SOCK_STREAM;
+    const cred = this.peerCred ?? { pid: 0, uid: 0, gid: 0 };
+    for (let i = 0; i < 1024; i++) {
+      const got = r.fam.channelRead(r.inn, seqp ? 1 : PIECE);
+      if (got.ret < 0) return;
+      r.inWriters = got.writers;
+      if (got.data.length && !seqp) {
+        this.queue.push({ data: got.data, off: 0, fds: null, cred, from: null });
+        this.qbytes += got.data.length;
+      } else if (got.data.length) {
+        r.partial.push(got.data.subarray(1));
+        if (got.data[0] & 1) {
+          const len = r.partial.reduce((n, p) => n + p.length, 0);
+          const msg = new Uint8Array(len);
+          let o = 0;
+          for (const p of r.partial) { msg.set(p, o); o += p.length; }
+          r.partial = [];
+          this.queue.push({ data: msg, off: 0, fds: null, cred, from: null });
+          this.qbytes += msg.length;
+        }
+      }
+      if (got.queued === 0) return;
+    }
+  }
+
+  /** Tells the host which ends of the two channels this socket still holds. */
+  private remoteRefs(): void {
+    const r = this.remote!;
+    r.fam.channelRefs(r.inn, this.dead || this.rcvShut ? 0 : 1, 0);
+    r.fam.channelRefs(r.out, 0, this.dead || this.sndShut ? 0 : 1);
+  }
+
   private enqueue(target: UnixSocket, data: Uint8Array, fds: OpenFile[] | null, cred: Ucred): void {
     if (fds) for (const f of fds) f.refs++;
     target.queue.push({ data, off: 0, fds, cred, from: this.name ? this.name.bytes : null });
@@ -193,6 +291,7 @@ export class UnixSocket extends OpenFile {
   private atEof(): boolean {
     if (this.rcvShut) return true;
     if (!this.connectionOriented) return false;
+    if (this.remote) return this.state === 'connected' && this.remote.inWriters === 0 && this.remote.partial.length === 0;
     return this.state === 'connected' && (!this.peer || this.peer.dead || this.peer.sndShut);
   }
 
@@ -202,6 +301,7 @@ export class UnixSocket extends OpenFile {
    */
   recv(len: number, peek: boolean): { data: Uint8Array; full: number; fds: OpenFile[] | null; cred: Ucred | null; from: Uint8Array | null } | number {
     if (this.state === 'listening') return -E.EINVAL;
+    if (this.queue.length === 0) this.pull();
     if (this.queue.length === 0) {
       if (this.atEof()) return { data: new Uint8Array(0), full: 0, fds: null, cred: null, from: null };
       if (this.connectionOriented && this.state !== 'connected') return this.type === SOCK_STREAM ? -E.EINVAL : -E.ENOTCONN;
@@ -273,6 +373,7 @@ export class UnixSocket extends OpenFile {
     const rd = how !== SHUT_WR, wr = how !== SHUT_RD;
     if (rd) this.rcvShut = true;
     if (wr) this.sndShut = true;
+    if (this.remote) this.remoteRefs();
     const p = this.peer;
     if (p && this.connectionOriented) {
       if (rd) p.sndShut = true;
@@ -299,6 +400,16 @@ export class UnixSocket extends OpenFile {
   override poll(): number {
     let m = 0;
     if (this.state === 'listening') return this.backlog.length ? POLLIN | POLLRDNORM : 0;
+    if (this.remote) {
+      this.pull();
+      const r = this.remote, readers = r.outReaders();
+      if (this.queue.length) m |= POLLIN | POLLRDNORM;
+      if (this.rcvShut || r.inWriters === 0) m |= POLLIN | POLLRDNORM | POLLRDHUP;
+      if ((this.rcvShut && this.sndShut) || (r.inWriters === 0 && readers === 0)) m |= POLLHUP;
+      if (!this.sndShut && readers > 0) m |= POLLOUT | POLLWRNORM;
+      if (this.error) m |= POLLERR;
+      return m;
+    }
     if (this.queue.length) m |= POLLIN | POLLRDNORM;
     if (this.rcvShut) m |= POLLIN | POLLRDNORM | POLLRDHUP;
     if (this.connectionOriented) {
@@ -322,6 +433,7 @@ export class UnixSocket extends OpenFile {
   }
   override readable(): number {
     if (this.state === 'listening') return -E.EINVAL;
+    this.pull();
     if (this.type === SOCK_STREAM) return this.qbytes;
     return this.queue.length ? this.queue[0].data.length : 0;
   }
@@ -343,6 +455,11 @@ export class UnixSocket extends OpenFile {
   override close(): void {
     if (this.dead) return;
     this.dead = true;
+    if (this.remote) {
+      this.remoteRefs();
+      this.remote.watched.delete(this);
+    }
+    this.onClose?.();
     for (const m of this.queue) if (m.fds) for (const f of m.fds) release(f);
     this.queue.length = 0;
     this.qbytes = 0;

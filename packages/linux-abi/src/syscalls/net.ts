@@ -13,13 +13,14 @@ import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
 import type { OpenFile } from '../fs/file.ts';
-import { fsContext, fsOf } from '../fs/context.ts';
+import { cwdOf, fsContext, fsOf, rootOf } from '../fs/context.ts';
 import { AGAIN, sleepOn, type RetryResult, type WaitQueue } from '../fs/wait.ts';
 import { SpecialInode, S_IFSOCK, MAY_WRITE, permitted } from '../fs/inode.ts';
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR } from '../fs/vfs.ts';
 import {
-  AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, UnixNamespace, UnixSocket, type Ucred, type UnixName,
+  AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, RemoteConn, UnixNamespace, UnixSocket, type Ucred, type UnixName,
 } from '../fs/unix.ts';
+import { hexOf, type ConnectReply, type FamilyState } from '../family.ts';
 import { SIGPIPE } from '../abi/constants.ts';
 import { sendToTask } from '../signals.ts';
 import { fileOf, startDir } from './fs-common.ts';
@@ -153,10 +154,122 @@ function bind(k: Kernel, t: Task, s: UnixSocket, a: ParsedAddr): number {
     vfs.unlink(ctx, start, a.path, false);
     return -E.EINVAL;
   }
-  const name: UnixName = { kind: 'path', inode: loc.inode, bytes: a.bytes };
+  let abs: string | undefined;
+  try {
+    abs = vfs.pathOf(loc, rootOf(k, t.proc)).path;
+  } catch { /* not reachable from the root: not published to other enclaves */ }
+  const name: UnixName = { kind: 'path', inode: loc.inode, bytes: a.bytes, ...(abs !== undefined ? { abs } : {}) };
   s.name = name;
   ns.byInode.set(loc.inode, s);
   return 0;
+}
+
+// ---- connections between the enclaves of a family (process-per-enclave platforms) --------
+
+const te = new TextEncoder();
+/** The family-wide name of a listener's path (the platform shows the host only a keyed tag of it). */
+const familyName = (abs: string) => te.encode(`unix:${abs}`);
+
+/** Lexically normalised absolute form of `path` from the task's cwd: what a listener in another enclave published. */
+function absolutePath(k: Kernel, t: Task, path: string): string {
+  let base = '/';
+  if (!path.startsWith('/')) {
+    try {
+      base = fsOf(k).vfs.pathOf(cwdOf(k, t.proc), rootOf(k, t.proc)).path;
+    } catch { /* the root */ }
+  }
+  const out: string[] = [];
+  for (const c of `${base}/${path}`.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return `/${out.join('/')}`;
+}
+
+/**
+ * listen on a path-bound socket of a family: the path is published, so a process in another
+ * enclave whose connect finds no such node in its own tmpfs can still reach it (Gramine names
+ * its host pipes after the socket's path the same way).
+ */
+function publishListener(k: Kernel, s: UnixSocket): number {
+  const fam = k.family;
+  if (!fam || s.name?.kind !== 'path' || s.name.abs === undefined) return 0;
+  const abs = s.name.abs, ns = nsOf(k);
+  const r = fam.fam.publish(familyName(abs));
+  if (r < 0) return r;
+  ns.published.set(abs, s);
+  fam.sockets.add(s);
+  s.onClose = () => {
+    fam.sockets.delete(s);
+    if (ns.published.get(abs) !== s) return;
+    ns.published.delete(abs);
+    fam.fam.unpublish(familyName(abs));
+  };
+  return 0;
+}
+
+/** connect to a listener in another enclave: two channels, a sealed request, its answer. */
+function connectRemote(k: Kernel, t: Task, s: UnixSocket, path: string) {
+  const fam = k.family!;
+  const abs = absolutePath(k, t, path);
+  const pid = fam.fam.lookup(familyName(abs));
+  if (pid < 0 || pid === t.proc.pid) return -E.ENOENT;
+  autobindIfPasscred(k, t, s);
+  const c2s = fam.fam.channelCreate();
+  if (c2s <= 0) return -E.ENOBUFS;
+  const s2c = fam.fam.channelCreate();
+  if (s2c <= 0) return -E.ENOBUFS;
+  fam.fam.channelRefs(c2s, 0, 1);
+  fam.fam.channelRefs(s2c, 1, 0);
+  const release = () => { fam.fam.channelRefs(c2s, 0, 0); fam.fam.channelRefs(s2c, 0, 0); };
+  const req = fam.connect(pid, { from: t.proc.pid, path: abs, type: s.type, c2s, s2c, cred: credOf(k, t), name: hexOf(s.addrBytes()) });
+  if (req < 0) { release(); return -E.ECONNREFUSED; }
+  // Even a non-blocking connect waits for the answer: it is the operation's latency, not a full backlog.
+  const attempt = (): RetryResult => {
+    const rep = fam.replies.get(req);
+    if (!rep) return AGAIN;
+    fam.replies.delete(req);
+    if (rep.err) { release(); return -rep.err; }
+    if (s.state !== 'unconnected' || s.dead) { release(); return -E.EISCONN; }
+    s.state = 'connected';
+    s.peerCred = rep.cred;
+    s.remote = new RemoteConn(fam.fam, c2s, s2c, rep.name, fam.sockets);
+    fam.sockets.add(s);
+    s.writeq.notify();
+    return 0;
+  };
+  const r = attempt();
+  if (r !== AGAIN) return r;
+  return sleepOn(k, t, [fam.connq], attempt);
+}
+
+/**
+ * The listener's side, in its own enclave (family.ts on a 'uconn' message): the name must be
+ * one this kernel published and still serves (the host's lookup is not trusted); the new server
+ * end goes on the backlog, connected through the connector's two channels.
+ */
+export function remoteConnectIn(k: Kernel, fam: FamilyState, m: { path: string; type: number; c2s: number; s2c: number; cred: Ucred; name: Uint8Array }): ConnectReply {
+  const ns = nsOf(k);
+  const target = ns.published.get(m.path);
+  const none = { cred: { pid: 0, uid: 0, gid: 0 }, name: new Uint8Array(0) };
+  if (!target || target.dead || target.name?.kind !== 'path') return { err: E.ECONNREFUSED, ...none };
+  if (target.name.inode.nlink === 0) return { err: E.ENOENT, ...none };
+  if (target.state !== 'listening') return { err: E.ECONNREFUSED, ...none };
+  if (target.type !== m.type) return { err: E.EPROTOTYPE, ...none };
+  if (target.backlog.length > target.maxBacklog) return { err: E.EAGAIN, ...none };
+  const server = new UnixSocket(ns, target.type, target.flags & ~O_NONBLOCK, target.loc!, target.cred);
+  server.name = target.name;
+  server.state = 'connected';
+  server.peerCred = m.cred;
+  server.passcred = target.passcred;
+  server.remote = new RemoteConn(fam.fam, m.s2c, m.c2s, m.name, fam.sockets);
+  fam.sockets.add(server);
+  fam.fam.channelRefs(m.c2s, 1, 0);
+  fam.fam.channelRefs(m.s2c, 0, 1);
+  target.backlog.push(server);
+  target.readq.notify();
+  return { err: 0, cred: target.cred, name: target.name.bytes };
 }
 
 /** Autobind for a datagram socket that sends or connects unnamed (unix_autobind with SO_PASSCRED). */
@@ -427,7 +540,15 @@ export function registerNet(tab: SyscallTable): void {
     return bind(k, t, s, readAddr(t, a.u(1), a.i32(2)));
   });
 
-  tab.def('listen', 'fd', (k, t, a) => sockOf(t, a.i32(0)).listen(a.i32(1)));
+  tab.def('listen', 'fd', (k, t, a) => {
+    const s = sockOf(t, a.i32(0));
+    const was = s.state;
+    const r = s.listen(a.i32(1));
+    if (r < 0 || was === 'listening') return r;
+    const p = publishListener(k, s);
+    if (p < 0) s.state = was;
+    return p;
+  });
 
   const accept = (k: Kernel, t: Task, fd: number, addr: number, lenp: number, flags: number) => {
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -E.EINVAL;
@@ -446,7 +567,7 @@ export function registerNet(tab: SyscallTable): void {
       const nfd = t.proc.fds.install(c, (flags & SOCK_CLOEXEC) !== 0);
       if (nfd < 0) { c.close(); return nfd; }
       try {
-        writeAddr(t, addr, lenp, c.peer?.addrBytes() ?? new Uint8Array(0));
+        writeAddr(t, addr, lenp, c.peerAddr());
       } catch (e) {
         t.proc.fds.close(nfd);
         throw e;
@@ -471,7 +592,14 @@ export function registerNet(tab: SyscallTable): void {
     }
     if (addr.kind === 'unspec' || addr.kind === 'auto') return -E.EINVAL;
     if (s.state === 'connected') return -E.EISCONN;
-    const target = lookup(k, t, addr, s.type);
+    let target: UnixSocket;
+    try {
+      target = lookup(k, t, addr, s.type);
+    } catch (e) {
+      // Not in this enclave's tree: maybe a listener in another enclave of the family.
+      if (!(e instanceof SysError) || e.errno !== E.ENOENT || addr.kind !== 'path' || !k.family) throw e;
+      return connectRemote(k, t, s, addr.path);
+    }
     autobindIfPasscred(k, t, s);
     const me = credOf(k, t);
     return blocking(k, t, (s.flags & O_NONBLOCK) !== 0, target.writeQueue(), () => {
@@ -487,8 +615,8 @@ export function registerNet(tab: SyscallTable): void {
   });
   tab.def('getpeername', 'fpp', (k, t, a) => {
     const s = sockOf(t, a.i32(0));
-    if (s.state !== 'connected' || !s.peer) return -E.ENOTCONN;
-    writeAddr(t, a.u(1), a.u(2), s.peer.addrBytes());
+    if (s.state !== 'connected' || (!s.peer && !s.remote)) return -E.ENOTCONN;
+    writeAddr(t, a.u(1), a.u(2), s.peerAddr());
     return 0;
   });
 
