@@ -18,6 +18,8 @@ const enclave = (entry, name) => build({
 const t0 = Date.now();
 await Promise.all([
   build({ ...common, platform: 'node', entryPoints: ['packages/host/src/cli.ts'], outfile: 'dist/teeos.mjs' }),
+  // The machine thread bin/teeos.mjs starts before loading the CLI (host/src/machine-thread.ts).
+  build({ ...common, platform: 'node', entryPoints: ['packages/host/src/machine-thread.ts'], outfile: 'dist/machine-thread.mjs' }),
   build({ ...common, platform: 'node', entryPoints: ['packages/hal-keystone/src/machine/worker.ts'], outfile: 'dist/keystone-machine.mjs' }),
   enclave('packages/hal-keystone/src/runtime/loader.ts', 'keystone-loader.cjs'),
   enclave('packages/runtime-keystone/src/index.ts', 'runtime-keystone.cjs'),

@@ -5,6 +5,8 @@
  * the model's trust anchors). Adding SGX means adding one case to each function here.
  */
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { takePrestartedMachine } from './prestart.ts';
 import { keystoneTamper, SGX_HOSTILE_MODES, type HostileMode } from './hostile.ts';
 // The verifiers (noble's curves and AES, whose tables cost ~30 ms to set up) are in
 // verify-report.ts, loaded by the commands that verify; a run does not need them.
@@ -83,16 +85,32 @@ function sevFiles(distDir: URL, app: Uint8Array) {
   return { stub: readFileSync(new URL('sev-boot.cjs', distDir)), runtime: readFileSync(new URL('runtime-sev.cjs', distDir)), app };
 }
 
+/**
+ * The first machine thread: the one bin/teeos.mjs started before the CLI loaded, told now which
+ * machine to become (so its bundle loads while the host prepares), else a new Worker. Later ones
+ * (SGX fork children) are always new Workers.
+ */
+function machineSpawner(machinePath: URL): (p: string | URL) => Worker | Promise<Worker> {
+  let first = takePrestartedMachine(machinePath);
+  return (p) => {
+    const m = first;
+    first = undefined;
+    return m ?? new Worker(p);
+  };
+}
+
 export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory: number, hostile: HostileMode[] = [], popts: PlatformOptions = {}): EnclaveDriver {
   const sgxModes = hostile.filter((m) => SGX_HOSTILE_MODES.includes(m));
   if (tee === 'sgx' ? sgxModes.length !== hostile.length : sgxModes.length) throw new Error(`--hostile ${sgxModes.length ? 'checkpoint and channel modes are SGX fork attacks' : `is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`}`);
   if (hostile.length && tee === 'sev') throw new Error(`--hostile is modelled on keystone's wire format and SGX fork checkpoints only, not ${tee}`);
+  const machinePath = new URL(`${tee}-machine.mjs`, distDir);
+  const spawn = machineSpawner(machinePath);
   if (tee === 'sgx') {
     const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const
       : hostile.includes('channel') ? 'channel' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
-      machinePath: new URL('sgx-machine.mjs', distDir), epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),
+      machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),
     });
     return {
       tee, measurementKind: 'MRENCLAVE, SHA-256', get expectedMeasurement() { return e.expectedMeasurement; },
@@ -110,7 +128,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
   }
   if (tee === 'keystone') {
     const e = new KeystoneEnclave(keystoneFiles(distDir, app), {
-      machinePath: new URL('keystone-machine.mjs', distDir), epmSize: memory, utmSize: UTM_SIZE,
+      machinePath, spawn, epmSize: memory, utmSize: UTM_SIZE,
     });
     return {
       tee, measurementKind: 'SHA3-512', get expectedMeasurement() { return e.expectedMeasurement; },
@@ -122,7 +140,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
       },
     };
   }
-  const g = new SevGuest(sevFiles(distDir, app), { machinePath: new URL('sev-machine.mjs', distDir), memory });
+  const g = new SevGuest(sevFiles(distDir, app), { machinePath, spawn, memory });
   return {
     tee, measurementKind: 'SHA-384 launch digest', get expectedMeasurement() { return g.expectedMeasurement; },
     start: () => g.start(),

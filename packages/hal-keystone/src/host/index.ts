@@ -55,6 +55,11 @@ export interface KeystoneFiles {
 
 export interface KeystoneCreateOptions {
   machinePath: string | URL;
+  /**
+   * Where the machine's thread comes from: by default a new Worker of machinePath; the CLI
+   * passes a thread it started before it was loaded (host/src/prestart.ts).
+   */
+  spawn?: (machinePath: string | URL) => Worker | Promise<Worker>;
   epmSize: number;
   utmSize: number;
 }
@@ -104,7 +109,7 @@ export class KeystoneEnclave {
 
   /** Boots the machine, lays the files, and checks the measurement. */
   async start(): Promise<Uint8Array> {
-    const w = new Worker(this.opts.machinePath);
+    const w = await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
     this.worker = w;
     const created = this.next(w);
     w.postMessage({

@@ -33,6 +33,11 @@ export interface SevFiles {
 
 export interface SevCreateOptions {
   machinePath: string | URL;
+  /**
+   * Where the machine's thread comes from: by default a new Worker of machinePath; the CLI
+   * passes a thread it started before it was loaded (host/src/prestart.ts).
+   */
+  spawn?: (machinePath: string | URL) => Worker | Promise<Worker>;
   /** Guest RAM in bytes. */
   memory: number;
 }
@@ -93,7 +98,7 @@ export class SevGuest {
 
   /** Creates the VM, launches it page by page, and checks the launch digest. */
   async start(): Promise<Uint8Array> {
-    const w = new Worker(this.opts.machinePath);
+    const w = await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
     this.worker = w;
     const created = this.command(w, { type: 'create', memory: this.opts.memory, shared: this.shared, ctl: this.ctl });
     // The host's own launch digest while the machine's thread boots (they overlap on two cores).

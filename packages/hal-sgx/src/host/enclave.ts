@@ -46,6 +46,11 @@ export interface SgxFiles {
 
 export interface SgxCreateOptions {
   machinePath: string | URL;
+  /**
+   * Where the machine's thread comes from: by default a new Worker of machinePath; the CLI
+   * passes a thread it started before it was loaded (host/src/prestart.ts).
+   */
+  spawn?: (machinePath: string | URL) => Worker | Promise<Worker>;
   /** EPC bytes for this enclave. */
   epcSize: number;
   tcs: number;
@@ -249,7 +254,7 @@ export class SgxEnclave {
    * machine measured something other than the host.
    */
   async start(sigstruct?: Uint8Array): Promise<Uint8Array> {
-    const w = new Worker(this.opts.machinePath);
+    const w = await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
     this.worker = w;
     const created = this.command(w, { type: 'create', epcSize: this.opts.epcSize, untrusted: this.untrusted, ctl: this.ctlBuf });
     // MRENCLAVE and the signature while the machine's thread boots (they overlap on two cores).
