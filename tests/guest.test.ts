@@ -32,8 +32,7 @@ const NEEDS_FORK = new Map<string, string>([
   ['futex_keys', 'shared futexes in MAP_SHARED memory across fork: memory is not shared across enclaves'],
   ['futex_threads', 'a futex in MAP_SHARED memory across fork: memory is not shared across enclaves'],
   ['pthread_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
-  ['fifo', 'a FIFO opened by path in each process: tmpfs and its FIFOs are per enclave'],
-  ['fs_fcntl', 'tmpfs files (and their locks and offsets) are not carried to the new enclave'],
+  ['fs_fcntl', 'tmpfs files (and their locks and offsets) are not carried to the new enclave (the owner-served design: docs/sgx-fork.md)'],
   ['sigchld', 'timing: the child enclave must exit and be heard of within the 20 ms the parent sleeps (passes on an idle machine, not under load)'],
   ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
   ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
@@ -41,14 +40,13 @@ const NEEDS_FORK = new Map<string, string>([
   ['sched_policy', 'setpriority(PRIO_PGRP) does not reach group members in other enclaves'],
   ['rlimits', 'prlimit on a process in another enclave reads and changes only its proxy'],
   ['mmap_shared', 'MAP_SHARED memory is not shared across enclaves, and MAP_SHARED of a file is ENODEV on SGX'],
-  ['eventfd_more', 'eventfds are not carried to the new enclave'],
   ['fs_locks', 'tmpfs files (and their locks) are not carried to the new enclave'],
   ['fs_flock', 'tmpfs files (and their locks) are not carried to the new enclave'],
 ]);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
 const NEEDS_SHARED_FILE_PAGES = new Set(['mmap_file']);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? `sgx fork: ${NEEDS_FORK.get(name)}`
-  : tee === 'sgx' && NEEDS_SHARED_FILE_PAGES.has(name) ? 'MAP_SHARED file pages: not available on the SGX model (ENODEV)' : false);
+  : tee === 'sgx' && NEEDS_SHARED_FILE_PAGES.has(name) ? 'MAP_SHARED file pages: one EPC page cannot be at two linear addresses, and the program needs a store through one shared mapping seen at once by read() and by a second mapping (ENODEV on the SGX model; docs/sgx-fork.md)' : false);
 
 for (const c of cases) {
   test(`guest ${c.name} on ${tee} matches qemu-riscv64`, { timeout: 660_000, skip: skipReason(c.name) }, () => {

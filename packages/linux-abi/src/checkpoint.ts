@@ -13,8 +13,8 @@ import { Process, Task, type SavedContext } from './task.ts';
 import { FdTable, type OpenFile } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { HostFile, HostOpenFile } from './fs/hostfs.ts';
-import { Pipe, PipeFile } from './fs/pipe.ts';
-import { ChannelPipe, type FamilyState } from './family.ts';
+import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
+import { ChannelPipe, RemoteEventFd, type FamilyState } from './family.ts';
 import type { Vma } from './mm/address-space.ts';
 import { PTE_W } from './mm/sv39.ts';
 import { SpecialInode, S_IFIFO } from './fs/inode.ts';
@@ -27,7 +27,9 @@ type FdRecord =
   | { fd: number; cloexec: boolean; kind: 'host'; hostFd: number; flags: number }
   | { fd: number; cloexec: boolean; kind: 'pipe'; channel: number; flags: number; ref: number }
   /** A file of a host mount: the child's own host descriptor for the same description (offset shared at the host), found again by its path. */
-  | { fd: number; cloexec: boolean; kind: 'hostfile'; hostFd: number; flags: number; path: string };
+  | { fd: number; cloexec: boolean; kind: 'hostfile'; hostFd: number; flags: number; path: string }
+  /** An eventfd: its counter stays with `owner`'s enclave, which serves it (family.ts RemoteEventFd). */
+  | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number };
 
 interface Checkpoint {
   v: 1;
@@ -106,6 +108,10 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       const ch = f.pipe.channel as ChannelPipe;
       if (!pipeRefs.has(f.pipe)) pipeRefs.set(f.pipe, pipeRefs.size);
       fds.push({ fd, cloexec: e.cloexec, kind: 'pipe', channel: ch.id, flags: f.flags, ref: pipeRefs.get(f.pipe)! });
+    } else if (f instanceof EventFdFile) {
+      fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: p.pid, id: fam.shareEventFd(f, pid), flags: f.flags, sem: f.efdFlags });
+    } else if (f instanceof RemoteEventFd) {
+      fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: f.owner, id: f.id, flags: f.flags, sem: f.efdFlags });
     } else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
   }
   let cwd = '/';
@@ -189,6 +195,9 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
         pipeLocs.set(pipe, { mnt: ns.pipeMount, inode });
       }
       fds.set(r.fd, new PipeFile(pipe, r.flags, pipeLocs.get(pipe)!), r.cloexec);
+    } else if (r.kind === 'eventfd') {
+      if (!Number.isInteger(r.owner) || !Number.isInteger(r.id) || r.owner <= 0 || r.id <= 0) throw new Error('checkpoint: a bad eventfd');
+      fds.set(r.fd, fam.eventFdProxy(r.owner, r.id, r.sem & 1, r.flags, { mnt: ns.anonMount, inode: new AnonInode(ns.anonMount.sb) }), r.cloexec);
     }
   }
   const proc = new Process(c.pid, c.ppid, as, fds, c.exePath);

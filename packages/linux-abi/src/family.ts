@@ -21,7 +21,9 @@
  * Not shared (stated, not hidden): MAP_SHARED memory (the child gets a copy), tmpfs contents (the
  * child's tmpfs starts empty: a file written after fork by either side is not seen by the other),
  * file offsets of carried descriptors other than pipes and host stdio, FIFOs opened by path,
- * unix sockets open at fork, eventfds, epoll sets (not carried; the child logs them).
+ * unix sockets open at fork, epoll sets (not carried; the child logs them).
+ * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
+ *   (RemoteEventFd) whose operations are sealed requests ('efd', 'efdr', 'efdwake').
  */
 import type { EnclaveFamily } from '@teeos/hal';
 import { E } from './errors.ts';
@@ -29,11 +31,13 @@ import type { Kernel } from './kernel.ts';
 import { Process, Task } from './task.ts';
 import type { SigInfo } from './signals.ts';
 import { sendToProcess, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
-import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
-import type { Pipe, PipeChannel } from './fs/pipe.ts';
+import { FdTable, OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
+import type { EventFdFile, Pipe, PipeChannel } from './fs/pipe.ts';
+import type { Location } from './fs/vfs.ts';
 import { WaitQueue } from './fs/wait.ts';
 import type { UnixSocket, Ucred } from './fs/unix.ts';
 import { remoteConnectIn } from './syscalls/net.ts';
+import { fifoOpenIn } from './syscalls/fs-path.ts';
 
 type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
@@ -44,7 +48,22 @@ type Message =
   /** connect to a unix socket listening (published) in the receiver's enclave; the channels are the connector's. */
   | { t: 'uconn'; req: number; from: number; path: string; type: number; c2s: number; s2c: number; cred: Ucred; name: string }
   /** The answer: 0 (queued on the listener's backlog, with its credentials and name) or an errno. */
-  | { t: 'uconnr'; req: number; err: number; cred: Ucred; name: string };
+  | { t: 'uconnr'; req: number; err: number; cred: Ucred; name: string }
+  /** An operation on an eventfd the receiver serves; v: the value written (decimal). */
+  | { t: 'efd'; req: number; from: number; id: number; op: 'read' | 'write' | 'peek'; v: string }
+  /** Its answer: ret as read/write return it (8 or -errno; peek: 0), v the value read or the counter. */
+  | { t: 'efdr'; req: number; ret: number; v: string }
+  /** The counter of the eventfd `id` served by `owner` changed: blocked readers and writers try again. */
+  | { t: 'efdwake'; owner: number; id: number }
+  /** Open the FIFO at `path` (published by the receiver) for reading and/or writing. */
+  | { t: 'fopen'; req: number; from: number; path: string; read: boolean; write: boolean }
+  /** Its answer: the channel the FIFO's bytes now live in, or -errno. */
+  | { t: 'fopenr'; req: number; ret: number }
+  /** The opener now holds its end (the family's counts include it): the open counts in the FIFO's enclave. */
+  | { t: 'fopened'; path: string; read: boolean; write: boolean };
+
+const ULLONG_MAX = 0xffffffffffffffffn;
+const u64 = (v: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); return b; };
 
 /** What a connector learns from the listener's enclave. */
 export interface ConnectReply { err: number; cred: Ucred; name: Uint8Array }
@@ -114,12 +133,72 @@ export class ChannelPipe implements PipeChannel {
   refs(readers: number, writers: number): void {
     this.fam.channelRefs(this.id, readers, writers);
   }
+  ends(): { readers: number; writers: number } {
+    const r = this.fam.channelRead(this.id, 0);
+    return { readers: r.readers, writers: r.writers };
+  }
   /** At fork: bytes fetched here but not read go back to the channel (one pipe buffer, as on Linux). */
   pushBack(): number {
     if (this.leftover.length === 0) return 0;
     const r = this.fam.channelUnread(this.id, this.leftover);
     if (r === 0) this.leftover = new Uint8Array(0);
     return r;
+  }
+}
+
+/**
+ * An eventfd whose counter another enclave of the family serves (its owner: the enclave that
+ * held it at the fork that shared it; one counter cannot be in two enclaves). Each operation is a
+ * sealed request and its answer, a round trip during which this enclave's other threads wait;
+ * the owner sends 'efdwake' whenever the counter changes, so a reader or writer blocked here
+ * tries again. Semantics (semaphore mode, the maximum, EAGAIN) are the owner's EventFdFile's.
+ */
+export class RemoteEventFd extends OpenFile {
+  readonly q = new WaitQueue();
+  constructor(private readonly fs: FamilyState, readonly owner: number, readonly id: number, readonly efdFlags: number, flags: number, loc: Location) {
+    super(flags);
+    this.loc = loc;
+  }
+  override lseek(): number {
+    return this.pos;
+  }
+  override read(len: number): Uint8Array | number {
+    if (len < 8) return -E.EINVAL;
+    const r = this.fs.efdCall(this.owner, this.id, 'read', 0n);
+    return r.ret < 0 ? r.ret : u64(r.v);
+  }
+  override write(data: Uint8Array): number {
+    if (data.length < 8) return -E.EINVAL;
+    const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
+    if (v === ULLONG_MAX) return -E.EINVAL;
+    return this.fs.efdCall(this.owner, this.id, 'write', v).ret;
+  }
+  override oneShotWrite(): boolean {
+    return true;
+  }
+  override fdinfo(): string {
+    const r = this.fs.efdCall(this.owner, this.id, 'peek', 0n);
+    return `eventfd-count: ${(r.ret < 0 ? 0n : r.v).toString(16).padStart(16)}\n`;
+  }
+  override poll(): number {
+    const r = this.fs.efdCall(this.owner, this.id, 'peek', 0n);
+    if (r.ret < 0) return POLLERR;
+    let m = 0;
+    if (r.v > 0n) m |= POLLIN | POLLRDNORM;
+    if (r.v < ULLONG_MAX - 1n) m |= POLLOUT | POLLWRNORM;
+    return m;
+  }
+  override readQueue(): WaitQueue {
+    return this.q;
+  }
+  override writeQueue(): WaitQueue {
+    return this.q;
+  }
+  override ioctl(): number {
+    return -E.ENOTTY;
+  }
+  describe(): string {
+    return 'anon_inode:[eventfd]';
   }
 }
 
@@ -135,12 +214,21 @@ export class FamilyState {
   readonly connq = new WaitQueue();
   readonly replies = new Map<number, ConnectReply>();
   private nextReq = 1;
+  /** Eventfds this enclave serves to others, by id, with the pids to wake when one changes. */
+  private readonly efds = new Map<number, { f: EventFdFile; subs: Set<number> }>();
+  private nextEfd = 1;
+  /** Proxies here for eventfds served elsewhere, by `owner:id` (one description each, as dup shares one). */
+  readonly efdProxies = new Map<string, RemoteEventFd>();
+  /** Answers to requests this enclave waits for in place (efdr, fopenr), by request number. */
+  private readonly rpcReplies = new Map<number, Message>();
+  /** FIFOs of other enclaves opened here, by owner and path: one local Pipe each. */
+  readonly remoteFifos = new Map<string, Pipe>();
 
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {}
 
   /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
   get active(): boolean {
-    if (this.restoredChild || this.pipes.size || this.sockets.size) return true;
+    if (this.restoredChild || this.pipes.size || this.sockets.size || this.efds.size) return true;
     for (const p of this.k.processes.values()) if (p.remote && p.exitStatus === null) return true;
     return false;
   }
@@ -172,6 +260,68 @@ export class FamilyState {
     const req = this.nextReq++;
     const r = this.send(pid, { t: 'uconn', req, ...m });
     return r < 0 ? r : req;
+  }
+
+  /** The process this enclave runs (the one not a proxy; messages for it come here). */
+  private get self(): number {
+    for (const p of this.k.processes.values()) if (!p.remote && p.exitStatus === null) return p.pid;
+    return 0;
+  }
+
+  /** At fork: the eventfd `f` is served from here to `child` (and whoever asks later); its id. */
+  shareEventFd(f: EventFdFile, child: number): number {
+    if (!f.familyId) {
+      const id = this.nextEfd++;
+      f.familyId = id;
+      const e = { f, subs: new Set<number>() };
+      this.efds.set(id, e);
+      const owner = this.self;
+      f.readQueue().watch(() => {
+        for (const pid of e.subs) if (this.send(pid, { t: 'efdwake', owner, id }) < 0) e.subs.delete(pid);
+      });
+    }
+    this.efds.get(f.familyId)!.subs.add(child);
+    return f.familyId;
+  }
+
+  /** A proxy for the eventfd `id` that `owner` serves (the same one for every descriptor naming it). */
+  eventFdProxy(owner: number, id: number, efdFlags: number, flags: number, loc: Location): RemoteEventFd {
+    const key = `${owner}:${id}`;
+    let f = this.efdProxies.get(key);
+    if (!f) this.efdProxies.set(key, (f = new RemoteEventFd(this, owner, id, efdFlags, flags, loc)));
+    return f;
+  }
+
+  /** One operation on an eventfd served elsewhere: waits here for the answer (handling what else arrives). */
+  efdCall(owner: number, id: number, op: 'read' | 'write' | 'peek', v: bigint): { ret: number; v: bigint } {
+    const r = this.rpc(owner, (req) => ({ t: 'efd', req, from: this.self, id, op, v: v.toString() }));
+    return r?.t === 'efdr' ? { ret: r.ret, v: BigInt(r.v) } : { ret: -E.EIO, v: 0n };
+  }
+
+  /** Opens the FIFO `path` that enclave `pid` published: the channel id, or -errno. */
+  fifoOpen(pid: number, path: string, read: boolean, write: boolean): number {
+    const r = this.rpc(pid, (req) => ({ t: 'fopen', req, from: this.self, path, read, write }));
+    return r?.t === 'fopenr' ? r.ret : -E.EIO;
+  }
+
+  /**
+   * A request answered in place: this enclave waits for the answer, handling whatever else
+   * arrives meanwhile (so two enclaves asking each other at once do not deadlock). null: unsent.
+   */
+  private rpc(pid: number, make: (req: number) => Message): Message | null {
+    const req = this.nextReq++;
+    if (this.send(pid, make(req)) < 0) return null;
+    for (;;) {
+      const ev = this.fam.events;
+      this.seen = ev;
+      this.drain();
+      const r = this.rpcReplies.get(req);
+      if (r) {
+        this.rpcReplies.delete(req);
+        return r;
+      }
+      this.fam.waitEvents(ev, 1e9);
+    }
   }
 
   send(pid: number, m: Message): number {
@@ -206,6 +356,10 @@ export class FamilyState {
     const ev = this.fam.events;
     if (ev === this.seen) return;
     this.seen = ev;
+    this.drain();
+  }
+
+  private drain(): void {
     for (const raw of this.fam.receive()) {
       let m: Message;
       try {
@@ -274,6 +428,38 @@ export class FamilyState {
       if (!isInt(m.req, 1, this.nextReq - 1) || !isInt(m.err, 0, 4095) || !isCred(m.cred) || !name) return;
       this.replies.set(m.req, { err: m.err, cred: m.cred, name });
       this.connq.notify();
+    } else if (m.t === 'efd') {
+      if (!isInt(m.req, 1, 2 ** 52) || !isInt(m.from, 1, 0x7fffffff) || !isInt(m.id, 1, 2 ** 31)) return;
+      const e = this.efds.get(m.id);
+      let ret = -E.EBADF, v = 0n;
+      if (e) {
+        e.subs.add(m.from);
+        if (m.op === 'read') {
+          const r = e.f.read(8);
+          if (typeof r === 'number') ret = r;
+          else { ret = 8; v = new DataView(r.buffer, r.byteOffset, 8).getBigUint64(0, true); }
+        } else if (m.op === 'write') {
+          ret = typeof m.v === 'string' && /^\d{1,20}$/.test(m.v) && BigInt(m.v) <= ULLONG_MAX ? e.f.write(u64(BigInt(m.v))) : -E.EINVAL;
+        } else if (m.op === 'peek') {
+          ret = 0;
+          v = e.f.value;
+        } else ret = -E.EINVAL;
+      }
+      this.send(m.from, { t: 'efdr', req: m.req, ret, v: v.toString() });
+    } else if (m.t === 'efdr') {
+      if (!isInt(m.req, 1, this.nextReq - 1) || !isInt(m.ret, -4095, 8) || typeof m.v !== 'string' || !/^\d{1,20}$/.test(m.v)) return;
+      if (BigInt(m.v) > ULLONG_MAX) return;
+      this.rpcReplies.set(m.req, m);
+    } else if (m.t === 'fopen') {
+      if (!isInt(m.req, 1, 2 ** 52) || !isInt(m.from, 1, 0x7fffffff) || typeof m.path !== 'string' || typeof m.read !== 'boolean' || typeof m.write !== 'boolean') return;
+      this.send(m.from, { t: 'fopenr', req: m.req, ret: fifoOpenIn(k, this, m.path, m.read, m.write) });
+    } else if (m.t === 'fopened') {
+      if (typeof m.path === 'string' && typeof m.read === 'boolean' && typeof m.write === 'boolean') fifoOpenIn(k, this, m.path, m.read, m.write, true);
+    } else if (m.t === 'fopenr') {
+      if (!isInt(m.req, 1, this.nextReq - 1) || !isInt(m.ret, -4095, 0x7fffffff)) return;
+      this.rpcReplies.set(m.req, m);
+    } else if (m.t === 'efdwake') {
+      this.efdProxies.get(`${m.owner}:${m.id}`)?.q.notify();
     } else if (m.t === 'vfork') {
       const p = k.processes.get(m.pid);
       if (!p?.remote) return;

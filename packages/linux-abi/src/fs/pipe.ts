@@ -28,6 +28,8 @@ export interface PipeChannel {
   poll(canRead: boolean, canWrite: boolean): number;
   readable(): number;
   refs(readers: number, writers: number): void;
+  /** The family-wide end counts (every enclave's), when the channel knows them. */
+  ends?(): { readers: number; writers: number };
 }
 
 /**
@@ -263,6 +265,12 @@ openers.fifo = (flags: number, loc: Location): OpenFile => {
 export function fifoPartner(f: PipeFile): (() => boolean) | null {
   if (f.flags & O_NONBLOCK || (f.canRead && f.canWrite)) return null;
   const p = f.pipe;
+  const ends = p.channel?.ends?.bind(p.channel);
+  if (ends) {
+    // Opened from several enclaves: the other side is there when the family's counts say so.
+    const has = () => (f.canRead ? ends().writers : ends().readers) > 0;
+    return has() ? null : has;
+  }
   if (f.canRead) {
     if (p.writers > 0) return null;
     const seen = p.writerOpens;
@@ -284,7 +292,9 @@ export class EventFdFile extends OpenFile {
     return this.pos;
   }
   private readonly q = new WaitQueue();
-  constructor(private count: bigint, private readonly efdFlags: number, flags: number, loc: Location) {
+  /** Shared with other enclaves of the family (family.ts): this enclave serves the counter under this id. */
+  familyId = 0;
+  constructor(private count: bigint, readonly efdFlags: number, flags: number, loc: Location) {
     super(flags);
     this.loc = loc;
   }
@@ -303,6 +313,10 @@ export class EventFdFile extends OpenFile {
   }
   override fdinfo(): string {
     return `eventfd-count: ${this.count.toString(16).padStart(16)}\n`;
+  }
+  /** The counter (served to other enclaves of the family). */
+  get value(): bigint {
+    return this.count;
   }
   override write(data: Uint8Array): number {
     if (data.length < 8) return -E.EINVAL;

@@ -10,14 +10,17 @@ import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
 import type { OpenFile } from '../fs/file.ts';
-import { fsContext, fsOf } from '../fs/context.ts';
-import { devMajor, devMinor, MAY_EXEC, NAME_MAX, permitted } from '../fs/inode.ts';
+import { fsContext, fsOf, rootOf } from '../fs/context.ts';
+import { devMajor, devMinor, MAY_EXEC, MAY_READ, MAY_WRITE, NAME_MAX, permitted, SpecialInode, S_IFIFO } from '../fs/inode.ts';
 import {
   O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_TMPFILE, RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT,
   RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC,
   type Location, type ResolveOpts, O_TRUNC,
 } from '../fs/vfs.ts';
-import { PipeFile, fifoPartner } from '../fs/pipe.ts';
+import { Pipe, PipeFile, fifoPartner } from '../fs/pipe.ts';
+import { ChannelPipe, type FamilyState } from '../family.ts';
+import { absolutePath } from './net.ts';
+import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from '../fs/vfs.ts';
 import { AGAIN, sleepOn } from '../fs/wait.ts';
 import { nameToBytes } from '../fs/names.ts';
 import {
@@ -35,11 +38,102 @@ function install(t: Task, f: OpenFile, cloexec: boolean): number {
   return fd;
 }
 
+// ---- FIFOs between the enclaves of a family (process-per-enclave platforms) ---------------
+
+const te = new TextEncoder();
+/** The family-wide name of a FIFO's path (the platform shows the host only a keyed tag of it). */
+const fifoName = (abs: string) => te.encode(`fifo:${abs}`);
+
+/**
+ * mkfifo in a family: the path is published, so that a process in another enclave whose open
+ * finds no such node in its own tmpfs can still open this FIFO (the bytes then go through a
+ * sealed host channel, as a pipe's do after fork). A name another enclave holds stays its own.
+ */
+function publishFifo(k: Kernel, t: Task, loc: Location): void {
+  const fam = k.family;
+  if (!fam) return;
+  try {
+    fam.fam.publish(fifoName(fsOf(k).vfs.pathOf(loc, rootOf(k, t.proc)).path));
+  } catch { /* not reachable from the root */ }
+}
+
+/**
+ * The FIFO's enclave (family.ts on 'fopen'): the path must still name a FIFO here (the host's
+ * lookup is not trusted) that the family's user may open so; its pipe moves into a channel.
+ * Once the opener holds its end (so the family's counts include it), 'opened' counts the open
+ * here as a local open would: an open waiting for its partner proceeds.
+ */
+export function fifoOpenIn(k: Kernel, fam: FamilyState, path: string, read: boolean, write: boolean, opened = false): number {
+  const vfs = fsOf(k).vfs, root = vfs.rootLocation();
+  const ctx = { cred: { uid: k.config.uid, gid: k.config.gid, pid: 0 }, root, cwd: root, umask: 0 };
+  let loc: Location;
+  try {
+    loc = vfs.resolve(ctx, root, path, true);
+  } catch (e) {
+    return e instanceof SysError ? -e.errno : -E.ENOENT;
+  }
+  if (!(loc.inode instanceof SpecialInode) || loc.inode.type !== S_IFIFO) return -E.ENOENT;
+  if (!permitted(loc.inode, ctx.cred, (read ? MAY_READ : 0) | (write ? MAY_WRITE : 0))) return -E.EACCES;
+  const inode = loc.inode;
+  if (!(inode.pipe instanceof Pipe)) inode.pipe = new Pipe();
+  const pipe = inode.pipe as Pipe;
+  if (opened) {
+    if (read) pipe.readerOpens++;
+    if (write) pipe.writerOpens++;
+    pipe.openq.notify();
+    return 0;
+  }
+  const r = fam.share(pipe);
+  return r < 0 ? r : (pipe.channel as ChannelPipe).id;
+}
+
+/** open of a path this enclave lacks: a FIFO another enclave of the family published, or null. */
+function openRemoteFifo(k: Kernel, t: Task, dirfd: number, path: string, flags: number): PipeFile | null {
+  const fam = k.family;
+  if (!fam || (flags & (O_CREAT | O_PATH)) || (dirfd !== AT_FDCWD && !path.startsWith('/'))) return null;
+  const abs = absolutePath(k, t, path);
+  const pid = fam.fam.lookup(fifoName(abs));
+  if (pid < 0 || pid === t.proc.pid) return null;
+  const acc = flags & O_ACCMODE;
+  const read = acc === O_RDONLY || acc === O_RDWR, write = acc === O_WRONLY || acc === O_RDWR;
+  const id = fam.fifoOpen(pid, abs, read, write);
+  if (id < 0) throw new SysError(-id);
+  if (id === 0) throw new SysError(E.EIO);
+  const key = `${pid}:${abs}:${id}`;
+  let pipe = fam.remoteFifos.get(key);
+  if (!pipe) {
+    pipe = new Pipe();
+    pipe.channel = new ChannelPipe(fam.fam, id);
+    fam.remoteFifos.set(key, pipe);
+    fam.pipes.add(pipe);
+  }
+  const ns = fsOf(k);
+  const inode = new SpecialInode(ns.pipeMount.sb, S_IFIFO | 0o600, 0, k.config.uid, k.config.gid);
+  inode.nlink = 1;
+  inode.pipe = pipe;
+  const f = new PipeFile(pipe, flags & ~O_CREAT, { mnt: ns.pipeMount, inode });
+  fam.send(pid, { t: 'fopened', path: abs, read, write });
+  // fifo_open: a non-blocking writer with no reader anywhere is ENXIO.
+  if (acc === O_WRONLY && flags & O_NONBLOCK && pipe.channel!.ends!().readers === 0) {
+    f.close();
+    throw new SysError(E.ENXIO);
+  }
+  return f;
+}
+
 function doOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, o?: ResolveOpts) {
   const ctx = fsContext(k, t);
   if (path === '') return -E.ENOENT;
   const start = startDir(ctx, t, dirfd, path);
-  const f = fsOf(k).vfs.open(ctx, start, path, flags, mode, o);
+  let f: OpenFile;
+  try {
+    f = fsOf(k).vfs.open(ctx, start, path, flags, mode, o);
+  } catch (e) {
+    // Not in this enclave's tree: maybe a FIFO of another enclave of the family.
+    const r = e instanceof SysError && e.errno === E.ENOENT && !o ? openRemoteFifo(k, t, dirfd, path, flags) : null;
+    if (!r) throw e;
+    f = r;
+  }
   const cloexec = (flags & O_CLOEXEC) !== 0;
   if (f instanceof PipeFile) {
     // A FIFO opened for reading or writing only waits for the other side.
@@ -225,7 +319,13 @@ export function registerFsPath(tab: SyscallTable): void {
     const type = mode & 0o170000;
     if (type === 0o040000) return -E.EPERM;
     if (![0, 0o100000, 0o020000, 0o060000, 0o010000, 0o140000].includes(type)) return -E.EINVAL;
-    fsOf(k).vfs.mknod(ctx, startDir(ctx, t, a.i32(0), path), path, mode, a.u(3) >>> 0);
+    const start = startDir(ctx, t, a.i32(0), path);
+    fsOf(k).vfs.mknod(ctx, start, path, mode, a.u(3) >>> 0);
+    if (type === S_IFIFO && k.family) {
+      try {
+        publishFifo(k, t, fsOf(k).vfs.resolve(ctx, start, path, false));
+      } catch { /* gone already */ }
+    }
     return 0;
   });
 

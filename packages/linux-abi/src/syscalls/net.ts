@@ -171,7 +171,7 @@ const te = new TextEncoder();
 const familyName = (abs: string) => te.encode(`unix:${abs}`);
 
 /** Lexically normalised absolute form of `path` from the task's cwd: what a listener in another enclave published. */
-function absolutePath(k: Kernel, t: Task, path: string): string {
+export function absolutePath(k: Kernel, t: Task, path: string): string {
   let base = '/';
   if (!path.startsWith('/')) {
     try {
