@@ -42,11 +42,16 @@ const NEEDS_FORK = new Map<string, string>([
   ['mmap_shared', 'MAP_SHARED memory is not shared across enclaves, and MAP_SHARED of a file is ENODEV on SGX'],
   ['fs_locks', 'tmpfs files (and their locks) are not carried to the new enclave'],
   ['fs_flock', 'tmpfs files (and their locks) are not carried to the new enclave'],
+  ['sysv_sem', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
+  ['sysv_msg', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
 ]);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
-const NEEDS_SHARED_FILE_PAGES = new Set(['mmap_file']);
+const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([
+  ['mmap_file', 'MAP_SHARED file pages: one EPC page cannot be at two linear addresses, and the program needs a store through one shared mapping seen at once by read() and by a second mapping (ENODEV on the SGX model; docs/sgx-fork.md)'],
+  ['sysv_shm', 'System V shared memory: shmat maps a segment\'s pages at a second address (ENOMEM on the SGX model), and a forked child is another enclave'],
+]);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? `sgx fork: ${NEEDS_FORK.get(name)}`
-  : tee === 'sgx' && NEEDS_SHARED_FILE_PAGES.has(name) ? 'MAP_SHARED file pages: one EPC page cannot be at two linear addresses, and the program needs a store through one shared mapping seen at once by read() and by a second mapping (ENODEV on the SGX model; docs/sgx-fork.md)' : false);
+  : tee === 'sgx' && NEEDS_SHARED_FILE_PAGES.has(name) ? NEEDS_SHARED_FILE_PAGES.get(name)! : false);
 
 for (const c of cases) {
   test(`guest ${c.name} on ${tee} matches qemu-riscv64`, { timeout: 660_000, skip: skipReason(c.name) }, () => {

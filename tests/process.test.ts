@@ -247,6 +247,26 @@ test(`execve keeps argv and envp bytes that are not UTF-8, on ${tee}`, () => {
   ].join('\n'));
 });
 
+/**
+ * System V IPC where qemu-user is not Linux: qemu passes shmat(NULL, SHM_REMAP) on with an
+ * address of its own choosing and strips IPC_64 from commands (asm-generic kernels refuse
+ * both: EINVAL), and it aborts on a msgsnd past MSGMAX or from an unmapped buffer. Expected
+ * lines: Linux's documented results; the same sources built for x86-64 print them on Linux 6.18.
+ */
+test(`System V IPC: the Linux-only cases of sysv_shm and sysv_msg, on ${tee}`, () => {
+  const shm = runGuest(['bin/sysv_shm', 'linux']);
+  assert.equal(shm.status, 0, shm.stderr);
+  assert.equal(shm.stdout, [
+    'SHM_REMAP without an address: EINVAL', 'IPC_STAT | IPC_64: EINVAL', 'IPC_INFO with a negative id: EINVAL', 'nattch 0', 'IPC_RMID: 0 ok', '',
+  ].join('\n'));
+  const msg = runGuest(['bin/sysv_msg', 'linux']);
+  assert.equal(msg.status, 0, msg.stderr);
+  assert.equal(msg.stdout, [
+    'send 8193 bytes: EINVAL', 'send -1 bytes: EINVAL', 'send from a bad pointer: EFAULT', 'send 8192 bytes: 0 ok',
+    'receive into a bad pointer: EFAULT', 'the message is gone: qnum 0', 'IPC_RMID: 0 ok', '',
+  ].join('\n'));
+});
+
 /** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */
 test(`get_robust_list: the head glibc registered, len 24, ESRCH, EFAULT, on ${tee}`, () => {
   const r = runGuest(['bin/privileged', 'robust']);

@@ -27,6 +27,7 @@ import { registerMisc } from './syscalls/misc.ts';
 import { registerPrivileged } from './syscalls/privileged.ts';
 import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
+import { registerSysvIpc } from './syscalls/sysvipc.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
@@ -75,6 +76,7 @@ export function buildSyscallTable(): SyscallTable {
   registerSched(tab);
   registerSignalSyscalls(tab);
   registerProcTree(tab);
+  registerSysvIpc(tab);
   return tab;
 }
 
@@ -90,6 +92,8 @@ export class Kernel {
   /** Wait status of init once it has exited. */
   private initStatus: number | null = null;
 
+  /** Run as each process ends, before its descriptors and memory go (System V semaphores' SEM_UNDO). */
+  readonly onProcessExit: ((p: Process) => void)[] = [];
   /** Mapping counts of every frame of enclave memory (copy-on-write, MAP_SHARED). */
   readonly frameRefs: FrameRefs;
   readonly timers = new TimerWheel(this);
@@ -535,6 +539,7 @@ export class Kernel {
     proc.exitStatus = waitStatus;
     if (this.family && !proc.remote) this.family.exited(proc, waitStatus);
     proc.stopped = 0;
+    for (const hook of this.onProcessExit) hook(proc);
     proc.fds.closeAll();
     this.releaseAs(proc.as);
     if (this.current?.proc === proc) this.current = null;

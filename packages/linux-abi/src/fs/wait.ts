@@ -22,6 +22,8 @@ interface Waiter {
   retry: () => RetryResult;
   queues: WaitQueue[];
   done: boolean;
+  /** Its retry is running (a nested notify skips it). */
+  running?: boolean;
 }
 
 export class WaitQueue {
@@ -51,18 +53,23 @@ export class WaitQueue {
     if (this.watchers.size) for (const cb of [...this.watchers]) cb();
     if (this.waiters.size === 0) return;
     for (const w of [...this.waiters]) {
-      if (w.done) continue;
+      // A retry that changes the state this queue watches notifies it again from inside its
+      // own retry (a semop that completes wakes the set's other sleepers): not itself again.
+      if (w.done || w.running) continue;
       if (w.task.state !== 'blocked' || w.task.wait !== w.wait) {
         // Woken by something else (timeout, signal, exit): forget it.
         finish(w);
         continue;
       }
       let r: RetryResult;
+      w.running = true;
       try {
         r = w.retry();
       } catch (e) {
         if (!(e instanceof SysError)) throw e;
         r = -e.errno;
+      } finally {
+        w.running = false;
       }
       if (r === AGAIN) continue;
       finish(w);

@@ -1,0 +1,822 @@
+/**
+ * System V IPC (ipc/util.c, ipc/shm.c, ipc/sem.c, ipc/msg.c): shared memory segments,
+ * semaphore sets and message queues, one IPC namespace per kernel (enclave).
+ *
+ * riscv64 is an asm-generic architecture: the calls are the separate shmget/shmat/...
+ * entries (no ipc() multiplexer), the structures are the 64-bit ones (ipc64_perm,
+ * shmid64_ds, semid64_ds, msqid64_ds), and IPC_64 in a command is not stripped (no
+ * ipc_parse_version), so a command with it set is EINVAL as on Linux.
+ *
+ * Identifiers are (seq << 15) + index, the index allocated cyclically (ipc_idr_alloc).
+ * Permission checks are ipcperms() for the one configured user, who holds no capability.
+ * A segment is a shmem file mapped MAP_SHARED by shmat (the page cache keeps its pages);
+ * shm_nattch counts the mappings of it, as Linux's shm_open/shm_close do per VMA.
+ * Blocking semop/msgsnd/msgrcv are never restarted after a handler (signal(7)): EINTR.
+ */
+import { E, SysError } from '../errors.ts';
+import type { SyscallTable } from './table.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Process, Task } from '../task.ts';
+import { FileInode, SuperBlock, type Timespec } from '../fs/inode.ts';
+import { PageCache } from '../mm/page-cache.ts';
+import type { MappedFile } from '../mm/address-space.ts';
+import { PAGE_SIZE } from '../mm/frames.ts';
+import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
+import { USER_VA_END } from '../mm/sv39.ts';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
+import { AGAIN, sleepOn, WaitQueue, type RetryResult } from '../fs/wait.ts';
+import { TIMESPEC_SIZE, decodeTimespec } from '../abi/structs.ts';
+
+// include/uapi/linux/ipc.h
+const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT = 0o4000;
+const IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, IPC_INFO = 3;
+// include/uapi/linux/shm.h
+const SHM_RDONLY = 0o10000, SHM_RND = 0o20000, SHM_REMAP = 0o40000, SHM_EXEC = 0o100000;
+const SHM_LOCK = 11, SHM_UNLOCK = 12, SHM_STAT = 13, SHM_INFO = 14, SHM_STAT_ANY = 15;
+const SHM_DEST = 0o1000, SHM_LOCKED = 0o2000, SHM_HUGETLB = 0o4000;
+const SHMMIN = 1, SHMMNI = 4096, SHMMAX = 2 ** 64 - 2 ** 24, SHMALL = 2 ** 64 - 2 ** 24, SHMSEG = SHMMNI, SHMLBA = PAGE_SIZE;
+// include/uapi/linux/sem.h
+const SEM_UNDO = 0x1000, GETPID = 11, GETVAL = 12, GETALL = 13, GETNCNT = 14, GETZCNT = 15, SETVAL = 16, SETALL = 17;
+const SEM_STAT = 18, SEM_INFO = 19, SEM_STAT_ANY = 20;
+const SEMMNI = 32000, SEMMSL = 32000, SEMMNS = SEMMNI * SEMMSL, SEMOPM = 500, SEMVMX = 32767, SEMAEM = SEMVMX;
+const SEMUME = SEMOPM, SEMMNU = SEMMNS, SEMMAP = SEMMNS, SEMUSZ = 20;
+// include/uapi/linux/msg.h
+const MSG_STAT = 11, MSG_INFO = 12, MSG_STAT_ANY = 13, MSG_NOERROR = 0o10000, MSG_EXCEPT = 0o20000, MSG_COPY = 0o40000;
+const MSGMNI = 32000, MSGMAX = 8192, MSGMNB = 16384, MSGPOOL = (MSGMNI * MSGMNB) / 1024, MSGTQL = MSGMNB, MSGMAP = MSGMNB;
+const MSGSSZ = 16, MSGSEG = 0xffff;
+const S_IRUGO = 0o444, S_IWUGO = 0o222, S_IXUGO = 0o111, S_IRWXUGO = 0o777;
+const IPCMNI_SHIFT = 15, IPCMNI = 1 << IPCMNI_SHIFT, SEQ_MAX = 2 ** 31 / IPCMNI;
+
+/** struct ipc64_perm (48 bytes) and the sizes of the *64_ds structures and info blocks. */
+const PERM_SIZE = 48, SHMID_DS_SIZE = 112, SEMID_DS_SIZE = 88, MSQID_DS_SIZE = 120;
+const SHMINFO_SIZE = 72, SHM_INFO_SIZE = 48, SEMINFO_SIZE = 40, MSGINFO_SIZE = 32;
+
+interface Perm { key: number; uid: number; gid: number; cuid: number; cgid: number; mode: number; seq: number; id: number; removed: boolean }
+
+interface Segment extends Perm {
+  inode: FileInode;
+  size: number;
+  rw: MappedFile;
+  ro: MappedFile;
+  atime: number; dtime: number; ctime: number;
+  cpid: number; lpid: number;
+}
+
+interface Sem { val: number; pid: number; otime: number }
+interface SemSet extends Perm {
+  sems: Sem[];
+  otime: number; ctime: number;
+  changed: WaitQueue;
+  /** Sleeping semops with the operation that blocked them (GETNCNT/GETZCNT). */
+  pending: Set<{ num: number; op: number }>;
+}
+
+interface Msg { type: bigint; data: Uint8Array }
+interface MsgQueue extends Perm {
+  msgs: Msg[];
+  bytes: number; qbytes: number;
+  stime: number; rtime: number; ctime: number;
+  lspid: number; lrpid: number;
+  changed: WaitQueue;
+}
+
+/** One kind of object (ipc_ids): index allocation, ids, keys. */
+class Ids<T extends Perm> {
+  readonly byIndex = new Map<number, T>();
+  private lastIdx = -1;
+  private seq = 0;
+  private next = 0;
+  constructor(readonly max: number) {}
+
+  get inUse(): number { return this.byIndex.size; }
+  maxIdx(): number { let m = -1; for (const i of this.byIndex.keys()) if (i > m) m = i; return m; }
+
+  /** ipc_idr_alloc: the next free index cyclically; the sequence moves on when the index wraps back. */
+  add(obj: T): number {
+    if (this.byIndex.size >= this.max) return -E.ENOSPC;
+    let idx = -1;
+    for (let i = 0; i < this.max; i++) {
+      const c = (this.next + i) % this.max;
+      if (!this.byIndex.has(c)) { idx = c; break; }
+    }
+    if (idx < 0) return -E.ENOSPC;
+    if (idx <= this.lastIdx && ++this.seq >= SEQ_MAX) this.seq = 0;
+    this.lastIdx = idx;
+    this.next = idx + 1;
+    obj.seq = this.seq;
+    obj.id = this.seq * IPCMNI + idx;
+    this.byIndex.set(idx, obj);
+    return obj.id;
+  }
+  remove(obj: T): void {
+    obj.removed = true;
+    this.byIndex.delete(obj.id % IPCMNI);
+  }
+  /** ipc_obtain_object_check: the object of an id whose sequence matches; EINVAL otherwise. */
+  byId(id: number): T {
+    const o = id < 0 ? undefined : this.byIndex.get(id % IPCMNI);
+    if (!o || o.id !== id) throw new SysError(E.EINVAL);
+    return o;
+  }
+  /** ipc_obtain_object_idr (SHM_STAT and friends take an index). */
+  byIdx(idx: number): T {
+    const o = idx < 0 ? undefined : this.byIndex.get(idx);
+    if (!o) throw new SysError(E.EINVAL);
+    return o;
+  }
+  byKey(key: number): T | undefined {
+    for (const o of this.byIndex.values()) if (o.key === key && key !== IPC_PRIVATE) return o;
+    return undefined;
+  }
+}
+
+class IpcNamespace {
+  readonly shm = new Ids<Segment>(SHMMNI);
+  readonly sem = new Ids<SemSet>(SEMMNI);
+  readonly msg = new Ids<MsgQueue>(MSGMNI);
+  usedSems = 0;
+  /** Per-process SEM_UNDO adjustments: set -> semadj per semaphore. */
+  readonly undo = new Map<Process, Map<SemSet, number[]>>();
+  readonly sb: SuperBlock;
+  constructor(readonly k: Kernel) {
+    const clock = (): Timespec => {
+      const ns = k.realtimeNs();
+      const sec = Math.floor(ns / 1e9);
+      return { sec, nsec: Math.max(0, Math.min(999_999_999, Math.floor(ns - sec * 1e9))) };
+    };
+    this.sb = new SuperBlock('tmpfs', 0x01021994, clock, Number.MAX_SAFE_INTEGER);
+  }
+}
+
+const namespaces = new WeakMap<Kernel, IpcNamespace>();
+function nsOf(k: Kernel): IpcNamespace {
+  let ns = namespaces.get(k);
+  if (!ns) {
+    const n = new IpcNamespace(k);
+    namespaces.set(k, (ns = n));
+    k.onProcessExit.push((p) => exitSem(n, p));
+  }
+  return ns;
+}
+
+/** sleepOn for semop/msgsnd/msgrcv: a handler always ends the sleep with EINTR (never SA_RESTART'ed). */
+function sleepIpc(k: Kernel, t: Task, q: WaitQueue, retry: () => RetryResult, deadline = Infinity, onDone?: () => void): ReturnType<Kernel['block']> {
+  const r: ReturnType<Kernel['block']> = sleepOn(k, t, [q], retry, deadline, -E.EAGAIN, undefined, onDone);
+  if (t.wait) t.wait.restartable = false;
+  return r;
+}
+
+const nowSec = (k: Kernel): number => Math.floor(k.realtimeNs() / 1e9);
+
+/** ipcperms: true when the user lacks one of the requested rwx bits (EACCES). */
+function denied(k: Kernel, p: Perm, flag: number): boolean {
+  const requested = (flag >> 6) | (flag >> 3) | flag;
+  let granted = p.mode;
+  if (k.config.uid === p.cuid || k.config.uid === p.uid) granted >>= 6;
+  else if (k.config.gid === p.cgid || k.config.gid === p.gid) granted >>= 3;
+  return (requested & ~granted & 7) !== 0;
+}
+
+/** ipcctl_obtain_check: only the owner or creator may IPC_SET or IPC_RMID (no CAP_SYS_ADMIN here). */
+function checkOwner(k: Kernel, p: Perm): void {
+  if (k.config.uid !== p.cuid && k.config.uid !== p.uid) throw new SysError(E.EPERM);
+}
+
+function newPerm(k: Kernel, key: number, flg: number): Perm {
+  const { uid, gid } = k.config;
+  return { key, uid, gid, cuid: uid, cgid: gid, mode: flg & S_IRWXUGO, seq: 0, id: -1, removed: false };
+}
+
+/** ipcget: a new object for IPC_PRIVATE or a missing key with IPC_CREAT, else the existing one after its checks. */
+function ipcget<T extends Perm>(k: Kernel, ids: Ids<T>, key: number, flg: number, create: () => number, more?: (o: T) => number): number {
+  if (key === IPC_PRIVATE) return create();
+  const o = ids.byKey(key);
+  if (!o) return flg & IPC_CREAT ? create() : -E.ENOENT;
+  if (flg & IPC_CREAT && flg & IPC_EXCL) return -E.EEXIST;
+  const m = more ? more(o) : 0;
+  if (m) return m;
+  if (denied(k, o, flg & S_IRWXUGO)) return -E.EACCES;
+  return o.id;
+}
+
+function encodePerm(dv: DataView, p: Perm): void {
+  dv.setInt32(0, p.key, true);
+  dv.setUint32(4, p.uid, true);
+  dv.setUint32(8, p.gid, true);
+  dv.setUint32(12, p.cuid, true);
+  dv.setUint32(16, p.cgid, true);
+  dv.setUint32(20, p.mode, true);
+  dv.setUint16(24, p.seq & 0xffff, true);
+}
+
+/** ipc_update_perm from a user *_ds (IPC_SET): owner ids and the rwx bits. */
+function setPerm(k: Kernel, p: Perm, b: Uint8Array): void {
+  const dv = new DataView(b.buffer, b.byteOffset, PERM_SIZE);
+  const uid = dv.getUint32(4, true), gid = dv.getUint32(8, true);
+  if (uid === 0xffffffff || gid === 0xffffffff) throw new SysError(E.EINVAL); // not a valid kuid/kgid
+  p.uid = uid;
+  p.gid = gid;
+  p.mode = (p.mode & ~S_IRWXUGO) | (dv.getUint32(20, true) & S_IRWXUGO);
+}
+
+const put = (t: Task, addr: number, b: Uint8Array): void => t.proc.as.copyOut(addr, b);
+const setLong = (dv: DataView, off: number, v: number | bigint): void => dv.setBigUint64(off, BigInt.asUintN(64, BigInt(v)), true);
+
+// ---------------------------------------------------------------- shared memory (ipc/shm.c)
+
+/** The attaches of a segment: every mapping of it in every live address space (shm_nattch). */
+function nattch(k: Kernel, s: Segment): number {
+  let n = 0;
+  const seen = new Set<unknown>();
+  for (const p of k.processes.values()) {
+    if (p.exitStatus !== null || seen.has(p.as)) continue;
+    seen.add(p.as);
+    for (const v of p.as.vmas) if (v.file === s.rw || v.file === s.ro) n++;
+  }
+  return n;
+}
+
+/** shm_destroy once a removed segment has no attaches (Linux does it in the last shm_close). */
+function reapSegments(ns: IpcNamespace): void {
+  for (const s of [...ns.shm.byIndex.values()]) if (s.mode & SHM_DEST && nattch(ns.k, s) === 0) destroySegment(ns, s);
+}
+
+function destroySegment(ns: IpcNamespace, s: Segment): void {
+  ns.shm.remove(s);
+  s.inode.opens--;
+  s.inode.release();
+}
+
+function newSegment(k: Kernel, t: Task, ns: IpcNamespace, key: number, size: number, flg: number): number {
+  if (size < SHMMIN || size > SHMMAX) return -E.EINVAL;
+  if (flg & SHM_HUGETLB) return -E.EINVAL; // no hugetlbfs here
+  let total = 0;
+  for (const s of ns.shm.byIndex.values()) total += Math.ceil(s.size / PAGE_SIZE);
+  if (total + Math.ceil(size / PAGE_SIZE) > SHMALL) return -E.ENOSPC;
+  const inode = new FileInode(ns.sb, flg & S_IRWXUGO, k.config.uid, k.config.gid);
+  inode.opens++; // the segment holds its file until shm_destroy
+  // Linux allocates shmem pages lazily and overcommits; here the segment's bytes are held at
+  // once, so a segment larger than the enclave's memory is refused (ENOMEM) at shmget.
+  if (size > k.frames.totalFrames() * PAGE_SIZE) return -E.ENOMEM;
+  try {
+    inode.truncate(size);
+  } catch (e) {
+    if (e instanceof SysError || e instanceof RangeError) return -E.ENOMEM;
+    throw e;
+  }
+  const cache = new PageCache(inode.backing(), t.proc.as.frameMemory());
+  inode.pageCache = cache;
+  const perm = newPerm(k, key, flg);
+  const path = `/SYSV${(key >>> 0).toString(16).padStart(8, '0')}`;
+  const mapped = (mayWrite: boolean): MappedFile => ({ cache, path, dev: ns.sb.dev, ino: inode.ino, nlink: () => 0, mayWrite });
+  const now = nowSec(k);
+  const s: Segment = { ...perm, inode, size, rw: mapped(true), ro: mapped(false), atime: 0, dtime: 0, ctime: now, cpid: t.proc.pid, lpid: 0 };
+  const id = ns.shm.add(s);
+  if (id < 0) { inode.opens--; inode.release(); }
+  return id;
+}
+
+function shmStat(k: Kernel, s: Segment): Uint8Array {
+  const b = new Uint8Array(SHMID_DS_SIZE);
+  const dv = new DataView(b.buffer);
+  encodePerm(dv, s);
+  setLong(dv, 48, s.size);
+  setLong(dv, 56, s.atime);
+  setLong(dv, 64, s.dtime);
+  setLong(dv, 72, s.ctime);
+  dv.setInt32(80, s.cpid, true);
+  dv.setInt32(84, s.lpid, true);
+  setLong(dv, 88, nattch(k, s));
+  return b;
+}
+
+function registerShm(tab: SyscallTable): void {
+  tab.def('shmget', 'dux', (k, t, a) => {
+    const ns = nsOf(k);
+    reapSegments(ns);
+    const key = a.i32(0), size = a.u(1), flg = a.i32(2);
+    return ipcget(k, ns.shm, key, flg, () => newSegment(k, t, ns, key, size, flg), (s) => (s.size < size ? -E.EINVAL : 0));
+  });
+
+  tab.def('shmat', 'dpx', (k, t, a) => {
+    const ns = nsOf(k);
+    const shmid = a.i32(0), flg = a.i32(2);
+    let addr = a.u(1);
+    if (shmid < 0) return -E.EINVAL;
+    let fixed = false;
+    if (addr) {
+      if (addr % SHMLBA) {
+        if (!(flg & SHM_RND)) return -E.EINVAL;
+        addr -= addr % SHMLBA;
+        if (!addr && flg & SHM_REMAP) return -E.EINVAL;
+      }
+      fixed = true;
+    } else if (flg & SHM_REMAP) return -E.EINVAL;
+    let prot = PROT_READ, acc = S_IRUGO;
+    if (!(flg & SHM_RDONLY)) { prot |= PROT_WRITE; acc |= S_IWUGO; }
+    if (flg & SHM_EXEC) { prot |= PROT_EXEC; acc |= S_IXUGO; }
+    const s = ns.shm.byId(shmid);
+    if (denied(k, s, acc)) return -E.EACCES;
+    const as = t.proc.as;
+    // One frame at two addresses needs page tables the kernel controls (not SGX's fixed pages).
+    if (!as.pt.kernelFrames) return -E.ENOMEM;
+    const size = Math.ceil(s.size / PAGE_SIZE) * PAGE_SIZE;
+    let start: number;
+    if (fixed) {
+      if (addr + size > USER_VA_END) return -E.EINVAL;
+      if (!(flg & SHM_REMAP) && !as.isFree(addr, addr + size)) return -E.EINVAL;
+      if (addr < MMAP_MIN_ADDR) return -E.EPERM; // do_mmap's mmap_min_addr check (security_mmap_addr)
+      as.unmapRange(addr, addr + size);
+      start = addr;
+    } else {
+      start = as.findFree(size, 0);
+      if (start < 0) return -E.ENOMEM;
+    }
+    as.insert({ start, end: start + size, prot, name: '', shared: true, file: flg & SHM_RDONLY ? s.ro : s.rw, fileBase: start });
+    s.atime = nowSec(k);
+    s.lpid = t.proc.pid;
+    return start;
+  }, 'partial');
+
+  tab.def('shmdt', 'p', (k, t, a) => {
+    const ns = nsOf(k);
+    const addr = a.u(0);
+    if (addr % PAGE_SIZE) return -E.EINVAL;
+    const as = t.proc.as;
+    const isAttach = (v: { file?: MappedFile; fileBase?: number; start: number }, s: Segment) => (v.file === s.rw || v.file === s.ro) && v.fileBase === addr;
+    const segs = [...ns.shm.byIndex.values()];
+    // ksys_shmdt: the first shm mapping at or above addr whose offset puts offset 0 at addr,
+    // then its other pieces (split by mprotect or munmap) within the segment's size.
+    const vmas = as.vmas.filter((v) => v.end > addr).sort((x, y) => x.start - y.start);
+    let seg: Segment | undefined;
+    for (const v of vmas) {
+      seg = segs.find((s) => isAttach(v, s));
+      if (seg) break;
+    }
+    if (!seg) return -E.EINVAL;
+    const size = Math.ceil(seg.size / PAGE_SIZE) * PAGE_SIZE;
+    for (const v of vmas) if (isAttach(v, seg) && v.end - addr <= size) as.unmapRange(v.start, v.end);
+    seg.dtime = nowSec(k);
+    seg.lpid = t.proc.pid;
+    reapSegments(ns);
+    return 0;
+  });
+
+  tab.def('shmctl', 'ddp', (k, t, a) => {
+    const ns = nsOf(k);
+    reapSegments(ns);
+    const shmid = a.i32(0), cmd = a.i32(1), buf = a.u(2);
+    if (cmd < 0 || shmid < 0) return -E.EINVAL;
+    switch (cmd) {
+      case IPC_INFO: {
+        const b = new Uint8Array(SHMINFO_SIZE);
+        const dv = new DataView(b.buffer);
+        setLong(dv, 0, SHMMAX);
+        setLong(dv, 8, SHMMIN);
+        setLong(dv, 16, SHMMNI);
+        setLong(dv, 24, SHMSEG);
+        setLong(dv, 32, SHMALL);
+        put(t, buf, b);
+        return Math.max(ns.shm.maxIdx(), 0);
+      }
+      case SHM_INFO: {
+        const b = new Uint8Array(SHM_INFO_SIZE);
+        const dv = new DataView(b.buffer);
+        let tot = 0, rss = 0;
+        for (const s of ns.shm.byIndex.values()) { tot += Math.ceil(s.size / PAGE_SIZE); rss += s.rw.cache.size; }
+        dv.setInt32(0, ns.shm.inUse, true);
+        setLong(dv, 8, tot);
+        setLong(dv, 16, rss);
+        put(t, buf, b);
+        return Math.max(ns.shm.maxIdx(), 0);
+      }
+      case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY: {
+        const s = cmd === IPC_STAT ? ns.shm.byId(shmid) : ns.shm.byIdx(shmid);
+        if (cmd !== SHM_STAT_ANY && denied(k, s, S_IRUGO)) return -E.EACCES;
+        put(t, buf, shmStat(k, s));
+        return cmd === IPC_STAT ? 0 : s.id;
+      }
+      case SHM_LOCK: case SHM_UNLOCK: {
+        const s = ns.shm.byId(shmid);
+        checkOwner(k, s);
+        if (cmd === SHM_LOCK && t.proc.rlimits[8 /* RLIMIT_MEMLOCK */]!.cur === 0n) return -E.EPERM;
+        s.mode = cmd === SHM_LOCK ? s.mode | SHM_LOCKED : s.mode & ~SHM_LOCKED;
+        return 0;
+      }
+      case IPC_SET: {
+        const b = t.proc.as.copyIn(buf, SHMID_DS_SIZE);
+        const s = ns.shm.byId(shmid);
+        checkOwner(k, s);
+        setPerm(k, s, b);
+        s.ctime = nowSec(k);
+        return 0;
+      }
+      case IPC_RMID: {
+        const s = ns.shm.byId(shmid);
+        checkOwner(k, s);
+        // do_shm_rmid: still attached, it is marked and its key freed; otherwise destroyed now.
+        if (nattch(k, s) > 0) { s.mode |= SHM_DEST; s.key = IPC_PRIVATE; }
+        else destroySegment(ns, s);
+        return 0;
+      }
+      default:
+        return -E.EINVAL;
+    }
+  }, 'partial');
+}
+
+// ---------------------------------------------------------------- semaphores (ipc/sem.c)
+
+interface Sop { num: number; op: number; flg: number }
+
+function undoOf(ns: IpcNamespace, p: Process, set: SemSet): number[] {
+  let m = ns.undo.get(p);
+  if (!m) ns.undo.set(p, (m = new Map()));
+  let u = m.get(set);
+  if (!u) m.set(set, (u = new Array<number>(set.sems.length).fill(0)));
+  return u;
+}
+
+/** Forgets every process's adjustments of some semaphores (SETVAL, SETALL, IPC_RMID). */
+function clearUndo(ns: IpcNamespace, set: SemSet, num: number | null): void {
+  for (const m of ns.undo.values()) {
+    const u = m.get(set);
+    if (!u) continue;
+    if (num === null) m.delete(set);
+    else u[num] = 0;
+  }
+}
+
+/** exit_sem: the exiting process's SEM_UNDO adjustments are applied, clamped to 0..SEMVMX. */
+function exitSem(ns: IpcNamespace, p: Process): void {
+  const m = ns.undo.get(p);
+  if (!m) return;
+  ns.undo.delete(p);
+  for (const [set, u] of m) {
+    if (set.removed) continue;
+    u.forEach((adj, i) => {
+      if (!adj) return;
+      const s = set.sems[i]!;
+      s.val = Math.max(0, Math.min(SEMVMX, s.val + adj));
+      s.pid = p.pid;
+    });
+    set.changed.notify();
+  }
+}
+
+/**
+ * perform_atomic_semop: every operation in order against the values the earlier ones left;
+ * all or nothing. Returns 0 done, the blocking operation, or a negative errno.
+ */
+function tryOps(ns: IpcNamespace, t: Task, set: SemSet, sops: Sop[]): number | Sop {
+  const vals = set.sems.map((s) => s.val);
+  const undo = sops.some((s) => s.flg & SEM_UNDO) ? undoOf(ns, t.proc, set) : null;
+  const adj = undo ? [...undo] : null;
+  for (const sop of sops) {
+    const cur = vals[sop.num]!;
+    if (sop.op === 0 && cur !== 0) return sop.flg & IPC_NOWAIT ? -E.EAGAIN : sop;
+    const next = cur + sop.op;
+    if (next < 0) return sop.flg & IPC_NOWAIT ? -E.EAGAIN : sop;
+    if (next > SEMVMX) return -E.ERANGE;
+    if (sop.flg & SEM_UNDO) {
+      const u = adj![sop.num]! - sop.op;
+      if (u < -SEMAEM - 1 || u > SEMAEM) return -E.ERANGE;
+      adj![sop.num] = u;
+    }
+    vals[sop.num] = next;
+  }
+  const now = nowSec(ns.k);
+  for (const sop of sops) {
+    const s = set.sems[sop.num]!;
+    s.pid = t.proc.pid;
+    s.otime = now;
+  }
+  vals.forEach((v, i) => { set.sems[i]!.val = v; });
+  if (undo && adj) adj.forEach((v, i) => { undo[i] = v; });
+  set.otime = now;
+  if (sops.some((s) => s.op !== 0)) set.changed.notify();
+  return 0;
+}
+
+function semStat(set: SemSet): Uint8Array {
+  const b = new Uint8Array(SEMID_DS_SIZE);
+  const dv = new DataView(b.buffer);
+  encodePerm(dv, set);
+  setLong(dv, 48, Math.max(set.otime, ...set.sems.map((s) => s.otime)));
+  setLong(dv, 56, set.ctime);
+  setLong(dv, 64, set.sems.length);
+  return b;
+}
+
+function semtimedop(k: Kernel, t: Task, semid: number, sopsAddr: number, nsops: number, timeoutAddr: number) {
+  const ns = nsOf(k);
+  if (nsops < 1 || semid < 0) return -E.EINVAL;
+  if (nsops > SEMOPM) return -E.E2BIG;
+  const raw = t.proc.as.copyIn(sopsAddr, nsops * 6);
+  let deadline = Infinity;
+  if (timeoutAddr) {
+    const { sec, nsec } = decodeTimespec(t.proc.as.copyIn(timeoutAddr, TIMESPEC_SIZE));
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+    deadline = k.platform.monotonicNs() + sec * 1e9 + nsec;
+  }
+  const dv = new DataView(raw.buffer);
+  const sops: Sop[] = [];
+  let max = 0, alter = false;
+  for (let i = 0; i < nsops; i++) {
+    const sop = { num: dv.getUint16(i * 6, true), op: dv.getInt16(i * 6 + 2, true), flg: dv.getInt16(i * 6 + 4, true) };
+    sops.push(sop);
+    max = Math.max(max, sop.num);
+    if (sop.op !== 0) alter = true;
+  }
+  const set = ns.sem.byId(semid);
+  if (max >= set.sems.length) return -E.EFBIG;
+  if (denied(k, set, alter ? S_IWUGO : S_IRUGO)) return -E.EACCES;
+  const first = tryOps(ns, t, set, sops);
+  if (typeof first === 'number') return first;
+  const waiting = { num: first.num, op: first.op };
+  set.pending.add(waiting);
+  const retry = (): RetryResult => {
+    if (set.removed) return -E.EIDRM;
+    const r = tryOps(ns, t, set, sops);
+    if (typeof r === 'number') return r;
+    waiting.num = r.num;
+    waiting.op = r.op;
+    return AGAIN;
+  };
+  return sleepIpc(k, t, set.changed, retry, deadline, () => set.pending.delete(waiting));
+}
+
+function registerSem(tab: SyscallTable): void {
+  tab.def('semget', 'ddx', (k, t, a) => {
+    const ns = nsOf(k);
+    const key = a.i32(0), nsems = a.i32(1), flg = a.i32(2);
+    if (nsems < 0 || nsems > SEMMSL) return -E.EINVAL;
+    return ipcget(k, ns.sem, key, flg, () => {
+      if (nsems === 0) return -E.EINVAL;
+      if (ns.usedSems + nsems > SEMMNS) return -E.ENOSPC;
+      const set: SemSet = {
+        ...newPerm(k, key, flg), sems: Array.from({ length: nsems }, () => ({ val: 0, pid: 0, otime: 0 })),
+        otime: 0, ctime: nowSec(k), changed: new WaitQueue(), pending: new Set(),
+      };
+      const id = ns.sem.add(set);
+      if (id >= 0) ns.usedSems += nsems;
+      return id;
+    }, (set) => (nsems > set.sems.length ? -E.EINVAL : 0));
+  });
+
+  tab.def('semop', 'dpu', (k, t, a) => semtimedop(k, t, a.i32(0), a.u(1), a.u(2), 0));
+  tab.def('semtimedop', 'dpup', (k, t, a) => semtimedop(k, t, a.i32(0), a.u(1), a.u(2), a.u(3)));
+
+  tab.def('semctl', 'dddx', (k, t, a) => {
+    const ns = nsOf(k);
+    const semid = a.i32(0), semnum = a.i32(1), cmd = a.i32(2), arg = a.u(3);
+    if (semid < 0) return -E.EINVAL;
+    switch (cmd) {
+      case IPC_INFO: case SEM_INFO: {
+        const b = new Uint8Array(SEMINFO_SIZE);
+        const dv = new DataView(b.buffer);
+        const info = cmd === SEM_INFO;
+        [SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, info ? ns.sem.inUse : SEMUSZ, SEMVMX, info ? ns.usedSems : SEMAEM]
+          .forEach((v, i) => dv.setInt32(i * 4, v, true));
+        put(t, arg, b);
+        return Math.max(ns.sem.maxIdx(), 0);
+      }
+      case IPC_STAT: case SEM_STAT: case SEM_STAT_ANY: {
+        const set = cmd === IPC_STAT ? ns.sem.byId(semid) : ns.sem.byIdx(semid);
+        if (cmd !== SEM_STAT_ANY && denied(k, set, S_IRUGO)) return -E.EACCES;
+        put(t, arg, semStat(set));
+        return cmd === IPC_STAT ? 0 : set.id;
+      }
+      case SETVAL: {
+        const val = a.i32(3);
+        if (val > SEMVMX || val < 0) return -E.ERANGE;
+        const set = ns.sem.byId(semid);
+        if (semnum < 0 || semnum >= set.sems.length) return -E.EINVAL;
+        if (denied(k, set, S_IWUGO)) return -E.EACCES;
+        clearUndo(ns, set, semnum);
+        const s = set.sems[semnum]!;
+        s.val = val;
+        s.pid = t.proc.pid;
+        set.ctime = nowSec(k);
+        set.changed.notify();
+        return 0;
+      }
+      case GETALL: case SETALL: case GETVAL: case GETPID: case GETNCNT: case GETZCNT: {
+        const set = ns.sem.byId(semid);
+        const n = set.sems.length;
+        if (denied(k, set, cmd === SETALL ? S_IWUGO : S_IRUGO)) return -E.EACCES;
+        if (cmd === GETALL) {
+          const b = new Uint8Array(n * 2);
+          const dv = new DataView(b.buffer);
+          set.sems.forEach((s, i) => dv.setUint16(i * 2, s.val, true));
+          put(t, arg, b);
+          return 0;
+        }
+        if (cmd === SETALL) {
+          const b = t.proc.as.copyIn(arg, n * 2);
+          const dv = new DataView(b.buffer);
+          const vals = Array.from({ length: n }, (_, i) => dv.getUint16(i * 2, true));
+          if (vals.some((v) => v > SEMVMX)) return -E.ERANGE;
+          clearUndo(ns, set, null);
+          vals.forEach((v, i) => { set.sems[i]!.val = v; set.sems[i]!.pid = t.proc.pid; });
+          set.ctime = nowSec(k);
+          set.changed.notify();
+          return 0;
+        }
+        if (semnum < 0 || semnum >= n) return -E.EINVAL;
+        const s = set.sems[semnum]!;
+        if (cmd === GETVAL) return s.val;
+        if (cmd === GETPID) return s.pid;
+        let c = 0;
+        for (const w of set.pending) if (w.num === semnum && (cmd === GETNCNT ? w.op < 0 : w.op === 0)) c++;
+        return c;
+      }
+      case IPC_SET: {
+        const b = t.proc.as.copyIn(arg, SEMID_DS_SIZE);
+        const set = ns.sem.byId(semid);
+        checkOwner(k, set);
+        setPerm(k, set, b);
+        set.ctime = nowSec(k);
+        return 0;
+      }
+      case IPC_RMID: {
+        const set = ns.sem.byId(semid);
+        checkOwner(k, set);
+        ns.sem.remove(set);
+        ns.usedSems -= set.sems.length;
+        clearUndo(ns, set, null);
+        set.changed.notify(); // sleepers fail with EIDRM
+        return 0;
+      }
+      default:
+        return -E.EINVAL;
+    }
+  }, 'partial');
+}
+
+// ---------------------------------------------------------------- message queues (ipc/msg.c)
+
+function msgStat(q: MsgQueue): Uint8Array {
+  const b = new Uint8Array(MSQID_DS_SIZE);
+  const dv = new DataView(b.buffer);
+  encodePerm(dv, q);
+  setLong(dv, 48, q.stime);
+  setLong(dv, 56, q.rtime);
+  setLong(dv, 64, q.ctime);
+  setLong(dv, 72, q.bytes);
+  setLong(dv, 80, q.msgs.length);
+  setLong(dv, 88, q.qbytes);
+  dv.setInt32(96, q.lspid, true);
+  dv.setInt32(100, q.lrpid, true);
+  return b;
+}
+
+const SEARCH_ANY = 1, SEARCH_EQUAL = 2, SEARCH_NOTEQUAL = 3, SEARCH_LESSEQUAL = 4, SEARCH_NUMBER = 5;
+const LONG_MIN = -(2n ** 63n), LONG_MAX = 2n ** 63n - 1n;
+
+/** find_msg: the index of the message msgrcv takes (for SEARCH_LESSEQUAL the first of the lowest type), or -1. */
+function findMsg(q: MsgQueue, type: bigint, mode: number): number {
+  let found = -1, limit = type;
+  for (let i = 0; i < q.msgs.length; i++) {
+    const m = q.msgs[i]!;
+    const ok = mode === SEARCH_ANY || mode === SEARCH_NUMBER || (mode === SEARCH_EQUAL && m.type === type)
+      || (mode === SEARCH_NOTEQUAL && m.type !== type) || (mode === SEARCH_LESSEQUAL && m.type <= limit);
+    if (!ok) continue;
+    if (mode === SEARCH_LESSEQUAL && m.type !== 1n) { limit = m.type - 1n; found = i; continue; }
+    if (mode === SEARCH_NUMBER) { if (BigInt(i) === type) return i; continue; }
+    return i;
+  }
+  return found;
+}
+
+function registerMsg(tab: SyscallTable): void {
+  tab.def('msgget', 'dx', (k, t, a) => {
+    const ns = nsOf(k);
+    const key = a.i32(0), flg = a.i32(1);
+    return ipcget(k, ns.msg, key, flg, () => ns.msg.add({
+      ...newPerm(k, key, flg), msgs: [], bytes: 0, qbytes: MSGMNB, stime: 0, rtime: 0, ctime: nowSec(k), lspid: 0, lrpid: 0, changed: new WaitQueue(),
+    }));
+  });
+
+  tab.def('msgsnd', 'dpux', (k, t, a) => {
+    const ns = nsOf(k);
+    const msqid = a.i32(0), msgp = a.u(1), msgsz = a.i64(2), flg = a.i32(3);
+    const type = new DataView(t.proc.as.copyIn(msgp, 8).buffer).getBigInt64(0, true);
+    if (msgsz > MSGMAX || msgsz < 0 || msqid < 0) return -E.EINVAL;
+    if (type < 1n) return -E.EINVAL;
+    const data = t.proc.as.copyIn(msgp + 8, msgsz);
+    const q = ns.msg.byId(msqid);
+    const attempt = (): RetryResult => {
+      if (q.removed) return -E.EIDRM;
+      if (denied(k, q, S_IWUGO)) return -E.EACCES;
+      // msg_fits_inqueue: bytes and the number of messages are both bounded by msg_qbytes.
+      if (q.bytes + msgsz > q.qbytes || q.msgs.length + 1 > q.qbytes) return flg & IPC_NOWAIT ? -E.EAGAIN : AGAIN;
+      q.msgs.push({ type, data });
+      q.bytes += msgsz;
+      q.lspid = t.proc.pid;
+      q.stime = nowSec(k);
+      q.changed.notify();
+      return 0;
+    };
+    const r = attempt();
+    return r === AGAIN ? sleepIpc(k, t, q.changed, attempt) : r;
+  });
+
+  tab.def('msgrcv', 'dpuxx', (k, t, a) => {
+    const ns = nsOf(k);
+    const msqid = a.i32(0), msgp = a.u(1), bufsz = a.i64(2), flg = a.i32(4);
+    let type = a.big(3);
+    type = BigInt.asIntN(64, type);
+    if (msqid < 0 || bufsz < 0) return -E.EINVAL;
+    let mode: number;
+    if (flg & MSG_COPY) {
+      if (flg & MSG_EXCEPT || !(flg & IPC_NOWAIT)) return -E.EINVAL;
+      mode = SEARCH_NUMBER;
+    } else if (type === 0n) mode = SEARCH_ANY;
+    else if (type < 0n) { type = type === LONG_MIN ? LONG_MAX : -type; mode = SEARCH_LESSEQUAL; }
+    else mode = flg & MSG_EXCEPT ? SEARCH_NOTEQUAL : SEARCH_EQUAL;
+    const q = ns.msg.byId(msqid);
+    const attempt = (): RetryResult => {
+      if (q.removed) return -E.EIDRM;
+      if (denied(k, q, S_IRUGO)) return -E.EACCES;
+      const i = findMsg(q, type, mode);
+      if (i < 0) return flg & IPC_NOWAIT ? -E.ENOMSG : AGAIN;
+      const m = q.msgs[i]!;
+      if (bufsz < m.data.length && !(flg & MSG_NOERROR)) return -E.E2BIG;
+      if (!(flg & MSG_COPY)) {
+        q.msgs.splice(i, 1);
+        q.bytes -= m.data.length;
+        q.lrpid = t.proc.pid;
+        q.rtime = nowSec(k);
+        q.changed.notify(); // senders waiting for room
+      }
+      // do_msg_fill: the type, then the text (cut to bufsz); a fault here loses the message, as on Linux.
+      const n = Math.min(bufsz, m.data.length);
+      const tb = new Uint8Array(8);
+      new DataView(tb.buffer).setBigInt64(0, m.type, true);
+      put(t, msgp, tb);
+      put(t, msgp + 8, m.data.subarray(0, n));
+      return n;
+    };
+    const r = attempt();
+    return r === AGAIN ? sleepIpc(k, t, q.changed, attempt) : r;
+  });
+
+  tab.def('msgctl', 'ddp', (k, t, a) => {
+    const ns = nsOf(k);
+    const msqid = a.i32(0), cmd = a.i32(1), buf = a.u(2);
+    if (msqid < 0 || cmd < 0) return -E.EINVAL;
+    switch (cmd) {
+      case IPC_INFO: case MSG_INFO: {
+        const b = new Uint8Array(MSGINFO_SIZE);
+        const dv = new DataView(b.buffer);
+        const info = cmd === MSG_INFO;
+        let hdrs = 0, bytes = 0;
+        for (const q of ns.msg.byIndex.values()) { hdrs += q.msgs.length; bytes += q.bytes; }
+        dv.setInt32(0, info ? ns.msg.inUse : MSGPOOL, true);
+        dv.setInt32(4, info ? hdrs : MSGMAP, true);
+        dv.setInt32(8, MSGMAX, true);
+        dv.setInt32(12, MSGMNB, true);
+        dv.setInt32(16, MSGMNI, true);
+        dv.setInt32(20, MSGSSZ, true);
+        dv.setInt32(24, info ? bytes : MSGTQL, true);
+        dv.setUint16(28, MSGSEG, true);
+        put(t, buf, b);
+        return Math.max(ns.msg.maxIdx(), 0);
+      }
+      case IPC_STAT: case MSG_STAT: case MSG_STAT_ANY: {
+        const q = cmd === IPC_STAT ? ns.msg.byId(msqid) : ns.msg.byIdx(msqid);
+        if (cmd !== MSG_STAT_ANY && denied(k, q, S_IRUGO)) return -E.EACCES;
+        put(t, buf, msgStat(q));
+        return cmd === IPC_STAT ? 0 : q.id;
+      }
+      case IPC_SET: {
+        const b = t.proc.as.copyIn(buf, MSQID_DS_SIZE);
+        const q = ns.msg.byId(msqid);
+        checkOwner(k, q);
+        const qbytes = Number(new DataView(b.buffer).getBigUint64(88, true));
+        if (qbytes > MSGMNB) return -E.EPERM; // raising msg_qbytes past msgmnb needs CAP_SYS_RESOURCE
+        setPerm(k, q, b);
+        q.qbytes = qbytes;
+        q.ctime = nowSec(k);
+        q.changed.notify(); // room for senders, or receivers whose rights changed
+        return 0;
+      }
+      case IPC_RMID: {
+        const q = ns.msg.byId(msqid);
+        checkOwner(k, q);
+        ns.msg.remove(q);
+        q.changed.notify(); // sleepers fail with EIDRM
+        return 0;
+      }
+      default:
+        return -E.EINVAL;
+    }
+  }, 'partial');
+}
+
+export function registerSysvIpc(tab: SyscallTable): void {
+  registerShm(tab);
+  registerSem(tab);
+  registerMsg(tab);
+}
