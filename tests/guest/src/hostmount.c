@@ -96,6 +96,20 @@ int main(int argc, char **argv) {
   printf("inner size %ld\n", (long)st.st_size);
   T(unlink("sub/inner.txt"));
   T(unlink("sub/inner.txt"));
+  /* chmod and fchmod reach the host's file (the test compares the host directory too). */
+  T(chmod("hello.txt", 0640));
+  T(stat("hello.txt", &st));
+  printf("hello.txt mode %o\n", st.st_mode & 07777);
+  fd = open("hello.txt", O_RDONLY);
+  T(fchmod(fd, 0604));
+  close(fd);
+  T(stat("hello.txt", &st));
+  printf("hello.txt mode %o\n", st.st_mode & 07777);
+  T(mkdir("d3", 0755));
+  T(chmod("d3", 0700));
+  T(stat("d3", &st));
+  printf("d3 mode %o\n", st.st_mode & 07777);
+  T(rmdir("d3"));
   ls(".");
   ls("d2");
   return 0;

@@ -132,6 +132,9 @@ abstract class HostInode extends Inode {
   override size(): number {
     return this.sz;
   }
+  override storeMode(mode: number): void {
+    this.fs.check(this.fs.call(NR_FCHMODAT, [this.fs.mountFd, mode & 0o7777], cstr(this.rel === '' ? '.' : this.rel)).ret);
+  }
   override blocks(): number {
     return Math.ceil(this.sz / 4096) * 8;
   }
@@ -224,9 +227,6 @@ export class HostDir extends HostInode implements DirOps {
     this.fs.check(this.fs.call(NR_RENAMEAT, [this.fs.mountFd, this.fs.mountFd], cstr(this.child(name), dst)).ret);
     this.fs.forget(this.child(name));
     this.fs.forget(dst);
-  }
-  chmodHost(mode: number): void {
-    this.fs.check(this.fs.call(NR_FCHMODAT, [this.fs.mountFd, mode & 0o7777], cstr(this.rel === '' ? '.' : this.rel)).ret);
   }
 }
 

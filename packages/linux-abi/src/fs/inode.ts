@@ -113,6 +113,9 @@ export abstract class Inode {
     return 0;
   }
 
+  /** chmod's new permission bits reach the file's own store first (a host mount's file); in-memory inodes keep them here only. */
+  storeMode(_mode: number): void {}
+
   touch(m = true, c = true, a = false): void {
     const now = this.sb.clock();
     if (m) this.mtime = now;

@@ -492,6 +492,7 @@ export class Vfs {
     if (loc.mnt.readonly) throw new SysError(E.EROFS);
     let m = mode & 0o7777;
     if (ctx.cred.uid !== 0 && ctx.cred.gid !== i.gid) m &= ~S_ISGID;
+    i.storeMode(m);
     i.mode = (i.mode & S_IFMT) | m;
     i.touch(false, true);
   }
