@@ -509,7 +509,7 @@ export class Hart implements WalkMemory {
   }
 
   /**
-   * The JIT's TLB miss (its `fill` import, when this hart's TLB misses too): translate the
+   * The JIT's TLB miss (its driver's fill after a miss exit, when this hart's TLB misses too): translate the
    * page of (lo, hi) for a data read or write without raising, and on success fill this
    * hart's TLB entry and return the page's host offset. -1 whenever the interpreter must do
    * the access itself (a fault to raise, PMP, memory other than RAM, a store to a code page

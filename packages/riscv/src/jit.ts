@@ -26,9 +26,10 @@
 //
 // Exit codes: 0 = pc set, dispatch again (jump out of the page or region, jalr); k > 0 =
 // let the interpreter execute k instructions at pc (not translated: CSR, ecall, LR/SC, a
-// TLB miss the hart's TLB cannot fill, a page-crossing access); -1 = the entry slot is not
-// a block start of this region; -2 = the next block does not fit in the budget (the
-// interpreter finishes it).
+// page-crossing access); -1 = the entry slot is not a block start of this region; -2 = the
+// next block does not fit in the budget (the interpreter finishes it); -4/-5 = a JIT TLB
+// miss on a read/write (the driver fills the JIT TLB, the interpreter runs the rest of
+// the block).
 //
 // Dispatch stays in Wasm: every region function sits in one function table, and a
 // dispatcher function (its own small module) loops: look the pc up in a hash in linear
@@ -39,8 +40,8 @@
 // TLB (satp, sfence.vma, privilege context) and when a page's translation is dropped.
 //
 // Loads and stores: an inline soft TLB in Wasm memory (tags = vaddr >> 12 as i64, host
-// page offsets), filled from the hart's own TLB by the `fill` import on a miss and
-// flushed with it. Pages holding decoded code never enter the write TLB (Hart.markCode
+// page offsets), filled by the driver from the hart's own TLB (or its page walk) after a
+// miss exit, and flushed with it. Pages holding decoded code never enter the write TLB (Hart.markCode
 // purges them), so a store to code always takes the interpreter's slow path, which
 // invalidates the page's decoded slots and its translation.
 //
@@ -93,6 +94,8 @@ const HOT_VISITS = 16;
 const MAX_BLOCK = 200;
 /** Blocks per region. */
 const MAX_BLOCKS = 256;
+/** Instructions of blocks held by other regions of the page that a region may copy. */
+const DUP_INSNS = 16;
 const MAX_INVALIDATIONS = 64;
 
 /**
@@ -102,13 +105,22 @@ const MAX_INVALIDATIONS = 64;
  */
 const MAX_TLB = 8192;
 /** Bytes of Wasm memory the JIT needs for an n-entry TLB pair, its outputs and the dispatch hash. */
-export function jitScratchSize(n: number): number { return 24 * n + 8 + 12 * hashEntries(n); }
+export function jitScratchSize(n: number): number { return 24 * n + 16 + 12 * hashEntries(n); }
 /** Entries of the dispatch hash (guest pc -> function table index) beside an n-entry TLB. */
 function hashEntries(_n: number): number { return 2048; }
 /** A tag no pc can have (pcs are even): an empty hash entry. */
 const HASH_EMPTY = 1;
 /** Exit code of the dispatcher: the pc is not in the hash (the driver resolves it). */
 const EXIT_LOOKUP = -3;
+/**
+ * Exit codes of a JIT TLB miss on a read or a write, the virtual address at outAt + 8: the
+ * driver fills the JIT TLB (or finds that it cannot) and the interpreter performs the
+ * access. The miss path leaves the function instead of calling a JS import to fill it: a
+ * call on the miss path of every load and store, with the guest registers live across it,
+ * made TurboFan's register allocation of big regions about twice as slow, and misses are
+ * rare once a page has been touched (one exit per page and TLB flush).
+ */
+const EXIT_FILL_R = -4, EXIT_FILL_W = -5;
 
 type RegionFn = (slot: number, budget: number, flags: number) => number;
 
@@ -136,7 +148,7 @@ const N_I32_LOCALS = 4, N_I64_LOCALS = 37, N_F64_LOCALS = 2;
 const REGS_IN_MEMORY = typeof process !== 'undefined' && process.env.TEEOS_JIT_MEMREGS === '1';
 
 // Function indices: imports first.
-const F_FILL = 0, F_FP = 1, F_CSR = 2, F_MULHU = 3, F_MAIN = 4;
+const F_FP = 0, F_CSR = 1, F_MULHU = 2, F_MAIN = 3;
 
 // Ops the JIT translates (everything else ends the block with an interpreter exit).
 function translatable(op: number): boolean {
@@ -215,12 +227,11 @@ export class Jit {
     this.wHostAt = scratch + 20 * entries;
     this.outAt = scratch + 24 * entries;
     this.hn = hashEntries(entries);
-    this.hTagAt = scratch + 24 * entries + 8;
+    this.hTagAt = scratch + 24 * entries + 16;
     this.hIdxAt = this.hTagAt + 8 * this.hn;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
     this.mem32 = new Int32Array(h.memory.buffer);
     this.shared = typeof SharedArrayBuffer !== 'undefined' && h.memory.buffer instanceof SharedArrayBuffer;
-    const fill = (lo: number, hi: number, write: number): number => this.fill(lo, hi, write);
     const fp = (bits: number): number => {
       try {
         execFP(h, bits);
@@ -241,7 +252,7 @@ export class Jit {
         throw e;
       }
     };
-    this.imports = { e: { m: h.memory, fill, fp, csr } };
+    this.imports = { e: { m: h.memory, fp, csr } };
     const dmod = new WebAssembly.Module(this.dispatcherModule());
     this.dispatch = new WebAssembly.Instance(dmod, { e: { m: h.memory, t: this.table } }).exports.run as (budget: number, flags: number) => number;
     this.flushTLB();
@@ -388,12 +399,26 @@ export class Jit {
           }
         }
       } else if (code > 0) k = code;
-      else k = rem; // EXIT_BUDGET: the next block does not fit; the interpreter finishes
+      else if (code === EXIT_FILL_R || code === EXIT_FILL_W) {
+        this.fill(m[outI + 2], m[outI + 3], code === EXIT_FILL_W ? 1 : 0);
+        k = this.toBlockEnd(x[PC], x[PC + 1]);
+      } else k = rem; // EXIT_BUDGET: the next block does not fit; the interpreter finishes
       if (k > rem) k = rem;
       const r = runLoop(h, k);
       if (r !== STOP_BUDGET) return r;
       n += k;
     }
+  }
+
+  /** Instructions from pc to the end of its translated block (1 if unknown): the interpreter runs them after a JIT TLB miss. */
+  private toBlockEnd(lo: number, hi: number): number {
+    const h = this.h;
+    if ((((hi >> 21) + 1) >>> 1) !== 0) return 1;
+    const vpn = Math.floor((hi * TWO32 + (lo >>> 0)) / PAGE_SIZE), e = vpn & 255;
+    if (h.iVpn[e] !== vpn) return 1;
+    const jp = this.pages[h.iPage[e].pidx];
+    const st = jp !== undefined && jp.steps !== null ? jp.steps[(lo & 4095) >> 1] : 0;
+    return st !== 0 ? st : 1;
   }
 
   /**
@@ -485,26 +510,39 @@ export class Jit {
     isStart[entry] = 1;
     let nStarts = 1;
     // Slots that start a block of another region of this page: not translated again
-    // (each block is compiled once); jumps there leave through the dispatcher.
+    // (each block is compiled once: re-translating whole regions made ~10x more Wasm);
+    // jumps there leave through the dispatcher. Except a few instructions' worth
+    // (DUP_INSNS): a region that runs into a short block held elsewhere, such as the head
+    // of an interpreter's dispatch loop, a loop's latch, or a shared epilogue, takes a copy,
+    // so that it does not leave for the dispatcher on every pass (regions compiled one
+    // after another at neighbouring entries fragmented such loops into chains of regions).
     const have = jp.fns;
-    const ext = (t: number) => have !== null && have[t] !== 0;
+    const ext = (t: number) => have !== null && have[t] !== 0 && !isStart[t];
+    let dupLeft = DUP_INSNS;
+    const dup = new Uint8Array(SLOTS_PER_PAGE);
+    const take = (t: number): void => {
+      if (t < 0 || t >= SLOTS_PER_PAGE || isStart[t] || nStarts >= MAX_BLOCKS) return;
+      if (ext(t)) { if (dupLeft <= 0) return; dup[t] = 1; }
+      isStart[t] = 1; nStarts++; work.push(t);
+    };
     while (work.length > 0) {
       let s = work.pop()!;
+      const copying = dup[s] === 1;
       for (let count = 0; ; count++) {
-        if (s >= SLOTS_PER_PAGE || (count > 0 && ext(s))) break;
-        if (count >= MAX_BLOCK) { if (!isStart[s] && !ext(s) && nStarts < MAX_BLOCKS) { isStart[s] = 1; nStarts++; work.push(s); } break; }
+        if (s >= SLOTS_PER_PAGE) break;
+        if (count > 0 && (ext(s) || (isStart[s] && dup[s]))) { take(s); break; }
+        if (count >= MAX_BLOCK) { if (!ext(s)) take(s); break; }
         const ins = this.insnAt(cp, s);
         const op = ins.op;
         if (!canJit(ins)) break;
+        if (copying) dupLeft--;
         const next = s + (ins.len >> 1);
         let t1 = -1, t2 = -1;
         if (isBranch(op)) { t1 = s + (ins.imm >> 1); t2 = next; }
         else if (op === Op.JAL) { t1 = s + (ins.imm >> 1); if (ins.rd !== SINK) t2 = next; }
         else if (op === Op.JALR) { if (ins.rd !== SINK) t2 = next; }
         if (isJump(op)) {
-          for (const t of [t1, t2]) {
-            if (t >= 0 && t < SLOTS_PER_PAGE && !isStart[t] && !ext(t) && nStarts < MAX_BLOCKS) { isStart[t] = 1; nStarts++; work.push(t); }
-          }
+          take(t1); take(t2);
           break;
         }
         s = next;
@@ -537,7 +575,7 @@ export class Jit {
         if (isJump(ins.op)) break;
         s += ins.len >> 1;
       }
-      for (let i = 1; i < b.length; i++) if (!steps[b[i].slot]) steps[b[i].slot] = b.length - i;
+      for (let i = 0; i < b.length; i++) if (!steps[b[i].slot]) steps[b[i].slot] = b.length - i;
       blocks.push(b);
     }
     const bytes = this.emitModule(starts, blocks, isStart);
@@ -553,7 +591,7 @@ export class Jit {
     this.table.set(fi, fn);
     jp.owned.push(fi);
     const fns = jp.fns ?? (jp.fns = new Int32Array(SLOTS_PER_PAGE));
-    for (const s of starts) fns[s] = fi;
+    for (const s of starts) if (!dup[s]) fns[s] = fi; // a copy's hash entry stays its owner's
     this.compiles++; if (STATS) { st('compile'); if (this.compiles % 20 === 0) console.error(JSON.stringify([...ST])); }
     this.compiledBlocks += blocks.length;
     this.compileMs += performance.now() - t0;
@@ -569,10 +607,9 @@ export class Jit {
     ty.bytes([4, 0x60, 3, I32, I32, I32, 1, I32, 0x60, 1, I32, 1, I32, 0x60, 2, I64, I64, 1, I64, 0x60, 4, I32, I32, I32, I32, 1, I32]);
     section(out, 1, ty);
     const imp = new Buf();
-    imp.push(4);
+    imp.push(3);
     str(imp, 'e'); str(imp, 'm'); imp.push(0x02);
     if (this.shared) { imp.push2(0x03, 0); uleb(imp, 65536); } else imp.push2(0x00, 0);
-    str(imp, 'e'); str(imp, 'fill'); imp.push2(0x00, 0);
     str(imp, 'e'); str(imp, 'fp'); imp.push2(0x00, 1);
     str(imp, 'e'); str(imp, 'csr'); imp.push2(0x00, 3);
     section(out, 2, imp);
@@ -841,13 +878,8 @@ class FnEmitter {
     this.if_(I32);
     this.get(L_E); this.i32c(2); this.op(W.I32_SHL); this.mem(W.I32_LOAD, 2, write ? wHostAt : rHostAt);
     this.else_();
-    this.get(L_ADDR); this.op(W.I32_WRAP_I64);
-    this.get(L_ADDR); this.i64c(32); this.op(W.I64_SHR_U); this.op(W.I32_WRAP_I64);
-    this.i32c(write ? 1 : 0); this.op2(W.CALL, F_FILL);
-    // a hit's host offset is never negative: only the miss path checks
-    this.tee(L_HP); this.i32c(0); this.op(W.I32_LT_S);
-    this.if_(); this.addCount(k); this.exit(o, 1); this.end();
-    this.get(L_HP);
+    this.zero(); this.get(L_ADDR); this.mem(W.I64_STORE, 3, this.L.outAt + 8);
+    this.addCount(k); this.exit(o, write ? EXIT_FILL_W : EXIT_FILL_R);
     this.end();
     this.set(L_HP);
     this.get(L_HP); this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.i32c(4095); this.op(W.I32_AND); this.op(W.I32_ADD);
