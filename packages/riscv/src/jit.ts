@@ -39,8 +39,8 @@
 // and -2 come back to JS. The hash is keyed by virtual pc, so it is cleared with the
 // TLB (satp, sfence.vma, privilege context) and when a page's translation is dropped.
 //
-// Loads and stores: an inline soft TLB in Wasm memory (tags = vaddr >> 12 as i64, host
-// page offsets), filled by the driver from the hart's own TLB (or its page walk) after a
+// Loads and stores: an inline soft TLB in Wasm memory (tags = virtual page addresses as i64, host
+// page - virtual page), filled by the driver from the hart's own TLB (or its page walk) after a
 // miss exit, and flushed with it. Pages holding decoded code never enter the write TLB (Hart.markCode
 // purges them), so a store to code always takes the interpreter's slow path, which
 // invalidates the page's decoded slots and its translation.
@@ -144,11 +144,13 @@ const xl = (r: number) => 11 + r; // x1..x31 -> 12..42
 const L_SX = 43;
 const L_FA = 44, L_FB = 45;
 const N_I32_LOCALS = 4, N_I64_LOCALS = 37, N_F64_LOCALS = 2;
+/** i64 temporaries of the inline mulhu (after the f64 locals). */
+const L_M0 = 46, N_M_LOCALS = 6;
 /** Guest registers live in the HartState (memory) rather than in locals loaded at entry and flushed at exit. */
 const REGS_IN_MEMORY = typeof process !== 'undefined' && process.env.TEEOS_JIT_MEMREGS === '1';
 
 // Function indices: imports first.
-const F_FP = 0, F_CSR = 1, F_MULHU = 2, F_MAIN = 3;
+const F_FP = 0, F_CSR = 1, F_MAIN = 2;
 
 // Ops the JIT translates (everything else ends the block with an interpreter exit).
 function translatable(op: number): boolean {
@@ -308,7 +310,7 @@ export class Jit {
   /** A page became code: its host offset must leave the write TLB. */
   dropWrite(host: number): void {
     const m = this.mem32, n = this.n, wh = this.wHostAt >> 2, wt = this.wTagAt >> 2;
-    for (let j = 0; j < n; j++) if (m[wh + j] === host) { m[wt + 2 * j] = -1; m[wt + 2 * j + 1] = -1; }
+    for (let j = 0; j < n; j++) if (((m[wh + j] + (m[wt + 2 * j] & -4096)) | 0) === host) { m[wt + 2 * j] = -1; m[wt + 2 * j + 1] = -1; }
   }
 
   invalidate(pidx: number): void {
@@ -334,9 +336,10 @@ export class Jit {
     if (host < 0) return -1;
     const j = t & (this.n - 1), m = this.mem32;
     const tagAt = (write ? this.wTagAt : this.rTagAt) >> 2;
-    m[tagAt + 2 * j] = t;
-    m[tagAt + 2 * j + 1] = hi >>> 12;
-    m[((write ? this.wHostAt : this.rHostAt) >> 2) + j] = host;
+    // tag: the page's virtual address; entry: host page - virtual page (mod 2^32), see address()
+    m[tagAt + 2 * j] = lo & -4096;
+    m[tagAt + 2 * j + 1] = hi;
+    m[((write ? this.wHostAt : this.rHostAt) >> 2) + j] = (host - (lo & -4096)) | 0;
     return host;
   }
 
@@ -614,14 +617,13 @@ export class Jit {
     str(imp, 'e'); str(imp, 'csr'); imp.push2(0x00, 3);
     section(out, 2, imp);
     const fnsec = new Buf();
-    fnsec.bytes([2, 2, 0]);
+    fnsec.bytes([1, 0]);
     section(out, 3, fnsec);
     const exp = new Buf();
     exp.push(1); str(exp, 'f'); exp.push2(0x00, F_MAIN);
     section(out, 7, exp);
     const code = new Buf();
-    code.push(2);
-    uleb(code, MULHU.length); code.bytes(MULHU);
+    code.push(1);
     uleb(code, body.n); code.append(body);
     section(out, 10, code);
     return out.a.slice(0, out.n);
@@ -635,27 +637,6 @@ export class Jit {
     };
   }
 }
-
-/** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32x32 pieces. */
-const MULHU: number[] = (() => {
-  // locals: 0 a, 1 b, 2 a0, 3 a1, 4 b0, 5 b1, 6 p01, 7 p10, 8 mid
-  const b = new Buf();
-  b.bytes([1, 7, I64]);
-  const get = (i: number) => b.push2(W.LOCAL_GET, i);
-  const set = (i: number) => b.push2(W.LOCAL_SET, i);
-  const k = (v: number) => { b.push(W.I64_CONST); sleb(b, v); };
-  const lo32 = (i: number) => { get(i); k(0xffffffff); b.push(W.I64_AND); };
-  const hi32 = (i: number) => { get(i); k(32); b.push(W.I64_SHR_U); };
-  lo32(0); set(2); hi32(0); set(3); lo32(1); set(4); hi32(1); set(5);
-  get(2); get(5); b.push(W.I64_MUL); set(6);
-  get(3); get(4); b.push(W.I64_MUL); set(7);
-  get(2); get(4); b.push(W.I64_MUL); k(32); b.push(W.I64_SHR_U);
-  lo32(6); b.push(W.I64_ADD); lo32(7); b.push(W.I64_ADD); set(8);
-  get(3); get(5); b.push(W.I64_MUL);
-  hi32(6); b.push(W.I64_ADD); hi32(7); b.push(W.I64_ADD); hi32(8); b.push(W.I64_ADD);
-  b.push(W.END);
-  return Array.from(b.a.subarray(0, b.n));
-})();
 
 class FnEmitter {
   private readonly b = new Buf();
@@ -779,7 +760,7 @@ class FnEmitter {
     this.op(W.END);
     // Prologue: locals, base, registers.
     const pro = new Buf();
-    pro.bytes([3, N_I32_LOCALS, I32, N_I64_LOCALS, I64, N_F64_LOCALS, F64]);
+    pro.bytes([4, N_I32_LOCALS, I32, N_I64_LOCALS, I64, N_F64_LOCALS, F64, N_M_LOCALS, I64]);
     pro.push2(W.I32_CONST, 0); pro.push2(W.I64_LOAD, 3); uleb(pro, sb + STATE_PC);
     pro.push(W.I64_CONST); sleb(pro, -4096); pro.push(W.I64_AND); pro.push2(W.LOCAL_SET, L_BASE);
     for (let r = 1; r < 32; r++) {
@@ -867,22 +848,22 @@ class FnEmitter {
     this.getX(ins.rs1 >> 1);
     if (ins.imm !== 0) { this.i64c(ins.imm); this.op(W.I64_ADD); }
     this.set(L_ADDR);
-    if (size > 1) {
-      this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.i32c(4095); this.op(W.I32_AND); this.i32c(4096 - size); this.op(W.I32_GT_U);
-      this.if_(); this.addCount(k); this.exit(o, 1); this.end();
-    }
-    this.get(L_ADDR); this.i64c(12); this.op(W.I64_SHR_U); this.tee(L_T2);
+    // One compare checks the page and the alignment (the QEMU softmmu trick): the tag is the
+    // page's address, and the address is compared with its low bits cleared except those
+    // that must be zero for an aligned access. A misaligned access (which includes every
+    // page-crossing one) misses, and the interpreter performs it.
+    this.get(L_ADDR); this.i64c(12); this.op(W.I64_SHR_U);
     this.op(W.I32_WRAP_I64); this.i32c(n - 1); this.op(W.I32_AND); this.tee(L_E);
     this.i32c(3); this.op(W.I32_SHL); this.mem(W.I64_LOAD, 3, write ? wTagAt : rTagAt);
-    this.get(L_T2); this.op(W.I64_EQ);
+    this.get(L_ADDR); this.i64c(-4096 | (size - 1)); this.op(W.I64_AND); this.op(W.I64_EQ);
     this.if_(I32);
+    // the entry holds host page - virtual page (mod 2^32): adding the address's low word gives the host address
     this.get(L_E); this.i32c(2); this.op(W.I32_SHL); this.mem(W.I32_LOAD, 2, write ? wHostAt : rHostAt);
+    this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.op(W.I32_ADD);
     this.else_();
     this.zero(); this.get(L_ADDR); this.mem(W.I64_STORE, 3, this.L.outAt + 8);
     this.addCount(k); this.exit(o, write ? EXIT_FILL_W : EXIT_FILL_R);
     this.end();
-    this.set(L_HP);
-    this.get(L_HP); this.get(L_ADDR); this.op(W.I32_WRAP_I64); this.i32c(4095); this.op(W.I32_AND); this.op(W.I32_ADD);
   }
 
   private fsCheck(o: number, k: number): void {
@@ -962,6 +943,24 @@ class FnEmitter {
     this.br(done);
     this.end(); // $slow
     return done;
+  }
+
+  /**
+   * The high 64 bits of the unsigned product of L_T1 and L_T2, from four 32x32 products,
+   * inline (a call to a helper function cost more than the arithmetic: V8 does not inline it).
+   */
+  private mulhu(): void {
+    const a0 = L_M0, a1 = L_M0 + 1, b0 = L_M0 + 2, b1 = L_M0 + 3, p01 = L_M0 + 4, p10 = L_M0 + 5;
+    const lo32 = (l: number) => { this.get(l); i64ConstParts(this.b, -1, 0); this.op(W.I64_AND); };
+    const hi32 = (l: number) => { this.get(l); this.i64c(32); this.op(W.I64_SHR_U); };
+    lo32(L_T1); this.set(a0); hi32(L_T1); this.set(a1); lo32(L_T2); this.set(b0); hi32(L_T2); this.set(b1);
+    this.get(a0); this.get(b1); this.op(W.I64_MUL); this.set(p01);
+    this.get(a1); this.get(b0); this.op(W.I64_MUL); this.set(p10);
+    // mid = hi32(a0 b0) + lo32(p01) + lo32(p10) (into a0, no longer needed)
+    this.get(a0); this.get(b0); this.op(W.I64_MUL); this.i64c(32); this.op(W.I64_SHR_U);
+    lo32(p01); this.op(W.I64_ADD); lo32(p10); this.op(W.I64_ADD); this.set(a0);
+    this.get(a1); this.get(b1); this.op(W.I64_MUL);
+    hi32(p01); this.op(W.I64_ADD); hi32(p10); this.op(W.I64_ADD); hi32(a0); this.op(W.I64_ADD);
   }
 
   private bin(a: number, b: number, rd: number, wop: number): void { this.getX(a); this.getX(b); this.op(wop); this.setX(rd); }
@@ -1099,10 +1098,10 @@ class FnEmitter {
       case Op.SRAW: this.binW(a, bq, rd, W.I32_SHR_S); return;
       case Op.MUL: this.bin(a, bq, rd, W.I64_MUL); return;
       case Op.MULW: this.binW(a, bq, rd, W.I32_MUL); return;
-      case Op.MULHU: this.getX(a); this.getX(bq); this.op2(W.CALL, F_MULHU); this.setX(rd); return;
+      case Op.MULHU: this.getX(a); this.set(L_T1); this.getX(bq); this.set(L_T2); this.mulhu(); this.setX(rd); return;
       case Op.MULH: case Op.MULHSU: {
         this.getX(a); this.set(L_T1); this.getX(bq); this.set(L_T2);
-        this.get(L_T1); this.get(L_T2); this.op2(W.CALL, F_MULHU);
+        this.mulhu();
         // signed corrections: - (a<0 ? b : 0) [- (b<0 ? a : 0) for MULH]
         this.get(L_T1); this.i64c(63); this.op(W.I64_SHR_S); this.get(L_T2); this.op(W.I64_AND); this.op(W.I64_SUB);
         if (op === Op.MULH) { this.get(L_T2); this.i64c(63); this.op(W.I64_SHR_S); this.get(L_T1); this.op(W.I64_AND); this.op(W.I64_SUB); }
