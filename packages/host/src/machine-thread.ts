@@ -7,9 +7,7 @@
  * machine. Bundled as dist/machine-thread.mjs.
  */
 import { parentPort } from 'node:worker_threads';
-
-export const LOAD_MACHINE = 'teeos-load-machine';
-export const MACHINE_LOADED = 'teeos-machine-loaded';
+import { LOAD_MACHINE, MACHINE_LOADED } from './machine-thread-protocol.ts';
 
 const port = parentPort;
 if (port) {

@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { LOAD_MACHINE, MACHINE_LOADED } from './machine-thread.ts';
+import { LOAD_MACHINE, MACHINE_LOADED } from './machine-thread-protocol.ts';
 
 const KEY = Symbol.for('teeos.machine-thread');
 
