@@ -18,8 +18,9 @@ import { ChannelPipe, RemoteEventFd, type FamilyState } from './family.ts';
 import type { Vma } from './mm/address-space.ts';
 import { PTE_W } from './mm/sv39.ts';
 import { SpecialInode, S_IFIFO } from './fs/inode.ts';
-import type { Location } from './fs/vfs.ts';
+import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
+import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
 
 const PAGE = 4096;
 
@@ -28,6 +29,7 @@ type FdRecord =
   | { fd: number; cloexec: boolean; kind: 'pipe'; channel: number; flags: number; ref: number }
   /** A file of a host mount: the child's own host descriptor for the same description (offset shared at the host), found again by its path. */
   | { fd: number; cloexec: boolean; kind: 'hostfile'; hostFd: number; flags: number; path: string }
+  | { fd: number; cloexec: boolean; kind: 'dev'; flags: number; path: string; ref: number }
   /** An eventfd: its counter stays with `owner`'s enclave, which serves it (family.ts RemoteEventFd). */
   | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number };
 
@@ -86,6 +88,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   const fds: FdRecord[] = [];
   const pipeRefs = new Map<Pipe, number>();
   const hostDups = new Map<HostOpenFile, { hostFd: number; path: string } | null>();
+  const devRefs = new Map<OpenFile, number>();
   for (const [fd, e] of p.fds.entries()) {
     const f: OpenFile = e.file;
     if (f instanceof HostStdioFile) fds.push({ fd, cloexec: e.cloexec, kind: 'host', hostFd: f.hostFd, flags: f.flags });
@@ -112,6 +115,14 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: p.pid, id: fam.shareEventFd(f, pid), flags: f.flags, sem: f.efdFlags });
     } else if (f instanceof RemoteEventFd) {
       fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: f.owner, id: f.id, flags: f.flags, sem: f.efdFlags });
+    } else if ((f instanceof NullFile || f instanceof ZeroFile || f instanceof FullFile || f instanceof RandomFile) && f.loc) {
+      // Devices without state (/dev/null, zero, full, urandom): the child opens its own, one
+      // description per description here (the flags are all that is shared).
+      let path: string | null = null;
+      try { path = fsOf(k).vfs.pathOf(f.loc, rootOf(k, p)).path; } catch { /* unreachable from the root */ }
+      if (!devRefs.has(f)) devRefs.set(f, devRefs.size);
+      if (path !== null) fds.push({ fd, cloexec: e.cloexec, kind: 'dev', flags: f.flags, path, ref: devRefs.get(f)! });
+      else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not reachable from the root: not carried`);
     } else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
   }
   let cwd = '/';
@@ -266,6 +277,23 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
       }
       f = new HostOpenFile(r.flags, loc, loc.inode, r.hostFd, true);
       hostFiles.set(r.hostFd, f);
+    }
+    fds.set(r.fd, f, r.cloexec);
+  }
+  // Stateless devices: opened again here by path, without O_CREAT/O_TRUNC/O_EXCL (flags as held).
+  const devFiles = new Map<number, OpenFile>();
+  for (const r of c.fds) {
+    if (r.kind !== 'dev') continue;
+    let f = devFiles.get(r.ref);
+    if (!f) {
+      try {
+        const ctx = fsContext(k, task);
+        f = ns.vfs.open(ctx, ctx.root, r.path, r.flags & ~(O_CREAT | O_EXCL | O_TRUNC), 0);
+      } catch {
+        k.platform.log(`fork: descriptor ${r.fd} (${r.path}) could not be opened here: not restored`);
+        continue;
+      }
+      devFiles.set(r.ref, f);
     }
     fds.set(r.fd, f, r.cloexec);
   }
