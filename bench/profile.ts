@@ -43,7 +43,8 @@ execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, 'bin/teeos.
 function fileOf(url: string): string {
   if (url.startsWith('file:')) return relative(root, fileURLToPath(url));
   if (url.startsWith('/')) return relative(root, url);
-  if (url.startsWith('data:')) return 'data:(in-enclave module)';
+  // Enclave bundles are evaluated from enclave memory; their sourceURL line names them (scripts/build.mjs).
+  if (url.startsWith('enclave:')) return `dist/${url.slice('enclave:'.length)} (in the enclave)`;
   return url;
 }
 
