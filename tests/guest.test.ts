@@ -37,8 +37,6 @@ const NEEDS_FORK = new Map<string, string>([
   ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
   ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
   ['fork_threads', 'the child watches a counter in MAP_SHARED memory: not shared across enclaves'],
-  ['sched_policy', 'setpriority(PRIO_PGRP) does not reach group members in other enclaves'],
-  ['rlimits', 'prlimit on a process in another enclave reads and changes only its proxy'],
   ['mmap_shared', 'MAP_SHARED memory is not shared across enclaves, and MAP_SHARED of a file is ENODEV on SGX'],
   ['fs_locks', 'tmpfs files (and their locks) are not carried to the new enclave'],
   ['fs_flock', 'tmpfs files (and their locks) are not carried to the new enclave'],

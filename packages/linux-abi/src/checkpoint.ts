@@ -21,6 +21,7 @@ import { SpecialInode, S_IFIFO } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
 import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
+import { inheritSched } from './syscalls/sched.ts';
 
 const PAGE = 4096;
 
@@ -55,7 +56,11 @@ interface Checkpoint {
   vdsoSigreturn: number;
   args: [number, number, number, number];
   vfork: boolean;
-  task: { x: string[]; f: string[]; pc: string; fcsr: number; sigmask: string; altStack: { sp: number; size: number; flags: number }; clearChildTid: number };
+  task: {
+    x: string[]; f: string[]; pc: string; fcsr: number; sigmask: string; altStack: { sp: number; size: number; flags: number }; clearChildTid: number;
+    /** Scheduling attributes as sched_fork leaves them for the child. */
+    sched?: { nice: number; policy: number; rtPriority: number; affinity?: string };
+  };
   mm: { brkStart: number; brk: number; mmapBase: number; vmas: Vma[]; pages: [number, number][] };
   fds: FdRecord[];
 }
@@ -136,6 +141,9 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       cwdModes.push(fsOf(k).vfs.resolve(ctx, ctx.root, prefix, true).inode.mode & 0o7777);
     }
   } catch { /* the root, then */ }
+  const s = { nice: 0, policy: 0, rtPriority: 0, affinity: -1n };
+  inheritSched(s, t);
+  const sched = { nice: s.nice, policy: s.policy, rtPriority: s.rtPriority, affinity: s.affinity.toString() };
   const c: Checkpoint = {
     v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd, cwdModes,
     personality: p.personality,
@@ -144,7 +152,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
     exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
     task: {
       x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
-      sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid,
+      sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched,
     },
     mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, vmas: as.vmas.map((v) => ({ ...v })), pages },
     fds,
@@ -235,6 +243,13 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   task.sigmask = big(c.task.sigmask);
   task.altStack = { ...c.task.altStack };
   task.clearChildTid = c.task.clearChildTid;
+  const sch = c.task.sched;
+  if (sch && [sch.nice, sch.policy, sch.rtPriority].every(Number.isInteger)) {
+    task.nice = Math.max(-20, Math.min(19, sch.nice));
+    task.policy = sch.policy;
+    task.rtPriority = sch.rtPriority;
+    if (sch.affinity !== undefined) task.affinity = big(sch.affinity);
+  }
   if (c.vfork) proc.vforkWaiter = () => { fam.send(c.ppid, { t: 'vfork', pid: proc.pid }); };
   try {
     const ctx = fsContext(k, task);

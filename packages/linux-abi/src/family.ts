@@ -38,6 +38,7 @@ import { WaitQueue } from './fs/wait.ts';
 import type { UnixSocket, Ucred } from './fs/unix.ts';
 import { remoteConnectIn } from './syscalls/net.ts';
 import { fifoOpenIn } from './syscalls/fs-path.ts';
+import { prlimitHere } from './syscalls/process.ts';
 
 type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
@@ -60,7 +61,13 @@ type Message =
   /** Its answer: the channel the FIFO's bytes now live in, or -errno. */
   | { t: 'fopenr'; req: number; ret: number }
   /** The opener now holds its end (the family's counts include it): the open counts in the FIFO's enclave. */
-  | { t: 'fopened'; path: string; read: boolean; write: boolean };
+  | { t: 'fopened'; path: string; read: boolean; write: boolean }
+  /** prlimit on the receiver's process `pid`: the new limit if any (decimal strings, RLIM_INFINITY as -1). */
+  | { t: 'rlim'; req: number; from: number; pid: number; res: number; cur?: string; max?: string }
+  /** Its answer: 0 and the old limit, or -errno. */
+  | { t: 'rlimr'; req: number; ret: number; cur: string; max: string };
+/** A limit as the kernel keeps it (64 bits, signed or not: RLIM_INFINITY may be -1). */
+const isLimit = (v: unknown): v is string => typeof v === 'string' && /^-?\d{1,20}$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 64n;
 
 const ULLONG_MAX = 0xffffffffffffffffn;
 const u64 = (v: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); return b; };
@@ -304,6 +311,13 @@ export class FamilyState {
     return r?.t === 'fopenr' ? r.ret : -E.EIO;
   }
 
+  /** prlimit on a process in another enclave: 0 with the old limit, or -errno. */
+  prlimit(pid: number, res: number, next: { cur: bigint; max: bigint } | null): { ret: number; cur: bigint; max: bigint } {
+    const lim = next ? { cur: next.cur.toString(), max: next.max.toString() } : {};
+    const r = this.rpc(pid, (req) => ({ t: 'rlim', req, from: this.self, pid, res, ...lim }));
+    return r?.t === 'rlimr' ? { ret: r.ret, cur: BigInt(r.cur), max: BigInt(r.max) } : { ret: -E.ESRCH, cur: 0n, max: 0n };
+  }
+
   /**
    * A request answered in place: this enclave waits for the answer, handling whatever else
    * arrives meanwhile (so two enclaves asking each other at once do not deadlock). null: unsent.
@@ -453,6 +467,16 @@ export class FamilyState {
     } else if (m.t === 'fopen') {
       if (!isInt(m.req, 1, 2 ** 52) || !isInt(m.from, 1, 0x7fffffff) || typeof m.path !== 'string' || typeof m.read !== 'boolean' || typeof m.write !== 'boolean') return;
       this.send(m.from, { t: 'fopenr', req: m.req, ret: fifoOpenIn(k, this, m.path, m.read, m.write) });
+    } else if (m.t === 'rlim') {
+      if (!isInt(m.req, 1, 2 ** 52) || !isInt(m.from, 1, 0x7fffffff) || !isInt(m.res, -0x80000000, 0x7fffffff)) return;
+      if ((m.cur === undefined) !== (m.max === undefined) || (m.cur !== undefined && (!isLimit(m.cur) || !isLimit(m.max)))) return;
+      const p = k.processes.get(m.pid);
+      const r = !p || p.remote || p.exitStatus !== null ? { ret: -E.ESRCH, cur: 0n, max: 0n }
+        : prlimitHere(p, m.res, m.cur !== undefined ? { cur: BigInt(m.cur), max: BigInt(m.max!) } : null);
+      this.send(m.from, { t: 'rlimr', req: m.req, ret: r.ret, cur: r.cur.toString(), max: r.max.toString() });
+    } else if (m.t === 'rlimr') {
+      if (!isInt(m.req, 1, this.nextReq - 1) || !isInt(m.ret, -4095, 0) || !isLimit(m.cur) || !isLimit(m.max)) return;
+      this.rpcReplies.set(m.req, m);
     } else if (m.t === 'fopened') {
       if (typeof m.path === 'string' && typeof m.read === 'boolean' && typeof m.write === 'boolean') fifoOpenIn(k, this, m.path, m.read, m.write, true);
     } else if (m.t === 'fopenr') {

@@ -152,6 +152,8 @@ export class Task {
   policy = 0;
   rtPriority = 0;
   resetOnFork = false;
+  /** sched_setaffinity's mask (bit i: hart i; the first 64), inherited by clone and fork. */
+  affinity = -1n;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

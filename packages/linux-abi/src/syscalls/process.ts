@@ -70,6 +70,13 @@ export function registerProcess(tab: SyscallTable): void {
     // Any process of the (one) user may be read and set, as check_prlimit_permission allows.
     const target = pid === 0 ? t.proc : [...k.processes.values()].find((p) => p.pid === pid && p.exitStatus === null);
     if (!target) return -E.ESRCH;
+    if (target.remote && k.family) {
+      // The process runs in another enclave: its kernel reads and sets the limits (a sealed request).
+      const r = k.family.prlimit(target.pid, a.i32(1), next);
+      if (r.ret < 0) return r.ret;
+      if (a.u(3)) t.proc.as.copyOut(a.u(3), encodeRlimit(r.cur, r.max));
+      return 0;
+    }
     return doPrlimit(t, target, a.i32(1), next, a.u(3));
   });
   tab.def('getrlimit', 'dp', (k, t, a) => doPrlimit(t, t.proc, a.i32(0), null, a.u(1)));
@@ -139,20 +146,45 @@ export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
 
 /** kernel/sys.c do_prlimit: checks, then the old value out, then the new one in place. */
 function doPrlimit(t: Task, target: Process, res: number, next: { cur: bigint; max: bigint } | null, oldp: number): number {
+  const e = checkPrlimit(target, res, next);
+  if (e < 0) return e;
+  const lim = target.rlimits[res];
+  if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
+  setPrlimit(target, res, next);
+  return 0;
+}
+
+const unsigned = (v: bigint) => BigInt.asUintN(64, v); // RLIM_INFINITY is stored as -1n
+
+function checkPrlimit(target: Process, res: number, next: { cur: bigint; max: bigint } | null): number {
   if (res < 0 || res >= RLIM_NLIMITS) return -E.EINVAL;
   const lim = target.rlimits[res];
-  const unsigned = (v: bigint) => BigInt.asUintN(64, v); // RLIM_INFINITY is stored as -1n
   if (next) {
     if (unsigned(next.cur) > unsigned(next.max)) return -E.EINVAL;
     if (unsigned(next.max) > unsigned(lim.max)) return -E.EPERM; // raising the hard limit needs CAP_SYS_RESOURCE
     if (res === RLIMIT_NOFILE && unsigned(next.max) > NR_OPEN) return -E.EPERM; // fs.nr_open
   }
-  if (oldp) t.proc.as.copyOut(oldp, encodeRlimit(lim.cur, lim.max));
+  return 0;
+}
+
+/**
+ * do_prlimit on a process of this enclave for a caller in another enclave of the family
+ * (family.ts 'rlim'): the old limit, or -errno.
+ */
+export function prlimitHere(target: Process, res: number, next: { cur: bigint; max: bigint } | null): { ret: number; cur: bigint; max: bigint } {
+  const e = checkPrlimit(target, res, next);
+  if (e < 0) return { ret: e, cur: 0n, max: 0n };
+  const { cur, max } = target.rlimits[res];
+  setPrlimit(target, res, next);
+  return { ret: 0, cur, max };
+}
+
+function setPrlimit(target: Process, res: number, next: { cur: bigint; max: bigint } | null): void {
+  const lim = target.rlimits[res];
   if (next) {
     lim.cur = next.cur;
     lim.max = next.max;
     // The descriptor table enforces the soft limit (EMFILE, dup2's EBADF, F_DUPFD's EINVAL).
     if (res === RLIMIT_NOFILE) target.fds.limit = Number(unsigned(next.cur) < NR_OPEN ? unsigned(next.cur) : NR_OPEN);
   }
-  return 0;
 }

@@ -229,7 +229,8 @@ function putTid(as: AddressSpace, addr: number, tid: number): void {
 }
 
 /** sched_fork: the child has its parent's policy and nice, unless SCHED_RESET_ON_FORK. */
-function inheritSched(child: Task, parent: Task): void {
+export function inheritSched(child: Pick<Task, 'nice' | 'policy' | 'rtPriority' | 'affinity'>, parent: Pick<Task, 'nice' | 'policy' | 'rtPriority' | 'resetOnFork' | 'affinity'>): void {
+  child.affinity = parent.affinity;
   child.nice = parent.nice;
   child.policy = parent.policy;
   child.rtPriority = parent.rtPriority;
@@ -424,9 +425,11 @@ export function registerSched(tab: SyscallTable): void {
     const mask = t.proc.as.copyIn(a.u(2), Math.min(len, 128));
     // The new mask must include an online CPU (cpumask_subset of cpu_active_mask is non-empty).
     const harts = k.platform.exec.hartCount;
-    let any = false;
-    for (let i = 0; i < Math.min(harts, mask.length * 8); i++) if (mask[i >> 3] & (1 << (i & 7))) any = true;
-    return any ? 0 : -E.EINVAL;
+    let bits = 0n;
+    for (let i = 0; i < Math.min(harts, mask.length * 8, 64); i++) if (mask[i >> 3] & (1 << (i & 7))) bits |= 1n << BigInt(i);
+    if (bits === 0n) return -E.EINVAL;
+    x.affinity = bits; // what sched_getaffinity reports from now on (the scheduler itself runs every task on one hart)
+    return 0;
   });
 
   // riscv64 uses the generic order: clone(flags, newsp, parent_tid, tls, child_tid).
@@ -568,11 +571,16 @@ export function registerSched(tab: SyscallTable): void {
   tab.def('sched_getaffinity', 'dup', (k, t, a) => {
     const len = a.u(1), tid = a.i32(0);
     if (tid < 0) return -E.ESRCH;
-    if (tid !== 0 && ![...k.processes.values()].some((p) => p.exitStatus === null && [...p.tasks].some((x) => x.tid === tid))) return -E.ESRCH;
+    let x: Task | undefined = t;
+    if (tid !== 0) {
+      x = undefined;
+      for (const p of k.processes.values()) if (p.exitStatus === null) for (const y of p.tasks) if (y.tid === tid) x = y;
+    }
+    if (!x) return -E.ESRCH;
     if (len < 8 || len % 8 !== 0) return -E.EINVAL;
     const harts = k.platform.exec.hartCount;
     const mask = new Uint8Array(8);
-    for (let i = 0; i < Math.min(harts, 64); i++) mask[i >> 3] |= 1 << (i & 7);
+    for (let i = 0; i < Math.min(harts, 64); i++) if (x.affinity & (1n << BigInt(i))) mask[i >> 3] |= 1 << (i & 7);
     t.proc.as.copyOut(a.u(2), mask);
     return 8;
   });
