@@ -36,8 +36,8 @@ import { recordResult } from './results.ts';
  * file-system applets (copies, links, renames, removal, find, xargs), each test a fork and
  * exec or more. */
 export const CI_APPLETS = [
-  'basename', 'cat', 'cp', 'dirname', 'find', 'head', 'ln', 'mkdir', 'mv', 'pwd', 'readlink',
-  'rm', 'rmdir', 'tail', 'tee', 'touch', 'tr', 'wc', 'xargs',
+  'awk', 'basename', 'busybox', 'cat', 'comm', 'cp', 'cut', 'dirname', 'echo', 'find', 'grep', 'head', 'ln',
+  'mkdir', 'mv', 'pwd', 'readlink', 'rm', 'rmdir', 'tail', 'tee', 'touch', 'tr', 'wc', 'xargs',
 ];
 
 export type Outcome = 'PASS' | 'FAIL' | 'SKIPPED' | 'UNTESTED';
