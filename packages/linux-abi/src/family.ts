@@ -31,8 +31,8 @@ import type { Kernel } from './kernel.ts';
 import { Process, Task } from './task.ts';
 import type { SigInfo } from './signals.ts';
 import { sendToProcess, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
-import { FdTable, OpenFile, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
-import type { EventFdFile, Pipe, PipeChannel } from './fs/pipe.ts';
+import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
+import { EventFdBase, eventfdPollMask, type EventFdFile, type Pipe, type PipeChannel } from './fs/pipe.ts';
 import type { Location } from './fs/vfs.ts';
 import { WaitQueue } from './fs/wait.ts';
 import type { UnixSocket, Ucred } from './fs/unix.ts';
@@ -160,14 +160,10 @@ export class ChannelPipe implements PipeChannel {
  * the owner sends 'efdwake' whenever the counter changes, so a reader or writer blocked here
  * tries again. Semantics (semaphore mode, the maximum, EAGAIN) are the owner's EventFdFile's.
  */
-export class RemoteEventFd extends OpenFile {
-  readonly q = new WaitQueue();
+export class RemoteEventFd extends EventFdBase {
   constructor(private readonly fs: FamilyState, readonly owner: number, readonly id: number, readonly efdFlags: number, flags: number, loc: Location) {
     super(flags);
     this.loc = loc;
-  }
-  override lseek(): number {
-    return this.pos;
   }
   override read(len: number): Uint8Array | number {
     if (len < 8) return -E.EINVAL;
@@ -180,32 +176,13 @@ export class RemoteEventFd extends OpenFile {
     if (v === ULLONG_MAX) return -E.EINVAL;
     return this.fs.efdCall(this.owner, this.id, 'write', v).ret;
   }
-  override oneShotWrite(): boolean {
-    return true;
-  }
   override fdinfo(): string {
     const r = this.fs.efdCall(this.owner, this.id, 'peek', 0n);
     return `eventfd-count: ${(r.ret < 0 ? 0n : r.v).toString(16).padStart(16)}\n`;
   }
   override poll(): number {
     const r = this.fs.efdCall(this.owner, this.id, 'peek', 0n);
-    if (r.ret < 0) return POLLERR;
-    let m = 0;
-    if (r.v > 0n) m |= POLLIN | POLLRDNORM;
-    if (r.v < ULLONG_MAX - 1n) m |= POLLOUT | POLLWRNORM;
-    return m;
-  }
-  override readQueue(): WaitQueue {
-    return this.q;
-  }
-  override writeQueue(): WaitQueue {
-    return this.q;
-  }
-  override ioctl(): number {
-    return -E.ENOTTY;
-  }
-  describe(): string {
-    return 'anon_inode:[eventfd]';
+    return r.ret < 0 ? POLLERR : eventfdPollMask(r.v);
   }
 }
 

@@ -286,12 +286,39 @@ export function fifoPartner(f: PipeFile): (() => boolean) | null {
 const EFD_SEMAPHORE = 1;
 const ULLONG_MAX = 0xffffffffffffffffn;
 
-export class EventFdFile extends OpenFile {
+/** What an eventfd and its proxy in another enclave (family.ts RemoteEventFd) share. */
+export abstract class EventFdBase extends OpenFile {
+  readonly q = new WaitQueue();
   /** noop_llseek: the position never moves and lseek succeeds. */
   override lseek(): number {
     return this.pos;
   }
-  private readonly q = new WaitQueue();
+  override oneShotWrite(): boolean {
+    return true;
+  }
+  override readQueue(): WaitQueue {
+    return this.q;
+  }
+  override writeQueue(): WaitQueue {
+    return this.q;
+  }
+  override ioctl(): number {
+    return -E.ENOTTY;
+  }
+  describe(): string {
+    return 'anon_inode:[eventfd]';
+  }
+}
+
+/** eventfd_poll: readable while the counter is above 0, writable while 1 more fits. */
+export function eventfdPollMask(count: bigint): number {
+  let m = 0;
+  if (count > 0n) m |= POLLIN | POLLRDNORM;
+  if (count < ULLONG_MAX - 1n) m |= POLLOUT | POLLWRNORM;
+  return m;
+}
+
+export class EventFdFile extends EventFdBase {
   /** Shared with other enclaves of the family (family.ts): this enclave serves the counter under this id. */
   familyId = 0;
   constructor(private count: bigint, readonly efdFlags: number, flags: number, loc: Location) {
@@ -307,9 +334,6 @@ export class EventFdFile extends OpenFile {
     new DataView(b.buffer).setBigUint64(0, v, true);
     this.q.notify();
     return b;
-  }
-  override oneShotWrite(): boolean {
-    return true;
   }
   override fdinfo(): string {
     return `eventfd-count: ${this.count.toString(16).padStart(16)}\n`;
@@ -328,22 +352,7 @@ export class EventFdFile extends OpenFile {
     return 8;
   }
   override poll(): number {
-    let m = 0;
-    if (this.count > 0n) m |= POLLIN | POLLRDNORM;
-    if (this.count < ULLONG_MAX - 1n) m |= POLLOUT | POLLWRNORM;
-    return m;
-  }
-  override readQueue(): WaitQueue {
-    return this.q;
-  }
-  override writeQueue(): WaitQueue {
-    return this.q;
-  }
-  override ioctl(): number {
-    return -E.ENOTTY;
-  }
-  describe(): string {
-    return 'anon_inode:[eventfd]';
+    return eventfdPollMask(this.count);
   }
 }
 

@@ -177,9 +177,11 @@ function denied(k: Kernel, p: Perm, flag: number): boolean {
   return (requested & ~granted & 7) !== 0;
 }
 
-/** ipcctl_obtain_check: only the owner or creator may IPC_SET or IPC_RMID (no CAP_SYS_ADMIN here). */
-function checkOwner(k: Kernel, p: Perm): void {
-  if (k.config.uid !== p.cuid && k.config.uid !== p.uid) throw new SysError(E.EPERM);
+/** ipcctl_obtain_check: the object, which only its owner or creator may IPC_SET or IPC_RMID (no CAP_SYS_ADMIN here). */
+function owned<T extends Perm>(k: Kernel, ids: Ids<T>, id: number): T {
+  const o = ids.byId(id);
+  if (k.config.uid !== o.cuid && k.config.uid !== o.uid) throw new SysError(E.EPERM);
+  return o;
 }
 
 function newPerm(k: Kernel, key: number, flg: number): Perm {
@@ -209,14 +211,15 @@ function encodePerm(dv: DataView, p: Perm): void {
   dv.setUint16(24, p.seq & 0xffff, true);
 }
 
-/** ipc_update_perm from a user *_ds (IPC_SET): owner ids and the rwx bits. */
-function setPerm(k: Kernel, p: Perm, b: Uint8Array): void {
+/** ipc_update_perm from a user *_ds (IPC_SET): owner ids and the rwx bits; the change time. */
+function setPerm(k: Kernel, p: Perm & { ctime: number }, b: Uint8Array): void {
   const dv = new DataView(b.buffer, b.byteOffset, PERM_SIZE);
   const uid = dv.getUint32(4, true), gid = dv.getUint32(8, true);
   if (uid === 0xffffffff || gid === 0xffffffff) throw new SysError(E.EINVAL); // not a valid kuid/kgid
   p.uid = uid;
   p.gid = gid;
   p.mode = (p.mode & ~S_IRWXUGO) | (dv.getUint32(20, true) & S_IRWXUGO);
+  p.ctime = nowSec(k);
 }
 
 const put = (t: Task, addr: number, b: Uint8Array): void => t.proc.as.copyOut(addr, b);
@@ -397,23 +400,19 @@ function registerShm(tab: SyscallTable): void {
         return cmd === IPC_STAT ? 0 : s.id;
       }
       case SHM_LOCK: case SHM_UNLOCK: {
-        const s = ns.shm.byId(shmid);
-        checkOwner(k, s);
+        const s = owned(k, ns.shm, shmid);
         if (cmd === SHM_LOCK && t.proc.rlimits[8 /* RLIMIT_MEMLOCK */]!.cur === 0n) return -E.EPERM;
         s.mode = cmd === SHM_LOCK ? s.mode | SHM_LOCKED : s.mode & ~SHM_LOCKED;
         return 0;
       }
       case IPC_SET: {
         const b = t.proc.as.copyIn(buf, SHMID_DS_SIZE);
-        const s = ns.shm.byId(shmid);
-        checkOwner(k, s);
+        const s = owned(k, ns.shm, shmid);
         setPerm(k, s, b);
-        s.ctime = nowSec(k);
         return 0;
       }
       case IPC_RMID: {
-        const s = ns.shm.byId(shmid);
-        checkOwner(k, s);
+        const s = owned(k, ns.shm, shmid);
         // do_shm_rmid: still attached, it is marked and its key freed; otherwise destroyed now.
         if (nattch(k, s) > 0) { s.mode |= SHM_DEST; s.key = IPC_PRIVATE; }
         else destroySegment(ns, s);
@@ -633,15 +632,12 @@ function registerSem(tab: SyscallTable): void {
       }
       case IPC_SET: {
         const b = t.proc.as.copyIn(arg, SEMID_DS_SIZE);
-        const set = ns.sem.byId(semid);
-        checkOwner(k, set);
+        const set = owned(k, ns.sem, semid);
         setPerm(k, set, b);
-        set.ctime = nowSec(k);
         return 0;
       }
       case IPC_RMID: {
-        const set = ns.sem.byId(semid);
-        checkOwner(k, set);
+        const set = owned(k, ns.sem, semid);
         ns.sem.remove(set);
         ns.usedSems -= set.sems.length;
         clearUndo(ns, set, null);
@@ -792,19 +788,16 @@ function registerMsg(tab: SyscallTable): void {
       }
       case IPC_SET: {
         const b = t.proc.as.copyIn(buf, MSQID_DS_SIZE);
-        const q = ns.msg.byId(msqid);
-        checkOwner(k, q);
+        const q = owned(k, ns.msg, msqid);
         const qbytes = Number(new DataView(b.buffer).getBigUint64(88, true));
         if (qbytes > MSGMNB) return -E.EPERM; // raising msg_qbytes past msgmnb needs CAP_SYS_RESOURCE
         setPerm(k, q, b);
         q.qbytes = qbytes;
-        q.ctime = nowSec(k);
         q.changed.notify(); // room for senders, or receivers whose rights changed
         return 0;
       }
       case IPC_RMID: {
-        const q = ns.msg.byId(msqid);
-        checkOwner(k, q);
+        const q = owned(k, ns.msg, msqid);
         ns.msg.remove(q);
         q.changed.notify(); // sleepers fail with EIDRM
         return 0;
