@@ -225,6 +225,17 @@ function setPerm(k: Kernel, p: Perm & { ctime: number }, b: Uint8Array): void {
 const put = (t: Task, addr: number, b: Uint8Array): void => t.proc.as.copyOut(addr, b);
 const setLong = (dv: DataView, off: number, v: number | bigint): void => dv.setBigUint64(off, BigInt.asUintN(64, BigInt(v)), true);
 
+/**
+ * IPC_STAT and the *_STAT/*_STAT_ANY commands (which take an index and return the id): the
+ * object's *_ds written out, after the read check that *_STAT_ANY skips.
+ */
+function statCmd<T extends Perm>(k: Kernel, t: Task, ids: Ids<T>, idOrIdx: number, cmd: number, anyCmd: number, addr: number, encode: (o: T) => Uint8Array): number {
+  const o = cmd === IPC_STAT ? ids.byId(idOrIdx) : ids.byIdx(idOrIdx);
+  if (cmd !== anyCmd && denied(k, o, S_IRUGO)) return -E.EACCES;
+  put(t, addr, encode(o));
+  return cmd === IPC_STAT ? 0 : o.id;
+}
+
 // ---------------------------------------------------------------- shared memory (ipc/shm.c)
 
 /** The attaches of a segment: every mapping of it in every live address space (shm_nattch). */
@@ -393,12 +404,8 @@ function registerShm(tab: SyscallTable): void {
         put(t, buf, b);
         return Math.max(ns.shm.maxIdx(), 0);
       }
-      case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY: {
-        const s = cmd === IPC_STAT ? ns.shm.byId(shmid) : ns.shm.byIdx(shmid);
-        if (cmd !== SHM_STAT_ANY && denied(k, s, S_IRUGO)) return -E.EACCES;
-        put(t, buf, shmStat(k, s));
-        return cmd === IPC_STAT ? 0 : s.id;
-      }
+      case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY:
+        return statCmd(k, t, ns.shm, shmid, cmd, SHM_STAT_ANY, buf, (s) => shmStat(k, s));
       case SHM_LOCK: case SHM_UNLOCK: {
         const s = owned(k, ns.shm, shmid);
         if (cmd === SHM_LOCK && t.proc.rlimits[8 /* RLIMIT_MEMLOCK */]!.cur === 0n) return -E.EPERM;
@@ -580,12 +587,8 @@ function registerSem(tab: SyscallTable): void {
         put(t, arg, b);
         return Math.max(ns.sem.maxIdx(), 0);
       }
-      case IPC_STAT: case SEM_STAT: case SEM_STAT_ANY: {
-        const set = cmd === IPC_STAT ? ns.sem.byId(semid) : ns.sem.byIdx(semid);
-        if (cmd !== SEM_STAT_ANY && denied(k, set, S_IRUGO)) return -E.EACCES;
-        put(t, arg, semStat(set));
-        return cmd === IPC_STAT ? 0 : set.id;
-      }
+      case IPC_STAT: case SEM_STAT: case SEM_STAT_ANY:
+        return statCmd(k, t, ns.sem, semid, cmd, SEM_STAT_ANY, arg, semStat);
       case SETVAL: {
         const val = a.i32(3);
         if (val > SEMVMX || val < 0) return -E.ERANGE;
@@ -780,12 +783,8 @@ function registerMsg(tab: SyscallTable): void {
         put(t, buf, b);
         return Math.max(ns.msg.maxIdx(), 0);
       }
-      case IPC_STAT: case MSG_STAT: case MSG_STAT_ANY: {
-        const q = cmd === IPC_STAT ? ns.msg.byId(msqid) : ns.msg.byIdx(msqid);
-        if (cmd !== MSG_STAT_ANY && denied(k, q, S_IRUGO)) return -E.EACCES;
-        put(t, buf, msgStat(q));
-        return cmd === IPC_STAT ? 0 : q.id;
-      }
+      case IPC_STAT: case MSG_STAT: case MSG_STAT_ANY:
+        return statCmd(k, t, ns.msg, msqid, cmd, MSG_STAT_ANY, buf, msgStat);
       case IPC_SET: {
         const b = t.proc.as.copyIn(buf, MSQID_DS_SIZE);
         const q = owned(k, ns.msg, msqid);
