@@ -49,11 +49,13 @@ export function sgxMain(machine: SgxMachine, config: EnclaveConfig, args: SgxBoo
     // No OCALL channel to report through: the machine reports the error to the host.
     throw e;
   }
-  if (args.fork) {
+  if (args.fork || args.spare) {
     // A fork child: the parent proves itself and hands over its checkpoint before anything runs;
-    // any failure stops this enclave before a single guest instruction.
+    // any failure stops this enclave before a single guest instruction. A spare first waits
+    // for the fork it will become; if the family ends first, it stops quietly.
     try {
-      platform.family.acceptFork(args.fork.pid, args.fork.hello);
+      if (args.fork) platform.family.acceptFork(args.fork.pid, args.fork.hello);
+      else if (!platform.family.awaitFork()) { platform.panic(); return; }
     } catch (e) {
       platform.log(`fork refused: ${e instanceof Error ? e.message : String(e)}`);
       platform.panic();

@@ -18,7 +18,7 @@ import {
   ENCLS_EMODT, ENCLS_EREMOVE, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, SSA_FRAME_PAGES, UNTRUSTED_SIZE, VECTOR_PF, PT_TRIM,
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
   OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
-  OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
+  OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_FORK_WAIT, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
   CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, OCALL_NAME, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
@@ -56,6 +56,11 @@ export interface SgxCreateOptions {
   tcs: number;
   /** The key, or where to get it (read when the SIGSTRUCT is first needed). */
   signingKey: RsaSigningKey | (() => RsaSigningKey);
+  /**
+   * Keep a spare enclave built and booted for the next fork (default true): a fork then costs
+   * the handshake and the checkpoint, not building, measuring and booting a new enclave.
+   */
+  spare?: boolean;
 }
 
 export interface RunResult {
@@ -76,8 +81,15 @@ export function sgxExpectedMeasurement(files: SgxFiles, tcs: number): Uint8Array
   return mrenclaveOf(sgxBuildPlan(files.runtime, files.app, tcs).ops);
 }
 
+/** A fork fails (EAGAIN in the parent) if its child enclave ends or fails before the handshake completes. */
+function failForkWhenEnded(running: Promise<RunResult>, f: PendingFork): void {
+  void running.then(() => f.fail(new Error('the child enclave ended')), (e: unknown) => f.fail(e instanceof Error ? e : new Error(String(e))));
+}
+
 const EBADF = 9, EAGAIN = 11, EADDRINUSE = 98, ESRCH = 3, EPIPE = 32, EINVAL = 22, ENOTTY = 25, ENOSYS = 38, ECANCELED = 125;
 const EADD_BATCH = 256;
+/** How long the family's first enclave runs before the host builds a spare for its first fork. */
+const SPARE_DELAY_MS = 100;
 
 /**
  * The host's side of an SGX enclave family (fork = a new enclave; runtime/family.ts has the
@@ -102,6 +114,19 @@ interface PendingFork {
   fail(e: Error): void;
   checkpoint?: Uint8Array;
 }
+/** What a spare enclave is told when a fork takes it: the pid, the parent's hello, the fork's bookkeeping. */
+interface SpareAssignment {
+  pid: number;
+  hello: Uint8Array;
+  fork: PendingFork;
+}
+/** A spare enclave: built (or being built) and entered, waiting in OCALL_FORK_WAIT. */
+interface Spare {
+  /** false when it could not be built. */
+  ready: Promise<boolean>;
+  /** Gives it a fork to become, or null: the family is over and it stops. */
+  assign(a: SpareAssignment | null): void;
+}
 /**
  * What a hostile host does (tests): flip a bit of the sealed checkpoint, replay the first one to
  * every later child, or flip a bit of every record written to a channel (pipes and sockets
@@ -119,7 +144,32 @@ export class SgxFamilyHost {
   /** Family-wide names (runtime/family.ts publish): tag (hex) -> the pid that published it. */
   readonly names = new Map<string, number>();
   private firstCheckpoint: Uint8Array | null = null;
+  /**
+   * Spare enclaves: SGX builds an enclave page by page (EADD, EEXTEND, EINIT) and its runtime
+   * must boot before it can take a checkpoint, which is most of a fork's cost in this model.
+   * So the host keeps one child enclave built, entered and waiting (OCALL_FORK_WAIT) for the
+   * next fork, as a pre-forking server keeps a worker: it is the same measured image and holds
+   * nothing until a parent's hello reaches it, so the handshake and what it proves are
+   * unchanged. `spareFactory` is set by the family's first enclave (null: no spares).
+   */
+  spareFactory: (() => Spare) | null = null;
+  private spare: Spare | null = null;
+  private closed = false;
   constructor(readonly tamper: CheckpointTamper | null = null) {}
+
+  /** The spare, once built (null if there is none or it failed); a new one starts building. */
+  async takeSpare(): Promise<Spare | null> {
+    const s = this.spare;
+    this.spare = null;
+    this.refillSpare();
+    return s && (await s.ready) ? s : null;
+  }
+  refillSpare(): void {
+    if (!this.spare && this.spareFactory && !this.closed) this.spare = this.spareFactory();
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   allocPid(): number {
     return this.nextPid++;
@@ -171,6 +221,9 @@ export class SgxFamilyHost {
     this.ring();
   }
   async shutdown(): Promise<void> {
+    this.closed = true;
+    this.spare?.assign(null);
+    this.spare = null;
     for (const f of this.forks.values()) f.fail(new Error('the family is shutting down'));
     await Promise.all([...this.enclaves].map((e) => e.terminate()));
   }
@@ -284,6 +337,30 @@ export class SgxEnclave {
     return got;
   }
 
+  /** Set on a spare: resolves when a fork takes it (or with null when the family ends). */
+  private assignment: Promise<SpareAssignment | null> | null = null;
+
+  /** Builds a sibling enclave and enters it as a spare (SgxFamilyHost.spareFactory). */
+  private spawnSpare(boot: SgxBootArgs, services: HostServices, fam: SgxFamilyHost): Spare {
+    const child = new SgxEnclave(this.files, this.opts, this);
+    let assign!: (a: SpareAssignment | null) => void;
+    child.assignment = new Promise((r) => { assign = r; });
+    let running: Promise<RunResult> | null = null;
+    const ready = child.start().then(async () => {
+      if (fam.isClosed) { await child.terminate(); return false; }
+      running = child.run({ ...boot, fork: undefined, spare: true }, services, fam);
+      running.catch(() => undefined); // a spare that never became a process ends unobserved
+      return true;
+    }, () => false);
+    return {
+      ready,
+      assign: (a) => {
+        assign(a);
+        if (a && running) failForkWhenEnded(running, a.fork);
+      },
+    };
+  }
+
   /** Stops the enclave's machine (the family is over). */
   async terminate(): Promise<void> {
     const ctl = new Int32Array(this.ctlBuf);
@@ -303,8 +380,9 @@ export class SgxEnclave {
     const root = !family;
     const fam = family ?? new SgxFamilyHost(tamper);
     const me: Member = { ctl: new Int32Array(this.ctlBuf), inbox: [] };
-    const myPid = boot.fork?.pid ?? 1;
-    fam.members.set(myPid, me);
+    // A spare has no pid until a fork takes it (OCALL_FORK_WAIT).
+    let myPid = boot.spare ? 0 : boot.fork?.pid ?? 1;
+    if (myPid) fam.members.set(myPid, me);
     fam.enclaves.add(this);
     const ctl = new Int32Array(this.ctlBuf);
     const q = new BigUint64Array(this.ctlBuf);
@@ -415,16 +493,19 @@ export class SgxEnclave {
           if (arg1 > BigInt(room) || fam.forks.has(pid) || fam.members.has(pid)) { ret = -EINVAL; break; }
           const hello = u.slice(data, data + Number(arg1));
           const f = fam.newFork(pid);
-          const child = new SgxEnclave(this.files, this.opts, this);
-          try {
-            await child.start();
-          } catch {
-            fam.forks.delete(pid);
-            ret = -EAGAIN;
-            break;
+          const spare = await fam.takeSpare();
+          if (spare) spare.assign({ pid, hello, fork: f });
+          else {
+            const child = new SgxEnclave(this.files, this.opts, this);
+            try {
+              await child.start();
+            } catch {
+              fam.forks.delete(pid);
+              ret = -EAGAIN;
+              break;
+            }
+            failForkWhenEnded(child.run({ ...boot, fork: { pid, hello } }, services, fam), f);
           }
-          void child.run({ ...boot, fork: { pid, hello } }, services, fam)
-            .then(() => f.fail(new Error('the child enclave ended')), (e: unknown) => f.fail(e instanceof Error ? e : new Error(String(e))));
           try {
             const h = await Promise.race([f.hello, f.gone]);
             const k = Math.min(h.length, cap);
@@ -475,6 +556,18 @@ export class SgxEnclave {
           if (!sealed) { ret = -ECANCELED; break; }
           f.checkpoint = sealed;
           ret = sealed.length;
+          break;
+        }
+        case OCALL_FORK_WAIT: {
+          const a = this.assignment ? await this.assignment : null;
+          this.assignment = null;
+          if (!a || myPid || !boot.spare) { ret = 0; break; } // no fork: the spare stops
+          myPid = a.pid;
+          fam.members.set(myPid, me);
+          const k = Math.min(a.hello.length, cap);
+          u.set(a.hello.subarray(0, k), data);
+          dv.setBigUint64(MS_OUT_LEN, BigInt(k), true);
+          ret = myPid;
           break;
         }
         case OCALL_FORK_READ: {
@@ -622,6 +715,13 @@ export class SgxEnclave {
     };
     w.postMessage({ type: 'run', boot });
     void serve().catch((e: unknown) => { stop(); settle(e instanceof Error ? e : new Error(String(e))); });
+    if (root && this.opts.spare !== false) {
+      fam.spareFactory = () => this.spawnSpare(boot, services, fam);
+      // Not at once: a program that ends within SPARE_DELAY_MS (most never fork) should not
+      // pay for building an enclave beside it on a busy machine. A fork before then builds its
+      // child as before and starts the spare.
+      setTimeout(() => fam.refillSpare(), SPARE_DELAY_MS).unref();
+    }
     try {
       return await finished;
     } finally {

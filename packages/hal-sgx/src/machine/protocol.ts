@@ -255,6 +255,11 @@ export interface SgxBootArgs {
   epcSize: number;
   /** A fork child: the parent's hello (untrusted until its REPORT checks out) and the pid to become. */
   fork?: { pid: number; hello: Uint8Array };
+  /**
+   * A spare enclave (built before any fork needs it, host/enclave.ts): it boots its runtime and
+   * then waits in OCALL_FORK_WAIT for the fork it will become. It holds no process until then.
+   */
+  spare?: boolean;
 }
 
 // ---- OCALLs ----
@@ -312,6 +317,8 @@ export const OCALL_TCSETS = 13;
  *   FORK_HELLO  child: data = its hello; ret = the sealed checkpoint's length
  *   FORK_READ   child: arg0 = offset; reply data = the checkpoint's bytes from there
  *   FORK_ACK    child: data = the sealed ack
+ *   FORK_WAIT   spare child: waits until a fork needs it; ret = the pid to become, reply data =
+ *               the parent's hello (then FORK_HELLO as any child)
  *   PID         ret = a process id unique in the family
  *   IPC_SEND    arg0 = destination pid, data = a sealed message
  *   IPC_RECV    reply data = u32 length + message, repeated; ret = the number of messages
@@ -324,6 +331,7 @@ export const OCALL_SPAWN_SEND = 16;
 export const OCALL_FORK_HELLO = 17;
 export const OCALL_FORK_READ = 18;
 export const OCALL_FORK_ACK = 19;
+export const OCALL_FORK_WAIT = 30;
 export const OCALL_PID = 20;
 export const OCALL_IPC_SEND = 21;
 export const OCALL_IPC_RECV = 22;

@@ -34,7 +34,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { SgxMachine } from '../machine/machine.ts';
 import {
-  OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND, OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_PID,
+  OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND, OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_FORK_WAIT, OCALL_PID,
   OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, MS_FS_INPUT,
   OCALL_NAME, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP,
 } from '../machine/protocol.ts';
@@ -176,13 +176,13 @@ export class SgxFamily implements EnclaveFamily {
    * The child's half (before its kernel exists): check the parent, answer, open the checkpoint.
    * Throws (the runtime stops the enclave) when anything fails: nothing of it runs.
    */
-  acceptFork(pid: number, hello: Uint8Array): void {
+  acceptFork(pid: number, hello: Uint8Array, ephemeral?: { priv: Uint8Array; pub: Uint8Array }): void {
     if (hello.length !== HELLO) throw new Error('fork: a malformed hello from the parent');
     const pubA = hello.slice(0, PUB);
     const bad = this.checkReport(hello.slice(PUB), this.bind('parent', pid, pubA));
     if (bad) throw new Error(`fork: the parent's REPORT: ${bad}`);
-    const priv = this.random(32);
-    const pubB = x25519.getPublicKey(priv);
+    const priv = ephemeral?.priv ?? this.random(32);
+    const pubB = ephemeral?.pub ?? x25519.getPublicKey(priv);
     const mine = cat(pubB, this.m.ereport(this.targetInfo(), this.bind('child', pid, pubB, pubA)));
     const total = this.host.raw(OCALL_FORK_HELLO, pid, mine, 0).ret;
     if (total < NONCE + TAG + 32) throw new Error('fork: no checkpoint came');
@@ -209,6 +209,23 @@ export class SgxFamily implements EnclaveFamily {
     this.pendingAck = cat(nonce, gcm(key, nonce, cat(te.encode('teeos-ack'), u32(pid))).encrypt(te.encode('resumed')));
   }
   private pendingAck: Uint8Array | null = null;
+
+  /**
+   * A spare enclave (built by the host before a fork needs it) waits here for the fork it will
+   * become, then accepts it as any child does. Its ephemeral key (fresh, used once) and the
+   * first run of the X25519 and GCM code happen while it waits, not while the parent waits.
+   * Returns false when the host ended the wait without a fork (the family is over).
+   */
+  awaitFork(): boolean {
+    const priv = this.random(32);
+    const pub = x25519.getPublicKey(priv);
+    const k = this.random(32), n = this.random(NONCE);
+    gcm(k, n).decrypt(gcm(k, n).encrypt(new Uint8Array(64)));
+    const r = this.host.raw(OCALL_FORK_WAIT, 0, new Uint8Array(0), HELLO);
+    if (r.ret <= 0) return false;
+    this.acceptFork(r.ret, r.out ?? new Uint8Array(0), { priv, pub });
+    return true;
+  }
 
   allocPid(): number {
     return this.host.raw(OCALL_PID, 0, new Uint8Array(0), 0).ret;
