@@ -62,3 +62,21 @@ test('sgx fork, the same host on a unix socket connected across enclaves: no alt
   assert.doesNotMatch(r.stdout, /child said/);
   assert.match(r.stderr, /dropped a pipe record that failed authentication/);
 });
+
+test('sgx fork, tmpfs files served across enclaves: fs_lock_fork (remote open, F_SETLKW and flock waits, EINTR) as under qemu-riscv64', { timeout: 320_000 }, () => {
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', 'bin/fs_lock_fork'], { cwd: guestDir, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.stdout, readFileSync(`${guestDir}expected/fs_lock_fork.stdout`, 'utf8'), r.stderr);
+  assert.equal(r.status, 0);
+});
+
+test('sgx fork, a host that flips one bit of every message between enclaves: a request on a served file is refused, never run', { timeout: 120_000 }, () => {
+  // The child's first message is its F_GETLK on the parent's file: the parent drops it (logged) and
+  // never answers, so the child waits and the parent waits for it: the run is cut short.
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', 'message', 'bin/fs_fcntl'], {
+    cwd: guestDir, encoding: 'utf8', timeout: 40_000,
+  });
+  const want = readFileSync(`${guestDir}expected/fs_fcntl.stdout`, 'utf8');
+  const beforeFork = want.slice(0, want.indexOf('child GETLK'));
+  assert.equal(r.stdout, beforeFork); // everything up to the fork, nothing the altered messages would have carried
+  assert.match(r.stderr, /dropped a message that failed authentication/);
+});

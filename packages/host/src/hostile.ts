@@ -15,12 +15,15 @@
  *   checkpoint-replay every child gets the first fork's checkpoint       -> the child refuses, fork fails
  *   channel          one bit of every record of a pipe or socket between enclaves flipped
  *                                                                        -> the reader drops it, logged
+ *   message          one bit of every sealed message between enclaves flipped (requests on a
+ *                    file another enclave serves, their answers, exit, signals)
+ *                                                                        -> the receiver drops it, logged
  */
 import { EDGE_DATA, SARGS, getU64, setI64, setU64 } from '@teeos/hal-keystone/wire';
 
-export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel'] as const;
+export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'message'] as const;
 /** The modes the SGX model's host plays (the others rewrite Keystone's wire format). */
-export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel'];
+export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'message'];
 export type HostileMode = (typeof HOSTILE_MODES)[number];
 
 const OFF_CALL_STATUS = 24, OFF_CALL_RET_OFFSET = 32;

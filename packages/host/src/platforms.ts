@@ -107,7 +107,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
   const spawn = machineSpawner(machinePath);
   if (tee === 'sgx') {
     const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const
-      : hostile.includes('channel') ? 'channel' as const : null;
+      : hostile.includes('channel') ? 'channel' as const : hostile.includes('message') ? 'message' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
       machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),

@@ -15,6 +15,7 @@ import { HostStdioFile } from './fs/host-stdio.ts';
 import { HostFile, HostOpenFile } from './fs/hostfs.ts';
 import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
 import { ChannelPipe, RemoteEventFd, type FamilyState } from './family.ts';
+import type { CarriedFile } from './family-files.ts';
 import type { Vma } from './mm/address-space.ts';
 import { PTE_W } from './mm/sv39.ts';
 import { SpecialInode, S_IFIFO } from './fs/inode.ts';
@@ -32,7 +33,9 @@ type FdRecord =
   | { fd: number; cloexec: boolean; kind: 'hostfile'; hostFd: number; flags: number; path: string }
   | { fd: number; cloexec: boolean; kind: 'dev'; flags: number; path: string; ref: number }
   /** An eventfd: its counter stays with `owner`'s enclave, which serves it (family.ts RemoteEventFd). */
-  | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number };
+  | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number }
+  /** A tmpfs file: its description stays with `owner`'s enclave, which serves it (family-files.ts RemoteFile). */
+  | ({ fd: number; cloexec: boolean; kind: 'rfile' } & CarriedFile);
 
 interface Checkpoint {
   v: 1;
@@ -50,6 +53,9 @@ interface Checkpoint {
   cwd: string;
   /** Permission bits of each directory on the cwd's path (the child re-creates what its tmpfs lacks). */
   cwdModes?: number[];
+  /** The enclave whose tmpfs has the cwd's contents (0: none), and the directories others serve (family-files.ts). */
+  cwdOwner?: number;
+  servedDirs?: [string, number][];
   rlimits: [string, string][];
   sigactions: [number, string, string, string][];
   exitSignal: number;
@@ -128,7 +134,11 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       if (!devRefs.has(f)) devRefs.set(f, devRefs.size);
       if (path !== null) fds.push({ fd, cloexec: e.cloexec, kind: 'dev', flags: f.flags, path, ref: devRefs.get(f)! });
       else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not reachable from the root: not carried`);
-    } else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
+    } else {
+      const r = fam.files.carry(f, pid);
+      if (r) fds.push({ fd, cloexec: e.cloexec, kind: 'rfile', ...r });
+      else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
+    }
   }
   let cwd = '/';
   const cwdModes: number[] = [];
@@ -146,7 +156,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   const sched = { nice: s.nice, policy: s.policy, rtPriority: s.rtPriority, affinity: s.affinity.toString() };
   const c: Checkpoint = {
     v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd, cwdModes,
-    personality: p.personality,
+    personality: p.personality, cwdOwner: fam.files.cwdOwner(p, cwd), servedDirs: fam.files.mirrors,
     rlimits: p.rlimits.map((l) => [l.cur.toString(), l.max.toString()]),
     sigactions: [...p.sigactions].map(([s, a]) => [s, a.handler.toString(), a.flags.toString(), a.mask.toString()]),
     exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
@@ -178,6 +188,8 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   const c = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n))) as Checkpoint;
   if (c.v !== 1 || (bytes.length - 4 - n) !== c.mm.pages.length * PAGE) throw new Error('checkpoint: inconsistent');
   fam.restoredChild = true;
+  fam.files.me = c.pid;
+  fam.files.mirrors = (c.servedDirs ?? []).filter(([d, o]) => typeof d === 'string' && Number.isInteger(o) && o > 0);
   // Memory: the same VMAs, the same page contents and rights.
   const as = k.newAddressSpace();
   as.vmas = c.mm.vmas.map((v) => ({ ...v, locked: false })); // a forked child has no memory locks (dup_mmap)
@@ -217,6 +229,9 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     } else if (r.kind === 'eventfd') {
       if (!Number.isInteger(r.owner) || !Number.isInteger(r.id) || r.owner <= 0 || r.id <= 0) throw new Error('checkpoint: a bad eventfd');
       fds.set(r.fd, fam.eventFdProxy(r.owner, r.id, r.sem & 1, r.flags, { mnt: ns.anonMount, inode: new AnonInode(ns.anonMount.sb) }), r.cloexec);
+    } else if (r.kind === 'rfile') {
+      if (!Number.isInteger(r.owner) || !Number.isInteger(r.id) || r.owner <= 0 || r.id <= 0 || typeof r.key !== 'string') throw new Error('checkpoint: a bad served file');
+      fds.set(r.fd, fam.files.proxy(r), r.cloexec);
     }
   }
   const proc = new Process(c.pid, c.ppid, as, fds, c.exePath);
@@ -272,6 +287,8 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
         }
       });
       proc.cwd = ns.vfs.resolve(ctx, ctx.root, c.cwd, true);
+      // Its contents are served by the enclave that has them: opens of names it lacks go there.
+      if (c.cwdOwner && Number.isInteger(c.cwdOwner) && c.cwdOwner > 0) fam.files.mirrors.push([c.cwd, c.cwdOwner]);
     } catch { /* cannot be made here: the root */ }
   }
   // Host-mount files: the same file found by path in this enclave's mounts, through the host

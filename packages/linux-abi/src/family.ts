@@ -18,10 +18,11 @@
  * - unix sockets: a listener's path is published as a family name; a connect that does not find
  *   the path in its own tree sends 'uconn' to the enclave that published it, which checks and
  *   queues a server end ('uconnr' answers); the connection is two channels (fs/unix.ts RemoteConn).
- * Not shared (stated, not hidden): MAP_SHARED memory (the child gets a copy), tmpfs contents (the
- * child's tmpfs starts empty: a file written after fork by either side is not seen by the other),
- * file offsets of carried descriptors other than pipes and host stdio, FIFOs opened by path,
- * unix sockets open at fork, epoll sets (not carried; the child logs them).
+ * Not shared (stated, not hidden): MAP_SHARED memory (the child gets a copy), tmpfs contents
+ * other than the files open at fork and those under the cwd it inherits (family-files.ts: the
+ * child's tmpfs starts empty), unix sockets open at fork, epoll sets (not carried; logged).
+ * - tmpfs files: the enclave that held one at fork serves its description (offset, flags, locks);
+ *   the others hold proxies (RemoteFile: 'rf', 'rfr', 'rfwake', 'rfopen', family-files.ts).
  * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
  *   (RemoteEventFd) whose operations are sealed requests ('efd', 'efdr', 'efdwake').
  */
@@ -39,6 +40,7 @@ import type { UnixSocket, Ucred } from './fs/unix.ts';
 import { remoteConnectIn } from './syscalls/net.ts';
 import { fifoOpenIn } from './syscalls/fs-path.ts';
 import { prlimitHere } from './syscalls/process.ts';
+import { FamilyFiles, type FileMessage } from './family-files.ts';
 
 type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
@@ -65,7 +67,9 @@ type Message =
   /** prlimit on the receiver's process `pid`: the new limit if any (decimal strings, RLIM_INFINITY as -1). */
   | { t: 'rlim'; req: number; from: number; pid: number; res: number; cur?: string; max?: string }
   /** Its answer: 0 and the old limit, or -errno. */
-  | { t: 'rlimr'; req: number; ret: number; cur: string; max: string };
+  | { t: 'rlimr'; req: number; ret: number; cur: string; max: string }
+  /** tmpfs files served across enclaves (family-files.ts). */
+  | FileMessage;
 /** A limit as the kernel keeps it (64 bits, signed or not: RLIM_INFINITY may be -1). */
 const isLimit = (v: unknown): v is string => typeof v === 'string' && /^-?\d{1,20}$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 64n;
 
@@ -208,11 +212,16 @@ export class FamilyState {
   /** FIFOs of other enclaves opened here, by owner and path: one local Pipe each. */
   readonly remoteFifos = new Map<string, Pipe>();
 
-  constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {}
+  /** tmpfs files this enclave serves to others, and its proxies for theirs. */
+  readonly files: FamilyFiles;
+
+  constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
+    this.files = new FamilyFiles(k, this);
+  }
 
   /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
   get active(): boolean {
-    if (this.restoredChild || this.pipes.size || this.sockets.size || this.efds.size) return true;
+    if (this.restoredChild || this.pipes.size || this.sockets.size || this.efds.size || this.files.active) return true;
     for (const p of this.k.processes.values()) if (p.remote && p.exitStatus === null) return true;
     return false;
   }
@@ -247,6 +256,9 @@ export class FamilyState {
   }
 
   /** The process this enclave runs (the one not a proxy; messages for it come here). */
+  get selfPid(): number {
+    return this.self;
+  }
   private get self(): number {
     for (const p of this.k.processes.values()) if (!p.remote && p.exitStatus === null) return p.pid;
     return 0;
@@ -293,6 +305,15 @@ export class FamilyState {
     const lim = next ? { cur: next.cur.toString(), max: next.max.toString() } : {};
     const r = this.rpc(pid, (req) => ({ t: 'rlim', req, from: this.self, pid, res, ...lim }));
     return r?.t === 'rlimr' ? { ret: r.ret, cur: BigInt(r.cur), max: BigInt(r.max) } : { ret: -E.ESRCH, cur: 0n, max: 0n };
+  }
+
+  /** rpc for the other family modules (family-files.ts). */
+  request(pid: number, make: (req: number) => Message): Message | null {
+    return this.rpc(pid, make);
+  }
+  /** An answer to this enclave's request `req` (checked by the module that parsed it). */
+  answer(req: number, m: Message): void {
+    if (isInt(req, 1, this.nextReq - 1)) this.rpcReplies.set(req, m);
   }
 
   /**
@@ -377,6 +398,7 @@ export class FamilyState {
       const p = k.processes.get(m.pid);
       if (!p?.remote || p.exitStatus !== null || !Number.isInteger(m.status)) return;
       p.cpuInstructions = Number.isSafeInteger(m.cpu) && m.cpu >= 0 ? m.cpu : 0;
+      this.files.gone(p.pid); // what it held of the files served here (it closed them already, normally)
       k.processExited(p, m.status);
     } else if (m.t === 'sig') {
       const p = k.processes.get(m.to);
@@ -461,6 +483,8 @@ export class FamilyState {
       this.rpcReplies.set(m.req, m);
     } else if (m.t === 'efdwake') {
       this.efdProxies.get(`${m.owner}:${m.id}`)?.q.notify();
+    } else if (m.t === 'rf' || m.t === 'rfr' || m.t === 'rfwake' || m.t === 'rfopen' || m.t === 'rfopenr' || m.t === 'rfhold' || m.t === 'rfclose') {
+      this.files.handle(m);
     } else if (m.t === 'vfork') {
       const p = k.processes.get(m.pid);
       if (!p?.remote) return;

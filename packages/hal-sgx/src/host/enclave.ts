@@ -129,10 +129,11 @@ interface Spare {
 }
 /**
  * What a hostile host does (tests): flip a bit of the sealed checkpoint, replay the first one to
- * every later child, or flip a bit of every record written to a channel (pipes and sockets
- * between enclaves).
+ * every later child, flip a bit of every record written to a channel (pipes and sockets
+ * between enclaves), or of every message between enclaves (requests and answers: exit, signals,
+ * file and eventfd operations).
  */
-export type CheckpointTamper = 'flip' | 'replay' | 'channel';
+export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message';
 
 export class SgxFamilyHost {
   private nextPid = 2;
@@ -209,6 +210,11 @@ export class SgxFamilyHost {
   /** A channel record as this host keeps it (a hostile one flips a bit). */
   record(r: Uint8Array): Uint8Array {
     if (this.tamper === 'channel') r[r.length - 1] ^= 0x01;
+    return r;
+  }
+  /** A message between enclaves as this host passes it on (a hostile one flips a bit). */
+  message(r: Uint8Array): Uint8Array {
+    if (this.tamper === 'message') r[r.length - 1] ^= 0x01;
     return r;
   }
   leave(m: Member): void {
@@ -593,7 +599,7 @@ export class SgxEnclave {
           const to = fam.members.get(arg0);
           if (arg1 > BigInt(room)) { ret = -EINVAL; break; }
           if (!to) { ret = -ESRCH; break; }
-          to.inbox.push(u.slice(data, data + Number(arg1)));
+          to.inbox.push(fam.message(u.slice(data, data + Number(arg1))));
           fam.ring();
           ret = 0;
           break;

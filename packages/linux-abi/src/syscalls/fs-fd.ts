@@ -19,6 +19,7 @@ import { PipeFile } from '../fs/pipe.ts';
 import { AGAIN, sleepOn, WaitQueue } from '../fs/wait.ts';
 import { fileOf, ioFileOf, userPath } from './fs-common.ts';
 import { nameToBytes } from '../fs/names.ts';
+import { RemoteFile } from '../family-files.ts';
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7;
 const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
@@ -32,7 +33,11 @@ const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 // ------------------------------------------------------------------------------------
 // locks
 
-interface RecordLock { owner: unknown; pid: number; type: number; start: number; end: number /* exclusive, Infinity */ }
+interface RecordLock {
+  owner: unknown; pid: number; type: number; start: number; end: number /* exclusive, Infinity */;
+  /** A process of another enclave of the family (family-files.ts): released by its close or exit message, not by prune. */
+  remote?: boolean;
+}
 interface LockState { records: RecordLock[]; flocks: { owner: OpenFile; type: number }[]; q: WaitQueue; busy?: boolean; again?: boolean }
 
 /** Wakes lock waiters; a waiter whose retry changes locks again is handled by another round, not by recursion. */
@@ -51,10 +56,19 @@ function lockState(i: Inode): LockState {
   if (!s) locks.set(i, (s = { records: [], flocks: [], q: new WaitQueue() }));
   return s;
 }
+/** Where the inode's lock waiters sleep (the family's file server watches it to wake waiters in other enclaves). */
+export function lockQueue(i: Inode): WaitQueue {
+  return lockState(i).q;
+}
+/** The inode's locks may have changed (a description was released): waiters try again. */
+export function locksChanged(i: Inode): void {
+  const s = locks.get(i);
+  if (s) notifyLocks(s);
+}
 
 /** Drops locks whose owners are gone (exited processes, closed descriptions). */
 function prune(k: Kernel, s: LockState): void {
-  s.records = s.records.filter((l) => (typeof l.owner === 'number' ? k.processes.has(l.owner) : (l.owner as OpenFile).refs > 0));
+  s.records = s.records.filter((l) => (typeof l.owner === 'number' ? l.remote || k.processes.has(l.owner) : (l.owner as OpenFile).refs > 0));
   s.flocks = s.flocks.filter((l) => l.owner.refs > 0);
 }
 
@@ -67,7 +81,7 @@ function conflict(k: Kernel, s: LockState, owner: unknown, type: number, start: 
   return null;
 }
 
-function setRecord(s: LockState, owner: unknown, pid: number, type: number, start: number, end: number): void {
+function setRecord(s: LockState, owner: unknown, pid: number, type: number, start: number, end: number, remote: boolean): void {
   // posix_lock_inode keeps one owner's locks together, sorted and merged (adjacent or
   // overlapping locks of one type become one), where that owner's first lock was; a new
   // owner's locks go at the end. F_GETLK reports the first conflict in this order.
@@ -82,7 +96,7 @@ function setRecord(s: LockState, owner: unknown, pid: number, type: number, star
     if (l.start < start) mine.push({ ...l, end: start });
     if (l.end > end) mine.push({ ...l, start: end });
   }
-  if (type !== F_UNLCK) mine.push({ owner, pid, type, start, end });
+  if (type !== F_UNLCK) mine.push(remote ? { owner, pid, type, start, end, remote } : { owner, pid, type, start, end });
   mine.sort((a, b) => a.start - b.start);
   const merged: RecordLock[] = [];
   for (const l of mine) {
@@ -107,26 +121,56 @@ export function dropPosixLocks(i: Inode, pid: number): void {
   if (s.records.length !== before) notifyLocks(s);
 }
 
+/** What F_GETLK reports: the first conflicting lock (pid -1 for an OFD lock). */
+export interface LockConflict { type: number; start: number; end: number; pid: number }
+
+/**
+ * F_GETLK/F_OFD_GETLK on the description f for process `pid` (type checked already): the
+ * conflicting lock or null. Also what the family's file server runs for another enclave.
+ */
+export function testLock(k: Kernel, f: OpenFile, pid: number, ofd: boolean, type: number, start: number, end: number): LockConflict | null {
+  const c = conflict(k, lockState(f.loc!.inode), ofd ? f : pid, type, start, end);
+  return c ? { type: c.type, start: c.start, end: c.end, pid: typeof c.owner === 'number' ? c.pid : -1 } : null;
+}
+
+/**
+ * One attempt of F_SETLK(W)/F_OFD_SETLK(W) on f for process `pid`: 0, -EAGAIN, or AGAIN when
+ * it conflicts and `wait` (the caller sleeps on lockQueue). `remote`: pid runs in another enclave.
+ */
+export function trySetLock(k: Kernel, f: OpenFile, pid: number, ofd: boolean, type: number, start: number, end: number, wait: boolean, remote = false): number | typeof AGAIN {
+  const s = lockState(f.loc!.inode);
+  const owner = ofd ? f : pid;
+  if (type !== F_UNLCK && conflict(k, s, owner, type, start, end)) return wait ? AGAIN : -E.EAGAIN;
+  setRecord(s, owner, pid, type, start, end, remote && !ofd);
+  return 0;
+}
+
+const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, LOCK_MAND = 32;
+/** One attempt of flock(op) on f (op checked already): 0, -EWOULDBLOCK, or AGAIN when it must wait. */
+export function tryFlock(k: Kernel, f: OpenFile, op: number): number | typeof AGAIN {
+  const kind = op & ~LOCK_NB;
+  const s = lockState(f.loc!.inode);
+  prune(k, s);
+  s.flocks = s.flocks.filter((l) => l.owner !== f);
+  if (kind === LOCK_UN) { notifyLocks(s); return 0; }
+  const busy = s.flocks.some((l) => kind === LOCK_EX || l.type === LOCK_EX);
+  if (busy) return op & LOCK_NB ? -E.EWOULDBLOCK : AGAIN;
+  s.flocks.push({ owner: f, type: kind });
+  return 0;
+}
+
 function flockOp(k: Kernel, t: Task, f: OpenFile, op: number) {
-  const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, LOCK_MAND = 32;
   // LOCK_MAND never worked and Linux >= 5.19 ignores it (returns 0 before anything else).
   if (op & LOCK_MAND) return 0;
   const kind = op & ~LOCK_NB;
   if (kind !== LOCK_SH && kind !== LOCK_EX && kind !== LOCK_UN) return -E.EINVAL;
-  if (!f.loc) return -E.EINVAL;
-  const s = lockState(f.loc.inode);
-  const attempt = () => {
-    prune(k, s);
-    s.flocks = s.flocks.filter((l) => l.owner !== f);
-    if (kind === LOCK_UN) { notifyLocks(s); return 0; }
-    const busy = s.flocks.some((l) => kind === LOCK_EX || l.type === LOCK_EX);
-    if (busy) return op & LOCK_NB ? -E.EWOULDBLOCK : AGAIN;
-    s.flocks.push({ owner: f, type: kind });
-    return 0;
-  };
+  // A tmpfs file another enclave of the family serves: its owner keeps the lock (family-files.ts).
+  const remote = f instanceof RemoteFile ? f : null;
+  if (!remote && !f.loc) return -E.EINVAL;
+  const attempt = remote ? () => remote.flock(op) : () => tryFlock(k, f, op);
   const r = attempt();
   if (r !== AGAIN) return r;
-  return sleepOn(k, t, [s.q], attempt);
+  return sleepOn(k, t, [remote ? remote.q : lockState(f.loc!.inode).q], attempt);
 }
 
 function fcntlLock(k: Kernel, t: Task, fd: number, cmd: number, arg: number) {
@@ -150,20 +194,17 @@ function fcntlLock(k: Kernel, t: Task, fd: number, cmd: number, arg: number) {
   else if (llen === 0) end = Infinity;
   else { end = start; start = start + llen; }
   if (start < 0) return -E.EINVAL;
-  if (!f.loc) return -E.EBADF;
-  const s = lockState(f.loc.inode);
-  const owner = ofd ? f : t.proc.pid;
+  // A tmpfs file another enclave of the family serves: the locks are kept there (family-files.ts).
+  const remote = f instanceof RemoteFile ? f : null;
+  if (!remote && !f.loc) return -E.EBADF;
+  const pid = t.proc.pid;
   if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
     if (type === F_UNLCK) return -E.EINVAL;
-    const c = conflict(k, s, owner, type, start, end);
+    const c = remote ? remote.testLock(pid, ofd, type, start, end) : testLock(k, f, pid, ofd, type, start, end);
+    if (typeof c === 'number') return c;
     const out = new Uint8Array(32);
     const o = new DataView(out.buffer);
     if (!c) {
-      o.setInt16(0, F_UNLCK, true);
-      o.setInt16(2, whence, true);
-      o.setBigInt64(8, BigInt(lstart), true);
-      o.setBigInt64(16, BigInt(llen), true);
-      o.setInt32(24, ofd ? 0 : 0, true);
       // Linux leaves the rest as given and sets only l_type.
       const copy = raw.slice();
       new DataView(copy.buffer).setInt16(0, F_UNLCK, true);
@@ -174,21 +215,24 @@ function fcntlLock(k: Kernel, t: Task, fd: number, cmd: number, arg: number) {
     o.setInt16(2, 0, true);
     o.setBigInt64(8, BigInt(c.start), true);
     o.setBigInt64(16, BigInt(c.end === Infinity ? 0 : c.end - c.start), true);
-    o.setInt32(24, typeof c.owner === 'number' ? c.pid : -1, true);
+    o.setInt32(24, c.pid, true);
     t.proc.as.copyOut(arg, out);
     return 0;
   }
   const acc = f.flags & O_ACCMODE;
   if (type === F_RDLCK && acc === O_WRONLY) return -E.EBADF;
   if (type === F_WRLCK && acc === O_RDONLY) return -E.EBADF;
-  const attempt = () => {
-    if (type !== F_UNLCK && conflict(k, s, owner, type, start, end)) return cmd === F_SETLKW || cmd === F_OFD_SETLKW ? AGAIN : -E.EAGAIN;
-    setRecord(s, owner, t.proc.pid, type, start, end);
-    return 0;
-  };
+  const wait = cmd === F_SETLKW || cmd === F_OFD_SETLKW;
+  const attempt = remote ? () => remote.setLock(pid, ofd, type, start, end, wait) : () => trySetLock(k, f, pid, ofd, type, start, end, wait);
   const r = attempt();
   if (r !== AGAIN) return r;
-  return sleepOn(k, t, [s.q], attempt);
+  return sleepOn(k, t, [remote ? remote.q : lockState(f.loc!.inode).q], attempt);
+}
+
+/** Closing a descriptor of a file drops the process's POSIX locks on it (here, or where its owner keeps them). */
+function dropLocksOnClose(f: OpenFile, pid: number): void {
+  if (f instanceof RemoteFile) f.dropPosixLocks(pid);
+  else if (f.loc) dropPosixLocks(f.loc.inode, pid);
 }
 
 // ------------------------------------------------------------------------------------
@@ -196,7 +240,7 @@ function fcntlLock(k: Kernel, t: Task, fd: number, cmd: number, arg: number) {
 function closeFd(k: Kernel, t: Task, fd: number): number {
   const f = t.proc.fds.get(fd);
   if (!f) return -E.EBADF;
-  if (f.loc) dropPosixLocks(f.loc.inode, t.proc.pid);
+  dropLocksOnClose(f, t.proc.pid);
   return t.proc.fds.close(fd);
 }
 
@@ -231,7 +275,7 @@ export function registerFsFd(tab: SyscallTable): void {
     if (newfd < 0 || newfd >= t.proc.fds.limit) return -E.EBADF;
     const f = fileOf(t, oldfd);
     const old = t.proc.fds.get(newfd);
-    if (old?.loc) dropPosixLocks(old.loc.inode, t.proc.pid);
+    if (old) dropLocksOnClose(old, t.proc.pid);
     t.proc.fds.set(newfd, f, (flags & O_CLOEXEC) !== 0);
     return newfd;
   });
@@ -251,10 +295,12 @@ export function registerFsFd(tab: SyscallTable): void {
       }
       case F_GETFD: return e.cloexec ? FD_CLOEXEC : 0;
       case F_SETFD: e.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
-      case F_GETFL: return f.flags;
+      // The status flags of a description another enclave serves are its owner's (one description).
+      case F_GETFL: return f instanceof RemoteFile ? f.statusFlags() : f.flags;
       case F_SETFL: {
         if (arg & O_NOATIME && !(f.flags & O_NOATIME) && f.loc && f.loc.inode.uid !== k.config.uid && k.config.uid !== 0) return -E.EPERM;
         if (f.flags & O_APPEND && !(arg & O_APPEND) && false) return -E.EPERM;
+        if (f instanceof RemoteFile) return f.setStatusFlags(SETFL_MASK, arg & SETFL_MASK);
         f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
         return 0;
       }

@@ -127,7 +127,9 @@ function doOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, 
   const start = startDir(ctx, t, dirfd, path);
   let f: OpenFile;
   try {
-    f = fsOf(k).vfs.open(ctx, start, path, flags, mode, o);
+    // Under a directory another enclave of the family serves to this one (a forked child's
+    // inherited cwd), a name this tree lacks is opened there (family-files.ts).
+    f = (k.family && !o ? k.family.files.openServed(t, path, flags, mode, start) : null) ?? fsOf(k).vfs.open(ctx, start, path, flags, mode, o);
   } catch (e) {
     // Not in this enclave's tree: maybe a FIFO of another enclave of the family.
     const r = e instanceof SysError && e.errno === E.ENOENT && !o ? openRemoteFifo(k, t, dirfd, path, flags) : null;
