@@ -25,6 +25,12 @@ test('sgx fork, honest host: pipe_fork (three forks, pipes between enclaves, SIG
   assert.doesNotMatch(r.stderr, /refus/);
 });
 
+test('sgx fork without a spare enclave (--no-spare: each child built when its fork happens) gives the same output', { timeout: 320_000 }, () => {
+  const r = run('--no-spare');
+  assert.equal(r.stdout, want, r.stderr);
+  assert.equal(r.status, 0);
+});
+
 test('sgx fork, a host that flips one bit of the sealed checkpoint: the child refuses it, fork fails, nothing of the child runs', { timeout: 320_000 }, () => {
   const r = run('--hostile', 'checkpoint');
   assert.match(r.stderr, /fork refused: fork: the checkpoint failed authentication/);

@@ -23,6 +23,8 @@ const USAGE = `usage:
 
   --tee T        the TEE model: keystone (default), sev or sgx
   --tcs N        sgx: TCS pages (enclave threads) fixed at build time, 1..64 (default 4; part of MRENCLAVE)
+  --no-spare     sgx: build each fork's child enclave when the fork happens, instead of keeping
+                 one built and waiting (less memory, slower forks; docs/sgx-fork.md)
   --memory SIZE  enclave memory, e.g. 64M, 256M (default), 1G
   --root PATH    the root file system: a directory (imaged at start) or an image (mkimage);
                  its Merkle root is measured, every block read is checked in the enclave
@@ -57,6 +59,7 @@ interface Parsed {
   out?: string;
   expect?: Uint8Array;
   tcs?: number;
+  noSpare?: boolean;
   verbose: boolean;
   trace: boolean;
   stats: boolean;
@@ -96,6 +99,7 @@ function parseOptions(argv: string[]): Parsed {
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new UsageError(`--tcs: 1..64, got '${v}'`, 2);
       o.tcs = Number(v);
     }
+    else if (k === '--no-spare') o.noSpare = true;
     else if (k === '--data') {
       const h = val();
       o.data = parseHex(h, '--data');
@@ -151,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
       verbose: o.verbose, stats: o.stats, hostile: o.hostile, distDir, services: new StdioServices(), log,
       ...(o.root !== undefined ? { root: o.root } : {}), mounts: o.mounts, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
+      ...(o.noSpare ? { spare: false } : {}),
     });
   }
   if (cmd === 'mkimage') {

@@ -25,6 +25,8 @@ export const TEES_NOT_BUILT: readonly string[] = [];
 /** Platform options beyond the memory size (SGX: the TCS count fixed at build time, which MRENCLAVE covers). */
 export interface PlatformOptions {
   tcs?: number;
+  /** SGX: keep a spare enclave for the next fork (default true; hal-sgx host/enclave.ts). */
+  spare?: boolean;
 }
 
 /** The console line prefix a runtime uses to hand an attestation report to the host. */
@@ -111,6 +113,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
       machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),
+      ...(popts.spare !== undefined ? { spare: popts.spare } : {}),
     });
     return {
       tee, measurementKind: 'MRENCLAVE, SHA-256', get expectedMeasurement() { return e.expectedMeasurement; },

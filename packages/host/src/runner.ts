@@ -56,6 +56,8 @@ export interface RunOptions {
   hostile?: HostileMode[];
   /** SGX: TCS pages fixed at build time. */
   tcs?: number;
+  /** SGX: false keeps no spare enclave for the next fork. */
+  spare?: boolean;
 }
 
 export const UTM_SIZE = 1 << 20;
@@ -122,7 +124,9 @@ async function runPrepared(o: RunOptions, root: PreparedRoot | null, files: Host
   const t0 = performance.now();
   let enclave;
   try {
-    enclave = createDriver(o.tee, o.distDir, eapp, o.memory, o.hostile ?? [], o.tcs !== undefined ? { tcs: o.tcs } : {});
+    enclave = createDriver(o.tee, o.distDir, eapp, o.memory, o.hostile ?? [], {
+      ...(o.tcs !== undefined ? { tcs: o.tcs } : {}), ...(o.spare !== undefined ? { spare: o.spare } : {}),
+    });
   } catch (e) {
     throw new UsageError((e as Error).message, 2);
   }

@@ -94,8 +94,6 @@ function failForkWhenEnded(running: Promise<RunResult>, f: PendingFork): void {
 
 const EBADF = 9, EAGAIN = 11, EADDRINUSE = 98, ESRCH = 3, EPIPE = 32, EINVAL = 22, ENOTTY = 25, ENOSYS = 38, ECANCELED = 125;
 const EADD_BATCH = 256;
-/** How long the family's first enclave runs before the host builds a spare for its first fork. */
-const SPARE_DELAY_MS = 100;
 
 /**
  * The host's side of an SGX enclave family (fork = a new enclave; runtime/family.ts has the
@@ -164,11 +162,10 @@ export class SgxFamilyHost {
   private closed = false;
   constructor(readonly tamper: CheckpointTamper | null = null) {}
 
-  /** The spare, once built (null if there is none or it failed); a new one starts building. */
+  /** The spare, once built (null if there is none or it failed). */
   async takeSpare(): Promise<Spare | null> {
     const s = this.spare;
     this.spare = null;
-    this.refillSpare();
     return s && (await s.ready) ? s : null;
   }
   refillSpare(): void {
@@ -558,6 +555,8 @@ export class SgxEnclave {
             ret = -EAGAIN;
           }
           fam.forks.delete(arg0);
+          // The next fork's child is built now, while parent and child run, not during a fork.
+          fam.refillSpare();
           break;
         }
         case OCALL_FORK_HELLO: {
@@ -727,13 +726,8 @@ export class SgxEnclave {
     };
     w.postMessage({ type: 'run', boot });
     void serve().catch((e: unknown) => { stop(); settle(e instanceof Error ? e : new Error(String(e))); });
-    if (root && this.opts.spare !== false) {
-      fam.spareFactory = () => this.spawnSpare(boot, services, fam);
-      // Not at once: a program that ends within SPARE_DELAY_MS (most never fork) should not
-      // pay for building an enclave beside it on a busy machine. A fork before then builds its
-      // child as before and starts the spare.
-      setTimeout(() => fam.refillSpare(), SPARE_DELAY_MS).unref();
-    }
+    // The first spare is built after the first fork: a program that never forks pays nothing.
+    if (root && this.opts.spare !== false) fam.spareFactory = () => this.spawnSpare(boot, services, fam);
     try {
       return await finished;
     } finally {
