@@ -24,34 +24,43 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
  * linux-abi family.ts). These programs still differ there, each for the reason given.
  */
 const NEEDS_FORK = new Map<string, string>([
-  ['procs', 'MAP_SHARED memory is copied, not shared, across enclaves; and 200 sequential fork enclaves run the EPC model out'],
   ['fork_many', '200 enclaves alive at once: each is a machine Worker with its own EPC'],
-  ['shm_fork', 'MAP_SHARED memory is copied, not shared, across enclaves'],
-  ['stop_cont', 'the child counts in MAP_SHARED memory the parent watches: not shared across enclaves'],
-  ['stop_threads', 'MAP_SHARED memory is copied, not shared, across enclaves'],
-  ['futex_keys', 'shared futexes in MAP_SHARED memory across fork: memory is not shared across enclaves'],
-  ['futex_threads', 'a futex in MAP_SHARED memory across fork: memory is not shared across enclaves'],
-  ['pthread_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
   ['sigchld', 'timing: the child enclave must exit and be heard of within the 20 ms the parent sleeps (passes on an idle machine, not under load)'],
   ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
-  ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory: not shared across enclaves'],
-  ['fork_threads', 'the child watches a counter in MAP_SHARED memory: not shared across enclaves'],
-  ['mmap_shared', 'MAP_SHARED memory is not shared across enclaves, and MAP_SHARED of a file is ENODEV on SGX'],
+  ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd is ENODEV on SGX (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
   ['sysv_sem', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
   ['sysv_msg', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
 ]);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
 const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([
   ['mmap_file', 'MAP_SHARED file pages: one EPC page cannot be at two linear addresses, and the program needs a store through one shared mapping seen at once by read() and by a second mapping (ENODEV on the SGX model; docs/sgx-fork.md)'],
-  ['sysv_shm', 'System V shared memory: shmat maps a segment\'s pages at a second address (ENOMEM on the SGX model), and a forked child is another enclave'],
+  ['sysv_shm', 'System V shared memory: shmat maps a segment\'s pages at a second address (ENOMEM on the SGX model; segments are not yet put in untrusted shared memory), and a forked child is another enclave whose IPC namespace is its own'],
 ]);
+/**
+ * SGX: these share MAP_SHARED memory across fork (a new enclave), which SGX can give only as
+ * untrusted shared memory: host memory the host can read and change. They run with that insecure
+ * opt-in (`--untrusted-shared-memory`, docs/sgx-fork.md), and only they.
+ */
+const NEEDS_UNTRUSTED_SHM = new Map<string, string>([
+  ['procs', 'counters in MAP_SHARED memory across 200 forks'],
+  ['shm_fork', 'MAP_SHARED counters and a ping-pong across fork'],
+  ['stop_cont', 'the child counts in MAP_SHARED memory the parent watches'],
+  ['futex_keys', 'shared futexes in MAP_SHARED memory across fork'],
+  ['futex_threads', 'a futex in MAP_SHARED memory across fork'],
+  ['pthread_sync', 'process-shared pthread objects in MAP_SHARED memory'],
+  ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory'],
+  ['fork_threads', 'the child watches a counter in MAP_SHARED memory'],
+  ['shm_host', 'the parent reads what its child wrote in MAP_SHARED memory'],
+  ['stop_threads', 'the child\'s threads count in MAP_SHARED memory the parent watches'],
+]);
+const teeFlags = (name: string) => (tee === 'sgx' && NEEDS_UNTRUSTED_SHM.has(name) ? ['--untrusted-shared-memory'] : []);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? `sgx fork: ${NEEDS_FORK.get(name)}`
   : tee === 'sgx' && NEEDS_SHARED_FILE_PAGES.has(name) ? NEEDS_SHARED_FILE_PAGES.get(name)! : false);
 
 for (const c of cases) {
   test(`guest ${c.name} on ${tee} matches qemu-riscv64`, { timeout: 660_000, skip: skipReason(c.name) }, () => {
     const fd = openSync(c.stdin ? guestDir + c.stdin : '/dev/null', 'r');
-    const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, ...jitFlag, c.binary, ...c.args], {
+    const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, ...teeFlags(c.name), ...jitFlag, c.binary, ...c.args], {
       cwd: guestDir, env: c.env, stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 28, timeout: 600_000, // the interpreter runs malloc's 2.4G instructions in ~45 s
     });
     closeSync(fd);

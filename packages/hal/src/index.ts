@@ -94,6 +94,54 @@ export interface EnclaveMemory {
   readonly userRange?: PhysRange;
   /** Flushes address translations after the kernel changed page tables. */
   flushTlb(): void;
+  /**
+   * Untrusted shared memory (SGX, and only when the operator opted in: `teeos run
+   * --untrusted-shared-memory`, recorded in the measured configuration): host memory outside
+   * the enclave's protected range that user pages may map, so that processes in different
+   * enclaves share MAP_SHARED memory. The host can read and change every byte of it at any time.
+   * Absent: shared memory stays private to one enclave (copied at fork).
+   */
+  readonly untrustedShared?: UntrustedSharedMemory;
+}
+
+/** A piece of host memory, the same bytes in every enclave that attached it. */
+export interface UntrustedRegion {
+  /** The host's name for it (the checkpoint carries it to a fork child). */
+  readonly id: number;
+  readonly size: number;
+  /** The bytes (host memory: racy, and hostile). */
+  readonly bytes: Uint8Array;
+  /**
+   * The physical address the hart reaches byte 0 at: the same in every enclave of the family
+   * (it depends only on the id), so it also keys a futex on the region across enclaves.
+   */
+  readonly phys: number;
+}
+
+/** The capability of EnclaveMemory.untrustedShared. */
+export interface UntrustedSharedMemory {
+  /** Linear addresses where regions may be mapped: outside the enclave's protected range. */
+  readonly window: PhysRange;
+  /** A new zero-filled region of `size` bytes (a page multiple) from the host, or null. */
+  create(size: number): UntrustedRegion | null;
+  /**
+   * A region another process of the family created (the id from a checkpoint). The host's
+   * answer is checked: it must be a region of exactly `size` bytes, else null.
+   */
+  attach(id: number, size: number): UntrustedRegion | null;
+  /** Maps the page at `va` (inside window) to byte `off` of the region, PROT_READ/PROT_WRITE (never exec). */
+  map(va: number, region: UntrustedRegion, off: number, prot: number): boolean;
+  unmap(va: number): void;
+  /**
+   * Futexes on regions across enclaves, kept by the host (it sees only region and offset):
+   * register a waiter before checking the word (a wake after the check then finds it), cancel
+   * when the wait ends, wake up to n waiters of other enclaves (returns how many it woke), and
+   * collect the registrations of this enclave that another enclave woke.
+   */
+  futexWait(region: number, off: number, bitset: number): number;
+  futexCancel(token: number): void;
+  futexWake(region: number, off: number, n: number, bitset: number): number;
+  futexWoken(): number[];
 }
 
 /** Linux-shaped requests the kernel forwards to the untrusted host. */

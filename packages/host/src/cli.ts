@@ -1,7 +1,7 @@
 /**
  * teeos: run an unmodified static riscv64 Linux program inside a TEE model.
  *
- *   teeos run [--tee keystone|sev|sgx] [--tcs N] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+ *   teeos run [--tee keystone|sev|sgx] [--tcs N] [--untrusted-shared-memory] [--memory 256M] [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
  *   teeos measure [--tee T] PROGRAM
  *   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
  *   teeos verify [--tee T] --expect MEASUREMENT [--data HEX] REPORT
@@ -15,7 +15,7 @@ import { StdioServices } from './stdio-services.ts';
 import { expectedMeasurement, TEE_NAMES, TEES_NOT_BUILT, toHex, type TeeName } from './platforms.ts';
 
 const USAGE = `usage:
-  teeos run [--tee T] [--memory SIZE] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
+  teeos run [--tee T] [--tcs N] [--untrusted-shared-memory] [--memory SIZE] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... [--verbose] [--trace] [--stats] PROGRAM [ARGS...]
   teeos measure [--tee T] [--root PATH] [--mount HOSTDIR:/PATH[:ro]]... PROGRAM
   teeos mkimage DIR -o IMAGE
   teeos attest [--tee T] --data HEX -o REPORT PROGRAM [ARGS...]
@@ -25,6 +25,10 @@ const USAGE = `usage:
   --tcs N        sgx: TCS pages (enclave threads) fixed at build time, 1..64 (default 4; part of MRENCLAVE)
   --no-spare     sgx: build each fork's child enclave when the fork happens, instead of keeping
                  one built and waiting (less memory, slower forks; docs/sgx-fork.md)
+  --untrusted-shared-memory
+                 sgx, INSECURE, off by default: MAP_SHARED anonymous memory lives in host memory outside
+                 the enclave, so processes in different enclaves (fork) share it; the host can read and
+                 change all of it. Part of MRENCLAVE. Without it such memory is copied at fork.
   --memory SIZE  enclave memory, e.g. 64M, 256M (default), 1G
   --root PATH    the root file system: a directory (imaged at start) or an image (mkimage);
                  its Merkle root is measured, every block read is checked in the enclave
@@ -60,6 +64,7 @@ interface Parsed {
   expect?: Uint8Array;
   tcs?: number;
   noSpare?: boolean;
+  untrustedShm: boolean;
   verbose: boolean;
   trace: boolean;
   stats: boolean;
@@ -70,7 +75,7 @@ interface Parsed {
 }
 
 function parseOptions(argv: string[]): Parsed {
-  const o: Parsed = { tee: 'keystone', memory: 256 << 20, verbose: false, trace: false, stats: false, hostile: [], mounts: [], rest: [] };
+  const o: Parsed = { tee: 'keystone', memory: 256 << 20, untrustedShm: false, verbose: false, trace: false, stats: false, hostile: [], mounts: [], rest: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -114,7 +119,8 @@ function parseOptions(argv: string[]): Parsed {
       } catch (e) {
         throw new UsageError(`--mount: ${(e as Error).message}`, 2);
       }
-    } else if (k === '--verbose') o.verbose = true;
+    } else if (k === '--untrusted-shared-memory') o.untrustedShm = true;
+    else if (k === '--verbose') o.verbose = true;
     else if (k === '--trace') o.trace = true;
     else if (k === '--stats') o.stats = true;
     else if (k === '--jit') process.env.TEEOS_JIT = inline ?? '1'; // the machine Worker inherits it
@@ -128,7 +134,13 @@ function parseOptions(argv: string[]): Parsed {
     } else throw new UsageError(`unknown option ${k}\n${USAGE}`, 2);
   }
   o.rest = argv.slice(i);
+  if (o.untrustedShm && o.tee !== 'sgx') throw new UsageError('--untrusted-shared-memory is an option of the sgx model (keystone and sev share memory inside one enclave)', 2);
   return o;
+}
+
+/** The build options MRENCLAVE covers (SGX): TCS count, untrusted shared memory. */
+function platformOptions(o: Parsed): { tcs?: number; untrustedShm?: boolean } {
+  return { ...(o.tcs !== undefined ? { tcs: o.tcs } : {}), ...(o.untrustedShm ? { untrustedShm: true } : {}) };
 }
 
 function parseHex(s: string, what: string): Uint8Array {
@@ -154,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
     return runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
       verbose: o.verbose, stats: o.stats, hostile: o.hostile, distDir, services: new StdioServices(), log,
-      ...(o.root !== undefined ? { root: o.root } : {}), mounts: o.mounts, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
+      ...(o.root !== undefined ? { root: o.root } : {}), mounts: o.mounts, ...platformOptions(o),
       ...(o.noSpare ? { spare: false } : {}),
     });
   }
@@ -184,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
     }
     try {
       const eapp = appWithRoot(readProgram(o.rest[0], o.memory), root, o.mounts);
-      process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp, o.tcs !== undefined ? { tcs: o.tcs } : {})) + '\n');
+      process.stdout.write(toHex(expectedMeasurement(o.tee, distDir, eapp, platformOptions(o))) + '\n');
     } finally {
       root?.cleanup();
     }
@@ -201,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
     const status = await runProgram({
       tee: o.tee, program: o.rest[0], args: o.rest.slice(1), env, memory: o.memory, trace: o.trace,
       verbose: o.verbose, stats: o.stats, distDir, services: new StdioServices(), log,
-      attestData: o.dataHex ?? '', onReport: (r) => { report = r; }, ...(o.tcs !== undefined ? { tcs: o.tcs } : {}),
+      attestData: o.dataHex ?? '', onReport: (r) => { report = r; }, ...platformOptions(o),
     });
     if (!report) {
       log('attest: the enclave produced no report');

@@ -18,12 +18,16 @@
  *   message          one bit of every sealed message between enclaves flipped (requests on a
  *                    file another enclave serves, their answers, exit, signals)
  *                                                                        -> the receiver drops it, logged
+ *   shared-memory    (with --untrusted-shared-memory) at every write the enclave asks for, the
+ *                    host prints what the untrusted shared memory holds and flips a bit of it
+ *                                                                        -> NOT detected: the
+ *                    memory is the host's by design (the trade-off the opt-in accepts)
  */
 import { EDGE_DATA, SARGS, getU64, setI64, setU64 } from '@teeos/hal-keystone/wire';
 
-export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'message'] as const;
+export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'message', 'shared-memory'] as const;
 /** The modes the SGX model's host plays (the others rewrite Keystone's wire format). */
-export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'message'];
+export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'message', 'shared-memory'];
 export type HostileMode = (typeof HOSTILE_MODES)[number];
 
 const OFF_CALL_STATUS = 24, OFF_CALL_RET_OFFSET = 32;

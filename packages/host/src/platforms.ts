@@ -27,6 +27,8 @@ export interface PlatformOptions {
   tcs?: number;
   /** SGX: keep a spare enclave for the next fork (default true; hal-sgx host/enclave.ts). */
   spare?: boolean;
+  /** SGX `--untrusted-shared-memory`: the enclave is built with a window of host memory (measured; insecure by design). */
+  untrustedShm?: boolean;
 }
 
 /** The console line prefix a runtime uses to hand an attestation report to the host. */
@@ -109,10 +111,11 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
   const spawn = machineSpawner(machinePath);
   if (tee === 'sgx') {
     const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const
-      : hostile.includes('channel') ? 'channel' as const : hostile.includes('message') ? 'message' as const : null;
+      : hostile.includes('channel') ? 'channel' as const : hostile.includes('message') ? 'message' as const
+      : hostile.includes('shared-memory') ? 'shared-memory' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
-      machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir),
+      machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir), untrustedShm: popts.untrustedShm ?? false,
       ...(popts.spare !== undefined ? { spare: popts.spare } : {}),
     });
     return {
@@ -122,7 +125,8 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
       layout: () => {
         const c = e.config;
         return [
-          `sgx enclave: ELRANGE ${hex(ELRANGE_BASE)}..${hex(ELRANGE_BASE + ELRANGE_SIZE)} (user ${hex(c.userBase)}..${hex(c.userBase + c.userSize)}, runtime area ${hex(RT_BASE)}..) EPC ${memory} bytes`,
+          `sgx enclave: ELRANGE ${hex(ELRANGE_BASE)}..${hex(ELRANGE_BASE + c.elrangeSize)} (user ${hex(c.userBase)}..${hex(c.userBase + c.userSize)}, runtime area ${hex(c.configLin)}..) EPC ${memory} bytes`,
+          ...(c.ushmSize ? [`  UNTRUSTED shared memory window ${hex(c.ushmBase)}..${hex(c.ushmBase + c.ushmSize)} (host memory: the host reads and writes it)`] : []),
           `  TCS ${c.tcsCount} at ${hex(c.tcsLin)}, SSA ${NSSA} frame(s) per TCS at ${hex(c.ssaLin)}, config ${hex(c.configLin)}, runtime ${hex(c.runtimeLin)} (${c.runtimeLen} bytes), app ELF ${hex(c.appLin)} (${c.appLen} bytes), ${e.ops.length} pages EADDed`,
           `  MRSIGNER ${e.mrsigner ? toHex(e.mrsigner) : '(not initialized)'}`,
         ];
@@ -161,7 +165,7 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
 
 /** The measurement the platform will compute at launch, computed by the host alone. */
 export function expectedMeasurement(tee: TeeName, distDir: URL, app: Uint8Array, popts: PlatformOptions = {}): Uint8Array {
-  if (tee === 'sgx') return sgxExpectedMeasurement(sgxFiles(distDir, app), popts.tcs ?? DEFAULT_TCS);
+  if (tee === 'sgx') return sgxExpectedMeasurement(sgxFiles(distDir, app), popts.tcs ?? DEFAULT_TCS, popts.untrustedShm ?? false);
   if (tee === 'keystone') {
     const f = keystoneFiles(distDir, app);
     return keystoneEnclaveHash(f.loader, f.runtime, f.eapp);

@@ -58,6 +58,8 @@ export interface RunOptions {
   tcs?: number;
   /** SGX: false keeps no spare enclave for the next fork. */
   spare?: boolean;
+  /** SGX: `--untrusted-shared-memory` (insecure opt-in; measured). */
+  untrustedShm?: boolean;
 }
 
 export const UTM_SIZE = 1 << 20;
@@ -126,6 +128,7 @@ async function runPrepared(o: RunOptions, root: PreparedRoot | null, files: Host
   try {
     enclave = createDriver(o.tee, o.distDir, eapp, o.memory, o.hostile ?? [], {
       ...(o.tcs !== undefined ? { tcs: o.tcs } : {}), ...(o.spare !== undefined ? { spare: o.spare } : {}),
+      ...(o.untrustedShm ? { untrustedShm: true } : {}),
     });
   } catch (e) {
     throw new UsageError((e as Error).message, 2);

@@ -84,6 +84,12 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   const pages: [number, number][] = [];
   const data: Uint8Array[] = [];
   for (const v of as.vmas) {
+    // Untrusted shared memory: the bytes stay in the host's region; the VMA names it (below).
+    if (v.ushm) continue;
+    if (v.shared && !v.file) {
+      // Without untrusted shared memory there is nothing both enclaves can map: the child gets a copy.
+      k.platform.log(`fork: MAP_SHARED memory 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared${k.ushm ? ' (it is inside the enclave: a fixed address)' : ' (shared across enclaves only with untrusted shared memory, an insecure opt-in)'}`);
+    }
     for (let va = v.start; va < v.end; va += PAGE) {
       const pa = as.pt.lookup(va);
       if (pa < 0) continue;
@@ -197,6 +203,23 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   as.brk = c.mm.brk;
   as.mmapBase = c.mm.mmapBase;
   const mem = k.platform.memory;
+  // Untrusted shared memory: the same host regions at the same addresses. The host answers which
+  // buffer a region id is; the checkpoint (sealed, from the parent) says what it must be: a region
+  // of exactly that size, mapped only inside the window. A host that swaps or shrinks one is refused.
+  for (const v of as.vmas) {
+    if (!v.ushm) continue;
+    const u = v.ushm;
+    const ctx = k.ushm;
+    if (!ctx) throw new Error('checkpoint: untrusted shared memory, but this enclave has none');
+    const w = ctx.cap.window;
+    if (!Number.isSafeInteger(u.id) || !Number.isSafeInteger(u.size) || !Number.isSafeInteger(u.base)
+      || v.start < w.base || v.end > w.base + w.size || v.start < u.base || v.end > u.base + u.size) throw new Error('checkpoint: a bad untrusted shared memory mapping');
+    if (!ctx.regions.has(u.id)) {
+      const r = ctx.cap.attach(u.id, u.size);
+      if (!r) throw new Error(`checkpoint: the host did not give back untrusted shared memory region ${u.id} (${u.size} bytes)`);
+      ctx.regions.set(u.id, r);
+    }
+  }
   c.mm.pages.forEach(([va, rwx], i) => {
     if (!as.find(va)) throw new Error('checkpoint: a page outside every VMA');
     const pa = as.pt.commit(va, rwx | PTE_W);

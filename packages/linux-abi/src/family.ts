@@ -18,7 +18,10 @@
  * - unix sockets: a listener's path is published as a family name; a connect that does not find
  *   the path in its own tree sends 'uconn' to the enclave that published it, which checks and
  *   queues a server end ('uconnr' answers); the connection is two channels (fs/unix.ts RemoteConn).
- * Not shared (stated, not hidden): MAP_SHARED memory (the child gets a copy), tmpfs contents
+ * - MAP_SHARED anonymous memory: in untrusted shared memory when the platform offers it (an
+ *   insecure opt-in: host memory; checkpoint.ts carries region ids, sched.ts wakes futexes across
+ *   enclaves through the host), else copied.
+ * Not shared (stated, not hidden): MAP_SHARED memory without that opt-in (the child gets a copy), tmpfs contents
  * other than the files open at fork and those under the cwd it inherits (family-files.ts: the
  * child's tmpfs starts empty), unix sockets open at fork, epoll sets (not carried; logged).
  * - tmpfs files: the enclave that held one at fork serves its description (offset, flags, locks);
@@ -31,7 +34,7 @@ import { E } from './errors.ts';
 import type { Kernel } from './kernel.ts';
 import { Process, Task } from './task.ts';
 import type { SigInfo } from './signals.ts';
-import { sendToProcess, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
+import { sendToProcess, sendToTask, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
 import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
 import { EventFdBase, eventfdPollMask, type EventFdFile, type Pipe, type PipeChannel } from './fs/pipe.ts';
 import type { Location } from './fs/vfs.ts';
@@ -41,10 +44,12 @@ import { remoteConnectIn } from './syscalls/net.ts';
 import { fifoOpenIn } from './syscalls/fs-path.ts';
 import { prlimitHere } from './syscalls/process.ts';
 import { FamilyFiles, type FileMessage } from './family-files.ts';
+import { ushmFutexWoken } from './syscalls/sched.ts';
 
 type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
-  | { t: 'sig'; to: number; signo: number; code: number; pid?: number; uid?: number; value?: string }
+  /** tid: tgkill to one thread of the receiver's process `to` (absent: to the process). */
+  | { t: 'sig'; to: number; signo: number; code: number; pid?: number; uid?: number; value?: string; tid?: number }
   | { t: 'vfork'; pid: number }
   | { t: 'reparent'; pid: number; ppid: number }
   | { t: 'cldstop'; pid: number; code: number; status: number }
@@ -340,9 +345,9 @@ export class FamilyState {
     return this.fam.send(pid, te.encode(JSON.stringify(m)));
   }
 
-  signal(p: Process, info: SigInfo): void {
+  signal(p: Process, info: SigInfo, tid?: number): void {
     this.send(p.pid, {
-      t: 'sig', to: p.pid, signo: info.signo, code: info.code,
+      t: 'sig', to: p.pid, signo: info.signo, code: info.code, ...(tid !== undefined ? { tid } : {}),
       ...(info.pid !== undefined ? { pid: info.pid } : {}), ...(info.uid !== undefined ? { uid: info.uid } : {}),
       ...(info.value !== undefined ? { value: info.value.toString() } : {}),
     });
@@ -369,6 +374,7 @@ export class FamilyState {
     if (ev === this.seen) return;
     this.seen = ev;
     this.drain();
+    ushmFutexWoken(this.k);
   }
 
   private drain(): void {
@@ -407,7 +413,11 @@ export class FamilyState {
       if (m.pid !== undefined) info.pid = m.pid | 0;
       if (m.uid !== undefined) info.uid = m.uid | 0;
       if (m.value !== undefined && /^-?\d+$/.test(m.value)) info.value = BigInt(m.value);
-      sendToProcess(k, p, info);
+      if (m.tid !== undefined) {
+        // tgkill from another enclave: that thread only (gone meanwhile: dropped, as a late tgkill).
+        const task = [...p.tasks].find((x) => x.tid === m.tid && x.state !== 'zombie');
+        if (task) sendToTask(k, task, info);
+      } else sendToProcess(k, p, info);
     } else if (m.t === 'cldstop') {
       const p = k.processes.get(m.pid);
       if (!p?.remote || p.exitStatus !== null || !(m.status >= 1 && m.status <= 64)) return;

@@ -6,7 +6,7 @@
 import type { Platform, UserTrap } from '@teeos/hal';
 import { E, SysError, errnoName } from './errors.ts';
 import { SIGBUS, SIGCHLD, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
-import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE } from './mm/address-space.ts';
+import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, type UshmContext } from './mm/address-space.ts';
 import { FrameRefs, type FrameAllocator } from './mm/frames.ts';
 import { TimerWheel } from './timers.ts';
 import { newPageMap } from './mm/page-map.ts';
@@ -99,11 +99,18 @@ export class Kernel {
   readonly timers = new TimerWheel(this);
   /** Process-per-enclave platforms: the other enclaves of this family (family.ts), else null. */
   readonly family: FamilyState | null;
+  /**
+   * Untrusted shared memory (the platform's opt-in capability): MAP_SHARED anonymous memory lives
+   * in host regions that every enclave of the family maps. null: it stays in this enclave.
+   */
+  readonly ushm: UshmContext | null;
 
   constructor(readonly platform: Platform, readonly frames: FrameAllocator, readonly config: KernelConfig) {
     this.frameRefs = new FrameRefs(platform.memory.phys.base, platform.memory.phys.size);
     this.args = new SyscallArgs(platform.exec.regs);
     this.family = platform.family ? new FamilyState(this, platform.family) : null;
+    const u = platform.memory.untrustedShared;
+    this.ushm = u ? { cap: u, regions: new Map() } : null;
     this.bootMonotonicNs = platform.monotonicNs();
     const c = platform.host.call({ op: 'clock', clock: 'realtime' });
     // The host's wall clock, believed once and only if sane (after 2000-01-01, before 2200).
@@ -123,10 +130,12 @@ export class Kernel {
 
   newAddressSpace(): AddressSpace {
     const m = this.platform.memory;
-    return new AddressSpace(m.bytes, m.phys.base, this.frames, {
+    const as = new AddressSpace(m.bytes, m.phys.base, this.frames, {
       codeWritten: (pa, len) => this.platform.exec.codeWritten(pa, len),
       flushTlb: () => m.flushTlb(),
     }, this.frameRefs, newPageMap(m, this.frames));
+    as.ushm = this.ushm;
+    return as;
   }
 
   /** Creates init from the application image the platform measured, and runs until it exits. */

@@ -502,6 +502,16 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
     const tgid = a.i32(0), tid = a.i32(1), sig = a.i32(2);
     if (tgid <= 0 || tid <= 0 || !checkSig(sig)) return -E.EINVAL;
     const target = findTask(k, tid);
+    if (!target) {
+      // A thread of a process in another enclave (process-per-enclave fork): the signal travels
+      // as a message and that kernel finds the thread; whether it still exists is known only
+      // there, so a stale tid is dropped there instead of ESRCH here.
+      const p = k.processes.get(tgid);
+      if (p?.remote && p.exitStatus === null && k.family) {
+        if (sig) k.family.signal(p, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid }, tid);
+        return 0;
+      }
+    }
     if (!target || target.proc.pid !== tgid) return -E.ESRCH;
     if (sig && !sendToTask(k, target, { signo: sig, code: SI_TKILL, pid: t.proc.pid, uid: k.config.uid })) return -E.EAGAIN;
     return 0;

@@ -118,6 +118,8 @@ export interface WaitState {
   futexMm?: AddressSpace;
   /** Signals this sleep consumes itself (rt_sigtimedwait's set): they do not stop or interrupt it. */
   takes?: bigint;
+  /** A futex wait on untrusted shared memory: the host's registration (0 once woken or cancelled). */
+  ushm?: { token: number };
 }
 
 export interface AltStack {

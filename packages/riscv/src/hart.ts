@@ -23,7 +23,32 @@ import { Pmp } from './pmp.ts';
 import { decodeInto, run as runLoop, SLOTS_PER_PAGE, OP_CROSS } from './interp.ts';
 import { Jit, DEFAULT_JIT, type JitMode } from './jit.ts';
 
-export interface PhysRegion { base: number; size: number; bytes: Uint8Array }
+export interface PhysRegion {
+  base: number; size: number; bytes: Uint8Array;
+  /**
+   * Memory other threads (other harts, other enclaves' machines) may touch at the same time (a
+   * SharedArrayBuffer): AMOs and LR/SC there use Atomics (interp.ts execAtomic). Like every
+   * region, it is never entered in the TLBs: each access takes the slow path.
+   */
+  shared?: boolean;
+}
+
+/** A physical region as the hart keeps it (Int32/BigInt64 views for the Atomics of a shared one). */
+export interface HartRegion {
+  base: number; size: number; dv: DataView;
+  atomics: { i32: Int32Array; i64: BigInt64Array } | null;
+}
+
+function hartRegion(r: PhysRegion): HartRegion {
+  const dv = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
+  if (r.size > dv.byteLength) throw new Error('PhysRegion larger than its bytes');
+  if (r.base % PAGE_SIZE !== 0 || r.size % PAGE_SIZE !== 0) throw new Error('PhysRegion must be page-aligned');
+  const atomics = r.shared
+    ? { i32: new Int32Array(r.bytes.buffer, r.bytes.byteOffset, r.size / 4), i64: new BigInt64Array(r.bytes.buffer, r.bytes.byteOffset, r.size / 8) }
+    : null;
+  if (atomics && r.bytes.byteOffset % 8 !== 0) throw new Error('a shared PhysRegion must be 8-aligned');
+  return { base: r.base, size: r.size, dv, atomics };
+}
 
 export interface HartOptions {
   memory: WebAssembly.Memory;
@@ -89,7 +114,8 @@ export class Hart implements WalkMemory {
   readonly ramOffset: number;
   readonly ramSize: number;
   readonly ramPages: number;
-  readonly regions: { base: number; size: number; dv: DataView }[];
+  /** Physical memory besides RAM (MMIO-like: never cached in the TLBs). addRegion/removeRegion change it. */
+  readonly regions: HartRegion[];
   readonly hartId: number;
   readonly timeSource: () => number;
   readonly pmp = new Pmp();
@@ -186,10 +212,7 @@ export class Hart implements WalkMemory {
     this.ramOffset = ramOffset;
     this.ramSize = ramSize;
     this.ramPages = ramSize / PAGE_SIZE;
-    this.regions = (opts.regions ?? []).map((r) => ({
-      base: r.base, size: r.size, dv: new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
-    }));
-    for (const r of this.regions) if (r.size > r.dv.byteLength) throw new Error('PhysRegion larger than its bytes');
+    this.regions = (opts.regions ?? []).map(hartRegion);
     this.hartId = opts.hartId ?? 0;
     const t0 = performance.now();
     this.timeSource = opts.timeSource ?? (() => Math.floor((performance.now() - t0) * 10000)); // 10 MHz
@@ -459,6 +482,38 @@ export class Hart implements WalkMemory {
   // =====================================================================
   // Physical memory
   // =====================================================================
+
+  /**
+   * Adds physical memory at run time (an SGX enclave's untrusted shared memory, mapped after the
+   * host allocated it). Region pages never enter the TLBs, so nothing cached needs dropping;
+   * the page tables that reach it are the caller's.
+   */
+  addRegion(r: PhysRegion): void {
+    const g = hartRegion(r);
+    if (g.base < this.ramBase + this.ramSize && g.base + g.size > this.ramBase) throw new Error('PhysRegion overlaps RAM');
+    for (const o of this.regions) if (g.base < o.base + o.size && g.base + g.size > o.base) throw new Error('PhysRegions overlap');
+    this.regions.push(g);
+  }
+
+  /** Removes the region based at `base` (the caller unmapped every page that reached it). */
+  removeRegion(base: number): void {
+    const i = this.regions.findIndex((g) => g.base === base);
+    if (i >= 0) this.regions.splice(i, 1);
+    this.reservation = -1;
+  }
+
+  /** The shared region holding [pa, pa+len), or null (AMOs there use Atomics: interp.ts). */
+  sharedRegionAt(pa: number, len: number): HartRegion | null {
+    for (const g of this.regions) {
+      const o = pa - g.base;
+      if (o >= 0 && o + len <= g.size) return g.atomics ? g : null;
+    }
+    return null;
+  }
+
+  /** LR on shared memory: the value read (for SC's compare-exchange), as int32 halves. */
+  resLo = 0;
+  resHi = 0;
 
   /** Returns the DataView holding [pa, pa+len) and sets physOff, or null if no memory there. */
   physOff = 0;

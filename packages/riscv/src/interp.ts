@@ -17,7 +17,7 @@ import {
 } from './constants.ts';
 import { csrAccessAllowed, csrExists, csrReadInto, csrWrite } from './csr.ts';
 import { execFP } from './exec-fp.ts';
-import type { Hart } from './hart.ts';
+import type { Hart, HartRegion } from './hart.ts';
 
 export const SLOTS_PER_PAGE = 2048;
 export const OP_CROSS = 1;
@@ -673,6 +673,8 @@ function execAtomic(h: Hart, op: number, rd: number, rs1: number, rs2: number, f
   const size = isW ? 4 : 8;
   if (op === Op.LR_W || op === Op.LR_D) {
     const pa = h.amoAddress(alo, ahi, size, true);
+    const sr = h.sharedRegionAt(pa, size);
+    if (sr !== null) return sharedLr(h, sr, pa, isW, rd);
     const v = h.physView(pa, size)!;
     const o = h.physOff;
     const lo = v.getInt32(o, true);
@@ -684,9 +686,12 @@ function execAtomic(h: Hart, op: number, rd: number, rs1: number, rs2: number, f
   if (op === Op.SC_W || op === Op.SC_D) {
     // The address is checked (and may fault) whether or not the reservation holds.
     const pa = h.amoAddress(alo, ahi, size, false);
-    const ok = h.reservation === pa - (pa % 8);
+    let ok = h.reservation === pa - (pa % 8);
     h.reservation = -1;
-    if (ok) {
+    const sr = h.sharedRegionAt(pa, size);
+    if (sr !== null) {
+      if (ok) ok = sharedSc(h, sr, pa, isW, x[rs2], x[rs2 + 1]);
+    } else if (ok) {
       const v = h.physView(pa, size)!;
       const o = h.physOff;
       v.setInt32(o, x[rs2], true);
@@ -696,6 +701,8 @@ function execAtomic(h: Hart, op: number, rd: number, rs1: number, rs2: number, f
     return;
   }
   const pa = h.amoAddress(alo, ahi, size, false);
+  const sr = h.sharedRegionAt(pa, size);
+  if (sr !== null) return sharedAmo(h, sr, pa, isW, rd, x[rs2], isW ? x[rs2] >> 31 : x[rs2 + 1], f5);
   const v = h.physView(pa, size)!;
   const o = h.physOff;
   const mlo = v.getInt32(o, true);
@@ -724,4 +731,88 @@ function execAtomic(h: Hart, op: number, rd: number, rs1: number, rs2: number, f
   v.setInt32(o, rlo, true);
   if (!isW) v.setInt32(o + 4, rhi, true);
   x[rd] = mlo; x[rd + 1] = mhi;
+}
+
+// ---------------------------------------------------------------------------
+// A on shared memory (a SharedArrayBuffer other threads use at the same time: an SGX enclave's
+// untrusted shared memory, which other enclaves' machines run on in parallel). Every AMO is one
+// Atomics operation (or a compare-exchange loop for min/max), so it is atomic against every
+// other thread's AMOs, and sequentially consistent (stronger than .aq/.rl ask).
+// LR/SC: LR reads atomically and remembers the value; SC is a compare-exchange against it. That
+// is the usual emulation and has the ABA caveat: an SC succeeds if the word holds the value LR
+// read again, even when other threads wrote in between (real LR/SC would fail). Lock-free code
+// that relies on SC failing after an A->B->A change is the only code that can tell.
+// ---------------------------------------------------------------------------
+
+const toBig = (lo: number, hi: number): bigint => (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+
+function sharedLr(h: Hart, sr: HartRegion, pa: number, isW: boolean, rd: number): void {
+  const o = pa - sr.base;
+  let lo: number, hi: number;
+  if (isW) { lo = Atomics.load(sr.atomics!.i32, o >> 2); hi = lo >> 31; }
+  else { const v = Atomics.load(sr.atomics!.i64, o / 8); lo = Number(BigInt.asIntN(32, v)); hi = Number(v >> 32n); }
+  h.reservation = pa - (pa % 8);
+  h.resLo = lo; h.resHi = hi;
+  h.x[rd] = lo; h.x[rd + 1] = hi;
+}
+
+function sharedSc(h: Hart, sr: HartRegion, pa: number, isW: boolean, vlo: number, vhi: number): boolean {
+  const o = pa - sr.base;
+  if (isW) return Atomics.compareExchange(sr.atomics!.i32, o >> 2, h.resLo, vlo) === h.resLo;
+  const want = toBig(h.resLo, h.resHi);
+  return Atomics.compareExchange(sr.atomics!.i64, o / 8, want, toBig(vlo, vhi)) === want;
+}
+
+function sharedAmo(h: Hart, sr: HartRegion, pa: number, isW: boolean, rd: number, blo: number, bhi: number, f5: number): void {
+  const o = pa - sr.base;
+  const x = h.x;
+  if (isW) {
+    const a = sr.atomics!.i32, i = o >> 2;
+    let old: number;
+    switch (f5) {
+      case AMOSWAP: old = Atomics.exchange(a, i, blo); break;
+      case AMOADD: old = Atomics.add(a, i, blo); break;
+      case AMOXOR: old = Atomics.xor(a, i, blo); break;
+      case AMOAND: old = Atomics.and(a, i, blo); break;
+      case AMOOR: old = Atomics.or(a, i, blo); break;
+      default: {
+        // min/max: a compare-exchange loop until no other thread changed the word in between.
+        for (;;) {
+          old = Atomics.load(a, i);
+          let pick: boolean; // true: keep the memory value
+          if (f5 === AMOMIN) pick = old < blo;
+          else if (f5 === AMOMAX) pick = old > blo;
+          else if (f5 === AMOMINU) pick = (old >>> 0) < (blo >>> 0);
+          else pick = (old >>> 0) > (blo >>> 0);
+          const nv = pick ? old : blo;
+          if (Atomics.compareExchange(a, i, old, nv) === old) break;
+        }
+      }
+    }
+    x[rd] = old; x[rd + 1] = old >> 31;
+    return;
+  }
+  const a = sr.atomics!.i64, i = o / 8;
+  const b = toBig(blo, bhi);
+  let old: bigint;
+  switch (f5) {
+    case AMOSWAP: old = Atomics.exchange(a, i, b); break;
+    case AMOADD: old = Atomics.add(a, i, b); break;
+    case AMOXOR: old = Atomics.xor(a, i, b); break;
+    case AMOAND: old = Atomics.and(a, i, b); break;
+    case AMOOR: old = Atomics.or(a, i, b); break;
+    default: {
+      for (;;) {
+        old = Atomics.load(a, i);
+        const ou = BigInt.asUintN(64, old), bu = BigInt.asUintN(64, b);
+        let pick: boolean;
+        if (f5 === AMOMIN) pick = old < b;
+        else if (f5 === AMOMAX) pick = old > b;
+        else if (f5 === AMOMINU) pick = ou < bu;
+        else pick = ou > bu;
+        if (Atomics.compareExchange(a, i, old, pick ? old : b) === old) break;
+      }
+    }
+  }
+  x[rd] = Number(BigInt.asIntN(32, old)); x[rd + 1] = Number(old >> 32n);
 }

@@ -7,7 +7,7 @@
  * ELRANGE (the driver's sgx_encl_eaug_page), EMODPR / EMODT / EREMOVE when the enclave asks.
  * It never sees the EPC: only untrusted memory and the control block are shared.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { concatBytes } from '@teeos/hal/bytes';
 import { waitWhileState } from '@teeos/hal/wait';
 import { MrEnclaveBuilder } from '../mrenclave.ts';
@@ -19,7 +19,8 @@ import {
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
   OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
   OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_FORK_WAIT, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
-  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, OCALL_NAME, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
+  CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, OCALL_NAME, OCALL_USHM, USHM_CREATE, USHM_ATTACH, USHM_FWAIT,
+  USHM_FCANCEL, USHM_FWAKE, USHM_FWOKEN, USHM_MAX_ID, USHM_REGION_SPAN, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
   STAT_SIZE, TERMIOS_SIZE, sgxBuildPlan, type EaddOp, type EnclaveConfig, type MachineToHost, type SgxBootArgs,
 } from '../machine/protocol.ts';
 
@@ -61,6 +62,12 @@ export interface SgxCreateOptions {
    * the handshake and the checkpoint, not building, measuring and booting a new enclave.
    */
   spare?: boolean;
+  /**
+   * Build the enclave with an untrusted shared memory window (measured: the config page and
+   * ECREATE's SIZE change, so MRENCLAVE does): MAP_SHARED memory is then host memory that every
+   * enclave of the family maps, and that the host can read and change.
+   */
+  untrustedShm?: boolean;
 }
 
 export interface RunResult {
@@ -71,14 +78,15 @@ export interface RunResult {
 }
 
 /** MRENCLAVE of a build plan (what EINIT will find; no machine needed). */
-export function mrenclaveOf(ops: readonly EaddOp[]): Uint8Array {
-  const b = new MrEnclaveBuilder().ecreate(SSA_FRAME_PAGES, ELRANGE_SIZE);
+export function mrenclaveOf(ops: readonly EaddOp[], elrangeSize = ELRANGE_SIZE): Uint8Array {
+  const b = new MrEnclaveBuilder().ecreate(SSA_FRAME_PAGES, elrangeSize);
   for (const o of ops) b.addPage(o.lin - ELRANGE_BASE, o.flags, o.data, o.measure);
   return b.einit();
 }
 
-export function sgxExpectedMeasurement(files: SgxFiles, tcs: number): Uint8Array {
-  return mrenclaveOf(sgxBuildPlan(files.runtime, files.app, tcs).ops);
+export function sgxExpectedMeasurement(files: SgxFiles, tcs: number, untrustedShm = false): Uint8Array {
+  const plan = sgxBuildPlan(files.runtime, files.app, tcs, untrustedShm);
+  return mrenclaveOf(plan.ops, plan.config.elrangeSize);
 }
 
 /** Rings one member's doorbell (it looks at its messages and channels again). */
@@ -104,6 +112,8 @@ const EADD_BATCH = 256;
 interface Member {
   ctl: Int32Array;
   inbox: Uint8Array[];
+  /** Tokens of this enclave's futex waiters another enclave woke (untrusted shared memory). */
+  woken: number[];
 }
 interface PendingFork {
   hello: Promise<Uint8Array>;
@@ -137,7 +147,10 @@ interface Spare {
  * between enclaves), or of every message between enclaves (requests and answers: exit, signals,
  * file and eventfd operations).
  */
-export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message';
+export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message' | 'shared-memory';
+
+/** A futex waiter registered with the host (untrusted shared memory). */
+interface UshmWaiter { m: Member; region: number; off: number; bitset: number }
 
 export class SgxFamilyHost {
   private nextPid = 2;
@@ -160,7 +173,57 @@ export class SgxFamilyHost {
   spareFactory: (() => Spare) | null = null;
   private spare: Spare | null = null;
   private closed = false;
-  constructor(readonly tamper: CheckpointTamper | null = null) {}
+  /** Untrusted shared memory: the host's own memory, one SharedArrayBuffer per region, by id. */
+  readonly regions = new Map<number, SharedArrayBuffer>();
+  private nextRegion = 1;
+  readonly waiters = new Map<number, UshmWaiter>();
+  private nextToken = 1;
+  constructor(readonly tamper: CheckpointTamper | null = null, private readonly log: (line: string) => void = () => undefined) {}
+
+  newRegion(size: number): number {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE || size > USHM_REGION_SPAN || this.nextRegion >= USHM_MAX_ID) return -EINVAL;
+    const id = this.nextRegion++;
+    this.regions.set(id, new SharedArrayBuffer(size));
+    return id;
+  }
+  futexWait(m: Member, region: number, off: number, bitset: number): number {
+    const t = this.nextToken++;
+    this.waiters.set(t, { m, region, off, bitset });
+    return t;
+  }
+  /** Wakes up to n waiters on (region, off) in enclaves other than `from`; how many it woke. */
+  futexWake(from: Member, region: number, off: number, n: number, bitset: number): number {
+    let woken = 0;
+    for (const [t, w] of this.waiters) {
+      if (woken >= n) break;
+      if (w.m === from || w.region !== region || w.off !== off || (w.bitset & bitset) === 0) continue;
+      this.waiters.delete(t);
+      w.m.woken.push(t);
+      Atomics.add(w.m.ctl, CTL_DOORBELL, 1);
+      Atomics.notify(w.m.ctl, CTL_DOORBELL);
+      woken++;
+    }
+    return woken;
+  }
+  /**
+   * What a host sees of untrusted shared memory, and what it may do (`--hostile shared-memory`):
+   * at each write the enclave asks it for, it prints the first bytes of every region it holds,
+   * then flips the lowest bit of each region's first non-zero byte. Without the hostile mode it
+   * looks at nothing; it could at any time.
+   */
+  snoop(): void {
+    if (this.tamper !== 'shared-memory') return;
+    for (const [id, buf] of this.regions) {
+      const b = new Uint8Array(buf);
+      let i = 0;
+      while (i < b.length && b[i] === 0) i++;
+      if (i === b.length) continue;
+      const seen = b.slice(i, i + 32);
+      const text = [...seen].map((c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.')).join('');
+      this.log(`hostile host: untrusted shared memory region ${id} at +${i}: ${Buffer.from(seen).toString('hex')} "${text}"; flipping bit 0 of byte ${i}`);
+      b[i] ^= 0x01;
+    }
+  }
 
   /** The spare, once built (null if there is none or it failed). */
   async takeSpare(): Promise<Spare | null> {
@@ -221,6 +284,7 @@ export class SgxFamilyHost {
     return r;
   }
   leave(m: Member): void {
+    for (const [t, w] of this.waiters) if (w.m === m) this.waiters.delete(t);
     for (const [pid, x] of this.members) {
       if (x !== m) continue;
       this.members.delete(pid);
@@ -248,6 +312,8 @@ export class SgxEnclave {
   private worker: Worker | null = null;
   private readonly untrusted = new SharedArrayBuffer(UNTRUSTED_SIZE);
   private readonly ctlBuf = new SharedArrayBuffer(CTL_BYTES);
+  /** The host's end of the port untrusted shared memory regions are posted on (the machine reads the other synchronously). */
+  private ushmPort: MessagePort | null = null;
   /** The driver's EPC bookkeeping: free pages, and the page behind each EAUGed linear page. */
   private readonly freeEpc: number[] = [];
   private readonly augmented = new Map<number, number>();
@@ -264,7 +330,7 @@ export class SgxEnclave {
       this.sibling = sibling;
       return;
     }
-    const plan = sgxBuildPlan(files.runtime, files.app, opts.tcs);
+    const plan = sgxBuildPlan(files.runtime, files.app, opts.tcs, opts.untrustedShm ?? false);
     this.ops = plan.ops;
     this.config = plan.config;
   }
@@ -272,7 +338,7 @@ export class SgxEnclave {
   /** MRENCLAVE of the build plan (computed once, when first asked; a fork child shares its sibling's). */
   get expectedMeasurement(): Uint8Array {
     if (this.sibling) return this.sibling.expectedMeasurement;
-    this.#expected ??= mrenclaveOf(this.ops);
+    this.#expected ??= mrenclaveOf(this.ops, this.config.elrangeSize);
     return this.#expected;
   }
 
@@ -304,7 +370,8 @@ export class SgxEnclave {
 
   private async command(w: Worker, msg: unknown): Promise<MachineToHost> {
     const r = this.next(w);
-    w.postMessage(msg);
+    const port = (msg as { ushm?: MessagePort }).ushm;
+    w.postMessage(msg, port ? [port] : []);
     const m = await r;
     if (m.type === 'error') { await w.terminate(); throw new Error(`SGX enclave build failed: ${m.message}`); }
     return m;
@@ -318,7 +385,9 @@ export class SgxEnclave {
   async start(sigstruct?: Uint8Array): Promise<Uint8Array> {
     const w = await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
     this.worker = w;
-    const created = this.command(w, { type: 'create', epcSize: this.opts.epcSize, untrusted: this.untrusted, ctl: this.ctlBuf });
+    const ch = new MessageChannel();
+    this.ushmPort = ch.port1;
+    const created = this.command(w, { type: 'create', epcSize: this.opts.epcSize, untrusted: this.untrusted, ctl: this.ctlBuf, ushm: ch.port2 });
     // MRENCLAVE and the signature while the machine's thread boots (they overlap on two cores).
     let sig: Uint8Array;
     try {
@@ -329,7 +398,7 @@ export class SgxEnclave {
       throw e;
     }
     await created;
-    await this.command(w, { type: 'ecreate', base: ELRANGE_BASE, size: ELRANGE_SIZE, ssaFrameSize: SSA_FRAME_PAGES });
+    await this.command(w, { type: 'ecreate', base: ELRANGE_BASE, size: this.config.elrangeSize, ssaFrameSize: SSA_FRAME_PAGES });
     if (this.ops.length > this.opts.epcSize / PAGE) { await w.terminate(); throw new Error('the enclave image does not fit the EPC'); }
     for (let i = 0; i < this.ops.length; i += EADD_BATCH) {
       const ops = this.ops.slice(i, i + EADD_BATCH).map((o) => ({ lin: o.lin, epcPage: this.nextEpc++, flags: o.flags, data: o.data, measure: o.measure }));
@@ -387,8 +456,8 @@ export class SgxEnclave {
     const w = this.worker;
     if (!w) throw new Error('run before start');
     const root = !family;
-    const fam = family ?? new SgxFamilyHost(tamper);
-    const me: Member = { ctl: new Int32Array(this.ctlBuf), inbox: [] };
+    const fam = family ?? new SgxFamilyHost(tamper, (line) => services.console(line.endsWith('\n') ? line : line + '\n'));
+    const me: Member = { ctl: new Int32Array(this.ctlBuf), inbox: [], woken: [] };
     // A spare has no pid until a fork takes it (OCALL_FORK_WAIT).
     let myPid = boot.spare ? 0 : boot.fork?.pid ?? 1;
     if (myPid) fam.members.set(myPid, me);
@@ -422,7 +491,8 @@ export class SgxEnclave {
       await waitWhile(CTL_ENCLS);
       return Atomics.load(ctl, CTL_STATUS);
     };
-    const inUser = (va: number) => Number.isSafeInteger(va) && va % PAGE === 0 && va >= ELRANGE_BASE && va < RT_BASE;
+    const userEnd = this.config.userBase + this.config.userSize;
+    const inUser = (va: number) => Number.isSafeInteger(va) && va % PAGE === 0 && va >= ELRANGE_BASE && va < userEnd;
     const ocall = async (): Promise<void> => {
       const index = Number(q[CTL_RDI_Q]), off = Number(q[CTL_RSI_Q]);
       if (!Number.isSafeInteger(off) || off < 0 || off + MS_DATA > u.length) throw new Error('OCALL frame outside untrusted memory');
@@ -445,7 +515,7 @@ export class SgxEnclave {
           if (arg1 > BigInt(room)) { ret = -EINVAL; break; }
           const bytes = u.slice(data, data + Number(arg1));
           if (index === OCALL_CONSOLE) { services.console(new TextDecoder().decode(bytes)); ret = 0; }
-          else ret = services.write(fd, bytes);
+          else { fam.snoop(); ret = services.write(fd, bytes); }
           break;
         }
         case OCALL_READ: {
@@ -678,6 +748,32 @@ export class SgxEnclave {
             ret = 0;
           } else if (arg0 === NAME_LOOKUP) ret = holder !== undefined && fam.members.has(holder) ? holder : 0;
           else ret = -EINVAL;
+          break;
+        }
+        case OCALL_USHM: {
+          // Only for an enclave built with the window (its measured config says so).
+          if (this.config.ushmSize === 0) { ret = -ENOSYS; break; }
+          const ints = [0, 8, 16, 24].map((x) => Number(dv.getBigInt64(MS_DATA + x, true)));
+          const post = (id: number) => {
+            const buf = fam.regions.get(id);
+            if (!buf || !this.ushmPort) return -EINVAL;
+            this.ushmPort.postMessage({ id, buf });
+            return buf.byteLength;
+          };
+          if (arg0 === USHM_CREATE) {
+            const id = fam.newRegion(ints[0]);
+            ret = id < 0 ? id : post(id) < 0 ? -EINVAL : id;
+          } else if (arg0 === USHM_ATTACH) ret = post(ints[0]);
+          else if (arg0 === USHM_FWAIT) ret = fam.futexWait(me, ints[0], ints[1], ints[2] >>> 0);
+          else if (arg0 === USHM_FCANCEL) { fam.waiters.delete(ints[0]); ret = 0; }
+          else if (arg0 === USHM_FWAKE) ret = fam.futexWake(me, ints[0], ints[1], Math.max(0, ints[2]), ints[3] >>> 0);
+          else if (arg0 === USHM_FWOKEN) {
+            let o = 0, n = 0;
+            while (me.woken.length && o + 4 <= cap) { dv.setUint32(MS_DATA + o, me.woken.shift()!, true); o += 4; n++; }
+            if (me.woken.length) fam.ring();
+            dv.setBigUint64(MS_OUT_LEN, BigInt(o), true);
+            ret = n;
+          } else ret = -EINVAL;
           break;
         }
         case OCALL_EMODPR: case OCALL_TRIM: case OCALL_REMOVE: {

@@ -146,7 +146,7 @@ export class Epc {
 
   constructor(readonly bytes: Uint8Array, private readonly map: LinearMap, private readonly hooks: HartHooks,
     /** The linear range whose accessible pages the hart's table carries (the user range). */
-    private readonly userRange: { base: number; size: number }) {
+    private userRange: { base: number; size: number }) {
     this.pages = bytes.length / PAGE;
     this.valid = new Uint8Array(this.pages);
     this.type = new Uint8Array(this.pages);
@@ -183,6 +183,15 @@ export class Epc {
     if (this.secs) throw new Error('ECREATE: the SECS exists');
     const mr = new MrEnclaveBuilder().ecreate(ssaFrameSize, size);
     this.secs = { base, size, ssaFrameSize, mr };
+    // The runtime area is the top GiB of ELRANGE whatever its size (a smaller ELRANGE leaves room
+    // for untrusted shared memory above it): the user range the table carries ends below it.
+    const top = base + size - 2 ** 30;
+    if (this.userRange.base + this.userRange.size > top) this.userRange = { base: this.userRange.base, size: Math.max(0, top - this.userRange.base) };
+  }
+
+  /** SECS.BASEADDR and SECS.SIZE (after ECREATE). */
+  get elrange(): { base: number; size: number } | null {
+    return this.secs ? { base: this.secs.base, size: this.secs.size } : null;
   }
 
   eadd(va: number, p: number, flags: number, data: Uint8Array, measure: boolean): void {

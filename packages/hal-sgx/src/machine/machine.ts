@@ -44,6 +44,17 @@ export interface SgxMachine {
   doorbell(): number;
   /** Waits up to `ms` while the doorbell still reads `seen`. */
   waitDoorbell(seen: number, ms: number): void;
+  /**
+   * Untrusted shared memory (an enclave built with the window): the SharedArrayBuffer the host
+   * posted for region `id` (null when it posted none), made reachable at physical address `phys`,
+   * and linear pages outside ELRANGE mapped to it (R/W SECINFO bits; never X). A model of the
+   * host process mapping its memory at addresses the enclave chose: the machine refuses any
+   * linear page inside ELRANGE.
+   */
+  ushmTake(id: number): SharedArrayBuffer | null;
+  ushmAdd(phys: number, buf: SharedArrayBuffer): boolean;
+  ushmMap(va: number, pa: number, rights: number): boolean;
+  ushmUnmap(va: number): void;
   /** RDRAND. */
   rdrand(buf: Uint8Array): void;
   /** The enclave is done: no thread will enter again. */

@@ -26,6 +26,8 @@
  * table area, and the enclave kernel is never handed a view of it.
  */
 
+import type { MessagePort } from 'node:worker_threads';
+
 export const PAGE = 4096;
 /** Physical address of the EPC for the hart. */
 export const EPC_BASE = 0x8000_0000;
@@ -37,6 +39,34 @@ export const ELRANGE_BASE = 0;
 export const ELRANGE_SIZE = 2 ** 38;
 /** The runtime area: the top GiB of ELRANGE. */
 export const RT_BASE = ELRANGE_SIZE - 2 ** 30;
+/**
+ * Untrusted shared memory (opt-in, `teeos run --tee sgx --untrusted-shared-memory`; Gramine's
+ * `untrusted_shm` mount): ELRANGE shrinks to the lower half, [0, 2^37), and the upper half of
+ * Sv39's user space, [2^37, 2^38), is a window outside ELRANGE where host memory (a
+ * SharedArrayBuffer of the host process) is mapped. The enclave loads and stores there
+ * directly, as SGX code may touch any non-ELRANGE address of its process, but those bytes are
+ * the host's: neither confidential nor integrity-protected. The choice is in the measured config
+ * page (and ECREATE's SIZE), so MRENCLAVE says whether an enclave was built for it.
+ */
+export const USHM_ELRANGE_SIZE = 2 ** 37;
+export const USHM_WINDOW_BASE = 2 ** 37;
+export const USHM_WINDOW_SIZE = 2 ** 37;
+/**
+ * Where the hart reaches region `id` physically: USHM_PHYS_BASE + id * USHM_REGION_SPAN (outside
+ * the EPC and its table area; PMP allows RW, never X: instruction fetch outside ELRANGE is
+ * refused in enclave mode). A region is at most USHM_REGION_SPAN bytes.
+ */
+export const USHM_PHYS_BASE = 2 ** 44;
+export const USHM_REGION_SPAN = 2 ** 32;
+/** Region ids the host may hand out (so that every region's physical range stays below 2^53). */
+export const USHM_MAX_ID = 2 ** 20;
+
+/** ELRANGE's size and the runtime area's base, with or without untrusted shared memory. */
+export function sgxLayout(ushm: boolean): { elrangeSize: number; rtBase: number } {
+  const elrangeSize = ushm ? USHM_ELRANGE_SIZE : ELRANGE_SIZE;
+  return { elrangeSize, rtBase: elrangeSize - 2 ** 30 };
+}
+
 /** SSA frames per TCS (TCS.NSSA) and pages per frame (SECS.SSAFRAMESIZE). */
 export const NSSA = 2;
 export const SSA_FRAME_PAGES = 1;
@@ -158,10 +188,13 @@ export interface EnclaveConfig {
   runtimeLen: number;
   appLin: number;
   appLen: number;
+  /** The untrusted shared memory window (0, 0: the enclave was built without it). */
+  ushmBase: number;
+  ushmSize: number;
 }
 const CONFIG_FIELDS: (keyof EnclaveConfig)[] = [
   'elrangeBase', 'elrangeSize', 'userBase', 'userSize', 'configLin', 'tcsCount', 'tcsLin', 'ssaLin', 'nssa',
-  'ssaFramePages', 'runtimeLin', 'runtimeLen', 'appLin', 'appLen',
+  'ssaFramePages', 'runtimeLin', 'runtimeLen', 'appLin', 'appLen', 'ushmBase', 'ushmSize',
 ];
 export function encodeConfig(c: EnclaveConfig): Uint8Array {
   const b = new Uint8Array(PAGE);
@@ -195,17 +228,19 @@ export interface EaddOp {
  * The build plan: every page the host EADDs, in order, and the config page that describes them.
  * The host computes MRENCLAVE from this plan; the machine computes its own as it executes it.
  */
-export function sgxBuildPlan(runtime: Uint8Array, app: Uint8Array, tcsCount: number): { ops: EaddOp[]; config: EnclaveConfig } {
+export function sgxBuildPlan(runtime: Uint8Array, app: Uint8Array, tcsCount: number, ushm = false): { ops: EaddOp[]; config: EnclaveConfig } {
   if (!Number.isInteger(tcsCount) || tcsCount < 1 || tcsCount > MAX_TCS) throw new RangeError(`TCS count must be 1..${MAX_TCS}`);
   const pages = (n: number) => Math.max(1, Math.ceil(n / PAGE));
-  const configLin = RT_BASE;
+  const { elrangeSize, rtBase } = sgxLayout(ushm);
+  const configLin = rtBase;
   const tcsLin = configLin + PAGE;
   const ssaLin = tcsLin + tcsCount * PAGE;
   const runtimeLin = ssaLin + tcsCount * NSSA * SSA_FRAME_PAGES * PAGE;
   const appLin = runtimeLin + pages(runtime.length) * PAGE;
   const config: EnclaveConfig = {
-    elrangeBase: ELRANGE_BASE, elrangeSize: ELRANGE_SIZE, userBase: 0, userSize: RT_BASE, configLin, tcsCount, tcsLin, ssaLin,
+    elrangeBase: ELRANGE_BASE, elrangeSize, userBase: 0, userSize: rtBase, configLin, tcsCount, tcsLin, ssaLin,
     nssa: NSSA, ssaFramePages: SSA_FRAME_PAGES, runtimeLin, runtimeLen: runtime.length, appLin, appLen: app.length,
+    ushmBase: ushm ? USHM_WINDOW_BASE : 0, ushmSize: ushm ? USHM_WINDOW_SIZE : 0,
   };
   const ops: EaddOp[] = [];
   ops.push({ lin: configLin, flags: siFlags(PT_REG, SI_R), data: encodeConfig(config), measure: true, what: 'config page' });
@@ -229,7 +264,8 @@ export function sgxBuildPlan(runtime: Uint8Array, app: Uint8Array, tcsCount: num
 }
 
 export type HostToMachine =
-  | { type: 'create'; epcSize: number; untrusted: SharedArrayBuffer; ctl: SharedArrayBuffer }
+  /** ushm: the port the host posts untrusted shared memory regions on ({ id, buf }), read synchronously by the machine. */
+  | { type: 'create'; epcSize: number; untrusted: SharedArrayBuffer; ctl: SharedArrayBuffer; ushm: MessagePort }
   | { type: 'ecreate'; base: number; size: number; ssaFrameSize: number }
   | { type: 'eadd'; ops: { lin: number; epcPage: number; flags: number; data: Uint8Array; measure: boolean }[] }
   | { type: 'einit'; sigstruct: Uint8Array }
@@ -340,6 +376,18 @@ export const CHAN_CREATE = 0, CHAN_WRITE = 1, CHAN_READ = 2, CHAN_REFS = 3, CHAN
 /** Family-wide names: arg0 = NAME_* op, data[0..32) = the name's tag (an HMAC under the family key); LOOKUP: ret = the pid. */
 export const OCALL_NAME = 24;
 export const NAME_PUBLISH = 0, NAME_UNPUBLISH = 1, NAME_LOOKUP = 2;
+/**
+ * Untrusted shared memory (only for an enclave whose measured config has the window): arg0 = USHM_*
+ * op, data[0..32) = four i64 operands.
+ *   CREATE      a = size: the host makes a region, posts { id, buf } on the machine's port; ret = id
+ *   ATTACH      a = id: the host posts that region again; ret = its size (the enclave checks both)
+ *   FWAIT       a = id, b = offset, c = bitset: a waiter registers; ret = its token
+ *   FCANCEL     a = token: the wait ended
+ *   FWAKE       a = id, b = offset, c = n, d = bitset: wake up to n waiters of OTHER enclaves; ret = how many
+ *   FWOKEN      reply data = u32 tokens of this enclave's waiters that were woken; ret = their number
+ */
+export const OCALL_USHM = 25;
+export const USHM_CREATE = 0, USHM_ATTACH = 1, USHM_FWAIT = 2, USHM_FCANCEL = 3, USHM_FWAKE = 4, USHM_FWOKEN = 5;
 
 export const MS_INDEX = 0x00;
 export const MS_RETVAL = 0x08;

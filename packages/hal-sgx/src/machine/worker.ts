@@ -9,7 +9,7 @@
  * On 'run' the host EENTERs TCS 0: the CPU starts at TCS.OENTRY, which names the measured config
  * page; here that means evaluating the measured runtime pages the config page lists.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Hart, Priv, jitModeFrom } from '@teeos/riscv';
 import { Epc, LinearMap } from './epc.ts';
 import type { SgxMachine } from './machine.ts';
@@ -18,7 +18,8 @@ import {
   PAGE, EPC_BASE, CTL_STATE, CTL_RUNNING, CTL_EEXIT, CTL_AEX, CTL_EXITED, CTL_ENCLS, CTL_ENCLS_DONE, CTL_LEAF,
   CTL_STATUS, CTL_TCS, CTL_VECTOR, CTL_DOORBELL, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, SGX_GP, SGX_PF, VECTOR_INTR, VECTOR_PF, VECTOR_UD, PT_TCS, PT_REG, TCS_OSSA, TCS_OENTRY,
-  SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_EXITINFO, SSA_TVAL, SSA_CAUSE, RT_BASE, decodeConfig,
+  SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_EXITINFO, SSA_TVAL, SSA_CAUSE, RT_BASE, ELRANGE_SIZE, decodeConfig, SI_R, SI_W,
+  USHM_PHYS_BASE, USHM_REGION_SPAN, USHM_MAX_ID,
   type HostToMachine, type MachineToHost, type SgxBootArgs, type EnclaveConfig,
 } from './protocol.ts';
 import { ereport, egetkey, DEFAULT_SGX_PLATFORM } from '../keys.ts';
@@ -50,6 +51,8 @@ let epc: Epc | null = null;
 let untrusted: Uint8Array | null = null;
 let ctl: Int32Array | null = null;
 let q: BigUint64Array | null = null;
+let linMap: LinearMap | null = null;
+let ushmPort: MessagePort | null = null;
 
 /** Executes the ENCLS leaf the host put in the control block (the enclave thread is outside). */
 function encls(e: Epc, c: Int32Array, qq: BigUint64Array): void {
@@ -94,7 +97,7 @@ function vectorOf(cause: bigint): number {
   }
 }
 
-function makeMachine(mem: Uint8Array, h: Hart, e: Epc, u: Uint8Array, c: Int32Array, qq: BigUint64Array, tcs: number, ssaOffset: number): SgxMachine {
+function makeMachine(mem: Uint8Array, h: Hart, e: Epc, u: Uint8Array, c: Int32Array, qq: BigUint64Array, tcs: number, ssaOffset: number, map: LinearMap, port: MessagePort): SgxMachine {
   let halted = false;
   const dv = new DataView(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength);
   const x = ssaOffset + SSA_X, f = ssaOffset + SSA_F;
@@ -175,6 +178,36 @@ function makeMachine(mem: Uint8Array, h: Hart, e: Epc, u: Uint8Array, c: Int32Ar
     waitDoorbell(seen, ms) {
       Atomics.wait(c, CTL_DOORBELL, seen, ms);
     },
+    ushmTake(id) {
+      // The host posted the region before it answered the OCALL: it is already queued.
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const v = m.message as { id?: unknown; buf?: unknown };
+        if (v.id === id && v.buf instanceof SharedArrayBuffer) return v.buf;
+      }
+      return null;
+    },
+    ushmAdd(phys, buf) {
+      const id = (phys - USHM_PHYS_BASE) / USHM_REGION_SPAN;
+      if (!Number.isInteger(id) || id < 0 || id >= USHM_MAX_ID || buf.byteLength > USHM_REGION_SPAN || buf.byteLength % PAGE) return false;
+      h.addRegion({ base: phys, size: buf.byteLength, bytes: new Uint8Array(buf), shared: true });
+      return true;
+    },
+    ushmMap(va, pa, rights) {
+      // A linear address outside ELRANGE reaches the host's memory through the host's page
+      // tables: no EPCM check, so it must not be inside ELRANGE (there only EPC pages count).
+      const el = e.elrange;
+      if (!el || !Number.isSafeInteger(va) || va % PAGE || va < el.base + el.size || va >= 2 ** 38) return false;
+      if (pa < USHM_PHYS_BASE || pa % PAGE) return false;
+      if (!map.map(va, pa, rights & (SI_R | SI_W))) return false;
+      h.flushTLB();
+      return true;
+    },
+    ushmUnmap(va) {
+      const el = e.elrange;
+      if (!el || !Number.isSafeInteger(va) || va % PAGE || va < el.base + el.size || va >= 2 ** 38) return;
+      map.unmap(va);
+      h.flushTLB();
+    },
     rdrand(buf) {
       for (let i = 0; i < buf.length; i += 65536) crypto.getRandomValues(buf.subarray(i, Math.min(buf.length, i + 65536)));
     },
@@ -214,6 +247,8 @@ port.on('message', (m: HostToMachine) => {
         epc = new Epc(epcBytes, map, { flushTlb: () => h.flushTLB(), physWritten: (pa, len) => h.notifyPhysWrite(pa, len) }, { base: 0, size: RT_BASE });
         hart = h;
         untrusted = new Uint8Array(m.untrusted);
+        linMap = map;
+        ushmPort = m.ushm;
         ctl = new Int32Array(m.ctl);
         q = new BigUint64Array(m.ctl);
         // M-mode setup. PMP: entry 0 OFF (base), entry 1 TOR EPC RWX, entry 2 TOR page-table area R
@@ -221,7 +256,11 @@ port.on('message', (m: HostToMachine) => {
         h.writeCSR(CSR_PMPADDR0, BigInt(EPC_BASE / 4));
         h.writeCSR(CSR_PMPADDR0 + 1, BigInt((EPC_BASE + m.epcSize) / 4));
         h.writeCSR(CSR_PMPADDR0 + 2, BigInt((EPC_BASE + ramSize) / 4));
-        h.writeCSR(CSR_PMPCFG0, BigInt(((1 << 3) | 7) << 8 | ((1 << 3) | 1) << 16));
+        // Entries 3 (OFF, the base) and 4 (TOR, RW, no X): untrusted shared memory regions, reached
+        // only through linear pages outside ELRANGE that the machine maps for an enclave built with them.
+        h.writeCSR(CSR_PMPADDR0 + 3, BigInt(USHM_PHYS_BASE / 4));
+        h.writeCSR(CSR_PMPADDR0 + 4, BigInt((USHM_PHYS_BASE + USHM_MAX_ID * USHM_REGION_SPAN) / 4));
+        h.writeCSR(CSR_PMPCFG0, BigInt(((1 << 3) | 7) << 8 | ((1 << 3) | 1) << 16) | (BigInt((1 << 3) | 3) << 32n));
         const deleg = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 15].reduce((v, cc) => v | (1n << BigInt(cc)), 0n);
         h.writeCSR(CSR_MEDELEG, deleg);
         h.writeCSR(CSR_MIDELEG, (1n << 1n) | (1n << 5n) | (1n << 9n));
@@ -252,11 +291,12 @@ port.on('message', (m: HostToMachine) => {
         return;
       }
       case 'run': {
-        if (!hart || !epc || !ctl || !q || !untrusted || !epc.initialized) throw new Error('EENTER before EINIT');
+        if (!hart || !epc || !ctl || !q || !untrusted || !linMap || !ushmPort || !epc.initialized || !epc.elrange) throw new Error('EENTER before EINIT');
         const e = epc;
         Atomics.store(ctl, CTL_STATE, CTL_RUNNING);
-        // EENTER TCS 0: the first TCS of the measured layout (the config page follows RT_BASE).
-        const tcsLin = RT_BASE + PAGE;
+        // EENTER TCS 0: the first TCS of the measured layout (the config page opens the runtime
+        // area, the top GiB of ELRANGE: RT_BASE for a full-size ELRANGE).
+        const tcsLin = e.elrange!.base + e.elrange!.size - (ELRANGE_SIZE - RT_BASE) + PAGE;
         const tp = e.anyPage(tcsLin, PT_TCS);
         if (tp < 0) throw new Error('EENTER: TCS 0 is not a TCS page');
         const tdv = new DataView(e.bytes.buffer, e.bytes.byteOffset + tp * PAGE, PAGE);
@@ -264,7 +304,7 @@ port.on('message', (m: HostToMachine) => {
         const sp = e.anyPage(ossa, PT_REG);
         if (sp < 0) throw new Error('EENTER: the SSA frame is not an enclave page');
         const config: EnclaveConfig = decodeConfig(gather(e, oentry, PAGE));
-        const machine = makeMachine(new Uint8Array(hart.memory.buffer), hart, e, untrusted, ctl, q, 0, sp * PAGE);
+        const machine = makeMachine(new Uint8Array(hart.memory.buffer), hart, e, untrusted, ctl, q, 0, sp * PAGE, linMap, ushmPort);
         const boot: SgxBootArgs = m.boot;
         Promise.resolve()
           .then(() => {

@@ -24,7 +24,7 @@
  *   channels through the host (runtime/family.ts; docs/sgx-fork.md has the design and its limits).
  */
 import type {
-  EnclaveMemory, Execution, HostChannel, HostReply, HostRequest, Identity, Platform, ReplyOf, UserRegisters, UserTrap,
+  EnclaveMemory, UntrustedRegion, UntrustedSharedMemory, PhysRange, Execution, HostChannel, HostReply, HostRequest, Identity, Platform, ReplyOf, UserRegisters, UserTrap,
 } from '@teeos/hal';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -33,7 +33,8 @@ import {
   PAGE, SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_CAUSE, SSA_TVAL, ECMD_ORET, SI_R, SI_W, SI_X, SI_PENDING, SI_MODIFIED, SI_PR,
   PT_REG, PT_TRIM, siFlags, OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK,
   OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
-  MS_OUT0, MS_OUT1, MS_DATA, MS_OFFSET, STAT_SIZE, TERMIOS_SIZE, type EnclaveConfig,
+  MS_OUT0, MS_OUT1, MS_DATA, MS_OFFSET, STAT_SIZE, TERMIOS_SIZE, OCALL_USHM, USHM_CREATE, USHM_ATTACH, USHM_FWAIT, USHM_FCANCEL,
+  USHM_FWAKE, USHM_FWOKEN, USHM_PHYS_BASE, USHM_REGION_SPAN, USHM_MAX_ID, type EnclaveConfig,
 } from '../machine/protocol.ts';
 import { qeModelTargetInfo } from '../machine/quoting-enclave.ts';
 import { SgxFamily } from './family.ts';
@@ -106,6 +107,72 @@ const PROT_R = 1, PROT_W = 2, PROT_X = 4;
 /** PROT_* and SECINFO R/W/X share bit values; W implies R (SGX refuses W without R). */
 const norm = (prot: number) => (prot & PROT_W ? prot | PROT_R : prot) & (SI_R | SI_W | SI_X);
 
+/**
+ * Untrusted shared memory (only when the measured config has the window): regions are the host's
+ * SharedArrayBuffers, mapped at linear pages of the window (outside ELRANGE) that the kernel
+ * chooses. What the host answers is checked against what the enclave asked or already knows
+ * (the id it was told at CREATE, the size the checkpoint records); it can still read and change
+ * the bytes whenever it likes: that is what untrusted means.
+ */
+class SgxUntrustedShared implements UntrustedSharedMemory {
+  readonly window: PhysRange;
+  private readonly regions = new Map<number, UntrustedRegion>();
+  constructor(private readonly m: SgxMachine, c: EnclaveConfig, private readonly host: OcallChannel) {
+    this.window = { base: c.ushmBase, size: c.ushmSize };
+  }
+  private take(id: number, size: number): UntrustedRegion | null {
+    const have = this.regions.get(id);
+    if (have) return have.size === size ? have : null;
+    if (!Number.isInteger(id) || id <= 0 || id >= USHM_MAX_ID) return null;
+    const buf = this.m.ushmTake(id);
+    if (!buf || buf.byteLength !== size) return null;
+    const phys = USHM_PHYS_BASE + id * USHM_REGION_SPAN;
+    if (!this.m.ushmAdd(phys, buf)) return null;
+    const r = { id, size, bytes: new Uint8Array(buf), phys };
+    this.regions.set(id, r);
+    return r;
+  }
+  create(size: number): UntrustedRegion | null {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE || size > USHM_REGION_SPAN) return null;
+    const id = this.host.raw(OCALL_USHM, USHM_CREATE, new Uint8Array(0), 0, [size]).ret;
+    if (id <= 0 || this.regions.has(id)) return null; // a host reusing a live id is refused
+    return this.take(id, size);
+  }
+  attach(id: number, size: number): UntrustedRegion | null {
+    if (this.regions.has(id)) return this.take(id, size);
+    const got = this.host.raw(OCALL_USHM, USHM_ATTACH, new Uint8Array(0), 0, [id]).ret;
+    return got === size ? this.take(id, size) : null;
+  }
+  map(va: number, region: UntrustedRegion, off: number, prot: number): boolean {
+    const w = this.window;
+    if (!Number.isSafeInteger(va) || va % PAGE || va < w.base || va + PAGE > w.base + w.size) return false;
+    if (this.regions.get(region.id) !== region || off < 0 || off % PAGE || off + PAGE > region.size) return false;
+    return this.m.ushmMap(va, region.phys + off, norm(prot) & (SI_R | SI_W));
+  }
+  unmap(va: number): void {
+    this.m.ushmUnmap(va);
+  }
+  futexWait(region: number, off: number, bitset: number): number {
+    return this.host.raw(OCALL_USHM, USHM_FWAIT, new Uint8Array(0), 0, [region, off, bitset >>> 0]).ret;
+  }
+  futexCancel(token: number): void {
+    this.host.raw(OCALL_USHM, USHM_FCANCEL, new Uint8Array(0), 0, [token]);
+  }
+  futexWake(region: number, off: number, n: number, bitset: number): number {
+    const r = this.host.raw(OCALL_USHM, USHM_FWAKE, new Uint8Array(0), 0, [region, off, n, bitset >>> 0]).ret;
+    // The host says how many it woke: believed only within [0, n] (a lie is a wrong count, no more).
+    return r < 0 ? 0 : Math.min(r, n);
+  }
+  futexWoken(): number[] {
+    const r = this.host.raw(OCALL_USHM, USHM_FWOKEN, new Uint8Array(0), 4096);
+    if (!r.out || r.ret <= 0) return [];
+    const out: number[] = [];
+    const dv = new DataView(r.out.buffer, r.out.byteOffset, r.out.byteLength);
+    for (let o = 0; o + 4 <= r.out.length; o += 4) out.push(dv.getUint32(o, true));
+    return out;
+  }
+}
+
 export class SgxMemory implements EnclaveMemory {
   readonly bytes: Uint8Array;
   readonly phys;
@@ -113,6 +180,7 @@ export class SgxMemory implements EnclaveMemory {
   readonly appImage;
   readonly userRange;
   readonly paging = 'fixed' as const;
+  readonly untrustedShared?: UntrustedSharedMemory;
   committed = 0;
   constructor(private readonly m: SgxMachine, c: EnclaveConfig, epcSize: number, private readonly host: OcallChannel) {
     this.bytes = m.epc;
@@ -120,6 +188,8 @@ export class SgxMemory implements EnclaveMemory {
     const size = Math.max(PAGE, Math.min(m.epc.length, Number.isSafeInteger(epcSize) ? epcSize : 0));
     this.free = { base: m.epcBase, size: size - (size % PAGE) };
     this.userRange = { base: c.userBase, size: c.userSize };
+    // The measured config decides, not the host: an enclave built without the window has none.
+    if (c.ushmSize > 0) this.untrustedShared = new SgxUntrustedShared(m, c, host);
     // The kernel reads the measured ELF where the host EADDed it: the pages must be contiguous EPC.
     const first = m.translate(c.appLin);
     for (let o = 0; o < c.appLen; o += PAGE) {

@@ -8,7 +8,8 @@ import { E, SysError } from '../errors.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
 import { PAGE_SIZE, pageDown, pageUp, FrameRefs, type FrameAllocator } from './frames.ts';
 import { PTE_R, PTE_W, PTE_X, USER_VA_END } from './sv39.ts';
-import { Sv39PageMap, type PageMap } from './page-map.ts';
+import { Sv39PageMap, FixedPageMap, type PageMap } from './page-map.ts';
+import type { UntrustedRegion, UntrustedSharedMemory } from '@teeos/hal';
 import { PageCache, cacheMappers, type CacheMapper, type FrameMemory } from './page-cache.ts';
 import { nameFromBytes } from '../fs/names.ts';
 
@@ -39,6 +40,18 @@ export interface Vma {
   fileBase?: number;
   /** VM_LOCKED (mlock, mlockall, MAP_LOCKED): counted in locked_vm; never inherited by fork. */
   locked?: boolean;
+  /**
+   * Shared memory in an untrusted region (the platform's untrustedShared, opted into by the
+   * operator): region `id` of `size` bytes, whose byte 0 would be at linear address `base`.
+   * Every process mapping it, in any enclave of the family, sees the same bytes.
+   */
+  ushm?: { id: number; size: number; base: number };
+}
+
+/** The platform's untrusted shared memory and the regions this enclave has (made or attached). */
+export interface UshmContext {
+  cap: UntrustedSharedMemory;
+  regions: Map<number, UntrustedRegion>;
 }
 
 /** setup_arg_pages' stack_expand: the main stack VMA reaches 128 KiB below the arguments at exec. */
@@ -75,6 +88,8 @@ export class AddressSpace implements CacheMapper {
   brk = 0;
   /** Top of the region mmap allocates downwards from. */
   mmapBase = 0;
+  /** Untrusted shared memory, when the platform offers it (the kernel's, shared by every address space). */
+  ushm: UshmContext | null = null;
 
   readonly refs: FrameRefs;
 
@@ -380,10 +395,12 @@ export class AddressSpace implements CacheMapper {
     if ((access & ACCESS_WRITE && !(v.prot & PROT_WRITE)) ||
         (access & ACCESS_READ && !(v.prot & (PROT_READ | PROT_WRITE))) ||
         (access & ACCESS_EXEC && !(v.prot & PROT_EXEC))) return 'accerr';
+    // Untrusted shared memory is never executable (outside the enclave: fetches there fault).
+    if (v.ushm && access & ACCESS_EXEC) return 'accerr';
     const va = pageDown(addr);
     const existing = this.pt.lookup(va);
     if (existing >= 0) {
-      const want = protToPte(v.prot);
+      const want = protToPte(v.prot) & (v.ushm ? PTE_R | PTE_W : PTE_R | PTE_W | PTE_X);
       if ((this.pt.flags(va) & want) === want) return 'accerr';
       if (access & ACCESS_WRITE && !v.shared && this.refs.get(existing) > 1) {
         // Copy on write: this process gets its own copy of the shared frame.
@@ -401,6 +418,7 @@ export class AddressSpace implements CacheMapper {
       this.hooks.flushTlb();
       return 'mapped';
     }
+    if (v.ushm) return this.ushmFault(v, va);
     if (v.file) return this.fileFault(v, va, access);
     if (!this.pt.kernelFrames) {
       const fpa = this.pt.commit(va, protToPte(v.prot));
@@ -467,6 +485,27 @@ export class AddressSpace implements CacheMapper {
     return 'mapped';
   }
 
+  /** A page of untrusted shared memory: the region's page at the same offset, mapped (no copy). */
+  private ushmFault(v: Vma, va: number): FaultResult {
+    const u = v.ushm!;
+    const region = this.ushm?.regions.get(u.id);
+    const off = va - u.base;
+    if (!region || !(this.pt instanceof FixedPageMap) || off < 0 || off >= region.size) return 'sigbus';
+    return this.pt.mapUntrusted(va, region, off, protToPte(v.prot)) ? 'mapped' : 'oom';
+  }
+
+  /** Finds a free range of `len` bytes inside [lo, hi) (the untrusted shared memory window), lowest first. */
+  findFreeIn(len: number, lo: number, hi: number, hint = 0): number {
+    if (hint >= lo && hint + len <= hi && hint % PAGE_SIZE === 0 && this.isFree(hint, hint + len)) return hint;
+    let start = lo;
+    for (const v of [...this.vmas].sort((a, b) => a.start - b.start)) {
+      if (v.end <= start) continue;
+      if (v.start >= start + len) break;
+      start = v.end;
+    }
+    return start + len <= hi ? start : -1;
+  }
+
   /** Writes the dirty cached pages of shared file mappings in [start, end) back (msync). */
   syncRange(start: number, end: number): void {
     for (const v of this.vmas) {
@@ -485,7 +524,19 @@ export class AddressSpace implements CacheMapper {
     return this.pt.lookup(pageDown(va)) - this.physBase;
   }
 
-  /** Offset in enclave memory of user address `addr`, faulting the page in; EFAULT when not allowed. */
+  /**
+   * The bytes behind user address `addr` and its offset in them, faulting the page in: enclave
+   * memory, or an untrusted region's bytes for a page of untrusted shared memory.
+   */
+  private resolveBuf(addr: number, access: number): { buf: Uint8Array; off: number } {
+    const off = this.resolve(addr, access);
+    if (off >= 0) return { buf: this.mem, off };
+    const va = pageDown(addr);
+    const f = (this.pt as FixedPageMap).untrustedAt(va)!;
+    return { buf: f.region.bytes, off: f.off + (addr - va) };
+  }
+
+  /** Offset in enclave memory of user address `addr`, faulting the page in (-1: untrusted shared memory); EFAULT when not allowed. */
   private resolve(addr: number, access: number): number {
     if (!(addr >= 0 && addr < USER_VA_END)) throw new SysError(E.EFAULT);
     const va = pageDown(addr);
@@ -502,6 +553,7 @@ export class AddressSpace implements CacheMapper {
       if (r !== 'mapped') throw new SysError(E.EFAULT);
       pa = this.pt.lookup(va);
     }
+    if (v.ushm) return -1;
     return pa - this.physBase + (addr - va);
   }
 
@@ -513,8 +565,8 @@ export class AddressSpace implements CacheMapper {
     while (done < len) {
       const a = addr + done;
       const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const off = this.resolve(a, ACCESS_READ);
-      out.set(this.mem.subarray(off, off + n), done);
+      const { buf, off } = this.resolveBuf(a, ACCESS_READ);
+      out.set(buf.subarray(off, off + n), done);
       done += n;
     }
     return out;
@@ -527,9 +579,9 @@ export class AddressSpace implements CacheMapper {
     while (done < data.length) {
       const a = addr + done;
       const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const off = this.resolve(a, ACCESS_WRITE);
-      this.mem.set(data.subarray(done, done + n), off);
-      this.hooks.codeWritten(off + this.physBase, n);
+      const { buf, off } = this.resolveBuf(a, ACCESS_WRITE);
+      buf.set(data.subarray(done, done + n), off);
+      if (buf === this.mem) this.hooks.codeWritten(off + this.physBase, n);
       done += n;
     }
   }
@@ -539,10 +591,10 @@ export class AddressSpace implements CacheMapper {
     const bytes: number[] = [];
     let a = addr;
     while (bytes.length < max) {
-      const off = this.resolve(a, ACCESS_READ);
+      const { buf, off } = this.resolveBuf(a, ACCESS_READ);
       const n = Math.min(PAGE_SIZE - (a % PAGE_SIZE), max - bytes.length);
       for (let i = 0; i < n; i++) {
-        const c = this.mem[off + i];
+        const c = buf[off + i];
         if (c === 0) return nameFromBytes(new Uint8Array(bytes)); // lossless: names are bytes
         bytes.push(c);
       }

@@ -5,7 +5,7 @@
  * - FixedPageMap: the platform fixes where each linear page lives and what rights it may
  *   have (SGX's ELRANGE and EPCM); the kernel commits and releases pages through the HAL.
  */
-import type { EnclaveMemory } from '@teeos/hal';
+import type { EnclaveMemory, UntrustedRegion } from '@teeos/hal';
 import { PageTable, PTE_R, PTE_W, PTE_X } from './sv39.ts';
 import { PAGE_SIZE, type FrameAllocator } from './frames.ts';
 
@@ -42,6 +42,12 @@ export class FixedPageMap implements PageMap {
   readonly root = 0;
   readonly kernelFrames = false;
   private readonly committed = new Set<number>();
+  /**
+   * Pages of untrusted shared memory (EnclaveMemory.untrustedShared): outside the enclave, so no
+   * EPC page behind them; lookup gives the hart's physical address (the same in every enclave of
+   * the family, which keys shared futexes), flags the rights asked (never X: the platform maps R/W).
+   */
+  private readonly foreign = new Map<number, { region: UntrustedRegion; off: number; rwx: number }>();
 
   constructor(private readonly mem: EnclaveMemory) {
     if (!mem.commitPage || !mem.translate || !mem.releasePage || !mem.protectPage || !mem.pageRights) {
@@ -59,19 +65,52 @@ export class FixedPageMap implements PageMap {
     return pa;
   }
 
+  /** Maps the page at va to byte `off` of an untrusted region (false: the platform refused). */
+  mapUntrusted(va: number, region: UntrustedRegion, off: number, rwx: number): boolean {
+    const u = this.mem.untrustedShared;
+    if (!u || this.committed.has(va)) return false;
+    if ((rwx & (PTE_R | PTE_W)) && !u.map(va, region, off, toProt(rwx))) return false;
+    this.foreign.set(va, { region, off, rwx: rwx & (PTE_R | PTE_W) });
+    return true;
+  }
+
+  /** The untrusted region and offset behind va, or undefined. */
+  untrustedAt(va: number): { region: UntrustedRegion; off: number } | undefined {
+    return this.foreign.get(va);
+  }
+
   lookup(va: number): number {
+    const f = this.foreign.get(va);
+    if (f) return f.region.phys + f.off;
     return this.committed.has(va) ? this.mem.translate!(va) : -1;
   }
 
   flags(va: number): number {
+    const f = this.foreign.get(va);
+    if (f) return f.rwx;
     return this.committed.has(va) ? toRwx(this.mem.pageRights!(va)) : 0;
   }
 
   protect(va: number, rwx: number): void {
+    const f = this.foreign.get(va);
+    if (f) {
+      // New rights: map again (or unmap for PROT_NONE; the page keeps its place in the region).
+      const u = this.mem.untrustedShared!;
+      f.rwx = rwx & (PTE_R | PTE_W);
+      if (f.rwx) u.map(va, f.region, f.off, toProt(f.rwx));
+      else u.unmap(va);
+      return;
+    }
     if (this.committed.has(va)) this.mem.protectPage!(va, toProt(rwx));
   }
 
   unmap(va: number): number {
+    const f = this.foreign.get(va);
+    if (f) {
+      this.mem.untrustedShared!.unmap(va);
+      this.foreign.delete(va);
+      return f.region.phys + f.off;
+    }
     if (!this.committed.has(va)) return -1;
     const pa = this.mem.translate!(va);
     this.mem.releasePage!(va);
@@ -80,7 +119,7 @@ export class FixedPageMap implements PageMap {
   }
 
   destroy(): void {
-    for (const va of [...this.committed]) this.unmap(va);
+    for (const va of [...this.committed, ...this.foreign.keys()]) this.unmap(va);
   }
 }
 

@@ -122,6 +122,18 @@ export function registerMm(tab: SyscallTable): void {
     const lockNew = (flags & MAP_LOCKED) !== 0 || as.lockFuture !== null;
     if (flags & MAP_LOCKED && memlockPages(t) === 0) return -E.EPERM;
     if (lockNew && as.lockedPages() + size / PAGE_SIZE > memlockPages(t)) return -E.EAGAIN;
+    // Shared anonymous memory on a platform with untrusted shared memory (the operator opted in):
+    // a host region in the window outside the enclave, so that other enclaves of the family (fork
+    // children) map the same bytes. A fixed address inside the enclave cannot be host memory:
+    // that mapping stays in this enclave, and says so.
+    let ushm = shared && !file && k.ushm !== null && !as.pt.kernelFrames ? k.ushm : null;
+    const win = ushm?.cap.window;
+    if (ushm && win && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) && !(addr >= win.base && addr + size <= win.base + win.size)) {
+      k.platform.log(`mmap: MAP_SHARED at fixed 0x${addr.toString(16)} is inside the enclave: private to this enclave (untrusted shared memory is at 0x${win.base.toString(16)}..0x${(win.base + win.size).toString(16)})`);
+      ushm = null;
+    }
+    const region = ushm ? ushm.cap.create(size) : null;
+    if (ushm && !region) return -E.ENOMEM;
     let start: number;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
       if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
@@ -133,12 +145,14 @@ export function registerMm(tab: SyscallTable): void {
       }
       start = addr;
     } else {
-      start = as.findFree(size, addr % PAGE_SIZE === 0 ? addr : 0);
+      start = region && win ? as.findFreeIn(size, win.base, win.base + win.size, addr) : as.findFree(size, addr % PAGE_SIZE === 0 ? addr : 0);
       if (start < 0) return -E.ENOMEM;
     }
+    if (region) ushm!.regions.set(region.id, region);
     as.insert({
       start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
       shared, ...(file ? { file, fileBase: start - off } : {}), ...(lockNew ? { locked: true } : {}),
+      ...(region ? { ushm: { id: region.id, size: region.size, base: start } } : {}),
     });
     // Faulted in now (best effort, as mm_populate), unless only MCL_FUTURE|MCL_ONFAULT locks it.
     if (flags & MAP_LOCKED || (as.lockFuture && !as.lockFuture.onFault)) as.populateLocked(start, start + size);
@@ -201,6 +215,9 @@ export function registerMm(tab: SyscallTable): void {
     if (newSize === 0 || oldSize === 0) return -E.EINVAL;
     const v = as.find(old);
     if (!v || old + oldSize > v.end) return -E.EFAULT;
+    // Untrusted shared memory is a fixed-size host region at a fixed place: it can shrink, not
+    // grow or move (not offered yet: said, not half-done).
+    if (v.ushm && (newSize > oldSize || flags & MREMAP_FIXED)) return -E.ENOMEM;
     if (flags & MREMAP_FIXED) {
       if (newAddr % PAGE_SIZE !== 0 || newAddr + newSize > USER_VA_END || newAddr < MMAP_MIN_ADDR) return -E.EINVAL;
       if (newAddr < old + oldSize && newAddr + newSize > old) return -E.EINVAL;

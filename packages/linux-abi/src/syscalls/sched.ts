@@ -93,10 +93,45 @@ function sameKey(w: WaitState | null, k: FutexKey): boolean {
   return w !== null && w.futexKey === k.key && w.futexMm === k.mm;
 }
 
-/** Wakes up to n waiters on the futex at addr whose bitset intersects `bitset`. */
+/**
+ * Wakes up to n waiters on the futex at addr whose bitset intersects `bitset`. A shared futex in
+ * untrusted shared memory may have waiters in other enclaves of the family: when fewer than n
+ * woke here, the host wakes up to the rest there (it keeps who waits on which region and offset)
+ * and says how many; the count returned is both together, as Linux counts every process's
+ * waiters. The host could lie about its part: a wrong count or a missed wake, nothing more.
+ */
 export function futexWake(k: Kernel, proc: Process, addr: number, n: number, bitset: number, priv: boolean): number {
   const key = futexKey(proc, addr, priv);
-  return key ? wakeKey(k, key, n, bitset) : 0;
+  if (!key) return 0;
+  const woken = wakeKey(k, key, n, bitset);
+  const u = priv ? undefined : ushmWord(proc, addr);
+  if (!u || !k.ushm || woken >= n) return woken;
+  return woken + k.ushm.cap.futexWake(u.id, u.off, n - woken, bitset);
+}
+
+/** The untrusted shared memory region and offset of the word at addr, or undefined. */
+function ushmWord(proc: Process, addr: number): { id: number; off: number } | undefined {
+  const v = proc.as.find(addr);
+  return v?.ushm ? { id: v.ushm.id, off: addr - v.ushm.base } : undefined;
+}
+
+/**
+ * Waiters of this enclave that another enclave woke through the host (untrusted shared memory):
+ * called when the family's doorbell rang. A token nobody here waits on any more is ignored.
+ */
+export function ushmFutexWoken(k: Kernel): void {
+  if (!k.ushm) return;
+  let waiting = false;
+  for (const p of k.processes.values()) for (const t of p.tasks) if (t.state === 'blocked' && t.wait?.ushm?.token) waiting = true;
+  if (!waiting) return;
+  for (const token of k.ushm.cap.futexWoken()) {
+    for (const p of k.processes.values()) {
+      for (const t of p.tasks) {
+        const h = t.state === 'blocked' ? t.wait?.ushm : undefined;
+        if (h && h.token === token) { h.token = 0; k.wake(t, 0); }
+      }
+    }
+  }
 }
 
 function wakeKey(k: Kernel, key: FutexKey, n: number, bitset: number): number {
@@ -483,8 +518,9 @@ export function registerSched(tab: SyscallTable): void {
       case FUTEX_WAIT_BITSET: {
         const bitset = op === FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : a.i32(5) >>> 0;
         if (bitset === 0) return -E.EINVAL;
-        const cur = new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
-        if (cur !== val) return -E.EAGAIN;
+        const readWord = () => new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
+        const u = priv || !k.ushm ? undefined : ushmWord(t.proc, addr);
+        if (!u && readWord() !== val) return -E.EAGAIN;
         let deadline = Infinity;
         if (a.u(3)) {
           const ts = decodeTimespec(t.proc.as.copyIn(a.u(3), TIMESPEC_SIZE));
@@ -496,6 +532,20 @@ export function registerSched(tab: SyscallTable): void {
         }
         const key = futexKey(t.proc, addr, priv);
         if (!key) return -E.EFAULT;
+        if (u && k.ushm) {
+          // Another enclave may change the word and wake at any moment: register with the host
+          // first, then compare (a wake after the compare finds the registration; one before it
+          // changed the word, and the compare sees that).
+          const cap = k.ushm.cap;
+          const h = { token: cap.futexWait(u.id, u.off, bitset) };
+          let cur: number;
+          try { cur = readWord(); } catch (e) { cap.futexCancel(h.token); throw e; }
+          if (cur !== val) { cap.futexCancel(h.token); return -E.EAGAIN; }
+          return k.block(t, {
+            futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT, ushm: h,
+            onWake: () => { if (h.token) { cap.futexCancel(h.token); h.token = 0; } },
+          });
+        }
         return k.block(t, { futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT });
       }
       case FUTEX_WAKE:
