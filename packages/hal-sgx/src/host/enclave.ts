@@ -199,8 +199,7 @@ export class SgxFamilyHost {
       if (w.m === from || w.region !== region || w.off !== off || (w.bitset & bitset) === 0) continue;
       this.waiters.delete(t);
       w.m.woken.push(t);
-      Atomics.add(w.m.ctl, CTL_DOORBELL, 1);
-      Atomics.notify(w.m.ctl, CTL_DOORBELL);
+      ringOne(w.m); // only the waiter's enclave needs to look
       woken++;
     }
     return woken;
@@ -770,7 +769,7 @@ export class SgxEnclave {
           else if (arg0 === USHM_FWOKEN) {
             let o = 0, n = 0;
             while (me.woken.length && o + 4 <= cap) { dv.setUint32(MS_DATA + o, me.woken.shift()!, true); o += 4; n++; }
-            if (me.woken.length) fam.ring();
+            if (me.woken.length) ringOne(me); // more to collect: look again
             dv.setBigUint64(MS_OUT_LEN, BigInt(o), true);
             ret = n;
           } else ret = -EINVAL;
