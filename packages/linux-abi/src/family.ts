@@ -73,6 +73,8 @@ type Message =
   | { t: 'rlim'; req: number; from: number; pid: number; res: number; cur?: string; max?: string }
   /** Its answer: 0 and the old limit, or -errno. */
   | { t: 'rlimr'; req: number; ret: number; cur: string; max: string }
+  /** Is the receiver's enclave still there? (a request waiting long for its answer asks the host; ignored on arrival) */
+  | { t: 'alive' }
   /** tmpfs files served across enclaves (family-files.ts). */
   | FileMessage;
 /** A limit as the kernel keeps it (64 bits, signed or not: RLIM_INFINITY may be -1). */
@@ -338,6 +340,9 @@ export class FamilyState {
         return r;
       }
       this.fam.waitEvents(ev, 1e9);
+      // A second without a word: the enclave asked may have ended before answering (its process
+      // exited). The host then knows no such enclave (ESRCH) and no answer will come.
+      if (this.fam.events === ev && this.send(pid, { t: 'alive' }) < 0) return null;
     }
   }
 
