@@ -408,6 +408,12 @@ export class FamilyFiles {
     for (const id of [...this.served.keys()]) if (this.served.get(id)!.holders.has(pid)) this.release(id, pid);
   }
 
+  /** A fork whose new enclave never started: what was served or announced for `pid` is let go. */
+  forkFailed(pid: number): void {
+    this.gone(pid);
+    for (const f of this.proxies.values()) this.fs.send(f.owner, { t: 'rfclose', id: f.id, pid });
+  }
+
   // ---- paths -------------------------------------------------------------------------------
 
   /** The enclave serving the directory that holds `abs`, or 0. */

@@ -353,6 +353,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   const r = fam.fam.spawn(pid, ckpt);
   if (r < 0) {
     k.platform.log(`fork: the new enclave did not start (${Kernel.describeErrno(-r)})`);
+    fam.files.forkFailed(pid); // the files served to it (or held for it elsewhere) are let go
     return r;
   }
   const child = fam.proxy(pid, ppid);
