@@ -25,8 +25,6 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
  */
 const NEEDS_FORK = new Map<string, string>([
   ['fork_many', '200 enclaves alive at once: each is a machine Worker with its own EPC'],
-  ['sigchld', 'timing: the child enclave must exit and be heard of within the 20 ms the parent sleeps (passes on an idle machine, not under load)'],
-  ['itimer', 'timing: starting the child enclave uses up more of the parent\'s alarm than on Linux'],
   ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd is ENODEV on SGX (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
   ['sysv_sem', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
   ['sysv_msg', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],

@@ -38,7 +38,10 @@ int main(void) {
   signal(SIGCHLD, SIG_DFL);
   p = fork();
   if (p == 0) _exit(2);
-  usleep(20000);
+  /* Wait for the exit without reaping (WNOWAIT), not a fixed sleep: the child may take longer
+     than a few ms to be heard of (on the SGX model it is another enclave). */
+  siginfo_t si;
+  waitid(P_PID, p, &si, WEXITED | WNOWAIT);
   int st;
   printf("default: reaped=%d status=%d\n", waitpid(p, &st, WNOHANG) == p, WEXITSTATUS(st));
   return 0;
