@@ -51,7 +51,7 @@ test('sgx fork, a host that replays the first checkpoint to a later child: refus
   assert.notEqual(r.stdout, want);
 });
 
-test('sgx fork, a host that flips one bit of every pipe record between the enclaves: the reader drops each (logged), never takes altered bytes', { timeout: 320_000 }, () => {
+test('sgx fork, a host that flips one bit of every pipe record between the enclaves: the reader refuses the first (logged; EIO after), never takes altered bytes', { timeout: 320_000 }, () => {
   const r = run('--hostile', 'channel');
   // The child's line written through the pipe never reaches the parent: it reads end of file only.
   assert.match(r.stdout, /parent got: $/);
@@ -60,12 +60,14 @@ test('sgx fork, a host that flips one bit of every pipe record between the encla
 });
 
 test('sgx fork, the same host on a unix socket connected across enclaves: no altered record reaches either side', { timeout: 120_000 }, () => {
-  // The child's first record is dropped, so each side then waits for the other: the run is cut short.
+  // The child's first record fails its tag: the parent's read of the connection fails with EIO
+  // (the channel is broken from there on), and nothing of the record reaches it.
   const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', 'channel', 'bin/unix_sock'], {
-    cwd: guestDir, encoding: 'utf8', timeout: 40_000,
+    cwd: guestDir, encoding: 'utf8', timeout: 120_000,
   });
   assert.match(r.stdout, /as ok\n/); // the connection was made (the request is a sealed message, not a channel record)
-  assert.doesNotMatch(r.stdout, /child said/);
+  assert.match(r.stdout, /read\(as, b, sizeof b - 1\) = -1 EIO\nchild said \n/);
+  assert.doesNotMatch(r.stdout, /peer=/);
   assert.match(r.stderr, /dropped a pipe record that failed authentication/);
 });
 
@@ -86,3 +88,36 @@ test('sgx fork, a host that flips one bit of every message between enclaves: a r
   assert.equal(r.stdout, beforeFork); // everything up to the fork, nothing the altered messages would have carried
   assert.match(r.stderr, /dropped a message that failed authentication/);
 });
+
+/**
+ * A host that meddles with the order of a channel's records (once per channel, when a third
+ * record comes while two are queued: sockpair_fork's pipe, and the seqpacket and datagram pairs
+ * carried across fork, each get three records before their reader looks). Each record's AAD
+ * holds its writer's count on that channel, so the reader refuses the first record that does
+ * not follow the last one taken: it logs it and the channel is broken (reads fail with EIO),
+ * instead of handing out bytes with a hole in them.
+ */
+const sockpair = (mode: string) => spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', mode, 'bin/sockpair_fork'], {
+  cwd: guestDir, encoding: 'utf8', timeout: 300_000,
+});
+const wantPair = readFileSync(`${guestDir}expected/sockpair_fork.stdout`, 'utf8');
+for (const mode of ['channel-drop', 'channel-replay', 'channel-reorder']) {
+  test(`sgx fork, a host that plays ${mode} on every channel between the enclaves: the reader refuses it (EIO), never a hole or a repeat`, { timeout: 320_000 }, () => {
+    const r = sockpair(mode);
+    assert.equal(r.status, 0, r.stderr);
+    // What comes out of each channel is what was written up to the meddling (the first record,
+    // or the first two when the second was replayed), then EIO.
+    const two = mode === 'channel-replay';
+    assert.match(r.stdout, two ? /^pipe: 8 bytes \[one\ntwo\n\], then -1 EIO\n/ : /^pipe: 4 bytes \[one\n\], then -1 EIO\n/);
+    // The seqpacket pair moved onto channels at fork, its three queued messages with it.
+    assert.match(r.stdout, two ? /= 5\nrecv\(sv\[1\], buf, sizeof buf, 0\) = 3\nrecv\(sv\[1\], buf, 2, MSG_TRUNC\) = -1 EIO\n/
+      : /recv\(sv\[1\], buf, 5, 0\) = 5\nrecv\(sv\[1\], buf, sizeof buf, 0\) = -1 EIO\n/);
+    assert.match(r.stdout, two ? /recv 0: 1 a\nparent seqpacket recv 1: 5 bcdef\nparent seqpacket recv 2: -1\n/ : /recv 0: 1 a\nparent seqpacket recv 1: -1\n/);
+    // The datagram pair.
+    assert.match(r.stdout, two ? /recv 0: 9 dgram one\nparent dgram recv 1: 3 two\nparent dgram recv 2: -1\n/ : /recv 0: 9 dgram one\nparent dgram recv 1: -1\n/);
+    assert.match(r.stdout, /then: -1 EIO\n/);
+    assert.doesNotMatch(r.stdout, /three\ntwo|parent (seqpacket|dgram) recv \d: \d+ (gh|four!)/);
+    assert.match(r.stderr, /did not follow its writer's last one .*channel \d+ is broken, reads fail with EIO/);
+    assert.notEqual(r.stdout, wantPair);
+  });
+}

@@ -14,7 +14,11 @@
  *   checkpoint       one bit of every sealed checkpoint flipped          -> the child refuses, fork fails
  *   checkpoint-replay every child gets the first fork's checkpoint       -> the child refuses, fork fails
  *   channel          one bit of every record of a pipe or socket between enclaves flipped
- *                                                                        -> the reader drops it, logged
+ *                                                                        -> the reader refuses it, logged: EIO
+ *   channel-drop     one record dropped from the middle of each channel (the last of two
+ *                    still queued when a third comes)                   -> the reader sees the gap, logged: EIO
+ *   channel-replay   that record queued twice                           -> refused as a replay, logged: EIO
+ *   channel-reorder  the third record put before that one              -> refused out of order, logged: EIO
  *   message          one bit of every sealed message between enclaves flipped (requests on a
  *                    file another enclave serves, their answers, exit, signals)
  *                                                                        -> the receiver drops it, logged
@@ -25,9 +29,9 @@
  */
 import { EDGE_DATA, SARGS, getU64, setI64, setU64 } from '@teeos/hal-keystone/wire';
 
-export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'message', 'shared-memory'] as const;
+export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'channel-drop', 'channel-replay', 'channel-reorder', 'message', 'shared-memory'] as const;
 /** The modes the SGX model's host plays (the others rewrite Keystone's wire format). */
-export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'message', 'shared-memory'];
+export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'channel-drop', 'channel-replay', 'channel-reorder', 'message', 'shared-memory'];
 export type HostileMode = (typeof HOSTILE_MODES)[number];
 
 const OFF_CALL_STATUS = 24, OFF_CALL_RET_OFFSET = 32;

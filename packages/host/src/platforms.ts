@@ -112,7 +112,9 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
   if (tee === 'sgx') {
     const tamper = hostile.includes('checkpoint') ? 'flip' as const : hostile.includes('checkpoint-replay') ? 'replay' as const
       : hostile.includes('channel') ? 'channel' as const : hostile.includes('message') ? 'message' as const
-      : hostile.includes('shared-memory') ? 'shared-memory' as const : null;
+      : hostile.includes('shared-memory') ? 'shared-memory' as const
+      : hostile.includes('channel-drop') ? 'drop' as const
+      : hostile.includes('channel-replay') ? 'dup' as const : hostile.includes('channel-reorder') ? 'swap' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
       machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir), untrustedShm: popts.untrustedShm ?? false,

@@ -14,11 +14,13 @@ import { FdTable, type OpenFile } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { HostFile, HostOpenFile } from './fs/hostfs.ts';
 import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
-import { ChannelPipe, RemoteEventFd, type FamilyState } from './family.ts';
+import { ChannelPipe, RemoteEventFd, hexOf, unhex, type FamilyState } from './family.ts';
 import type { CarriedFile } from './family-files.ts';
+import { RemoteConn, UnixSocket, type Ucred } from './fs/unix.ts';
+import { nsOf as unixNsOf } from './syscalls/net.ts';
 import type { Vma } from './mm/address-space.ts';
 import { PTE_W } from './mm/sv39.ts';
-import { SpecialInode, S_IFIFO } from './fs/inode.ts';
+import { SpecialInode, S_IFIFO, S_IFSOCK } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
 import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
@@ -35,7 +37,8 @@ type FdRecord =
   /** An eventfd: its counter stays with `owner`'s enclave, which serves it (family.ts RemoteEventFd). */
   | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number }
   /** A tmpfs file: its description stays with `owner`'s enclave, which serves it (family-files.ts RemoteFile). */
-  | ({ fd: number; cloexec: boolean; kind: 'rfile' } & CarriedFile);
+  | ({ fd: number; cloexec: boolean; kind: 'rfile' } & CarriedFile)
+  | { fd: number; cloexec: boolean; kind: 'usock'; ref: number; type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut: boolean; sndShut: boolean; passcred: boolean };
 
 interface Checkpoint {
   v: 1;
@@ -106,6 +109,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   const pipeRefs = new Map<Pipe, number>();
   const hostDups = new Map<HostOpenFile, { hostFd: number; path: string } | null>();
   const devRefs = new Map<OpenFile, number>();
+  const sockRefs = new Map<UnixSocket, number>();
   for (const [fd, e] of p.fds.entries()) {
     const f: OpenFile = e.file;
     if (f instanceof HostStdioFile) fds.push({ fd, cloexec: e.cloexec, kind: 'host', hostFd: f.hostFd, flags: f.flags });
@@ -130,6 +134,22 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       fds.push({ fd, cloexec: e.cloexec, kind: 'pipe', channel: ch.id, flags: f.flags, ref: pipeRefs.get(f.pipe)! });
     } else if (f instanceof EventFdFile) {
       fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: p.pid, id: fam.shareEventFd(f, pid), flags: f.flags, sem: f.efdFlags });
+    } else if (f instanceof UnixSocket && f.state === 'connected' && (f.remote || f.peer?.peer === f)) {
+      if (!sockRefs.has(f)) {
+        // Once per socket: a pair inside this enclave moves onto channels; one already on
+        // channels gives back what it pulled and nobody read, for the child to read too.
+        const r = f.remote ? f.pushBack() : f.toChannels(fam.sockets, fam.fam);
+        if (r < 0) {
+          k.platform.log(`fork: descriptor ${fd} (${f.describe()}) could not be moved onto host channels (${-r}): not carried`);
+          continue;
+        }
+        sockRefs.set(f, sockRefs.size);
+      }
+      const rc = f.remote!;
+      fds.push({
+        fd, cloexec: e.cloexec, kind: 'usock', ref: sockRefs.get(f)!, type: f.type, flags: f.flags, out: rc.out, inn: rc.inn, peer: hexOf(rc.peerName),
+        cred: f.cred, peerCred: f.peerCred, rcvShut: f.rcvShut, sndShut: f.sndShut, passcred: f.passcred,
+      });
     } else if (f instanceof RemoteEventFd) {
       fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: f.owner, id: f.id, flags: f.flags, sem: f.efdFlags });
     } else if ((f instanceof NullFile || f instanceof ZeroFile || f instanceof FullFile || f instanceof RandomFile) && f.loc) {
@@ -233,6 +253,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   const fds = new FdTable();
   const pipes = new Map<number, Pipe>();
   const pipeLocs = new Map<Pipe, Location>();
+  const socks = new Map<number, UnixSocket>();
   const ns = fsOf(k);
   for (const r of c.fds) {
     if (r.kind === 'host') fds.set(r.fd, new HostStdioFile(k.platform.host, r.hostFd, r.flags), r.cloexec);
@@ -249,6 +270,25 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
         pipeLocs.set(pipe, { mnt: ns.pipeMount, inode });
       }
       fds.set(r.fd, new PipeFile(pipe, r.flags, pipeLocs.get(pipe)!), r.cloexec);
+    } else if (r.kind === 'usock') {
+      let sock = socks.get(r.ref);
+      if (!sock) {
+        const peer = unhex(r.peer);
+        const okCred = (c: unknown): c is Ucred => typeof c === 'object' && c !== null && [(c as Ucred).pid, (c as Ucred).uid, (c as Ucred).gid].every(Number.isInteger);
+        if (![r.out, r.inn, r.type, r.flags].every(Number.isInteger) || r.out <= 0 || r.inn <= 0 || !peer || !okCred(r.cred) || (r.peerCred !== null && !okCred(r.peerCred))) throw new Error('checkpoint: a bad socket');
+        const inode = new SpecialInode(ns.sockMount.sb, S_IFSOCK | 0o777, 0, k.config.uid, k.config.gid);
+        inode.nlink = 1;
+        sock = new UnixSocket(unixNsOf(k), r.type, r.flags, { mnt: ns.sockMount, inode }, r.cred);
+        sock.state = 'connected';
+        sock.peerCred = r.peerCred;
+        sock.rcvShut = r.rcvShut === true;
+        sock.sndShut = r.sndShut === true;
+        sock.passcred = r.passcred === true;
+        sock.remote = new RemoteConn(fam.fam, r.out, r.inn, peer, fam.sockets);
+        fam.sockets.add(sock);
+        socks.set(r.ref, sock);
+      }
+      fds.set(r.fd, sock, r.cloexec);
     } else if (r.kind === 'eventfd') {
       if (!Number.isInteger(r.owner) || !Number.isInteger(r.id) || r.owner <= 0 || r.id <= 0) throw new Error('checkpoint: a bad eventfd');
       fds.set(r.fd, fam.eventFdProxy(r.owner, r.id, r.sem & 1, r.flags, { mnt: ns.anonMount, inode: new AnonInode(ns.anonMount.sb) }), r.cloexec);
@@ -273,6 +313,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   parent.pgid = c.parentPgid;
   parent.sid = c.parentSid;
   for (const p of pipes.values()) (p.channel as ChannelPipe).refs(p.readers, p.writers);
+  for (const s of socks.values()) s.remoteRefs();
   const task = new Task(proc.pid, proc);
   task.comm = c.comm;
   task.saved = {

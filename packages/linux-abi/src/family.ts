@@ -23,7 +23,9 @@
  *   enclaves through the host), else copied.
  * Not shared (stated, not hidden): MAP_SHARED memory without that opt-in (the child gets a copy), tmpfs contents
  * other than the files open at fork and those under the cwd it inherits (family-files.ts: the
- * child's tmpfs starts empty), unix sockets open at fork, epoll sets (not carried; logged).
+ * child's tmpfs starts empty), listening or unconnected unix
+ * sockets open at fork, epoll sets (not carried; logged). Connected unix sockets are carried: a
+ * pair inside one enclave moves onto two channels at fork (fs/unix.ts).
  * - tmpfs files: the enclave that held one at fork serves its description (offset, flags, locks);
  *   the others hold proxies (RemoteFile: 'rf', 'rfr', 'rfwake', 'rfopen', family-files.ts).
  * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
@@ -138,7 +140,9 @@ export class ChannelPipe implements PipeChannel {
     const queued = this.fetch(0);
     let m = 0;
     if (canRead) {
+      // A broken channel (EIO: a record lost, replayed or altered) is readable: the read says so.
       if (this.leftover.length > 0 || queued > 0) m |= POLLIN | POLLRDNORM;
+      else if (queued === -E.EIO) m |= POLLIN | POLLRDNORM | POLLERR;
       if (this.writers === 0) m |= POLLHUP;
     }
     if (canWrite) m |= this.readers > 0 ? POLLOUT | POLLWRNORM : POLLERR;

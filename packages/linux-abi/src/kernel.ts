@@ -546,10 +546,12 @@ export class Kernel {
   processExited(proc: Process, waitStatus: number): void {
     if (proc.exitStatus !== null) return;
     proc.exitStatus = waitStatus;
-    if (this.family && !proc.remote) this.family.exited(proc, waitStatus);
     proc.stopped = 0;
+    // do_exit's order: exit_sem and exit_files before exit_notify, so a parent in another
+    // enclave hears of the exit after the semaphore adjustments and the closed ends.
     for (const hook of this.onProcessExit) hook(proc);
     proc.fds.closeAll();
+    if (this.family && !proc.remote) this.family.exited(proc, waitStatus);
     this.releaseAs(proc.as);
     if (this.current?.proc === proc) this.current = null;
     if (proc.pid === 1) {

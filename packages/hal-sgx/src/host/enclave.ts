@@ -144,10 +144,10 @@ interface Spare {
 /**
  * What a hostile host does (tests): flip a bit of the sealed checkpoint, replay the first one to
  * every later child, flip a bit of every record written to a channel (pipes and sockets
- * between enclaves), or of every message between enclaves (requests and answers: exit, signals,
- * file and eventfd operations).
+ * between enclaves), of every message between enclaves (requests and answers: exit, signals,
+ * file and eventfd operations), or drop, replay or reorder one record in the middle of each channel.
  */
-export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message' | 'shared-memory';
+export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message' | 'shared-memory' | 'drop' | 'dup' | 'swap';
 
 /** A futex waiter registered with the host (untrusted shared memory). */
 interface UshmWaiter { m: Member; region: number; off: number; bitset: number }
@@ -281,6 +281,23 @@ export class SgxFamilyHost {
   message(r: Uint8Array): Uint8Array {
     if (this.tamper === 'message') r[r.length - 1] ^= 0x01;
     return r;
+  }
+  private readonly meddled = new WeakSet<Uint8Array[]>();
+  /**
+   * A record is appended to a channel's `recs`. A hostile host, once per channel, when a third
+   * record comes while two are still queued: drops the second (a hole in the middle), queues it
+   * twice (a replay), or puts the new one before it (a reordering).
+   */
+  append(recs: Uint8Array[], r: Uint8Array): void {
+    const t = this.tamper;
+    if ((t === 'drop' || t === 'dup' || t === 'swap') && !this.meddled.has(recs) && recs.length >= 2) {
+      this.meddled.add(recs);
+      const second = recs[recs.length - 1]!;
+      if (t === 'drop') recs.pop();
+      else if (t === 'dup') recs.push(second.slice());
+      else { recs[recs.length - 1] = this.record(r); recs.push(second); return; }
+    }
+    recs.push(this.record(r));
   }
   leave(m: Member): void {
     for (const [t, w] of this.waiters) if (w.m === m) this.waiters.delete(t);
@@ -704,7 +721,7 @@ export class SgxEnclave {
           else if (arg0 === CHAN_WRITE) {
             if (arg1 > BigInt(room - 32)) { ret = -EINVAL; break; }
             if (sum(0) === 0) { ret = -EPIPE; break; }
-            ch.recs.push(fam.record(u.slice(data + 32, data + 32 + Number(arg1))));
+            fam.append(ch.recs, u.slice(data + 32, data + 32 + Number(arg1)));
             fam.ring();
             ret = 0;
           } else if (arg0 === CHAN_READ) {

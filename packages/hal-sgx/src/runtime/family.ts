@@ -22,7 +22,10 @@
  * keys derived from the family key (made by the first enclave, carried in each checkpoint),
  * with (sender pid, sequence number) in the AAD; a receiver drops what fails the tag, what is
  * addressed to another pid, and any sequence number it has already seen from that sender
- * (replay). The host routes by pid and keeps the channels: it can delay, drop or reorder them,
+ * (replay). A channel record's sequence is its writer's count on that channel: the reader
+ * refuses any record but the next one (a hole, a replay, a reordering) and the channel is broken
+ * (EIO), except that while other enclaves may read the channel too (co-readers, learned at fork
+ * and from 'rclosed' notes) only the order is checked (docs/sgx-fork.md, channel integrity). The host routes by pid and keeps the channels: it can delay, drop or reorder them,
  * and lie about how many ends a channel has (an early EOF or EPIPE): denial of service, which
  * no TEE prevents. It sees sizes and timing, never contents.
  */
@@ -56,6 +59,10 @@ const EAGAIN = 11, EIO = 5, EPROTO = 71, ENOENT = 2;
 const PUB = 32, HELLO = PUB + SGX_REPORT_SIZE;
 /** Message header (AAD): from u32, to u32, seq u64; then a 12-byte nonce; then ciphertext + tag. */
 const HDR = 16, NONCE = 12, TAG = 16;
+/** A family message this layer sends itself (about channel readers) leads with this byte; the kernel's are JSON ('{'). */
+const PLATFORM_MSG = 1;
+/** Pushed-back records: the writer field has this bit; the sequence is (push-back epoch << 32) | count in it. */
+const UNREAD_BIT = 0x80000000;
 
 function cat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -70,6 +77,11 @@ function eq(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
   return d === 0;
 }
+
+/** Messages between the family layers of two enclaves about the readers of a channel. */
+type PlatformMessage =
+  | { t: 'rclosed'; chan: number; last: [string, string][] }
+  | { t: 'rjoined'; chan: number; pid: number };
 
 export class SgxFamily implements EnclaveFamily {
   restored: Uint8Array | null = null;
@@ -152,7 +164,7 @@ export class SgxFamily implements EnclaveFamily {
     if (bad) return abort(bad);
     const key = this.sessionKey(priv, pubB, pubA, pubB, pid);
     const nonce = this.random(NONCE);
-    const sealed = cat(nonce, gcm(key, nonce, cat(te.encode('teeos-ckpt'), u32(pid))).encrypt(cat(this.familyKey, checkpoint)));
+    const sealed = cat(nonce, gcm(key, nonce, cat(te.encode('teeos-ckpt'), u32(pid))).encrypt(cat(this.familyKey, this.channelState(pid), checkpoint)));
     for (let o = 0; o < sealed.length; o += this.room) {
       const r = this.host.raw(OCALL_SPAWN_DATA, pid, sealed.subarray(o, Math.min(sealed.length, o + this.room)), 0);
       if (r.ret < 0) return r.ret;
@@ -201,7 +213,7 @@ export class SgxFamily implements EnclaveFamily {
       throw new Error('fork: the checkpoint failed authentication (tampered, or sealed for another enclave): refusing it');
     }
     this.familyKey = plain.slice(0, 32);
-    this.restored = plain.subarray(32);
+    this.restored = plain.subarray(32 + this.takeChannelState(plain.subarray(32)));
     this.pid = pid;
     // The ack goes once the kernel has restored the process (its first look at the family
     // events): the parent's fork returns when the child holds its pipe ends.
@@ -244,18 +256,23 @@ export class SgxFamily implements EnclaveFamily {
     return hmac(sha256, (this.nameKeyCache ??= this.subkey('teeos-family-name')), name);
   }
 
-  private seal(key: Uint8Array, a: number, b: number, data: Uint8Array): Uint8Array {
+  /** seq: a message's is this sender's next; a channel record's is its writer's next on that channel. */
+  private seal(key: Uint8Array, a: number, b: number, data: Uint8Array, seq = ++this.seq): Uint8Array {
     const hdr = new Uint8Array(HDR);
     const dv = new DataView(hdr.buffer);
     dv.setUint32(0, a >>> 0, true);
     dv.setUint32(4, b >>> 0, true);
-    dv.setBigUint64(8, ++this.seq, true);
+    dv.setBigUint64(8, seq, true);
     const nonce = this.random(NONCE);
     return cat(hdr, nonce, gcm(key, nonce, hdr).encrypt(data));
   }
 
-  /** Opens a sealed record: null when it fails the tag, or replays a sequence number of its sender. */
-  private open(key: Uint8Array, rec: Uint8Array, scope: string): { a: number; b: number; data: Uint8Array } | null {
+  /**
+   * Opens a sealed record: null when it fails the tag, or replays a sequence number of its sender.
+   * exact (channel records): the sequence must be the next one of that writer on that channel,
+   * so a record dropped, replayed or moved earlier or later is refused.
+   */
+  private open(key: Uint8Array, rec: Uint8Array, scope: string, exact = false): { a: number; b: number; data: Uint8Array } | null {
     if (rec.length < HDR + NONCE + TAG) return null;
     const dv = new DataView(rec.buffer, rec.byteOffset, HDR);
     const a = dv.getUint32(0, true), b = dv.getUint32(4, true), seq = dv.getBigUint64(8, true);
@@ -265,10 +282,22 @@ export class SgxFamily implements EnclaveFamily {
     } catch {
       return null;
     }
-    const k = `${scope}:${a}:${b}`;
+    if (!exact) {
+      const k = `${scope}:${a}:${b}`;
+      const last = this.lastSeq.get(k) ?? 0n;
+      if (seq <= last) return null;
+      this.lastSeq.set(k, seq);
+      return { a, b, data };
+    }
+    // A channel record: the next of its writer on this channel (pushed-back ones: the next of
+    // their epoch). A later one than that is a hole, unless another enclave may have read the
+    // ones between (co-readers, known from forks and 'rclosed' notes: then only order is checked).
+    const unread = (b & UNREAD_BIT) !== 0;
+    const k = unread ? `${scope}:${a}:${b}:${seq >> 32n}` : `${scope}:${a}:${b}`;
+    const n = unread ? seq & 0xffffffffn : seq;
     const last = this.lastSeq.get(k) ?? 0n;
-    if (seq <= last) return null;
-    this.lastSeq.set(k, seq);
+    if (n !== last + 1n && !(n > last && (this.coReaders.get(a)?.size ?? 0) > 0)) return null;
+    this.lastSeq.set(k, n);
     return { a, b, data };
   }
 
@@ -286,7 +315,8 @@ export class SgxFamily implements EnclaveFamily {
       if (o + 4 + n > b.length) break;
       const m = this.open(this.msgKey, b.subarray(o + 4, o + 4 + n), 'msg');
       // The sender's pid is in the AAD (authenticated); only messages for this process count.
-      if (m && m.b === this.pid) out.push(m.data);
+      if (m && m.b === this.pid && m.data[0] === PLATFORM_MSG) this.platformMessage(m.a, m.data.subarray(1));
+      else if (m && m.b === this.pid) out.push(m.data);
       else this.log('family: dropped a message that failed authentication, was a replay, or was not for this process');
       o += 4 + n;
     }
@@ -309,10 +339,55 @@ export class SgxFamily implements EnclaveFamily {
     return this.host.raw(OCALL_CHAN, CHAN_CREATE, new Uint8Array(0), 0, [0, 0, 0, 0]).ret;
   }
 
+  /** Records this enclave wrote to each channel, per writer id (its pid, or its pid | bit 31 for pushed-back bytes). */
+  private readonly written = new Map<string, bigint>();
+  /** Channels whose records stopped following each other (a gap, a replay, a failed tag): reads fail with EIO. */
+  private readonly broken = new Set<number>();
+  private nextRecord(id: number, writer: number): bigint {
+    const k = `${id}:${writer}`;
+    const n = (this.written.get(k) ?? 0n) + 1n;
+    this.written.set(k, n);
+    return n;
+  }
+
+  /**
+   * What a child must know of the channels to go on reading where this enclave is: the last
+   * record taken from each writer of each channel, and which channels are broken. u32 length, JSON.
+   */
+  private channelState(child: number): Uint8Array {
+    const last: [string, string][] = [];
+    for (const [k, v] of this.lastSeq) if (k.startsWith('chan')) last.push([k, v.toString()]);
+    // The child holds every channel this enclave reads (fork copies the descriptors): it and
+    // this enclave read them both now, and the other readiers hear of it.
+    const co: [number, number[]][] = [];
+    for (const [id, [readers]] of this.mine) {
+      if (readers <= 0) continue;
+      let set = this.coReaders.get(id);
+      if (!set) this.coReaders.set(id, (set = new Set()));
+      for (const pid of set) this.platformSend(pid, { t: 'rjoined', chan: id, pid: child });
+      co.push([id, [...set, this.pid]]);
+      set.add(child);
+    }
+    const b = te.encode(JSON.stringify({ last, broken: [...this.broken], co }));
+    return cat(u32(b.length), b);
+  }
+  /** The child's half of channelState (inside the authenticated checkpoint): the bytes it used. */
+  private takeChannelState(b: Uint8Array): number {
+    if (b.length < 4) throw new Error('fork: the checkpoint stopped short');
+    const n = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+    if (4 + n > b.length) throw new Error('fork: the checkpoint stopped short');
+    const st = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + n))) as { last: [string, string][]; broken: number[]; co: [number, number[]][] };
+    for (const [k, v] of st.last) if (/^chan\d+:\d+:\d+(:\d+)?$/.test(k) && /^\d{1,20}$/.test(v)) this.lastSeq.set(k, BigInt(v));
+    for (const id of st.broken) if (Number.isInteger(id)) this.broken.add(id);
+    for (const [id, pids] of st.co) if (Number.isInteger(id) && Array.isArray(pids)) this.coReaders.set(id, new Set(pids.filter((p) => Number.isInteger(p))));
+    return 4 + n;
+  }
+
   channelWrite(id: number, data: Uint8Array): number {
     const n = Math.min(data.length, this.room - HDR - NONCE - TAG);
-    // AAD: the channel id and the writer's pid (a record cannot be moved to another pipe).
-    const rec = this.seal(this.chanKey, id, this.pid, data.subarray(0, n));
+    // AAD: the channel id, the writer's pid and its record count on this channel (a record
+    // cannot be moved to another pipe, and the reader refuses a gap, a replay or a reordering).
+    const rec = this.seal(this.chanKey, id, this.pid, data.subarray(0, n), this.nextRecord(id, this.pid));
     const r = this.host.raw(OCALL_CHAN, CHAN_WRITE, rec, 0, [id, 0, 0, 0], 32);
     return r.ret < 0 ? r.ret : n;
   }
@@ -323,7 +398,10 @@ export class SgxFamily implements EnclaveFamily {
     // records of this pid (a process reading and writing one pipe) does not take these for replays.
     const step = this.room - HDR - NONCE - TAG;
     const recs: Uint8Array[] = [];
-    for (let o = 0; o < data.length; o += step) recs.push(this.seal(this.chanKey, id, (this.pid | 0x80000000) >>> 0, data.subarray(o, Math.min(data.length, o + step))));
+    const w = (this.pid | UNREAD_BIT) >>> 0;
+    const epoch = BigInt(++this.unreadEpoch) << 32n;
+    let i = 0n;
+    for (let o = 0; o < data.length; o += step) recs.push(this.seal(this.chanKey, id, w, data.subarray(o, Math.min(data.length, o + step)), epoch | ++i));
     for (let i = recs.length - 1; i >= 0; i--) {
       const r = this.host.raw(OCALL_CHAN, CHAN_UNREAD, recs[i], 0, [id, 0, 0, 0], 32);
       if (r.ret < 0) return r.ret;
@@ -337,19 +415,74 @@ export class SgxFamily implements EnclaveFamily {
     if (r.ret < 0 || !r.out || r.out0 < 0 || r.out1 < 0) return { ret: r.ret < 0 ? r.ret : -EIO, data: empty, readers: 0, writers: 0, queued: 0 };
     const parts: Uint8Array[] = [];
     const b = r.out;
-    for (let o = 0; o + 4 <= b.length;) {
+    for (let o = 0; o + 4 <= b.length && !this.broken.has(id);) {
       const n = new DataView(b.buffer, b.byteOffset + o, 4).getUint32(0, true);
       if (o + 4 + n > b.length) break;
-      const rec = this.open(this.chanKey, b.subarray(o + 4, o + 4 + n), `chan${id}`);
+      const rec = this.open(this.chanKey, b.subarray(o + 4, o + 4 + n), `chan${id}`, true);
       if (rec && rec.a === id) parts.push(rec.data);
-      else this.log(`family: dropped a pipe record that failed authentication or was a replay (channel ${id})`);
+      else {
+        // The bytes after it would not be the ones written: the channel is broken from here on.
+        // The reader gets what came before, then EIO (never bytes with a hole in them).
+        this.log(`family: dropped a pipe record that failed authentication or did not follow its writer's last one (a record lost, replayed or reordered): channel ${id} is broken, reads fail with EIO`);
+        this.broken.add(id);
+      }
       o += 4 + n;
     }
+    if (parts.length === 0 && this.broken.has(id)) return { ret: -EIO, data: empty, readers: r.out0, writers: r.out1, queued: 0 };
     return { ret: 0, data: cat(...parts), readers: r.out0, writers: r.out1, queued: r.ret };
   }
 
   channelRefs(id: number, readers: number, writers: number): void {
+    const before = this.mine.get(id)?.[0] ?? 0;
+    this.mine.set(id, [readers, writers]);
     this.host.raw(OCALL_CHAN, CHAN_REFS, new Uint8Array(0), 0, [id, readers, writers, 0]);
+    if (before > 0 && readers === 0) {
+      // This enclave reads the channel no more: its co-readers learn what it took, and that
+      // they need not leave room for it any longer (from here a hole is a hole to them).
+      const co = this.coReaders.get(id);
+      this.coReaders.delete(id);
+      if (co?.size) {
+        const last = [...this.lastSeq].filter(([k]) => k.startsWith(`chan${id}:`)).map(([k, v]): [string, string] => [k, v.toString()]);
+        for (const pid of co) this.platformSend(pid, { t: 'rclosed', chan: id, last });
+      }
+    }
+  }
+
+  /** This enclave's own read and write ends of each channel (as it last told the host). */
+  private readonly mine = new Map<number, [number, number]>();
+  /**
+   * Per channel: the other enclaves that may read it too (a fork while this enclave held a read
+   * end makes the child one, and the child learns this enclave and the others), until they say
+   * they stopped. While there are some, records of a writer may legitimately skip numbers here.
+   */
+  private readonly coReaders = new Map<number, Set<number>>();
+  private unreadEpoch = 0;
+
+  private platformSend(pid: number, m: PlatformMessage): void {
+    const body = te.encode(JSON.stringify(m));
+    const b = new Uint8Array(1 + body.length);
+    b[0] = PLATFORM_MSG;
+    b.set(body, 1);
+    this.send(pid, b);
+  }
+
+  private platformMessage(from: number, data: Uint8Array): void {
+    let m: PlatformMessage;
+    try { m = JSON.parse(new TextDecoder().decode(data)) as PlatformMessage; } catch { return; }
+    if (!Number.isInteger(m.chan)) return;
+    if (m.t === 'rclosed' && Array.isArray(m.last)) {
+      this.coReaders.get(m.chan)?.delete(from);
+      // What it took is not a hole here: the next record of each of its writers follows it.
+      for (const e of m.last) {
+        if (!Array.isArray(e) || typeof e[0] !== 'string' || !e[0].startsWith(`chan${m.chan}:`) || !/^\d{1,20}$/.test(String(e[1]))) continue;
+        const v = BigInt(e[1]);
+        if (v > (this.lastSeq.get(e[0]) ?? 0n)) this.lastSeq.set(e[0], v);
+      }
+    } else if (m.t === 'rjoined' && Number.isInteger(m.pid) && m.pid !== this.pid && (this.mine.get(m.chan)?.[0] ?? 0) > 0) {
+      let co = this.coReaders.get(m.chan);
+      if (!co) this.coReaders.set(m.chan, (co = new Set()));
+      co.add(m.pid);
+    }
   }
 
   publish(name: Uint8Array): number {

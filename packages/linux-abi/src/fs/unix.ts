@@ -58,6 +58,8 @@ const PIECE = 1 << 16;
 export class RemoteConn {
   /** Writers of the incoming channel (0: the peer closed or shut down writing: end of file). */
   inWriters = 1;
+  /** The incoming channel lost, replayed or altered a record (the platform refused it): recv fails with EIO. */
+  broken = false;
   partial: Uint8Array[] = [];
   constructor(readonly fam: EnclaveFamily, readonly out: number, readonly inn: number, readonly peerName: Uint8Array,
     /** The family's set of sockets to wake on its events (family.ts): this socket leaves it on close. */
@@ -66,6 +68,39 @@ export class RemoteConn {
   outReaders(): number {
     return this.fam.channelRead(this.out, 0).readers;
   }
+}
+
+/** One message as records of a channel: pieces led by a byte whose bit 0 marks the last. Its length or -errno. */
+function writeMessage(fam: EnclaveFamily, id: number, data: Uint8Array): number {
+  for (let o = 0; ;) {
+    const n = Math.min(PIECE, data.length - o);
+    const rec = new Uint8Array(1 + n);
+    rec[0] = o + n >= data.length ? 1 : 0;
+    rec.set(data.subarray(o, o + n), 1);
+    const w = fam.channelWrite(id, rec);
+    if (w < 0) return w;
+    if (w !== rec.length) return -E.EIO;
+    o += n;
+    if (o >= data.length) return data.length;
+  }
+}
+
+/**
+ * The ends of each channel this enclave holds, per socket: both ends of a socket pair carried
+ * across fork can be in one enclave, and the host keeps one count per enclave (their sum).
+ */
+const held = new WeakMap<EnclaveFamily, Map<number, Map<UnixSocket, [number, number]>>>();
+function holdChannel(fam: EnclaveFamily, id: number, s: UnixSocket, readers: number, writers: number): void {
+  let m = held.get(fam);
+  if (!m) held.set(fam, (m = new Map()));
+  let h = m.get(id);
+  if (!h) m.set(id, (h = new Map()));
+  if (readers || writers) h.set(s, [readers, writers]);
+  else h.delete(s);
+  let r = 0, w = 0;
+  for (const [a, b] of h.values()) { r += a; w += b; }
+  if (h.size === 0) m.delete(id);
+  fam.channelRefs(id, r, w);
 }
 
 /** The abstract namespace and the path bindings, per kernel. */
@@ -231,17 +266,7 @@ export class UnixSocket extends OpenFile {
       return r.fam.channelWrite(r.out, data.subarray(0, PIECE));
     }
     if (data.length > this.sndbuf) return -E.EMSGSIZE;
-    for (let o = 0; ;) {
-      const n = Math.min(PIECE, data.length - o);
-      const rec = new Uint8Array(1 + n);
-      rec[0] = o + n >= data.length ? 1 : 0;
-      rec.set(data.subarray(o, o + n), 1);
-      const w = r.fam.channelWrite(r.out, rec);
-      if (w < 0) return w;
-      if (w !== rec.length) return -E.EIO;
-      o += n;
-      if (o >= data.length) return data.length;
-    }
+    return writeMessage(r.fam, r.out, data);
   }
 
   /** Moves what arrived from a peer in another enclave into the receive queue. */
@@ -252,6 +277,7 @@ export class UnixSocket extends OpenFile {
     const cred = this.peerCred ?? { pid: 0, uid: 0, gid: 0 };
     for (let i = 0; i < 1024; i++) {
       const got = r.fam.channelRead(r.inn, seqp ? 1 : PIECE);
+      if (got.ret === -E.EIO) r.broken = true;
       if (got.ret < 0) return;
       r.inWriters = got.writers;
       if (got.data.length && !seqp) {
@@ -274,10 +300,85 @@ export class UnixSocket extends OpenFile {
   }
 
   /** Tells the host which ends of the two channels this socket still holds. */
-  private remoteRefs(): void {
+  remoteRefs(): void {
     const r = this.remote!;
-    r.fam.channelRefs(r.inn, this.dead || this.rcvShut ? 0 : 1, 0);
-    r.fam.channelRefs(r.out, 0, this.dead || this.sndShut ? 0 : 1);
+    holdChannel(r.fam, r.inn, this, this.dead || this.rcvShut ? 0 : 1, 0);
+    holdChannel(r.fam, r.out, this, 0, this.dead || this.sndShut ? 0 : 1);
+  }
+
+  /**
+   * At fork (checkpoint.ts): this socket and its peer, connected inside this enclave (a
+   * socketpair, or both ends of a connection), move onto two host channels, one each way, as a
+   * connection across enclaves is made: what each end had queued goes first into the channel it
+   * reads, a message as one record (boundaries kept). 0, or -errno when it cannot be carried
+   * (a queued message carries descriptors, which cannot go to another kernel).
+   */
+  toChannels(watched: Set<UnixSocket>, fam: EnclaveFamily): number {
+    const p = this.peer;
+    if (this.remote || this.state !== 'connected' || !p || p.peer !== this || p.remote) return -E.EINVAL;
+    if (this.queue.some((m) => m.fds) || p.queue.some((m) => m.fds)) return -E.EOPNOTSUPP;
+    const mine = fam.channelCreate(), theirs = fam.channelCreate();
+    if (mine <= 0 || theirs <= 0) return -E.ENOBUFS;
+    this.remote = new RemoteConn(fam, mine, theirs, p.addrBytes(), watched);
+    p.remote = new RemoteConn(fam, theirs, mine, this.addrBytes(), watched);
+    // The ends first: the host refuses records for a channel nobody reads.
+    this.remoteRefs();
+    p.remoteRefs();
+    for (const x of [this, p]) {
+      const inn = x.remote!.inn;
+      for (const m of x.queue) {
+        const d = m.data.subarray(m.off);
+        if (x.type === SOCK_STREAM) {
+          for (let o = 0; o < d.length;) {
+            const w = fam.channelWrite(inn, d.subarray(o, o + PIECE));
+            if (w <= 0) return w < 0 ? w : -E.EIO;
+            o += w;
+          }
+        } else {
+          const w = writeMessage(fam, inn, d);
+          if (w < 0) return w;
+        }
+      }
+      x.queue.length = 0;
+      x.qbytes = 0;
+    }
+    this.peer = null;
+    p.peer = null;
+    watched.add(this);
+    watched.add(p);
+    return 0;
+  }
+
+  /**
+   * At fork, for a socket already on channels: what this enclave pulled but nobody read goes
+   * back in front of the incoming channel, so the new enclave can read it too (as a pipe's bytes do).
+   */
+  pushBack(): number {
+    const r = this.remote;
+    if (!r) return 0;
+    const stream = this.type === SOCK_STREAM;
+    const recs: Uint8Array[] = [];
+    for (const m of this.queue) {
+      const d = m.data.subarray(m.off);
+      if (stream) { if (d.length) recs.push(d); continue; }
+      const rec = new Uint8Array(1 + d.length);
+      rec[0] = 1;
+      rec.set(d, 1);
+      recs.push(rec);
+    }
+    for (const piece of r.partial) {
+      const rec = new Uint8Array(1 + piece.length);
+      rec.set(piece, 1);
+      recs.push(rec);
+    }
+    for (let i = recs.length - 1; i >= 0; i--) {
+      const u = r.fam.channelUnread(r.inn, recs[i]!);
+      if (u < 0) return u;
+    }
+    this.queue.length = 0;
+    this.qbytes = 0;
+    r.partial = [];
+    return 0;
   }
 
   private enqueue(target: UnixSocket, data: Uint8Array, fds: OpenFile[] | null, cred: Ucred): void {
@@ -303,6 +404,7 @@ export class UnixSocket extends OpenFile {
     if (this.state === 'listening') return -E.EINVAL;
     if (this.queue.length === 0) this.pull();
     if (this.queue.length === 0) {
+      if (this.remote?.broken) return -E.EIO;
       if (this.atEof()) return { data: new Uint8Array(0), full: 0, fds: null, cred: null, from: null };
       if (this.connectionOriented && this.state !== 'connected') return this.type === SOCK_STREAM ? -E.EINVAL : -E.ENOTCONN;
       return -E.EAGAIN;
@@ -408,6 +510,7 @@ export class UnixSocket extends OpenFile {
       if ((this.rcvShut && this.sndShut) || (r.inWriters === 0 && readers === 0)) m |= POLLHUP;
       if (!this.sndShut && readers > 0) m |= POLLOUT | POLLWRNORM;
       if (this.error) m |= POLLERR;
+      if (r.broken) m |= POLLIN | POLLRDNORM | POLLERR;
       return m;
     }
     if (this.queue.length) m |= POLLIN | POLLRDNORM;

@@ -36,7 +36,7 @@ const SUN_PATH = 108;
 const MAX_RW = 0x7ffff000;
 
 const namespaces = new WeakMap<Kernel, UnixNamespace>();
-function nsOf(k: Kernel): UnixNamespace {
+export function nsOf(k: Kernel): UnixNamespace {
   let n = namespaces.get(k);
   if (!n) namespaces.set(k, (n = new UnixNamespace()));
   return n;
