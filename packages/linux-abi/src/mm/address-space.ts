@@ -494,6 +494,20 @@ export class AddressSpace implements CacheMapper {
     return this.pt.mapUntrusted(va, region, off, protToPte(v.prot)) ? 'mapped' : 'oom';
   }
 
+  /**
+   * The aligned 32-bit word at addr as an index into an Int32Array over its untrusted region (for
+   * a read-modify-write other enclaves may race with: FUTEX_WAKE_OP), faulting the page in; null
+   * when addr is not untrusted shared memory. EFAULT as copyIn/copyOut would.
+   */
+  untrustedWord(addr: number): { words: Int32Array; index: number } | null {
+    const v = this.find(addr);
+    if (!v?.ushm || addr % 4) return null;
+    this.resolve(addr, ACCESS_WRITE);
+    const f = (this.pt as FixedPageMap).untrustedAt(pageDown(addr))!;
+    const b = f.region.bytes;
+    return { words: new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2), index: (f.off + (addr % PAGE_SIZE)) >> 2 };
+  }
+
   /** Finds a free range of `len` bytes inside [lo, hi) (the untrusted shared memory window), lowest first. */
   findFreeIn(len: number, lo: number, hi: number, hint = 0): number {
     if (hint >= lo && hint + len <= hi && hint % PAGE_SIZE === 0 && this.isFree(hint, hint + len)) return hint;

@@ -589,20 +589,23 @@ export function registerSched(tab: SyscallTable): void {
         let oparg = (enc << 8) >> 20; // sign-extended 12 bits
         const cmparg = (enc << 20) >> 20;
         if (fop & 8) { fop &= 7; oparg = 1 << (oparg & 31); } // FUTEX_OP_OPARG_SHIFT
-        const dv = new DataView(t.proc.as.copyIn(addr2, 4).buffer);
-        const old = dv.getInt32(0, true);
-        let nv: number;
-        switch (fop) {
-          case 0: nv = oparg; break; // SET
-          case 1: nv = old + oparg; break; // ADD
-          case 2: nv = old | oparg; break; // OR
-          case 3: nv = old & ~oparg; break; // ANDN
-          case 4: nv = old ^ oparg; break; // XOR
-          default: return -E.ENOSYS;
+        const apply = (old: number) => [oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg][fop] | 0; // SET ADD OR ANDN XOR
+        let old = 0;
+        const shared = t.proc.as.untrustedWord(addr2);
+        if (!shared) old = new DataView(t.proc.as.copyIn(addr2, 4).buffer).getInt32(0, true);
+        if (fop > 4) return -E.ENOSYS; // after the access, as arch_futex_atomic_op_inuser checks it
+        if (shared) {
+          // Untrusted shared memory: other enclaves may change the word at the same moment; the
+          // read-modify-write is a compare-exchange loop, atomic as Linux's arch_futex_atomic_op.
+          for (;;) {
+            old = Atomics.load(shared.words, shared.index);
+            if (Atomics.compareExchange(shared.words, shared.index, old, apply(old)) === old) break;
+          }
+        } else {
+          const nb = new Uint8Array(4);
+          new DataView(nb.buffer).setInt32(0, apply(old), true);
+          t.proc.as.copyOut(addr2, nb);
         }
-        const nb = new Uint8Array(4);
-        new DataView(nb.buffer).setInt32(0, nv | 0, true);
-        t.proc.as.copyOut(addr2, nb);
         let woken = futexWake(k, t.proc, addr, val, FUTEX_BITSET_MATCH_ANY, priv);
         const c = [old === cmparg, old !== cmparg, old < cmparg, old <= cmparg, old > cmparg, old >= cmparg][cmp];
         if (c === undefined) return -E.ENOSYS;
