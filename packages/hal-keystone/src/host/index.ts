@@ -17,6 +17,7 @@ import { keystoneEnclaveHash } from '../identity/measure.ts';
 export { keystoneEnclaveHash } from '../identity/measure.ts';
 import { useNativeSha3 } from './native-sha3.ts';
 import { waitWhileState } from '@teeos/hal/wait';
+import { whileBooting, requireSameMeasurement } from '@teeos/hal/boot';
 
 useNativeSha3();
 
@@ -116,23 +117,12 @@ export class KeystoneEnclave {
       type: 'create', epmSize: this.opts.epmSize, utmSize: this.opts.utmSize, utm: this.utm, ctl: this.ctl,
       loader: this.files.loader, runtime: this.files.runtime, eapp: this.files.eapp, smImage: this.files.smImage,
     });
-    // The host's own measurement while the machine's thread boots (they overlap on two cores).
-    let want: Uint8Array;
-    try {
-      want = this.expectedMeasurement;
-    } catch (e) {
-      created.catch(() => undefined); // the machine is stopped: its pending reply no longer matters
-      await w.terminate();
-      throw e;
-    }
+    const want = await whileBooting(w, created, () => this.expectedMeasurement);
     const m = await created;
     if (m.type === 'error') throw new Error(`enclave creation failed: ${m.message}`);
     if (m.type !== 'created') throw new Error(`unexpected reply from the machine: ${m.type}`);
     const got = m.measurement;
-    if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
-      await w.terminate();
-      throw new Error('the security monitor measured a different enclave than the host laid out');
-    }
+    await requireSameMeasurement(w, got, want, 'the security monitor measured a different enclave than the host laid out');
     this.params = m.params;
     this.measurement = got;
     return got;

@@ -14,6 +14,7 @@ import {
 import { launchDigestOf } from '../machine/measure.ts';
 import { Hypervisor, type HostServices } from './hypervisor.ts';
 import { waitWhileState } from '@teeos/hal/wait';
+import { whileBooting, requireSameMeasurement } from '@teeos/hal/boot';
 import { useNativeSha384 } from './native-sha384.ts';
 
 useNativeSha384();
@@ -101,25 +102,14 @@ export class SevGuest {
     const w = await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
     this.worker = w;
     const created = this.command(w, { type: 'create', memory: this.opts.memory, shared: this.shared, ctl: this.ctl });
-    // The host's own launch digest while the machine's thread boots (they overlap on two cores).
-    let want: Uint8Array;
-    try {
-      want = this.expectedMeasurement;
-    } catch (e) {
-      created.catch(() => undefined); // the machine is stopped: its pending reply no longer matters
-      await w.terminate();
-      throw e;
-    }
+    const want = await whileBooting(w, created, () => this.expectedMeasurement);
     await created;
     await this.command(w, { type: 'launch-start', policy: SNP_MODEL_POLICY });
     for (const update of this.updates) await this.command(w, { type: 'launch-update', update });
     const m = await this.command(w, { type: 'launch-finish' });
     if (m.type !== 'launched') throw new Error(`unexpected reply from the machine: ${m.type}`);
     const got = m.measurement;
-    if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
-      await w.terminate();
-      throw new Error('the PSP reports a launch digest other than the one the host computed; refusing to run');
-    }
+    await requireSameMeasurement(w, got, want, 'the PSP reports a launch digest other than the one the host computed; refusing to run');
     this.measurement = got;
     return got;
   }

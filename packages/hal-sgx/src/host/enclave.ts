@@ -10,6 +10,7 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { concatBytes } from '@teeos/hal/bytes';
 import { waitWhileState } from '@teeos/hal/wait';
+import { whileBooting, requireSameMeasurement } from '@teeos/hal/boot';
 import { MrEnclaveBuilder } from '../mrenclave.ts';
 import { defaultSigstructBody, signSigstruct, type RsaSigningKey } from '../sigstruct.ts';
 import {
@@ -404,15 +405,8 @@ export class SgxEnclave {
     const ch = new MessageChannel();
     this.ushmPort = ch.port1;
     const created = this.command(w, { type: 'create', epcSize: this.opts.epcSize, untrusted: this.untrusted, ctl: this.ctlBuf, ushm: ch.port2 });
-    // MRENCLAVE and the signature while the machine's thread boots (they overlap on two cores).
-    let sig: Uint8Array;
-    try {
-      sig = sigstruct ?? this.sigstruct;
-    } catch (e) {
-      created.catch(() => undefined); // the machine is stopped: its pending reply no longer matters
-      await w.terminate();
-      throw e;
-    }
+    // MRENCLAVE and the signature while the machine's thread boots.
+    const sig = await whileBooting(w, created, () => sigstruct ?? this.sigstruct);
     await created;
     await this.command(w, { type: 'ecreate', base: ELRANGE_BASE, size: this.config.elrangeSize, ssaFrameSize: SSA_FRAME_PAGES });
     if (this.ops.length > this.opts.epcSize / PAGE) { await w.terminate(); throw new Error('the enclave image does not fit the EPC'); }
@@ -422,11 +416,8 @@ export class SgxEnclave {
     }
     const m = await this.command(w, { type: 'einit', sigstruct: sig });
     if (m.type !== 'initialized') throw new Error(`unexpected reply from the machine: ${m.type}`);
-    const got = m.mrenclave, want = this.expectedMeasurement;
-    if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
-      await w.terminate();
-      throw new Error('the machine measured an MRENCLAVE other than the one the host computed; refusing to run');
-    }
+    const got = m.mrenclave;
+    await requireSameMeasurement(w, got, this.expectedMeasurement, 'the machine measured an MRENCLAVE other than the one the host computed; refusing to run');
     this.mrsigner = m.mrsigner;
     return got;
   }
