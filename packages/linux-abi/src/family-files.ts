@@ -21,8 +21,8 @@
  * mode, umask; O_CREAT creates the file there, where Linux would have it) and answered with a
  * served description. Names the child made itself (mkdir, mknod) stay its own and come first.
  * Only regular files are served; for anything else the owner says so and the open goes on here
- * (a FIFO is then found by its published name, as before). Other path calls (stat, unlink,
- * rename, readdir) on such names are not forwarded.
+ * (a FIFO is then found by its published name, as before). stat and access(2) of such a name
+ * are asked the same way ('rfpath'); other path calls (unlink, rename, readdir) are not.
  *
  * The owner serves only while its process lives (as for eventfds): later, operations on a
  * proxy fail with EIO. Each operation is a round trip through the host; the host sees sizes and
@@ -58,6 +58,8 @@ export type FileMessage =
   | { t: 'rfopen'; req: number; from: number; path: string; flags: number; mode: number; umask: number }
   /** Its answer: the served description's id (or -errno; NOT_SERVED: not a regular file), flags, mode, inode key. */
   | { t: 'rfopenr'; req: number; ret: number; flags: number; mode: number; key: string }
+  /** stat (access -1) or access(mode) of `path` in the receiver's tree, answered by 'rfr' (ret, st). */
+  | { t: 'rfpath'; req: number; from: number; path: string; follow: boolean; access: number }
   /** The process `pid` (forked from a holder) holds the description `id` too. */
   | { t: 'rfhold'; id: number; pid: number }
   /** The process `pid` no longer holds the description `id` (its last descriptor closed, or it exited). */
@@ -459,6 +461,36 @@ export class FamilyFiles {
     return this.proxy({ owner, id: m.ret, flags: m.flags, mode: m.mode, key: `${owner}:${m.key}`, name: abs });
   }
 
+  /**
+   * stat (access < 0) or access(mode) of a path under a directory another enclave serves, when
+   * this enclave's tree lacks it (the caller saw ENOENT): the owner's answer, or null (not such a
+   * path, or the owner is gone: the ENOENT stands).
+   */
+  pathServed(t: Task, path: string, start: Location, follow: boolean, access: number): { ret: number; st?: Stat } | null {
+    if (this.mirrors.length === 0 || path === '') return null;
+    const abs = this.absolute(t, path, start);
+    const owner = abs === null ? 0 : this.ownerOf(abs);
+    if (!owner || owner === t.proc.pid) return null;
+    const m = this.fs.request(owner, (req) => ({ t: 'rfpath', req, from: t.proc.pid, path: abs!, follow, access }));
+    if (m?.t !== 'rfr') return null;
+    return m.st ? { ret: 0, st: m.st } : { ret: Math.min(0, m.ret) };
+  }
+
+  /** The owner's side of rfpath. */
+  private pathHere(from: number, path: string, follow: boolean, access: number): { ret: number; st?: Stat } {
+    const vfs = fsOf(this.k).vfs, root = vfs.rootLocation();
+    const ctx: FsContext = { cred: { uid: this.k.config.uid, gid: this.k.config.gid, pid: from }, root, cwd: root, umask: 0 };
+    try {
+      const loc = vfs.resolve(ctx, root, path, follow);
+      if (access < 0) return { ret: 0, st: loc.inode.stat() };
+      vfs.access(ctx, loc, access);
+      return { ret: 0 };
+    } catch (e) {
+      if (e instanceof SysError) return { ret: -e.errno };
+      throw e;
+    }
+  }
+
   /** The absolute path `path` names from `start` (the cwd or a dirfd's directory), textually. */
   private absolute(t: Task, path: string, start: Location): string | null {
     let base = '/';
@@ -536,6 +568,10 @@ export class FamilyFiles {
       }
       const i = r.f.loc!.inode;
       fs.send(m.from, { t: 'rfopenr', req: m.req, ret: this.serve(r.f, m.from), flags: r.f.flags, mode: i.mode, key: `${i.sb.dev}:${i.ino}` });
+    } else if (m.t === 'rfpath') {
+      if (!isInt(m.req, 1, 2 ** 52) || !isInt(m.from, 1, 0x7fffffff)) return;
+      const ok = typeof m.path === 'string' && m.path.startsWith('/') && typeof m.follow === 'boolean' && isInt(m.access, -1, 7);
+      fs.send(m.from, { t: 'rfr', req: m.req, ...(ok ? this.pathHere(m.from, m.path, m.follow, m.access) : { ret: -E.EINVAL }) });
     } else if (m.t === 'rfopenr') {
       if (!isInt(m.ret, -4095, 2 ** 31) || !isInt(m.flags, 0, 0x7fffffff) || !isInt(m.mode, 0, 0xffff) || typeof m.key !== 'string') return;
       fs.answer(m.req, m);

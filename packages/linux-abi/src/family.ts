@@ -502,7 +502,7 @@ export class FamilyState {
       this.rpcReplies.set(m.req, m);
     } else if (m.t === 'efdwake') {
       this.efdProxies.get(`${m.owner}:${m.id}`)?.q.notify();
-    } else if (m.t === 'rf' || m.t === 'rfr' || m.t === 'rfwake' || m.t === 'rfopen' || m.t === 'rfopenr' || m.t === 'rfhold' || m.t === 'rfclose') {
+    } else if (m.t === 'rf' || m.t === 'rfr' || m.t === 'rfwake' || m.t === 'rfopen' || m.t === 'rfopenr' || m.t === 'rfpath' || m.t === 'rfhold' || m.t === 'rfclose') {
       this.files.handle(m);
     } else if (m.t === 'vfork') {
       const p = k.processes.get(m.pid);

@@ -2,6 +2,7 @@
  * the child opens by path a file the parent made and blocks in F_SETLKW and flock(LOCK_EX)
  * until the parent unlocks; a signal interrupts a blocked flock (EINTR, no SA_RESTART); F_GETLK
  * names the child as the holder; the offset and O_APPEND of an inherited description are shared;
+ * stat and access of the parent's file by path from the child;
  * a file the child creates in the inherited directory is the parent's; the child's locks go at
  * its exit. Parent and child take turns through pipes, so the output order is fixed. */
 #include "fsutil.h"
@@ -33,6 +34,11 @@ int main(void) {
   if (pid == 0) {
     int g = open("f", O_RDWR);
     T(g >= 0);
+    struct stat sb;
+    T(stat("f", &sb));
+    T(sb.st_size);
+    T(access("f", R_OK | W_OK));
+    T(access("missing", F_OK));
     T(lk(g, F_SETLK, F_RDLCK, 0, 1));
     step(c2p[1]);
     T(lk(g, F_SETLKW, F_WRLCK, 0, 0)); /* waits for the parent's unlock */

@@ -151,6 +151,16 @@ function doOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, 
   return install(t, f, cloexec);
 }
 
+/**
+ * stat/access of a name this enclave lacks under a directory another enclave of the family
+ * serves to it (family-files.ts): that enclave's answer, or null (the ENOENT `e` stands).
+ */
+function servedPath(k: Kernel, t: Task, e: unknown, dirfd: number, path: string, follow: boolean, access: number): { ret: number; st?: Stat } | null {
+  if (!k.family || !(e instanceof SysError) || e.errno !== E.ENOENT || path === '') return null;
+  const ctx = fsContext(k, t);
+  return k.family.files.pathServed(t, path, startDir(ctx, t, dirfd, path), follow, access);
+}
+
 export function statOf(f: OpenFile | null, loc: Location | null): Stat {
   if (loc) return loc.inode.stat();
   const s = f!.stat();
@@ -279,8 +289,16 @@ export function registerFsPath(tab: SyscallTable): void {
     const flags = a.i32(3);
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) return -E.EINVAL;
     const path = userPath(t, a.u(1));
-    const at = resolveAt(k, t, a.i32(0), path, flags, !(flags & AT_SYMLINK_NOFOLLOW));
-    t.proc.as.copyOut(a.u(2), encodeStat(statOf(at.file, at.loc)));
+    let st: Stat;
+    try {
+      const at = resolveAt(k, t, a.i32(0), path, flags, !(flags & AT_SYMLINK_NOFOLLOW));
+      st = statOf(at.file, at.loc);
+    } catch (e) {
+      const r = servedPath(k, t, e, a.i32(0), path, !(flags & AT_SYMLINK_NOFOLLOW), -1);
+      if (!r?.st) throw e;
+      st = r.st;
+    }
+    t.proc.as.copyOut(a.u(2), encodeStat(st));
     return 0;
   });
 
@@ -290,9 +308,18 @@ export function registerFsPath(tab: SyscallTable): void {
     if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE) return -E.EINVAL;
     if (mask & STATX__RESERVED) return -E.EINVAL;
     const path = userPath(t, a.u(1));
-    const at = resolveAt(k, t, a.i32(0), path, flags, !(flags & AT_SYMLINK_NOFOLLOW));
-    const loc = at.loc;
-    t.proc.as.copyOut(a.u(4), encodeStatx(statOf(at.file, loc), loc?.mnt.id ?? 0));
+    let st: Stat, mntId: number;
+    try {
+      const at = resolveAt(k, t, a.i32(0), path, flags, !(flags & AT_SYMLINK_NOFOLLOW));
+      st = statOf(at.file, at.loc);
+      mntId = at.loc?.mnt.id ?? 0;
+    } catch (e) {
+      const r = servedPath(k, t, e, a.i32(0), path, !(flags & AT_SYMLINK_NOFOLLOW), -1);
+      if (!r?.st) throw e;
+      st = r.st;
+      mntId = 0;
+    }
+    t.proc.as.copyOut(a.u(4), encodeStatx(st, mntId));
     return 0;
   });
 
@@ -386,7 +413,14 @@ export function registerFsPath(tab: SyscallTable): void {
     if (mode & ~7) return -E.EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
     const path = userPath(t, pathAddr);
-    const at = resolveAt(k, t, dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW));
+    let at;
+    try {
+      at = resolveAt(k, t, dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW));
+    } catch (e) {
+      const r = servedPath(k, t, e, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), mode);
+      if (!r) throw e;
+      return r.ret;
+    }
     if (!at.loc) return mode === 0 ? 0 : -E.EACCES;
     fsOf(k).vfs.access(at.ctx, at.loc, mode);
     return 0;
