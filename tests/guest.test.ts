@@ -26,8 +26,6 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
 const NEEDS_FORK = new Map<string, string>([
   ['fork_many', '200 enclaves alive at once, each a machine Worker with its own EPC: it passed here by hand (200 s, 7 GB resident at load 3 on 2 cores), too heavy for every CI run'],
   ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd is ENODEV on SGX (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
-  ['sysv_sem', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
-  ['sysv_msg', 'System V IPC objects belong to one enclave: a forked child (a new enclave) does not see them'],
 ]);
 /** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
 const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([

@@ -28,6 +28,8 @@
  * pair inside one enclave moves onto two channels at fork (fs/unix.ts).
  * - tmpfs files: the enclave that held one at fork serves its description (offset, flags, locks);
  *   the others hold proxies (RemoteFile: 'rf', 'rfr', 'rfwake', 'rfopen', family-files.ts).
+ * - services: other modules answer sealed requests ('rq'/'rs') and notes ('ev') by name
+ *   (System V semaphores and message queues: syscalls/sysvipc-family.ts).
  * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
  *   (RemoteEventFd) whose operations are sealed requests ('efd', 'efdr', 'efdwake').
  */
@@ -78,7 +80,15 @@ type Message =
   /** Is the receiver's enclave still there? (a request waiting long for its answer asks the host; ignored on arrival) */
   | { t: 'alive' }
   /** tmpfs files served across enclaves (family-files.ts). */
-  | FileMessage;
+  | FileMessage
+  /** A request to a service another module of this kernel registered (`services`), answered by 'rs'. */
+  | { t: 'rq'; req: number; from: number; svc: string; body: unknown }
+  | { t: 'rs'; req: number; body: unknown }
+  /** A one-way note to such a service. */
+  | { t: 'ev'; from: number; svc: string; body: unknown };
+
+/** A service of this kernel that other enclaves ask by sealed message: its answer (requests) or nothing (notes). */
+export type FamilyService = (body: unknown, from: number, oneWay: boolean) => unknown;
 /** A limit as the kernel keeps it (64 bits, signed or not: RLIM_INFINITY may be -1). */
 const isLimit = (v: unknown): v is string => typeof v === 'string' && /^-?\d{1,20}$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 64n;
 
@@ -226,8 +236,24 @@ export class FamilyState {
   /** tmpfs files this enclave serves to others, and its proxies for theirs. */
   readonly files: FamilyFiles;
 
+  /** Services other modules offer to the family's enclaves (System V IPC: syscalls/sysvipc-family.ts), by name. */
+  readonly services = new Map<string, FamilyService>();
+  /** Run when a process of this enclave ends, before its parent elsewhere hears of it. */
+  readonly onExit: ((p: Process) => void)[] = [];
+
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
     this.files = new FamilyFiles(k, this);
+  }
+
+  /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */
+  serviceRequest(pid: number, svc: string, body: unknown): unknown {
+    const r = this.rpc(pid, (req) => ({ t: 'rq', req, from: this.self, svc, body }));
+    return r?.t === 'rs' ? r.body : null;
+  }
+
+  /** A one-way note to the service `svc` of the enclave running `pid`: 0, or -errno when it could not be sent. */
+  note(pid: number, svc: string, body: unknown): number {
+    return this.send(pid, { t: 'ev', from: this.self, svc, body });
   }
 
   /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
@@ -364,6 +390,7 @@ export class FamilyState {
 
   /** The local process ended: its parent, in another enclave, hears of it. */
   exited(proc: Process, status: number): void {
+    for (const h of this.onExit) h(proc);
     const parent = this.k.processes.get(proc.ppid);
     if (parent?.remote) this.send(parent.pid, { t: 'exit', pid: proc.pid, status, cpu: proc.cpuInstructions + proc.childCpuInstructions });
     // Its children in other enclaves are orphans now: they belong to init, as on Linux.
@@ -499,6 +526,15 @@ export class FamilyState {
       if (typeof m.path === 'string' && typeof m.read === 'boolean' && typeof m.write === 'boolean') fifoOpenIn(k, this, m.path, m.read, m.write, true);
     } else if (m.t === 'fopenr') {
       if (!isInt(m.req, 1, this.nextReq - 1) || !isInt(m.ret, -4095, 0x7fffffff)) return;
+      this.rpcReplies.set(m.req, m);
+    } else if (m.t === 'rq' || m.t === 'ev') {
+      if (!isInt(m.from, 1, 0x7fffffff) || typeof m.svc !== 'string') return;
+      const svc = this.services.get(m.svc);
+      if (m.t === 'ev') { svc?.(m.body, m.from, true); return; }
+      if (!isInt(m.req, 1, 2 ** 52)) return;
+      this.send(m.from, { t: 'rs', req: m.req, body: svc ? svc(m.body, m.from, false) : null });
+    } else if (m.t === 'rs') {
+      if (!isInt(m.req, 1, this.nextReq - 1)) return;
       this.rpcReplies.set(m.req, m);
     } else if (m.t === 'efdwake') {
       this.efdProxies.get(`${m.owner}:${m.id}`)?.q.notify();

@@ -142,13 +142,20 @@ int main(int argc, char **argv) {
   ERR("bad id", msgctl(0x7fff0000, IPC_STAT, &d));
   ERR("IPC_STAT bad pointer", msgctl(q, IPC_STAT, (struct msqid_ds *)8));
 
+  /* The child says it is about to wait (so the removal finds it asleep however long its start
+     took: on SGX a fork starts a new enclave), then the parent gives it 20 ms to fall asleep. */
+  int ready[2];
+  if (pipe(ready)) return 1;
   fflush(stdout);
   c = fork();
   if (c == 0) {
+    write(ready[1], "r", 1);
     rcv("child waiting when the queue is removed", q, 64, 0, 0);
     fflush(stdout);
     _exit(0);
   }
+  char rb;
+  read(ready[0], &rb, 1);
   usleep(20000);
   SHOW("IPC_RMID", msgctl(q, IPC_RMID, NULL));
   waitpid(c, NULL, 0);

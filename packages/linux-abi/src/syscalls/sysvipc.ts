@@ -1,6 +1,9 @@
 /**
  * System V IPC (ipc/util.c, ipc/shm.c, ipc/sem.c, ipc/msg.c): shared memory segments,
- * semaphore sets and message queues, one IPC namespace per kernel (enclave).
+ * semaphore sets and message queues, one IPC namespace per kernel (enclave). On a process-per-
+ * enclave platform, semaphore sets and message queues of the other enclaves of the family are
+ * reached by id and key through their owner (sysvipc-family.ts): the *Here functions run an
+ * operation where the object lives, for the local caller or for one in another enclave.
  *
  * riscv64 is an asm-generic architecture: the calls are the separate shmget/shmat/...
  * entries (no ipc() multiplexer), the structures are the 64-bit ones (ipc64_perm,
@@ -26,6 +29,7 @@ import { USER_VA_END } from '../mm/sv39.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
 import { AGAIN, sleepOn, WaitQueue, type RetryResult } from '../fs/wait.ts';
 import { TIMESPEC_SIZE, decodeTimespec } from '../abi/structs.ts';
+import { SysvFamily, hex, unhexBytes, type SysvAnswer, type SysvKind, type SysvRequest, type SysvServer } from './sysvipc-family.ts';
 
 // include/uapi/linux/ipc.h
 const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT = 0o4000;
@@ -63,12 +67,13 @@ interface Segment extends Perm {
 }
 
 interface Sem { val: number; pid: number; otime: number }
+/** A sleeping semop with the operation that blocked it (GETNCNT/GETZCNT); token: one waiting in another enclave. */
+interface Pending { num: number; op: number; pid: number; token?: string }
 interface SemSet extends Perm {
   sems: Sem[];
   otime: number; ctime: number;
   changed: WaitQueue;
-  /** Sleeping semops with the operation that blocked them (GETNCNT/GETZCNT). */
-  pending: Set<{ num: number; op: number }>;
+  pending: Set<Pending>;
 }
 
 interface Msg { type: bigint; data: Uint8Array }
@@ -135,8 +140,8 @@ class IpcNamespace {
   readonly sem = new Ids<SemSet>(SEMMNI);
   readonly msg = new Ids<MsgQueue>(MSGMNI);
   usedSems = 0;
-  /** Per-process SEM_UNDO adjustments: set -> semadj per semaphore. */
-  readonly undo = new Map<Process, Map<SemSet, number[]>>();
+  /** Per-process SEM_UNDO adjustments, by pid (processes of other enclaves too): set -> semadj per semaphore. */
+  readonly undo = new Map<number, Map<SemSet, number[]>>();
   readonly sb: SuperBlock;
   constructor(readonly k: Kernel) {
     const clock = (): Timespec => {
@@ -154,7 +159,7 @@ function nsOf(k: Kernel): IpcNamespace {
   if (!ns) {
     const n = new IpcNamespace(k);
     namespaces.set(k, (ns = n));
-    k.onProcessExit.push((p) => exitSem(n, p));
+    k.onProcessExit.push((p) => exitSem(n, p.pid));
   }
   return ns;
 }
@@ -190,10 +195,17 @@ function newPerm(k: Kernel, key: number, flg: number): Perm {
 }
 
 /** ipcget: a new object for IPC_PRIVATE or a missing key with IPC_CREAT, else the existing one after its checks. */
-function ipcget<T extends Perm>(k: Kernel, ids: Ids<T>, key: number, flg: number, create: () => number, more?: (o: T) => number): number {
+function ipcget<T extends Perm>(k: Kernel, ids: Ids<T>, key: number, flg: number, create: () => number, more?: (o: T) => number,
+  kind?: SysvKind, nsems = 0): number {
   if (key === IPC_PRIVATE) return create();
   const o = ids.byKey(key);
-  if (!o) return flg & IPC_CREAT ? create() : -E.ENOENT;
+  if (!o) {
+    // In a family, another enclave may serve the key: it runs ipcget there.
+    const fam = kind ? famOf(k) : null;
+    const there = fam ? fam.get(kind!, key, flg, nsems) : null;
+    if (there !== null) return there;
+    return flg & IPC_CREAT ? create() : -E.ENOENT;
+  }
   if (flg & IPC_CREAT && flg & IPC_EXCL) return -E.EEXIST;
   const m = more ? more(o) : 0;
   if (m) return m;
@@ -435,9 +447,9 @@ function registerShm(tab: SyscallTable): void {
 
 interface Sop { num: number; op: number; flg: number }
 
-function undoOf(ns: IpcNamespace, p: Process, set: SemSet): number[] {
-  let m = ns.undo.get(p);
-  if (!m) ns.undo.set(p, (m = new Map()));
+function undoOf(ns: IpcNamespace, pid: number, set: SemSet): number[] {
+  let m = ns.undo.get(pid);
+  if (!m) ns.undo.set(pid, (m = new Map()));
   let u = m.get(set);
   if (!u) m.set(set, (u = new Array<number>(set.sems.length).fill(0)));
   return u;
@@ -454,17 +466,17 @@ function clearUndo(ns: IpcNamespace, set: SemSet, num: number | null): void {
 }
 
 /** exit_sem: the exiting process's SEM_UNDO adjustments are applied, clamped to 0..SEMVMX. */
-function exitSem(ns: IpcNamespace, p: Process): void {
-  const m = ns.undo.get(p);
+function exitSem(ns: IpcNamespace, pid: number): void {
+  const m = ns.undo.get(pid);
   if (!m) return;
-  ns.undo.delete(p);
+  ns.undo.delete(pid);
   for (const [set, u] of m) {
     if (set.removed) continue;
     u.forEach((adj, i) => {
       if (!adj) return;
       const s = set.sems[i]!;
       s.val = Math.max(0, Math.min(SEMVMX, s.val + adj));
-      s.pid = p.pid;
+      s.pid = pid;
     });
     set.changed.notify();
   }
@@ -472,11 +484,12 @@ function exitSem(ns: IpcNamespace, p: Process): void {
 
 /**
  * perform_atomic_semop: every operation in order against the values the earlier ones left;
- * all or nothing. Returns 0 done, the blocking operation, or a negative errno.
+ * all or nothing. Returns 0 done, the blocking operation, or a negative errno. `pid`: the
+ * process the operation is for (sempid, its SEM_UNDO adjustments), here or in another enclave.
  */
-function tryOps(ns: IpcNamespace, t: Task, set: SemSet, sops: Sop[]): number | Sop {
+function tryOps(ns: IpcNamespace, pid: number, set: SemSet, sops: Sop[]): number | Sop {
   const vals = set.sems.map((s) => s.val);
-  const undo = sops.some((s) => s.flg & SEM_UNDO) ? undoOf(ns, t.proc, set) : null;
+  const undo = sops.some((s) => s.flg & SEM_UNDO) ? undoOf(ns, pid, set) : null;
   const adj = undo ? [...undo] : null;
   for (const sop of sops) {
     const cur = vals[sop.num]!;
@@ -494,7 +507,7 @@ function tryOps(ns: IpcNamespace, t: Task, set: SemSet, sops: Sop[]): number | S
   const now = nowSec(ns.k);
   for (const sop of sops) {
     const s = set.sems[sop.num]!;
-    s.pid = t.proc.pid;
+    s.pid = pid;
     s.otime = now;
   }
   vals.forEach((v, i) => { set.sems[i]!.val = v; });
@@ -514,6 +527,13 @@ function semStat(set: SemSet): Uint8Array {
   return b;
 }
 
+/** semop's checks on the set (EFBIG past it, EACCES), then its first attempt, for process `pid`. */
+function semopHere(k: Kernel, ns: IpcNamespace, set: SemSet, pid: number, sops: Sop[]): number | Sop {
+  if (sops.some((s) => s.num >= set.sems.length)) return -E.EFBIG;
+  if (denied(k, set, sops.some((s) => s.op !== 0) ? S_IWUGO : S_IRUGO)) return -E.EACCES;
+  return tryOps(ns, pid, set, sops);
+}
+
 function semtimedop(k: Kernel, t: Task, semid: number, sopsAddr: number, nsops: number, timeoutAddr: number) {
   const ns = nsOf(k);
   if (nsops < 1 || semid < 0) return -E.EINVAL;
@@ -527,23 +547,17 @@ function semtimedop(k: Kernel, t: Task, semid: number, sopsAddr: number, nsops: 
   }
   const dv = new DataView(raw.buffer);
   const sops: Sop[] = [];
-  let max = 0, alter = false;
-  for (let i = 0; i < nsops; i++) {
-    const sop = { num: dv.getUint16(i * 6, true), op: dv.getInt16(i * 6 + 2, true), flg: dv.getInt16(i * 6 + 4, true) };
-    sops.push(sop);
-    max = Math.max(max, sop.num);
-    if (sop.op !== 0) alter = true;
-  }
+  for (let i = 0; i < nsops; i++) sops.push({ num: dv.getUint16(i * 6, true), op: dv.getInt16(i * 6 + 2, true), flg: dv.getInt16(i * 6 + 4, true) });
+  const owner = remoteOwner(k, ns.sem, 'sem', semid);
+  if (owner) return remoteSemop(k, t, owner, semid, sops, deadline);
   const set = ns.sem.byId(semid);
-  if (max >= set.sems.length) return -E.EFBIG;
-  if (denied(k, set, alter ? S_IWUGO : S_IRUGO)) return -E.EACCES;
-  const first = tryOps(ns, t, set, sops);
+  const first = semopHere(k, ns, set, t.proc.pid, sops);
   if (typeof first === 'number') return first;
-  const waiting = { num: first.num, op: first.op };
+  const waiting: Pending = { num: first.num, op: first.op, pid: t.proc.pid };
   set.pending.add(waiting);
   const retry = (): RetryResult => {
     if (set.removed) return -E.EIDRM;
-    const r = tryOps(ns, t, set, sops);
+    const r = tryOps(ns, t.proc.pid, set, sops);
     if (typeof r === 'number') return r;
     waiting.num = r.num;
     waiting.op = r.op;
@@ -552,23 +566,101 @@ function semtimedop(k: Kernel, t: Task, semid: number, sopsAddr: number, nsops: 
   return sleepIpc(k, t, set.changed, retry, deadline, () => set.pending.delete(waiting));
 }
 
+/** semget's work in this enclave (the caller's, or another enclave's asking by key). */
+function semgetHere(k: Kernel, ns: IpcNamespace, key: number, nsems: number, flg: number): number {
+  if (nsems < 0 || nsems > SEMMSL) return -E.EINVAL;
+  return ipcget(k, ns.sem, key, flg, () => {
+    if (nsems === 0) return -E.EINVAL;
+    if (ns.usedSems + nsems > SEMMNS) return -E.ENOSPC;
+    const set: SemSet = {
+      ...newPerm(k, key, flg), sems: Array.from({ length: nsems }, () => ({ val: 0, pid: 0, otime: 0 })),
+      otime: 0, ctime: nowSec(k), changed: new WaitQueue(), pending: new Set(),
+    };
+    const id = addObject(k, 'sem', ns.sem, set);
+    if (id >= 0) ns.usedSems += nsems;
+    return id;
+  }, (set) => (nsems > set.sems.length ? -E.EINVAL : 0), 'sem', nsems);
+}
+
+/** What a semctl or msgctl command takes from the caller (read before) and gives back (written after). */
+interface CtlIn { val: number; vals: number[] | null; ds: Uint8Array | null }
+interface CtlOut { ret: number; out?: Uint8Array }
+
+/**
+ * The semctl commands on one set, run where the set lives for process `pid`. SETALL without
+ * values answers the set's size after the write check (the caller then reads that many values).
+ */
+function semctlHere(k: Kernel, ns: IpcNamespace, pid: number, semid: number, semnum: number, cmd: number, inp: CtlIn): CtlOut {
+  switch (cmd) {
+    case IPC_STAT: {
+      const set = ns.sem.byId(semid);
+      if (denied(k, set, S_IRUGO)) return { ret: -E.EACCES };
+      return { ret: 0, out: semStat(set) };
+    }
+    case SETVAL: {
+      const val = inp.val;
+      if (val > SEMVMX || val < 0) return { ret: -E.ERANGE };
+      const set = ns.sem.byId(semid);
+      if (semnum < 0 || semnum >= set.sems.length) return { ret: -E.EINVAL };
+      if (denied(k, set, S_IWUGO)) return { ret: -E.EACCES };
+      clearUndo(ns, set, semnum);
+      const s = set.sems[semnum]!;
+      s.val = val;
+      s.pid = pid;
+      set.ctime = nowSec(k);
+      set.changed.notify();
+      return { ret: 0 };
+    }
+    case GETALL: case SETALL: case GETVAL: case GETPID: case GETNCNT: case GETZCNT: {
+      const set = ns.sem.byId(semid);
+      const n = set.sems.length;
+      if (denied(k, set, cmd === SETALL ? S_IWUGO : S_IRUGO)) return { ret: -E.EACCES };
+      if (cmd === GETALL) {
+        const b = new Uint8Array(n * 2);
+        const dv = new DataView(b.buffer);
+        set.sems.forEach((s, i) => dv.setUint16(i * 2, s.val, true));
+        return { ret: 0, out: b };
+      }
+      if (cmd === SETALL) {
+        const vals = inp.vals;
+        if (!vals) return { ret: n };
+        if (vals.length !== n) return { ret: -E.EINVAL };
+        if (vals.some((v) => v > SEMVMX)) return { ret: -E.ERANGE };
+        clearUndo(ns, set, null);
+        vals.forEach((v, i) => { set.sems[i]!.val = v; set.sems[i]!.pid = pid; });
+        set.ctime = nowSec(k);
+        set.changed.notify();
+        return { ret: 0 };
+      }
+      if (semnum < 0 || semnum >= n) return { ret: -E.EINVAL };
+      const s = set.sems[semnum]!;
+      if (cmd === GETVAL) return { ret: s.val };
+      if (cmd === GETPID) return { ret: s.pid };
+      let c = 0;
+      for (const w of set.pending) if (w.num === semnum && (cmd === GETNCNT ? w.op < 0 : w.op === 0)) c++;
+      return { ret: c };
+    }
+    case IPC_SET: {
+      const set = owned(k, ns.sem, semid);
+      setPerm(k, set, inp.ds!);
+      return { ret: 0 };
+    }
+    case IPC_RMID: {
+      const set = owned(k, ns.sem, semid);
+      ns.sem.remove(set);
+      ns.usedSems -= set.sems.length;
+      clearUndo(ns, set, null);
+      famOf(k)?.unpublish('sem', semid, set.key);
+      set.changed.notify(); // sleepers fail with EIDRM
+      return { ret: 0 };
+    }
+    default:
+      return { ret: -E.EINVAL };
+  }
+}
+
 function registerSem(tab: SyscallTable): void {
-  tab.def('semget', 'ddx', (k, t, a) => {
-    const ns = nsOf(k);
-    const key = a.i32(0), nsems = a.i32(1), flg = a.i32(2);
-    if (nsems < 0 || nsems > SEMMSL) return -E.EINVAL;
-    return ipcget(k, ns.sem, key, flg, () => {
-      if (nsems === 0) return -E.EINVAL;
-      if (ns.usedSems + nsems > SEMMNS) return -E.ENOSPC;
-      const set: SemSet = {
-        ...newPerm(k, key, flg), sems: Array.from({ length: nsems }, () => ({ val: 0, pid: 0, otime: 0 })),
-        otime: 0, ctime: nowSec(k), changed: new WaitQueue(), pending: new Set(),
-      };
-      const id = ns.sem.add(set);
-      if (id >= 0) ns.usedSems += nsems;
-      return id;
-    }, (set) => (nsems > set.sems.length ? -E.EINVAL : 0));
-  });
+  tab.def('semget', 'ddx', (k, t, a) => semgetHere(k, nsOf(k), a.i32(0), a.i32(1), a.i32(2)));
 
   tab.def('semop', 'dpu', (k, t, a) => semtimedop(k, t, a.i32(0), a.u(1), a.u(2), 0));
   tab.def('semtimedop', 'dpup', (k, t, a) => semtimedop(k, t, a.i32(0), a.u(1), a.u(2), a.u(3)));
@@ -587,68 +679,25 @@ function registerSem(tab: SyscallTable): void {
         put(t, arg, b);
         return Math.max(ns.sem.maxIdx(), 0);
       }
-      case IPC_STAT: case SEM_STAT: case SEM_STAT_ANY:
+      case SEM_STAT: case SEM_STAT_ANY:
         return statCmd(k, t, ns.sem, semid, cmd, SEM_STAT_ANY, arg, semStat);
-      case SETVAL: {
-        const val = a.i32(3);
-        if (val > SEMVMX || val < 0) return -E.ERANGE;
-        const set = ns.sem.byId(semid);
-        if (semnum < 0 || semnum >= set.sems.length) return -E.EINVAL;
-        if (denied(k, set, S_IWUGO)) return -E.EACCES;
-        clearUndo(ns, set, semnum);
-        const s = set.sems[semnum]!;
-        s.val = val;
-        s.pid = t.proc.pid;
-        set.ctime = nowSec(k);
-        set.changed.notify();
-        return 0;
-      }
-      case GETALL: case SETALL: case GETVAL: case GETPID: case GETNCNT: case GETZCNT: {
-        const set = ns.sem.byId(semid);
-        const n = set.sems.length;
-        if (denied(k, set, cmd === SETALL ? S_IWUGO : S_IRUGO)) return -E.EACCES;
-        if (cmd === GETALL) {
-          const b = new Uint8Array(n * 2);
-          const dv = new DataView(b.buffer);
-          set.sems.forEach((s, i) => dv.setUint16(i * 2, s.val, true));
-          put(t, arg, b);
-          return 0;
-        }
+      default: {
+        // IPC_SET reads the caller's semid_ds first (copy_semid_from_user), as Linux does.
+        const inp: CtlIn = { val: a.i32(3), vals: null, ds: cmd === IPC_SET ? t.proc.as.copyIn(arg, SEMID_DS_SIZE) : null };
+        const owner = remoteOwner(k, ns.sem, 'sem', semid);
+        const run = (): CtlOut => (owner ? remoteCtl(k, owner, { op: 'semctl', id: semid, semnum, cmd, pid: t.proc.pid, val: inp.val, vals: inp.vals, ds: inp.ds && hex(inp.ds) })
+          : semctlHere(k, ns, t.proc.pid, semid, semnum, cmd, inp));
         if (cmd === SETALL) {
-          const b = t.proc.as.copyIn(arg, n * 2);
+          const n = run();
+          if (n.ret < 0) return n.ret;
+          const b = t.proc.as.copyIn(arg, n.ret * 2);
           const dv = new DataView(b.buffer);
-          const vals = Array.from({ length: n }, (_, i) => dv.getUint16(i * 2, true));
-          if (vals.some((v) => v > SEMVMX)) return -E.ERANGE;
-          clearUndo(ns, set, null);
-          vals.forEach((v, i) => { set.sems[i]!.val = v; set.sems[i]!.pid = t.proc.pid; });
-          set.ctime = nowSec(k);
-          set.changed.notify();
-          return 0;
+          inp.vals = Array.from({ length: n.ret }, (_, i) => dv.getUint16(i * 2, true));
         }
-        if (semnum < 0 || semnum >= n) return -E.EINVAL;
-        const s = set.sems[semnum]!;
-        if (cmd === GETVAL) return s.val;
-        if (cmd === GETPID) return s.pid;
-        let c = 0;
-        for (const w of set.pending) if (w.num === semnum && (cmd === GETNCNT ? w.op < 0 : w.op === 0)) c++;
-        return c;
+        const r = run();
+        if (r.out && r.ret >= 0) put(t, arg, r.out);
+        return r.ret;
       }
-      case IPC_SET: {
-        const b = t.proc.as.copyIn(arg, SEMID_DS_SIZE);
-        const set = owned(k, ns.sem, semid);
-        setPerm(k, set, b);
-        return 0;
-      }
-      case IPC_RMID: {
-        const set = owned(k, ns.sem, semid);
-        ns.sem.remove(set);
-        ns.usedSems -= set.sems.length;
-        clearUndo(ns, set, null);
-        set.changed.notify(); // sleepers fail with EIDRM
-        return 0;
-      }
-      default:
-        return -E.EINVAL;
     }
   }, 'partial');
 }
@@ -688,14 +737,79 @@ function findMsg(q: MsgQueue, type: bigint, mode: number): number {
   return found;
 }
 
+/** One attempt of msgsnd on a queue of this enclave, for process `pid`: 0, AGAIN (no room yet), or -errno. */
+function msgsndHere(k: Kernel, q: MsgQueue, pid: number, type: bigint, data: Uint8Array, flg: number): RetryResult {
+  if (q.removed) return -E.EIDRM;
+  if (denied(k, q, S_IWUGO)) return -E.EACCES;
+  // msg_fits_inqueue: bytes and the number of messages are both bounded by msg_qbytes.
+  if (q.bytes + data.length > q.qbytes || q.msgs.length + 1 > q.qbytes) return flg & IPC_NOWAIT ? -E.EAGAIN : AGAIN;
+  q.msgs.push({ type, data });
+  q.bytes += data.length;
+  q.lspid = pid;
+  q.stime = nowSec(k);
+  q.changed.notify();
+  return 0;
+}
+
+/** One attempt of msgrcv on a queue of this enclave, for process `pid`: the message (taken unless MSG_COPY), AGAIN, or -errno. */
+function msgrcvHere(k: Kernel, q: MsgQueue, pid: number, type: bigint, mode: number, bufsz: number, flg: number): Msg | RetryResult {
+  if (q.removed) return -E.EIDRM;
+  if (denied(k, q, S_IRUGO)) return -E.EACCES;
+  const i = findMsg(q, type, mode);
+  if (i < 0) return flg & IPC_NOWAIT ? -E.ENOMSG : AGAIN;
+  const m = q.msgs[i]!;
+  if (bufsz < m.data.length && !(flg & MSG_NOERROR)) return -E.E2BIG;
+  if (!(flg & MSG_COPY)) {
+    q.msgs.splice(i, 1);
+    q.bytes -= m.data.length;
+    q.lrpid = pid;
+    q.rtime = nowSec(k);
+    q.changed.notify(); // senders waiting for room
+  }
+  return m;
+}
+
+/** IPC_STAT, IPC_SET and IPC_RMID on a queue of this enclave. */
+function msgctlHere(k: Kernel, ns: IpcNamespace, msqid: number, cmd: number, ds: Uint8Array | null): CtlOut {
+  switch (cmd) {
+    case IPC_STAT: {
+      const q = ns.msg.byId(msqid);
+      if (denied(k, q, S_IRUGO)) return { ret: -E.EACCES };
+      return { ret: 0, out: msgStat(q) };
+    }
+    case IPC_SET: {
+      const q = owned(k, ns.msg, msqid);
+      const qbytes = Number(new DataView(ds!.buffer, ds!.byteOffset).getBigUint64(88, true));
+      if (qbytes > MSGMNB) return { ret: -E.EPERM }; // raising msg_qbytes past msgmnb needs CAP_SYS_RESOURCE
+      setPerm(k, q, ds!);
+      q.qbytes = qbytes;
+      q.changed.notify(); // room for senders, or receivers whose rights changed
+      return { ret: 0 };
+    }
+    case IPC_RMID: {
+      const q = owned(k, ns.msg, msqid);
+      ns.msg.remove(q);
+      famOf(k)?.unpublish('msg', msqid, q.key);
+      q.changed.notify(); // sleepers fail with EIDRM
+      return { ret: 0 };
+    }
+    default:
+      return { ret: -E.EINVAL };
+  }
+}
+
+/** do_msg_fill: the type, then the text (cut to bufsz); a fault here loses the message, as on Linux. */
+function msgFill(t: Task, msgp: number, bufsz: number, type: bigint, data: Uint8Array): number {
+  const n = Math.min(bufsz, data.length);
+  const tb = new Uint8Array(8);
+  new DataView(tb.buffer).setBigInt64(0, type, true);
+  put(t, msgp, tb);
+  put(t, msgp + 8, data.subarray(0, n));
+  return n;
+}
+
 function registerMsg(tab: SyscallTable): void {
-  tab.def('msgget', 'dx', (k, t, a) => {
-    const ns = nsOf(k);
-    const key = a.i32(0), flg = a.i32(1);
-    return ipcget(k, ns.msg, key, flg, () => ns.msg.add({
-      ...newPerm(k, key, flg), msgs: [], bytes: 0, qbytes: MSGMNB, stime: 0, rtime: 0, ctime: nowSec(k), lspid: 0, lrpid: 0, changed: new WaitQueue(),
-    }));
-  });
+  tab.def('msgget', 'dx', (k, t, a) => msggetHere(k, nsOf(k), a.i32(0), a.i32(1)));
 
   tab.def('msgsnd', 'dpux', (k, t, a) => {
     const ns = nsOf(k);
@@ -704,19 +818,13 @@ function registerMsg(tab: SyscallTable): void {
     if (msgsz > MSGMAX || msgsz < 0 || msqid < 0) return -E.EINVAL;
     if (type < 1n) return -E.EINVAL;
     const data = t.proc.as.copyIn(msgp + 8, msgsz);
+    const owner = remoteOwner(k, ns.msg, 'msg', msqid);
+    if (owner) {
+      const req = (retry: boolean): SysvRequest => ({ op: 'msgsnd', id: msqid, type: type.toString(), data: hex(data), flg, pid: t.proc.pid, retry });
+      return remoteBlocking(k, t, owner, 'msg', msqid, req, (ans) => ans.ret);
+    }
     const q = ns.msg.byId(msqid);
-    const attempt = (): RetryResult => {
-      if (q.removed) return -E.EIDRM;
-      if (denied(k, q, S_IWUGO)) return -E.EACCES;
-      // msg_fits_inqueue: bytes and the number of messages are both bounded by msg_qbytes.
-      if (q.bytes + msgsz > q.qbytes || q.msgs.length + 1 > q.qbytes) return flg & IPC_NOWAIT ? -E.EAGAIN : AGAIN;
-      q.msgs.push({ type, data });
-      q.bytes += msgsz;
-      q.lspid = t.proc.pid;
-      q.stime = nowSec(k);
-      q.changed.notify();
-      return 0;
-    };
+    const attempt = (): RetryResult => msgsndHere(k, q, t.proc.pid, type, data, flg);
     const r = attempt();
     return r === AGAIN ? sleepIpc(k, t, q.changed, attempt) : r;
   });
@@ -734,28 +842,20 @@ function registerMsg(tab: SyscallTable): void {
     } else if (type === 0n) mode = SEARCH_ANY;
     else if (type < 0n) { type = type === LONG_MIN ? LONG_MAX : -type; mode = SEARCH_LESSEQUAL; }
     else mode = flg & MSG_EXCEPT ? SEARCH_NOTEQUAL : SEARCH_EQUAL;
+    const owner = remoteOwner(k, ns.msg, 'msg', msqid);
+    if (owner) {
+      const req = (retry: boolean): SysvRequest => ({ op: 'msgrcv', id: msqid, type: type.toString(), mode, bufsz: Math.min(bufsz, MSGMAX), flg, pid: t.proc.pid, retry });
+      return remoteBlocking(k, t, owner, 'msg', msqid, req, (ans) => {
+        if (ans.ret < 0) return ans.ret;
+        const data = unhexBytes(ans.out, MSGMAX), mtype = typeof ans.mtype === 'string' && /^-?\d{1,20}$/.test(ans.mtype) ? BigInt.asIntN(64, BigInt(ans.mtype)) : null;
+        if (!data || mtype === null || data.length > bufsz) return -E.EIO;
+        return msgFill(t, msgp, bufsz, mtype, data);
+      });
+    }
     const q = ns.msg.byId(msqid);
     const attempt = (): RetryResult => {
-      if (q.removed) return -E.EIDRM;
-      if (denied(k, q, S_IRUGO)) return -E.EACCES;
-      const i = findMsg(q, type, mode);
-      if (i < 0) return flg & IPC_NOWAIT ? -E.ENOMSG : AGAIN;
-      const m = q.msgs[i]!;
-      if (bufsz < m.data.length && !(flg & MSG_NOERROR)) return -E.E2BIG;
-      if (!(flg & MSG_COPY)) {
-        q.msgs.splice(i, 1);
-        q.bytes -= m.data.length;
-        q.lrpid = t.proc.pid;
-        q.rtime = nowSec(k);
-        q.changed.notify(); // senders waiting for room
-      }
-      // do_msg_fill: the type, then the text (cut to bufsz); a fault here loses the message, as on Linux.
-      const n = Math.min(bufsz, m.data.length);
-      const tb = new Uint8Array(8);
-      new DataView(tb.buffer).setBigInt64(0, m.type, true);
-      put(t, msgp, tb);
-      put(t, msgp + 8, m.data.subarray(0, n));
-      return n;
+      const m = msgrcvHere(k, q, t.proc.pid, type, mode, bufsz, flg);
+      return typeof m === 'object' ? msgFill(t, msgp, bufsz, m.type, m.data) : m;
     };
     const r = attempt();
     return r === AGAIN ? sleepIpc(k, t, q.changed, attempt) : r;
@@ -783,28 +883,196 @@ function registerMsg(tab: SyscallTable): void {
         put(t, buf, b);
         return Math.max(ns.msg.maxIdx(), 0);
       }
-      case IPC_STAT: case MSG_STAT: case MSG_STAT_ANY:
+      case MSG_STAT: case MSG_STAT_ANY:
         return statCmd(k, t, ns.msg, msqid, cmd, MSG_STAT_ANY, buf, msgStat);
-      case IPC_SET: {
-        const b = t.proc.as.copyIn(buf, MSQID_DS_SIZE);
-        const q = owned(k, ns.msg, msqid);
-        const qbytes = Number(new DataView(b.buffer).getBigUint64(88, true));
-        if (qbytes > MSGMNB) return -E.EPERM; // raising msg_qbytes past msgmnb needs CAP_SYS_RESOURCE
-        setPerm(k, q, b);
-        q.qbytes = qbytes;
-        q.changed.notify(); // room for senders, or receivers whose rights changed
-        return 0;
-      }
-      case IPC_RMID: {
-        const q = owned(k, ns.msg, msqid);
-        ns.msg.remove(q);
-        q.changed.notify(); // sleepers fail with EIDRM
-        return 0;
+      case IPC_STAT: case IPC_SET: case IPC_RMID: {
+        const ds = cmd === IPC_SET ? t.proc.as.copyIn(buf, MSQID_DS_SIZE) : null;
+        const owner = remoteOwner(k, ns.msg, 'msg', msqid);
+        const r = owner ? remoteCtl(k, owner, { op: 'msgctl', id: msqid, cmd, ds: ds && hex(ds) }) : msgctlHere(k, ns, msqid, cmd, ds);
+        if (r.out && r.ret >= 0) put(t, buf, r.out);
+        return r.ret;
       }
       default:
         return -E.EINVAL;
     }
   }, 'partial');
+}
+
+/** msgget's work in this enclave (the caller's, or another enclave's asking by key). */
+function msggetHere(k: Kernel, ns: IpcNamespace, key: number, flg: number): number {
+  return ipcget(k, ns.msg, key, flg, () => addObject(k, 'msg', ns.msg, {
+    ...newPerm(k, key, flg), msgs: [], bytes: 0, qbytes: MSGMNB, stime: 0, rtime: 0, ctime: nowSec(k), lspid: 0, lrpid: 0, changed: new WaitQueue(),
+  }), undefined, 'msg', 0);
+}
+
+// ---------------------------------------------------------------- across the enclaves of a family (sysvipc-family.ts)
+
+const families = new WeakMap<Kernel, SysvFamily>();
+/** The family layer of this kernel (process-per-enclave platforms), made with its server on first use. */
+function famOf(k: Kernel): SysvFamily | null {
+  if (!k.family) return null;
+  let f = families.get(k);
+  if (!f) families.set(k, (f = new SysvFamily(k, k.family, serverOf(k))));
+  return f;
+}
+
+/** ipc_idr_alloc, and in a family the id published (one another enclave holds is skipped). */
+function addObject<T extends Perm>(k: Kernel, kind: SysvKind, ids: Ids<T>, obj: T): number {
+  const fam = famOf(k);
+  for (let tries = 0; tries < 1024; tries++) {
+    const id = ids.add(obj);
+    if (id < 0 || !fam || fam.publish(kind, id, obj.key)) return id;
+    ids.byIndex.delete(id % IPCMNI);
+  }
+  return -E.ENOSPC;
+}
+
+/** The enclave serving `id` when this one does not, or 0 (then the local lookup gives EINVAL). */
+function remoteOwner<T extends Perm>(k: Kernel, ids: Ids<T>, kind: SysvKind, id: number): number {
+  const fam = famOf(k);
+  if (!fam || id < 0) return 0;
+  const o = ids.byIndex.get(id % IPCMNI);
+  return o && o.id === id ? 0 : fam.ownerOfId(kind, id);
+}
+
+function remoteCtl(k: Kernel, owner: number, req: SysvRequest): CtlOut {
+  const a = famOf(k)!.call(owner, req);
+  if (a.ret < 0 || a.out === undefined) return { ret: a.ret };
+  const out = unhexBytes(a.out, 1 << 16);
+  return out ? { ret: a.ret, out } : { ret: -E.EIO };
+}
+
+/**
+ * An operation on an object another enclave serves that may have to wait: asked once; when the
+ * owner answers "blocked", the task sleeps on the local queue the owner's 'wake' notes ring and
+ * asks again (retry: a removed object is then EIDRM). A wake that came while a request was on
+ * its way is not lost: the generation moved, so the request goes again at once.
+ */
+function remoteBlocking(k: Kernel, t: Task, owner: number, kind: SysvKind, id: number, req: (retry: boolean) => SysvRequest,
+  done: (a: SysvAnswer) => number, deadline = Infinity, onGiveUp?: () => void): number | ReturnType<Kernel['block']> {
+  const fam = famOf(k)!;
+  const ask = (retry: boolean): SysvAnswer => {
+    for (;;) {
+      const g = fam.generation(owner, kind, id);
+      const a = fam.call(owner, req(retry));
+      if (!a.blocked || fam.generation(owner, kind, id) === g) return a;
+      retry = true;
+    }
+  };
+  const first = ask(false);
+  if (!first.blocked) return done(first);
+  fam.touch(t.proc.pid, owner);
+  let finished = false;
+  const retry = (): RetryResult => {
+    const a = ask(true);
+    if (a.blocked) return AGAIN;
+    finished = true;
+    return done(a);
+  };
+  return sleepIpc(k, t, fam.queue(owner, kind, id), retry, deadline, () => { if (!finished) onGiveUp?.(); });
+}
+
+function remoteSemop(k: Kernel, t: Task, owner: number, semid: number, sops: Sop[], deadline: number) {
+  const fam = famOf(k)!;
+  const token = fam.token();
+  if (sops.some((s) => s.flg & SEM_UNDO)) fam.touch(t.proc.pid, owner);
+  const req = (retry: boolean): SysvRequest => ({ op: 'semop', id: semid, sops: sops.map((s) => [s.num, s.op, s.flg]), pid: t.proc.pid, token, retry });
+  return remoteBlocking(k, t, owner, 'sem', semid, req, (a) => a.ret, deadline, () => fam.cancel(owner, token));
+}
+
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isPid = (v: unknown): v is number => isInt(v, 1, 0x7fffffff);
+
+/** This kernel's answers to the other enclaves (each request checked before it is run). */
+function serverOf(k: Kernel): SysvServer {
+  const ns = nsOf(k);
+  const dropPending = (match: (w: Pending) => boolean) => {
+    for (const set of ns.sem.byIndex.values()) for (const w of [...set.pending]) if (match(w)) set.pending.delete(w);
+  };
+  const serve = (r: SysvRequest, from: number): SysvAnswer => {
+    const fam = famOf(k)!;
+    switch (r.op) {
+      case 'get': {
+        if (!isInt(r.key, -0x80000000, 0x7fffffff) || r.key === IPC_PRIVATE || !isInt(r.flg, -0x80000000, 0x7fffffff) || !isInt(r.nsems, -0x80000000, 0x7fffffff)) return { ret: -E.EINVAL };
+        if (r.kind === 'sem') return { ret: ns.sem.byKey(r.key) ? semgetHere(k, ns, r.key, r.nsems, r.flg) : -E.ENOENT };
+        if (r.kind === 'msg') return { ret: ns.msg.byKey(r.key) ? msggetHere(k, ns, r.key, r.flg) : -E.ENOENT };
+        return { ret: -E.EINVAL };
+      }
+      case 'semop': {
+        if (!isInt(r.id, 0, 0x7fffffff) || !isPid(r.pid) || typeof r.token !== 'string' || !Array.isArray(r.sops) || r.sops.length < 1 || r.sops.length > SEMOPM) return { ret: -E.EINVAL };
+        const sops: Sop[] = [];
+        for (const x of r.sops) {
+          if (!Array.isArray(x) || !isInt(x[0], 0, 0xffff) || !isInt(x[1], -0x8000, 0x7fff) || !isInt(x[2], -0x8000, 0x7fff)) return { ret: -E.EINVAL };
+          sops.push({ num: x[0], op: x[1], flg: x[2] });
+        }
+        const token = `${from}:${r.token}`;
+        dropPending((w) => w.token === token);
+        const o = ns.sem.byIndex.get(r.id % IPCMNI);
+        if (!o || o.id !== r.id) return { ret: r.retry ? -E.EIDRM : -E.EINVAL };
+        const res = semopHere(k, ns, o, r.pid, sops);
+        if (typeof res === 'number') return { ret: res };
+        o.pending.add({ num: res.num, op: res.op, pid: r.pid, token });
+        fam.subscribe('sem', r.id, o.changed, from);
+        return { ret: 0, blocked: true };
+      }
+      case 'semctl': {
+        if (!isInt(r.id, 0, 0x7fffffff) || !isPid(r.pid) || !isInt(r.semnum, -0x80000000, 0x7fffffff) || !isInt(r.cmd, -0x80000000, 0x7fffffff) || !isInt(r.val, -0x80000000, 0x7fffffff)) return { ret: -E.EINVAL };
+        if (r.vals !== null && (!Array.isArray(r.vals) || r.vals.length > SEMMSL || !r.vals.every((v) => isInt(v, 0, 0xffff)))) return { ret: -E.EINVAL };
+        const ds = r.ds === null ? null : unhexBytes(r.ds, SEMID_DS_SIZE);
+        if (r.cmd === IPC_SET && (!ds || ds.length !== SEMID_DS_SIZE)) return { ret: -E.EINVAL };
+        if (![IPC_STAT, IPC_SET, IPC_RMID, SETVAL, GETALL, SETALL, GETVAL, GETPID, GETNCNT, GETZCNT].includes(r.cmd)) return { ret: -E.EINVAL };
+        const c = semctlHere(k, ns, r.pid, r.id, r.semnum, r.cmd, { val: r.val, vals: r.vals, ds });
+        return c.out ? { ret: c.ret, out: hex(c.out) } : { ret: c.ret };
+      }
+      case 'msgsnd': {
+        const data = unhexBytes(r.data, MSGMAX);
+        if (!isInt(r.id, 0, 0x7fffffff) || !isPid(r.pid) || !data || !isInt(r.flg, -0x80000000, 0x7fffffff) || typeof r.type !== 'string' || !/^\d{1,19}$/.test(r.type)) return { ret: -E.EINVAL };
+        const type = BigInt(r.type);
+        if (type < 1n || type > LONG_MAX) return { ret: -E.EINVAL };
+        const q = ns.msg.byIndex.get(r.id % IPCMNI);
+        if (!q || q.id !== r.id) return { ret: r.retry ? -E.EIDRM : -E.EINVAL };
+        const res = msgsndHere(k, q, r.pid, type, data, r.flg);
+        if (res !== AGAIN) return { ret: res };
+        fam.subscribe('msg', r.id, q.changed, from);
+        return { ret: 0, blocked: true };
+      }
+      case 'msgrcv': {
+        if (!isInt(r.id, 0, 0x7fffffff) || !isPid(r.pid) || !isInt(r.flg, -0x80000000, 0x7fffffff) || !isInt(r.mode, SEARCH_ANY, SEARCH_NUMBER)
+          || !isInt(r.bufsz, 0, MSGMAX) || typeof r.type !== 'string' || !/^-?\d{1,20}$/.test(r.type)) return { ret: -E.EINVAL };
+        const q = ns.msg.byIndex.get(r.id % IPCMNI);
+        if (!q || q.id !== r.id) return { ret: r.retry ? -E.EIDRM : -E.EINVAL };
+        const res = msgrcvHere(k, q, r.pid, BigInt.asIntN(64, BigInt(r.type)), r.mode, r.bufsz, r.flg);
+        if (typeof res === 'object') return { ret: 0, out: hex(res.data.subarray(0, Math.min(r.bufsz, res.data.length))), mtype: res.type.toString() };
+        if (res !== AGAIN) return { ret: res };
+        fam.subscribe('msg', r.id, q.changed, from);
+        return { ret: 0, blocked: true };
+      }
+      case 'msgctl': {
+        if (!isInt(r.id, 0, 0x7fffffff) || ![IPC_STAT, IPC_SET, IPC_RMID].includes(r.cmd)) return { ret: -E.EINVAL };
+        const ds = r.ds === null ? null : unhexBytes(r.ds, MSQID_DS_SIZE);
+        if (r.cmd === IPC_SET && (!ds || ds.length !== MSQID_DS_SIZE)) return { ret: -E.EINVAL };
+        const c = msgctlHere(k, ns, r.id, r.cmd, ds);
+        return c.out ? { ret: c.ret, out: hex(c.out) } : { ret: c.ret };
+      }
+      default:
+        return { ret: -E.EINVAL };
+    }
+  };
+  return {
+    serve: (r, from) => {
+      try {
+        return typeof r === 'object' && r !== null ? serve(r, from) : { ret: -E.EINVAL };
+      } catch (e) {
+        if (e instanceof SysError) return { ret: -e.errno };
+        throw e;
+      }
+    },
+    exited: (pid) => {
+      exitSem(ns, pid);
+      dropPending((w) => w.pid === pid && w.token !== undefined);
+    },
+    cancel: (token) => dropPending((w) => w.token === token),
+  };
 }
 
 export function registerSysvIpc(tab: SyscallTable): void {
