@@ -21,17 +21,26 @@ int main(void) {
   close(p[1]);
   T(waitpid(c, &st, 0) == c);
   printf("child exit %d\n", WEXITSTATUS(st));
-  /* the child writes to a pipe nobody reads: SIGPIPE kills it */
+  /* the child writes to a pipe nobody reads: SIGPIPE kills it. It writes once the parent has
+     closed its ends (told through a second pipe), not after a fixed sleep: on the SGX model the
+     child is another enclave, and under load 10 ms did not always cover the parent's close. */
+  int go[2];
   T(pipe(p));
+  T(pipe(go));
   c = fork();
   if (c == 0) {
     close(p[0]);
-    usleep(10000);
+    close(go[1]);
+    char g;
+    read(go[0], &g, 1);
     write(p[1], "x", 1);
     _exit(0);
   }
   close(p[0]);
   close(p[1]);
+  close(go[0]);
+  if (c > 0) T(write(go[1], "g", 1)); /* (a fork an SGX host made fail has no child to tell) */
+  close(go[1]);
   waitpid(c, &st, 0);
   printf("signaled=%d sig=%d\n", WIFSIGNALED(st), WTERMSIG(st));
   /* dup2 onto stdout in the child: its output comes through the pipe */
