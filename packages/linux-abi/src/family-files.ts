@@ -41,6 +41,7 @@ import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
 import { O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE, type FsContext, type Location } from './fs/vfs.ts';
 import { dropPosixLocks, lockQueue, locksChanged, testLock, trySetLock, tryFlock, type LockConflict } from './syscalls/fs-fd.ts';
 import type { FamilyState } from './family.ts';
+import { lexicalAbsolute } from './fs/names.ts';
 
 type FileOp = 'read' | 'pread' | 'write' | 'pwrite' | 'lseek' | 'pos' | 'setpos' | 'stat' | 'truncate' | 'fsync' | 'fallocate'
   | 'getfl' | 'setfl' | 'getlk' | 'setlk' | 'flock' | 'unlockpid';
@@ -501,13 +502,7 @@ export class FamilyFiles {
         return null;
       }
     }
-    const out: string[] = [];
-    for (const c of `${base}/${path}`.split('/')) {
-      if (c === '' || c === '.') continue;
-      if (c === '..') out.pop();
-      else out.push(c);
-    }
-    return `/${out.join('/')}`;
+    return lexicalAbsolute(base, path);
   }
 
   /** The owner's side of rfopen: the path must name a regular tmpfs file here (or be created as one). */

@@ -54,3 +54,18 @@ function isHigh(c: number): boolean { return c >= 0xd800 && c <= 0xdbff; }
 
 /** The length in bytes of a name (NAME_MAX and PATH_MAX checks). */
 export function nameByteLength(s: string): number { return nameToBytes(s).length; }
+
+/**
+ * `path` made absolute from the directory `base` and normalised lexically ('.', '..' and
+ * repeated '/' resolved on the string, symlinks not followed): the form in which a path is
+ * published to, or asked of, another enclave of an SGX family.
+ */
+export function lexicalAbsolute(base: string, path: string): string {
+  const out: string[] = [];
+  for (const c of `${path.startsWith('/') ? '' : base}/${path}`.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return `/${out.join('/')}`;
+}

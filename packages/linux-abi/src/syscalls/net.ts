@@ -25,6 +25,7 @@ import { SIGPIPE } from '../abi/constants.ts';
 import { sendToTask } from '../signals.ts';
 import { fileOf, startDir } from './fs-common.ts';
 import { iovecs } from './io.ts';
+import { lexicalAbsolute } from '../fs/names.ts';
 
 const SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC, SOCK_RAW = 3;
 const MSG_OOB = 1, MSG_PEEK = 2, MSG_CTRUNC = 8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_EOR = 0x80;
@@ -178,13 +179,7 @@ export function absolutePath(k: Kernel, t: Task, path: string): string {
       base = fsOf(k).vfs.pathOf(cwdOf(k, t.proc), rootOf(k, t.proc)).path;
     } catch { /* the root */ }
   }
-  const out: string[] = [];
-  for (const c of `${base}/${path}`.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') out.pop();
-    else out.push(c);
-  }
-  return `/${out.join('/')}`;
+  return lexicalAbsolute(base, path);
 }
 
 /**
