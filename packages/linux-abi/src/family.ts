@@ -247,7 +247,7 @@ export class FamilyState {
 
   /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */
   serviceRequest(pid: number, svc: string, body: unknown): unknown {
-    const r = this.rpc(pid, (req) => ({ t: 'rq', req, from: this.self, svc, body }));
+    const r = this.request(pid, (req) => ({ t: 'rq', req, from: this.self, svc, body }));
     return r?.t === 'rs' ? r.body : null;
   }
 
@@ -327,27 +327,23 @@ export class FamilyState {
 
   /** One operation on an eventfd served elsewhere: waits here for the answer (handling what else arrives). */
   efdCall(owner: number, id: number, op: 'read' | 'write' | 'peek', v: bigint): { ret: number; v: bigint } {
-    const r = this.rpc(owner, (req) => ({ t: 'efd', req, from: this.self, id, op, v: v.toString() }));
+    const r = this.request(owner, (req) => ({ t: 'efd', req, from: this.self, id, op, v: v.toString() }));
     return r?.t === 'efdr' ? { ret: r.ret, v: BigInt(r.v) } : { ret: -E.EIO, v: 0n };
   }
 
   /** Opens the FIFO `path` that enclave `pid` published: the channel id, or -errno. */
   fifoOpen(pid: number, path: string, read: boolean, write: boolean): number {
-    const r = this.rpc(pid, (req) => ({ t: 'fopen', req, from: this.self, path, read, write }));
+    const r = this.request(pid, (req) => ({ t: 'fopen', req, from: this.self, path, read, write }));
     return r?.t === 'fopenr' ? r.ret : -E.EIO;
   }
 
   /** prlimit on a process in another enclave: 0 with the old limit, or -errno. */
   prlimit(pid: number, res: number, next: { cur: bigint; max: bigint } | null): { ret: number; cur: bigint; max: bigint } {
     const lim = next ? { cur: next.cur.toString(), max: next.max.toString() } : {};
-    const r = this.rpc(pid, (req) => ({ t: 'rlim', req, from: this.self, pid, res, ...lim }));
+    const r = this.request(pid, (req) => ({ t: 'rlim', req, from: this.self, pid, res, ...lim }));
     return r?.t === 'rlimr' ? { ret: r.ret, cur: BigInt(r.cur), max: BigInt(r.max) } : { ret: -E.ESRCH, cur: 0n, max: 0n };
   }
 
-  /** rpc for the other family modules (family-files.ts). */
-  request(pid: number, make: (req: number) => Message): Message | null {
-    return this.rpc(pid, make);
-  }
   /** An answer to this enclave's request `req` (checked by the module that parsed it). */
   answer(req: number, m: Message): void {
     if (isInt(req, 1, this.nextReq - 1)) this.rpcReplies.set(req, m);
@@ -357,7 +353,7 @@ export class FamilyState {
    * A request answered in place: this enclave waits for the answer, handling whatever else
    * arrives meanwhile (so two enclaves asking each other at once do not deadlock). null: unsent.
    */
-  private rpc(pid: number, make: (req: number) => Message): Message | null {
+  request(pid: number, make: (req: number) => Message): Message | null {
     const req = this.nextReq++;
     if (this.send(pid, make(req)) < 0) return null;
     for (;;) {
