@@ -225,7 +225,7 @@ export function counts(r: SuiteRun): { pass: number; fail: number; skipped: numb
 
 async function main(): Promise<void> {
   let tee = 'keystone'; let full = false; let side = 'both'; let write = false; let verbose = false;
-  let split = false; let logDir: string | undefined; let logged = false;
+  let split = false; let logDir: string | undefined; let logged = false; let timeoutMin: number | undefined;
   const applets: string[] = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -238,13 +238,17 @@ async function main(): Promise<void> {
     else if (a === '--split') split = true;
     else if (a === '--logdir') { logDir = argv[++i]; split = true; }
     else if (a === '--logged') logged = true;
+    else if (a === '--timeout-min') timeoutMin = Number(argv[++i]);
     else applets.push(a);
   }
   const why = whyNotRunnable();
   if (why) { console.error(`busybox-testsuite: ${why}`); process.exit(2); }
   const sel = full ? [] : applets.length ? applets : CI_APPLETS;
   const subset = logged ? 'logged' : full ? 'full' : applets.length ? 'custom' : 'ci';
-  const timeout = full ? 6 * 3600_000 : 3600_000;
+  // --timeout-min: per runtest (per applet with --logdir); bc runs for over an hour in the enclave.
+  if (timeoutMin !== undefined && !(timeoutMin > 0)) { console.error('busybox-testsuite: --timeout-min needs a positive number'); process.exit(2); }
+  const timeout = timeoutMin !== undefined ? timeoutMin * 60_000 : full ? 6 * 3600_000 : 3600_000;
+  const splitTimeout = timeoutMin !== undefined ? timeoutMin * 60_000 : 3600_000;
   // qemu first (minutes at most), then the enclave with its lines shown as they come (-v).
   // --logged: only the applets whose logs are in --logdir for both sides (nothing runs); a
   // full run done in pieces is recorded as busybox-testsuite-logged until it is complete.
@@ -253,10 +257,10 @@ async function main(): Promise<void> {
     : sel.length ? sel : testedApplets();
   if (logged) console.log(`logged on both sides: ${splitList.length} of ${testedApplets().length} applets; missing: ${testedApplets().filter((a) => !splitList.includes(a)).join(' ')}`);
   const note = (a: string, r: SuiteRun): void => { const c = counts(r); console.log(`  ${a}: ${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped (${(r.ms / 1000).toFixed(0)} s)`); };
-  const q = side === 'enclave' ? null : split ? await runSplit('qemu', tee, splitList, 3600_000, logDir, note) : await runQemuSuite(sel, timeout);
+  const q = side === 'enclave' ? null : split ? await runSplit('qemu', tee, splitList, splitTimeout, logDir, note) : await runQemuSuite(sel, timeout);
   if (verbose && q) console.log(`--- qemu log\n${q.log}--- enclave log`);
   if (verbose) progress = (c) => process.stdout.write(c);
-  const e = side === 'qemu' ? null : split ? await runSplit('enclave', tee, splitList, 3600_000, logDir, note) : await runEnclaveSuite(sel, tee, timeout);
+  const e = side === 'qemu' ? null : split ? await runSplit('enclave', tee, splitList, splitTimeout, logDir, note) : await runEnclaveSuite(sel, tee, timeout);
   progress = null;
   const fmt = (r: SuiteRun): string => { const c = counts(r); return `${c.pass} pass, ${c.fail} fail, ${c.skipped} skipped/untested (${(r.ms / 1000).toFixed(0)} s)`; };
   if (q) console.log(`qemu-riscv64: ${fmt(q)}`);
