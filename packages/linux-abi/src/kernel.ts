@@ -28,6 +28,7 @@ import { registerPrivileged } from './syscalls/privileged.ts';
 import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
 import { registerSysvIpc } from './syscalls/sysvipc.ts';
+import { registerXattr } from './syscalls/xattr.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
@@ -77,6 +78,7 @@ export function buildSyscallTable(): SyscallTable {
   registerSignalSyscalls(tab);
   registerProcTree(tab);
   registerSysvIpc(tab);
+  registerXattr(tab);
   return tab;
 }
 

@@ -47,6 +47,13 @@ export class SuperBlock {
   /** Bytes of file data held (tmpfs accounting, for ENOSPC and statfs). */
   usedBytes = 0;
   inodeCount = 0;
+  /**
+   * Extended attributes are kept (tmpfs, devtmpfs: mm/shmem.c's handlers); false: the file
+   * system has none (procfs, pipefs, host mounts) and get/set answer EOPNOTSUPP.
+   */
+  xattrs = false;
+  /** Bytes charged for xattrs (simple_xattr_space), taken from the inode space as shmem does. */
+  xattrSpace = 0;
   constructor(
     readonly fstype: string,
     /** statfs f_type (include/uapi/linux/magic.h). */
@@ -77,6 +84,8 @@ export abstract class Inode {
   opens = 0;
   /** The pages file mappings map (created by the first mmap). */
   pageCache: PageCache | null = null;
+  /** Extended attributes (syscalls/xattr.ts): name as a byte string (one char per byte) -> value. */
+  xattrs: Map<string, Uint8Array> | null = null;
 
   constructor(readonly sb: SuperBlock, public mode: number, public uid: number, public gid: number, ino?: number) {
     this.ino = ino ?? sb.allocIno();
@@ -330,6 +339,7 @@ export class FileInode extends Inode {
     this.sb.usedBytes -= this.len;
     this.len = 0;
     this.data = new Uint8Array(0);
+    dropXattrs(this);
   }
   override open(flags: number, loc: Location): OpenFile {
     return openers.regular(flags, loc);
@@ -393,6 +403,18 @@ export function permitted(inode: Inode, cred: Cred, mask: number): boolean {
   if (cred.uid === inode.uid) m >>= 6;
   else if (cred.gid === inode.gid) m >>= 3;
   return (m & mask & 7) === mask;
+}
+
+/** simple_xattr_space (fs/xattr.c): what one attribute is charged against the inode space. */
+export function xattrSpace(name: string, size: number): number {
+  return 40 + size + name.length;
+}
+
+/** Frees an inode's attributes and returns their space (shmem_evict_inode). */
+export function dropXattrs(inode: Inode): void {
+  if (!inode.xattrs) return;
+  for (const [n, v] of inode.xattrs) inode.sb.xattrSpace -= xattrSpace(n, v.length);
+  inode.xattrs = null;
 }
 
 export function fileTypeBits(mode: number): number {

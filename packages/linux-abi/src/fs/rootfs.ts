@@ -53,6 +53,7 @@ export interface FsNamespace {
 
 export function newTmpfs(clock: () => Timespec, bytes: number, mode: number, uid = 0, gid = 0): { sb: SuperBlock; root: DirInode } {
   const sb = new SuperBlock('tmpfs', 0x01021994, clock, bytes);
+  sb.xattrs = true;
   return { sb, root: new DirInode(sb, mode, uid, gid, null) };
 }
 
@@ -166,7 +167,9 @@ function mountSpecial(k: Kernel, vfs: Vfs, clock: () => Timespec, bytes: number,
   const rootLoc = vfs.rootLocation();
   // /dev (devtmpfs) and /dev/shm
   if (devDir) {
-    const dev = new DirInode(new SuperBlock('devtmpfs', 0x01021994, clock, 1 << 20), 0o755, 0, 0, null);
+    const devSb = new SuperBlock('devtmpfs', 0x01021994, clock, 1 << 20);
+    devSb.xattrs = true; // devtmpfs is shmem
+    const dev = new DirInode(devSb, 0o755, 0, 0, null);
     populateDev(dev.sb, dev);
     const shmPoint = new DirInode(dev.sb, 0o1777, 0, 0, dev);
     dev.addChild('shm', shmPoint);
