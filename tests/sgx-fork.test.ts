@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { x25519PublicKey } from '../packages/hal-sgx/src/runtime/family.ts';
 
 const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
@@ -121,3 +124,14 @@ for (const mode of ['channel-drop', 'channel-replay', 'channel-reorder']) {
     assert.notEqual(r.stdout, wantPair);
   });
 }
+
+test('the fork key exchange\'s X25519 public key (Montgomery ladder) is RFC 7748 section 6.1\'s, and what x25519.getPublicKey gives', () => {
+  const alice = Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex');
+  const bob = Buffer.from('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb', 'hex');
+  assert.equal(Buffer.from(x25519PublicKey(alice)).toString('hex'), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+  assert.equal(Buffer.from(x25519PublicKey(bob)).toString('hex'), 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+  for (let i = 0; i < 8; i++) {
+    const k = randomBytes(32);
+    assert.deepEqual(x25519PublicKey(k), x25519.getPublicKey(k));
+  }
+});

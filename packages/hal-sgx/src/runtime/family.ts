@@ -48,6 +48,15 @@ import {
 } from '../report.ts';
 import { aesCmac } from '../cmac.ts';
 
+/**
+ * X25519 public key by the Montgomery ladder over the base point u = 9 (RFC 7748 section 6.1).
+ * x25519.getPublicKey gives the same key through ed25519's fixed-base tables, which a fresh
+ * enclave builds on first use (~100 ms of its fork); an enclave makes one key per fork.
+ */
+export function x25519PublicKey(priv: Uint8Array): Uint8Array {
+  return x25519.scalarMult(priv, x25519.GuBytes);
+}
+
 /** What the family needs of the OCALL channel (platform.ts OcallChannel.raw). */
 export interface RawOcall {
   raw(index: number, arg0: number, input: Uint8Array, maxOut: number, ints?: number[], inputAt?: number): { ret: number; out: Uint8Array | null; out0: number; out1: number };
@@ -149,7 +158,7 @@ export class SgxFamily implements EnclaveFamily {
 
   spawn(pid: number, checkpoint: Uint8Array): number {
     const priv = this.random(32);
-    const pubA = x25519.getPublicKey(priv);
+    const pubA = x25519PublicKey(priv);
     const hello = cat(pubA, this.m.ereport(this.targetInfo(), this.bind('parent', pid, pubA)));
     const r1 = this.host.raw(OCALL_SPAWN, pid, hello, HELLO);
     if (r1.ret < 0) return r1.ret;
@@ -194,7 +203,7 @@ export class SgxFamily implements EnclaveFamily {
     const bad = this.checkReport(hello.slice(PUB), this.bind('parent', pid, pubA));
     if (bad) throw new Error(`fork: the parent's REPORT: ${bad}`);
     const priv = ephemeral?.priv ?? this.random(32);
-    const pubB = ephemeral?.pub ?? x25519.getPublicKey(priv);
+    const pubB = ephemeral?.pub ?? x25519PublicKey(priv);
     const mine = cat(pubB, this.m.ereport(this.targetInfo(), this.bind('child', pid, pubB, pubA)));
     const total = this.host.raw(OCALL_FORK_HELLO, pid, mine, 0).ret;
     if (total < NONCE + TAG + 32) throw new Error('fork: no checkpoint came');
@@ -230,7 +239,7 @@ export class SgxFamily implements EnclaveFamily {
    */
   awaitFork(): boolean {
     const priv = this.random(32);
-    const pub = x25519.getPublicKey(priv);
+    const pub = x25519PublicKey(priv);
     const k = this.random(32), n = this.random(NONCE);
     gcm(k, n).decrypt(gcm(k, n).encrypt(new Uint8Array(64)));
     const r = this.host.raw(OCALL_FORK_WAIT, 0, new Uint8Array(0), HELLO);
