@@ -26,12 +26,14 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
  * 2 cores, each enclave a machine Worker of about 31 MB.)
  */
 const NEEDS_FORK = new Map<string, string>([
-  ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd is ENODEV on SGX (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
+  ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd across fork: inside one enclave a file page migrates between its mappings, but a fork child (another enclave) gets a copy; page migration across enclaves is not built yet (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
 ]);
-/** SGX's fixed linear pages cannot put one frame at two addresses: MAP_SHARED of a file is ENODEV there. */
+/**
+ * SGX's fixed linear pages cannot put one frame at two addresses: inside one enclave a file page
+ * migrates between its mappings (mmap_file and mmap_alias pass), not yet across enclaves.
+ */
 const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([
-  ['mmap_file', 'MAP_SHARED file pages: one EPC page cannot be at two linear addresses, and the program needs a store through one shared mapping seen at once by read() and by a second mapping (ENODEV on the SGX model; docs/sgx-fork.md)'],
-  ['sysv_shm', 'System V shared memory: shmat maps a segment\'s pages at a second address (ENOMEM on the SGX model; segments are not yet put in untrusted shared memory), and a forked child is another enclave whose IPC namespace is its own'],
+  ['sysv_shm', 'System V shared memory across fork: a forked child is another enclave whose IPC namespace is its own, and segment pages do not migrate across enclaves yet (shmat inside one enclave is ENOMEM on the SGX model)'],
 ]);
 /**
  * SGX: these share MAP_SHARED memory across fork (a new enclave), which SGX can give only as

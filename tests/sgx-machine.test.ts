@@ -1,7 +1,7 @@
 /**
  * The SGX model's pieces in isolation: the machine's MRENCLAVE equals the host's; EINIT refuses a
- * SIGSTRUCT for another MRENCLAVE (and a tampered one); the SGX2 rules of EAUG / EACCEPT / EMODPE /
- * EMODPR / EMODT / EREMOVE; the hart's table follows the EPCM; OCALL replies are checked against
+ * SIGSTRUCT for another MRENCLAVE (and a tampered one); the SGX2 rules of EAUG / EACCEPT /
+ * EACCEPTCOPY / EMODPE / EMODPR / EMODT / EREMOVE; the hart's table follows the EPCM; OCALL replies are checked against
  * the bounds the enclave set; and the runtime bundle holds SGX code only.
  */
 import { test } from 'node:test';
@@ -129,6 +129,33 @@ test('SGX2: EAUG + EACCEPT with matching SECINFO; EMODPE only extends; EMODPR on
   assert.ok(b.flushes() > 0);
   // EAUG outside ELRANGE is refused.
   assert.equal(b.epc.eaug(ELRANGE_SIZE, p), 0x1000);
+});
+
+test('SGX2: EACCEPTCOPY brings a pending page in with its contents and exactly the SECINFO rights, and nothing else', () => {
+  const b = build();
+  assert.equal(b.epc.einit(b.sig).status, 0);
+  const va = 0x20000, p = b.used;
+  const src = new Uint8Array(PAGE).map((_, i) => (i * 7) & 0xff);
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_REG, SI_R), src), SGX_PF, 'no page yet: #PF (the driver may EAUG)');
+  assert.equal(b.epc.eaug(va, p), 0);
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_REG, SI_W), src), 0x1000, 'W without R: #GP');
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_REG, SI_R | SI_PENDING), src), 0x1000, 'SECINFO status bits: #GP');
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_TRIM, SI_R), src), 0x1000, 'only REG pages');
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_REG, SI_R), src.subarray(1)), 0x1000, 'a whole source page');
+  assert.equal(b.epc.page(va), -1, 'still pending');
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_REG, SI_R | SI_X), src), 0);
+  assert.equal(b.epc.page(va), p);
+  assert.equal(b.epc.pageRights(va), SI_R | SI_X, 'the rights are exactly SECINFO\'s (no W on the way in)');
+  assert.deepEqual(b.epc.bytes.subarray(p * PAGE, (p + 1) * PAGE), src);
+  assert.equal(pte(b.area, b.map.rootPa, va) & 0xe, 0x2 | 0x8, 'R X in the hart table');
+  assert.equal(b.epc.eacceptcopy(va, siFlags(PT_REG, SI_R | SI_X), src), SGX_PAGE_ATTRIBUTES_MISMATCH, 'only a pending page');
+  // A page the host changed before the enclave took it (EMODPR of a pending page is refused; a
+  // trimmed page is not pending): EACCEPTCOPY refuses it.
+  const va2 = 0x21000;
+  assert.equal(b.epc.eaug(va2, p + 1), 0);
+  assert.equal(b.epc.emodt(p + 1, PT_TRIM), SGX_PAGE_NOT_MODIFIABLE, 'a pending page cannot be trimmed');
+  assert.equal(b.epc.eaccept(va2, siFlags(PT_REG, SI_R | SI_W | SI_PENDING)), 0);
+  assert.equal(b.epc.eacceptcopy(va2, siFlags(PT_REG, SI_R), src), SGX_PAGE_ATTRIBUTES_MISMATCH, 'an accepted page cannot be overwritten');
 });
 
 /** A machine whose "host" is a function run at EEXIT, over real untrusted memory. */

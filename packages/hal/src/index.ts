@@ -80,8 +80,10 @@ export interface EnclaveMemory {
    * 'fixed' paging only (SGX): user pages live at fixed linear addresses that the platform
    * backs. The kernel asks for a page with PROT_* rights (SGX2: the host EAUGs it, the
    * enclave EACCEPTs it) and gets its physical address, or -1 when the platform has none.
+   * With `contents` (4096 bytes) the page arrives holding them, already with the asked rights
+   * (SGX2: EACCEPTCOPY), so a read-only or executable page is never writable on the way in.
    */
-  commitPage?(va: number, prot: number): number;
+  commitPage?(va: number, prot: number, contents?: Uint8Array): number;
   /** 'fixed' only: new rights for a committed page (SGX2: EMODPR/EMODPE, then EACCEPT). */
   protectPage?(va: number, prot: number): void;
   /** 'fixed' only: gives a page back (SGX2: EMODT to PT_TRIM, EACCEPT, the host's EREMOVE). */

@@ -26,12 +26,16 @@
  *                    host prints what the untrusted shared memory holds and flips a bit of it
  *                                                                        -> NOT detected: the
  *                    memory is the host's by design (the trade-off the opt-in accepts)
+ *   page-trim        the host answers "trimmed" to every EMODT the enclave asks for (a page it
+ *                    gives back, such as the old home of a migrating file page) and leaves the
+ *                    page mapped                                        -> the enclave's EACCEPT
+ *                    fails, the kernel stops (never two live copies of a page)
  */
 import { EDGE_DATA, SARGS, getU64, setI64, setU64 } from '@teeos/hal-keystone/wire';
 
-export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'channel-drop', 'channel-replay', 'channel-reorder', 'message', 'shared-memory'] as const;
+export const HOSTILE_MODES = ['lengths', 'offsets', 'status', 'clock', 'stat', 'replay', 'checkpoint', 'checkpoint-replay', 'channel', 'channel-drop', 'channel-replay', 'channel-reorder', 'message', 'shared-memory', 'page-trim'] as const;
 /** The modes the SGX model's host plays (the others rewrite Keystone's wire format). */
-export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'channel-drop', 'channel-replay', 'channel-reorder', 'message', 'shared-memory'];
+export const SGX_HOSTILE_MODES: readonly HostileMode[] = ['checkpoint', 'checkpoint-replay', 'channel', 'channel-drop', 'channel-replay', 'channel-reorder', 'message', 'shared-memory', 'page-trim'];
 export type HostileMode = (typeof HOSTILE_MODES)[number];
 
 const OFF_CALL_STATUS = 24, OFF_CALL_RET_OFFSET = 32;

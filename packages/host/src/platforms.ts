@@ -114,7 +114,8 @@ export function createDriver(tee: TeeName, distDir: URL, app: Uint8Array, memory
       : hostile.includes('channel') ? 'channel' as const : hostile.includes('message') ? 'message' as const
       : hostile.includes('shared-memory') ? 'shared-memory' as const
       : hostile.includes('channel-drop') ? 'drop' as const
-      : hostile.includes('channel-replay') ? 'dup' as const : hostile.includes('channel-reorder') ? 'swap' as const : null;
+      : hostile.includes('channel-replay') ? 'dup' as const : hostile.includes('channel-reorder') ? 'swap' as const
+      : hostile.includes('page-trim') ? 'trim' as const : null;
     const tcs = popts.tcs ?? DEFAULT_TCS;
     const e = new SgxEnclave(sgxFiles(distDir, app), {
       machinePath, spawn, epcSize: memory, tcs, signingKey: () => sgxSigningKey(distDir), untrustedShm: popts.untrustedShm ?? false,

@@ -20,6 +20,7 @@ import { RemoteConn, UnixSocket, type Ucred } from './fs/unix.ts';
 import { nsOf as unixNsOf } from './syscalls/net.ts';
 import type { Vma } from './mm/address-space.ts';
 import { PTE_W } from './mm/sv39.ts';
+import { protToPte } from './mm/address-space.ts';
 import { SpecialInode, S_IFIFO, S_IFSOCK } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
@@ -93,11 +94,27 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       // Without untrusted shared memory there is nothing both enclaves can map: the child gets a copy.
       k.platform.log(`fork: MAP_SHARED memory 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared${k.ushm ? ' (it is inside the enclave: a fixed address)' : ' (shared across enclaves only with untrusted shared memory, an insecure opt-in)'}`);
     }
+    if (v.file) {
+      // A file mapping: the child cannot reach this enclave's file pages (they are not migrated
+      // across enclaves yet), so it gets their current bytes as private pages.
+      if (v.shared) k.platform.log(`fork: MAP_SHARED mapping of ${v.file.path} 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared`);
+    }
     for (let va = v.start; va < v.end; va += PAGE) {
       const pa = as.pt.lookup(va);
+      let page: Uint8Array;
+      if (v.file && (pa < 0 || v.file.cache.isHome((va - v.fileBase!) / PAGE, as, va))) {
+        const pos = va - v.fileBase!;
+        try {
+          if (pos >= v.file.cache.backing.size()) continue;
+          page = v.file.cache.currentPage(pos / PAGE);
+        } catch { continue; }
+        pages.push([va, pa < 0 ? protToPte(v.prot) : as.pt.flags(va)]);
+        data.push(page);
+        continue;
+      }
       if (pa < 0) continue;
       const off = pa - mem.phys.base;
-      const page = mem.bytes.subarray(off, off + PAGE);
+      page = mem.bytes.subarray(off, off + PAGE);
       let zero = true;
       for (let i = 0; i < PAGE; i += 8) if (page[i] | page[i + 1] | page[i + 2] | page[i + 3] | page[i + 4] | page[i + 5] | page[i + 6] | page[i + 7]) { zero = false; break; }
       if (zero) continue;
@@ -190,7 +207,8 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
       sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched,
     },
-    mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, vmas: as.vmas.map((v) => ({ ...v })), pages },
+    // A file mapping goes as private memory named by its path (the file stays here).
+    mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, vmas: as.vmas.map(({ file, fileBase, ...v }) => (file ? { ...v, name: file.path } : v)), pages },
     fds,
   };
   const json = new TextEncoder().encode(JSON.stringify(c));

@@ -10,6 +10,7 @@ import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, type UshmContext 
 import { FrameRefs, type FrameAllocator } from './mm/frames.ts';
 import { TimerWheel } from './timers.ts';
 import { newPageMap } from './mm/page-map.ts';
+import { migrationStats } from './mm/page-cache.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { execLookupFor } from './fs/context.ts';
@@ -173,6 +174,7 @@ export class Kernel {
     const freeAtExit = this.frames.freeFrames();
     if (freeAtExit !== freeBefore) this.platform.log(`frame leak: ${freeBefore - freeAtExit} frames not returned`);
     if (this.config.stats) this.platform.log(`kernel: frames free before init ${freeBefore}, after the last process ${freeAtExit}`);
+    if (this.config.stats && migrationStats.moves) this.platform.log(`kernel: file pages migrated between mappings ${migrationStats.moves}`);
     return this.initStatus ?? 0;
   }
 

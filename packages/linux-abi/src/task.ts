@@ -4,6 +4,7 @@
  * its own registers, signal mask and TID bookkeeping.
  */
 import type { AddressSpace } from './mm/address-space.ts';
+import type { PageCache } from './mm/page-cache.ts';
 import type { FdTable } from './fs/file.ts';
 import type { Location } from './fs/vfs.ts';
 import { RLIM_NLIMITS } from './abi/constants.ts';
@@ -98,7 +99,7 @@ export type TaskState = 'runnable' | 'blocked' | 'zombie';
 
 /** Why a blocked task sleeps, and what wakes it. */
 export interface WaitState {
-  /** futex key: the virtual address (private, with futexMm) or the physical address (shared) of the word. */
+  /** futex key: the virtual address (private, with futexMm), the file offset (a shared file mapping, with its cache as futexMm) or the physical address (shared) of the word. */
   futexKey?: number;
   bitset?: number;
   /** Monotonic deadline in ns, or Infinity. */
@@ -115,7 +116,7 @@ export interface WaitState {
   /** wait4/waitid: a child's change of state restarts the call. */
   childWait?: boolean;
   /** Private futexes are keyed by address space and address; shared ones (MAP_SHARED pages) by physical address. */
-  futexMm?: AddressSpace;
+  futexMm?: AddressSpace | PageCache;
   /** Signals this sleep consumes itself (rt_sigtimedwait's set): they do not stop or interrupt it. */
   takes?: bigint;
   /** A futex wait on untrusted shared memory: the host's registration (0 once woken or cancelled). */

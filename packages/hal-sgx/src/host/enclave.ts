@@ -146,9 +146,10 @@ interface Spare {
  * What a hostile host does (tests): flip a bit of the sealed checkpoint, replay the first one to
  * every later child, flip a bit of every record written to a channel (pipes and sockets
  * between enclaves), of every message between enclaves (requests and answers: exit, signals,
- * file and eventfd operations), or drop, replay or reorder one record in the middle of each channel.
+ * file and eventfd operations), or drop, replay or reorder one record in the middle of each channel;
+ * or claim to trim (EMODT) the pages the enclave gives back while leaving them as they are.
  */
-export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message' | 'shared-memory' | 'drop' | 'dup' | 'swap';
+export type CheckpointTamper = 'flip' | 'replay' | 'channel' | 'message' | 'shared-memory' | 'drop' | 'dup' | 'swap' | 'trim';
 
 /** A futex waiter registered with the host (untrusted shared memory). */
 interface UshmWaiter { m: Member; region: number; off: number; bitset: number }
@@ -786,6 +787,9 @@ export class SgxEnclave {
         case OCALL_EMODPR: case OCALL_TRIM: case OCALL_REMOVE: {
           const p = this.augmented.get(arg0);
           if (p === undefined) { ret = -EINVAL; break; }
+          // A hostile host answers "trimmed" and leaves the page mapped and readable (a migrated
+          // file page would keep a second live copy): the enclave's EACCEPT(TRIM) finds it REG.
+          if (index === OCALL_TRIM && fam.tamper === 'trim') { ret = 0; break; }
           const leaf = index === OCALL_EMODPR ? ENCLS_EMODPR : index === OCALL_TRIM ? ENCLS_EMODT : ENCLS_EREMOVE;
           const s = await encls(leaf, p, index === OCALL_EMODPR ? Number(arg1 & 7n) : PT_TRIM);
           if (s === 0 && index === OCALL_REMOVE) { this.augmented.delete(arg0); this.freeEpc.push(p); }

@@ -18,6 +18,11 @@
  *   EAUG) and SECINFO must match the EPCM exactly: PENDING with the page pending, type and rights
  *   equal; PR with PR set and rights equal; MODIFIED with MODIFIED set and type equal. It clears
  *   the matched bit.
+ * - EACCEPTCOPY(SECINFO, source): the page must exist (else #PF, as EACCEPT) and be PENDING, REG and
+ *   RW as EAUG left it; SECINFO must be a REG page with no status bits and not W without R. The
+ *   4096 source bytes (enclave memory: the kernel's own) are copied in and the EPCM rights become
+ *   exactly SECINFO's, PENDING cleared, in one step: a page arrives with its contents and final
+ *   rights (read-only or executable too) without a later EMODPR.
  * - EMODPE: only extends rights (new = old | SECINFO rights) of a REG page that is not PENDING or
  *   MODIFIED; SECINFO with W but not R is refused.
  * - EMODPR: only restricts (new = old & SECINFO rights) a REG page that is not PENDING or MODIFIED;
@@ -300,6 +305,21 @@ export class Epc {
     } else {
       return SGX_PAGE_ATTRIBUTES_MISMATCH;
     }
+    this.sync(p);
+    return SGX_SUCCESS;
+  }
+
+  eacceptcopy(va: number, flags: number, src: Uint8Array): number {
+    if (!this.initialized || !this.inElrange(va) || src.length !== PAGE) return SGX_GP;
+    const type = (flags >> 8) & 0xff, r = flags & (SI_R | SI_W | SI_X);
+    if (type !== PT_REG || flags & (SI_PENDING | SI_MODIFIED | SI_PR) || (r & (SI_R | SI_W)) === SI_W) return SGX_GP;
+    const p = this.byLin.get(va / PAGE);
+    if (p === undefined) return SGX_PF;
+    if (this.state[p] !== ST_PENDING || this.type[p] !== PT_REG || this.rights[p] !== (SI_R | SI_W)) return SGX_PAGE_ATTRIBUTES_MISMATCH;
+    this.bytes.set(src, p * PAGE);
+    this.hooks.physWritten(EPC_BASE + p * PAGE, PAGE);
+    this.rights[p] = r;
+    this.state[p] = 0;
     this.sync(p);
     return SGX_SUCCESS;
   }

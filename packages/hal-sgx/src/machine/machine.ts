@@ -34,6 +34,11 @@ export interface SgxMachine {
   eexit(rdi: bigint, rsi: bigint): bigint;
   /** ENCLU[EACCEPT]: an SGX status (0 on success). A missing page faults to the host once (lazy EAUG). */
   eaccept(va: number, secinfoFlags: number): number;
+  /**
+   * ENCLU[EACCEPTCOPY]: a pending page (EAUGed by the host, lazily on the #PF as for EACCEPT) gets
+   * the 4096 bytes of `src` (enclave memory) and exactly the SECINFO rights. An SGX status.
+   */
+  eacceptcopy(va: number, secinfoFlags: number, src: Uint8Array): number;
   /** ENCLU[EMODPE]. */
   emodpe(va: number, rights: number): number;
   /** ENCLU[EREPORT]: the 432-byte REPORT for the 512-byte TARGETINFO and 64 bytes of REPORTDATA. */

@@ -164,6 +164,14 @@ function makeMachine(mem: Uint8Array, h: Hart, e: Epc, u: Uint8Array, c: Int32Ar
       }
       return s;
     },
+    eacceptcopy(va, flags, src) {
+      let s = e.eacceptcopy(va, flags, src);
+      if (s === SGX_PF) {
+        aex(VECTOR_PF, va); // as EACCEPT: the driver may EAUG the missing page, then ERESUME
+        s = e.eacceptcopy(va, flags, src);
+      }
+      return s;
+    },
     emodpe: (va, rights) => e.emodpe(va, rights),
     ereport(targetInfo, reportData) {
       if (!e.identity || targetInfo.length !== SGX_TARGETINFO_SIZE || reportData.length !== 64) throw new Error('EREPORT: #GP');

@@ -12,7 +12,8 @@
  * - memory: paging 'fixed'. ELRANGE is fixed at ECREATE; the kernel gets the user range of it.
  *   commitPage: EACCEPT of a pending page (SGX2); the host's driver EAUGs it when EACCEPT faults
  *   (Linux's SGX driver does the same on a #PF inside ELRANGE), then rights are set: EMODPE to
- *   extend (enclave), EMODPR (host, by OCALL) + EACCEPT to restrict. releasePage: EMODT to TRIM
+ *   extend (enclave), EMODPR (host, by OCALL) + EACCEPT to restrict; with contents, EACCEPTCOPY
+ *   (bytes and final rights at once: how a migrated file page arrives). releasePage: EMODT to TRIM
  *   (host) + EACCEPT + EREMOVE (host). Whatever the host does, EACCEPT checks it against what the
  *   enclave asked for; a host that refuses only denies service.
  * - host calls: OCALLs (machine/protocol.ts has the frame): arguments marshalled into untrusted
@@ -217,8 +218,15 @@ export class SgxMemory implements EnclaveMemory {
       if (s !== 0) throw new Error(`SGX: the host did not restrict 0x${va.toString(16)} as asked (EACCEPT ${s})`);
     }
   }
-  commitPage(va: number, prot: number): number {
+  commitPage(va: number, prot: number, contents?: Uint8Array): number {
     if (!this.inUser(va)) return -1;
+    if (contents) {
+      // EACCEPTCOPY: contents and final rights in one step (the host only EAUGs; a page it did not
+      // add, or added differently, fails here and the kernel sees no page).
+      if (contents.length !== PAGE || this.m.eacceptcopy(va, siFlags(PT_REG, norm(prot)), contents) !== 0) return -1;
+      this.committed++;
+      return this.m.translate(va);
+    }
     if (this.m.eaccept(va, siFlags(PT_REG, SI_R | SI_W | SI_PENDING)) !== 0) return -1;
     this.committed++;
     const want = norm(prot);

@@ -90,6 +90,12 @@ export class AddressSpace implements CacheMapper {
   mmapBase = 0;
   /** Untrusted shared memory, when the platform offers it (the kernel's, shared by every address space). */
   ushm: UshmContext | null = null;
+  /**
+   * Fixed paging: the committed pages here that are a file page's home (page-cache.ts), by
+   * address. A committed page of a file mapping not listed is a private copy (MAP_PRIVATE after
+   * its first write); a shared mapping's committed pages are all listed.
+   */
+  private readonly aliasHomes = new Map<number, { cache: PageCache; pgoff: number }>();
 
   readonly refs: FrameRefs;
 
@@ -108,7 +114,20 @@ export class AddressSpace implements CacheMapper {
 
   /** The frames a page cache of a file mapped here uses (the kernel's memory). */
   frameMemory(): FrameMemory {
-    return { mem: this.mem, physBase: this.physBase, frames: this.frames, refs: this.refs, codeWritten: (pa, len) => this.hooks.codeWritten(pa, len) };
+    return {
+      mem: this.mem, physBase: this.physBase, frames: this.frames, refs: this.refs, codeWritten: (pa, len) => this.hooks.codeWritten(pa, len),
+      aliases: !this.pt.kernelFrames,
+    };
+  }
+
+  dropAlias(va: number): void {
+    this.aliasHomes.delete(va);
+    this.pt.unmap(va);
+    this.hooks.flushTlb();
+  }
+
+  aliasRights(va: number): number {
+    return this.pt.flags(va);
   }
 
   mapsCache(cache: PageCache, writable: boolean): boolean {
@@ -138,6 +157,12 @@ export class AddressSpace implements CacheMapper {
 
   /** Unmaps one page and drops its frame reference (freeing the frame with the last one). */
   dropPage(va: number): void {
+    const home = this.aliasHomes.get(va);
+    if (home) {
+      // A file page's home is going: its bytes go back to the file first.
+      this.aliasHomes.delete(va);
+      home.cache.leave(home.pgoff, false, { mapper: this, va });
+    }
     const pa = this.pt.unmap(va);
     if (pa >= 0 && this.pt.kernelFrames && this.refs.dec(pa)) this.frames.freeFrame(pa);
   }
@@ -252,6 +277,8 @@ export class AddressSpace implements CacheMapper {
       for (let off = 0; off < moved; off += PAGE_SIZE) {
         const pa = this.pt.lookup(from + off);
         if (pa < 0) continue;
+        // A file page's home goes back to the file; the new address faults it in from there.
+        if (this.aliasHomes.has(from + off)) { this.dropPage(from + off); continue; }
         const npa = this.pt.commit(to + off, this.pt.flags(from + off) & (PTE_R | PTE_W | PTE_X));
         if (npa < 0) throw new SysError(E.ENOMEM);
         this.mem.copyWithin(npa - this.physBase, pa - this.physBase, pa - this.physBase + PAGE_SIZE);
@@ -379,6 +406,9 @@ export class AddressSpace implements CacheMapper {
         if (pa >= 0 && v && !v.shared && this.refs.get(pa) > 1) rwx &= ~PTE_W;
         if (pa >= 0 && v?.file && v.shared && v.file.mayWrite) v.file.cache.markDirty((va - v.fileBase!) / PAGE_SIZE);
       }
+      // Fixed paging: a private mapping's page that is still the file's page (its home) stays
+      // read-only: the write fault makes it a private copy.
+      if (rwx & PTE_W && !this.pt.kernelFrames && this.aliasHomes.has(va) && !this.find(va)?.shared) rwx &= ~PTE_W;
       this.pt.protect(va, rwx);
     }
     this.hooks.flushTlb();
@@ -400,8 +430,16 @@ export class AddressSpace implements CacheMapper {
     const va = pageDown(addr);
     const existing = this.pt.lookup(va);
     if (existing >= 0) {
-      const want = protToPte(v.prot) & (v.ushm ? PTE_R | PTE_W : PTE_R | PTE_W | PTE_X);
+      let want = protToPte(v.prot) & (v.ushm ? PTE_R | PTE_W : PTE_R | PTE_W | PTE_X);
+      const home = this.aliasHomes.get(va);
+      if (home && !v.shared && !(access & ACCESS_WRITE)) want &= ~PTE_W; // stays the file's page: read-only
       if ((this.pt.flags(va) & want) === want) return 'accerr';
+      if (home && access & ACCESS_WRITE && !v.shared) {
+        // Fixed paging, a private mapping writes the file's page it held: the page stays here as
+        // its private copy and the file becomes the page's home again (copy on write).
+        this.aliasHomes.delete(va);
+        home.cache.leave(home.pgoff, false, { mapper: this, va });
+      }
       if (access & ACCESS_WRITE && !v.shared && this.refs.get(existing) > 1) {
         // Copy on write: this process gets its own copy of the shared frame.
         const copy = this.frames.allocFrame();
@@ -453,14 +491,25 @@ export class AddressSpace implements CacheMapper {
     const pgoff = off / PAGE_SIZE;
     const want = protToPte(v.prot);
     if (!this.pt.kernelFrames) {
-      // Fixed pages (SGX): a private copy is all a mapping can be (mmap refuses MAP_SHARED here).
-      let d: Uint8Array;
-      try { d = f.cache.backing.readRaw(off, PAGE_SIZE); } catch { return 'sigbus'; }
-      const fpa = this.pt.commit(va, want);
+      // Fixed pages (SGX): one EPC page at one address. A private mapping's write gets its own
+      // copy of the page's current bytes; any other access makes this alias the page's home
+      // (page-cache.ts moveHome: the old home is written back and revoked, this one receives the
+      // bytes with its rights through EACCEPTCOPY), read-only for a private mapping, so that it
+      // follows the file until it writes.
+      let fpa: number;
+      try {
+        if (!v.shared && access & ACCESS_WRITE) {
+          fpa = this.pt.commit(va, want, f.cache.currentPage(pgoff));
+        } else {
+          const rights = v.shared ? want : want & ~PTE_W;
+          fpa = f.cache.moveHome(pgoff, this, va, v.shared === true && f.mayWrite, (b) => this.pt.commit(va, rights, b));
+          if (fpa >= 0) this.aliasHomes.set(va, { cache: f.cache, pgoff });
+        }
+      } catch (e) {
+        if (e instanceof SysError) return 'sigbus'; // the file could not be read
+        throw e; // a platform failure (an EACCEPT that caught the host) stops the kernel
+      }
       if (fpa < 0) return 'oom';
-      const foff = fpa - this.physBase;
-      this.mem.fill(0, foff, foff + PAGE_SIZE);
-      this.mem.set(d.subarray(0, PAGE_SIZE), foff);
       this.hooks.codeWritten(fpa, PAGE_SIZE);
       return 'mapped';
     }

@@ -10,8 +10,21 @@
  * writes and every mapping agree at every system call boundary (one hart runs the kernel:
  * there is no concurrent access to reconcile). Dirty pages (mapped by a writable shared
  * mapping) go back to the file on msync and when the last mapping drops them.
+ *
+ * Fixed paging (SGX: a guest address is an enclave linear address and one EPC page cannot be at
+ * two of them) has no frames to share. There each page of the file has exactly one *home* at any
+ * moment: the file itself, or one mapped alias (one address in one address space), whose EPC
+ * page then holds the newest bytes. Every other alias of the page is not mapped at all, so a
+ * guest access there (load, store, fetch, AMO, LR/SC) faults, and the fault migrates the page
+ * (moveHome): the home's bytes go back to the file, that alias is revoked (EMODT + EACCEPT +
+ * EREMOVE), and the faulting alias receives the bytes with its rights (EAUG + EACCEPTCOPY); then
+ * the instruction runs again. read()/write() reach the home in place (overlay/update), as they
+ * reach cached frames: the kernel runs with every user thread stopped, so nothing races it, and
+ * a system call costs no migration. A host that skips or fakes one of those SGX2 steps makes the
+ * kernel's EACCEPT fail (the kernel stops); it cannot leave two live copies of a page behind.
  */
 import { PAGE_SIZE, type FrameAllocator, type FrameRefs } from './frames.ts';
+import { PTE_R, PTE_W } from './sv39.ts';
 
 /** What a file system gives the page cache: raw access to the file's bytes. */
 export interface FileBacking {
@@ -32,19 +45,36 @@ export interface FrameMemory {
   readonly frames: FrameAllocator;
   readonly refs: FrameRefs;
   codeWritten(pa: number, len: number): void;
+  /** Fixed paging: no shared frames; each page has one home (the file or one alias) and migrates. */
+  readonly aliases?: boolean;
 }
 
 interface CachedPage { pa: number; dirty: boolean }
 
+/** A page's home when it is a mapped alias (fixed paging). */
+interface AliasHome {
+  mapper: CacheMapper;
+  va: number;
+  /** The EPC page at va (fixed while it stays committed). */
+  pa: number;
+  /** Mapped by a shared mapping that may write: its bytes go back to the file when it leaves. */
+  writable: boolean;
+}
+
+/** Migrations of file pages between aliases, in this enclave (`teeos run --stats`). */
+export const migrationStats = { moves: 0 };
+
 export class PageCache {
   private readonly pages = new Map<number, CachedPage>();
+  /** Fixed paging: the pages whose home is an alias (the others' home is the file). */
+  private readonly homes = new Map<number, AliasHome>();
   /** False once the file's data is gone (removed and closed): dirty pages have nowhere to go. */
   alive = true;
 
   constructor(readonly backing: FileBacking, private readonly fm: FrameMemory) {}
 
   get size(): number {
-    return this.pages.size;
+    return this.pages.size + this.homes.size;
   }
 
   /** True while some address space maps this file (writable: by a shared mapping that may write). */
@@ -75,15 +105,91 @@ export class PageCache {
     return pa;
   }
 
+  /** Fixed paging: the page's bytes as they are now (at its home), 4096 bytes; may throw SysError (EIO). */
+  currentPage(pgoff: number): Uint8Array {
+    const out = new Uint8Array(PAGE_SIZE);
+    const h = this.homes.get(pgoff);
+    if (h) {
+      const o = h.pa - this.fm.physBase;
+      out.set(this.fm.mem.subarray(o, o + PAGE_SIZE));
+    } else {
+      out.set(this.backing.readRaw(pgoff * PAGE_SIZE, PAGE_SIZE).subarray(0, PAGE_SIZE));
+    }
+    return out;
+  }
+
+  /** Fixed paging: true when the alias (mapper, va) is page pgoff's home. */
+  isHome(pgoff: number, mapper: CacheMapper, va: number): boolean {
+    const h = this.homes.get(pgoff);
+    return h !== undefined && h.mapper === mapper && h.va === va;
+  }
+
+  /**
+   * Fixed paging: makes the alias (mapper, va) page pgoff's only home. The current home's bytes
+   * are taken, written back to the file and that alias revoked; `install` maps the bytes at va
+   * (EACCEPTCOPY with the mapping's rights) and returns the physical address, or -1 (out of
+   * memory: the file stays the home, nothing is lost). May throw SysError (EIO) reading the file.
+   */
+  moveHome(pgoff: number, mapper: CacheMapper, va: number, writable: boolean, install: (bytes: Uint8Array) => number): number {
+    const bytes = this.currentPage(pgoff);
+    this.leave(pgoff, true);
+    const pa = install(bytes);
+    if (pa < 0) return -1;
+    this.homes.set(pgoff, { mapper, va, pa, writable });
+    migrationStats.moves++;
+    return pa;
+  }
+
+  /**
+   * Fixed paging: page pgoff's home goes back to the file. Its bytes are written back when a
+   * writable mapping may have changed them; with `revoke` its mapper unmaps the alias (a mapper
+   * that is unmapping it itself, or keeps it as a private copy, passes false). `only`: only if
+   * that alias is the home.
+   */
+  leave(pgoff: number, revoke: boolean, only?: { mapper: CacheMapper; va: number }): void {
+    const h = this.homes.get(pgoff);
+    if (!h || (only && (only.mapper !== h.mapper || only.va !== h.va))) return;
+    this.homes.delete(pgoff);
+    if (h.writable) this.writeHome(pgoff, h);
+    if (revoke) h.mapper.dropAlias(h.va);
+  }
+
+  private writeHome(pgoff: number, h: AliasHome): void {
+    if (!this.alive) return;
+    const size = this.backing.size(), start = pgoff * PAGE_SIZE;
+    if (start >= size) return; // bytes past end of file never reach it
+    const off = h.pa - this.fm.physBase;
+    this.backing.writeRaw(start, this.fm.mem.slice(off, off + Math.min(PAGE_SIZE, size - start)));
+  }
+
   /** Marks a page as written through a shared mapping (it goes back to the file later). */
   markDirty(pgoff: number): void {
     const p = this.pages.get(pgoff);
     if (p) p.dirty = true;
   }
 
+  /**
+   * Fixed paging: the kernel reaches an alias home in place only as its EPCM rights allow (SGX's
+   * rule binds the enclave's own kernel too): a home in [pos, pos+len) that lacks `right`
+   * (PTE_R to read, PTE_W to write) first goes back to the file.
+   */
+  private homesAllow(pos: number, len: number, right: number): boolean {
+    if (this.homes.size === 0 || len === 0) return false;
+    const first = Math.floor(pos / PAGE_SIZE), last = Math.floor((pos + len - 1) / PAGE_SIZE);
+    let left = false;
+    for (const [pg, h] of [...this.homes]) {
+      if (pg >= first && pg <= last && !(h.mapper.aliasRights(h.va) & right)) {
+        this.leave(pg, true);
+        left = true;
+      }
+    }
+    return left;
+  }
+
   /** read(): the cached bytes replace what the file system returned for [pos, pos+out.length). */
   overlay(pos: number, out: Uint8Array): void {
-    if (this.pages.size === 0 || out.length === 0) return;
+    this.homesAllow(pos, out.length, PTE_R);
+    if ((this.pages.size === 0 && this.homes.size === 0) || out.length === 0) return;
     this.each(pos, out.length, (p, pageOff, bufOff, n) => {
       const src = p.pa - this.fm.physBase + pageOff;
       out.set(this.fm.mem.subarray(src, src + n), bufOff);
@@ -92,26 +198,33 @@ export class PageCache {
 
   /** write(): the written bytes go into the cached frames too. */
   update(pos: number, data: Uint8Array): void {
-    if (this.pages.size === 0 || data.length === 0) return;
+    // A home that went back to the file wrote its older bytes over what the file system had
+    // just stored: store the new ones again.
+    if (this.homesAllow(pos, data.length, PTE_W)) this.backing.writeRaw(pos, data);
+    if ((this.pages.size === 0 && this.homes.size === 0) || data.length === 0) return;
     this.each(pos, data.length, (p, pageOff, bufOff, n) => {
       this.fm.mem.set(data.subarray(bufOff, bufOff + n), p.pa - this.fm.physBase + pageOff);
       this.fm.codeWritten(p.pa + pageOff, n);
     });
   }
 
-  private each(pos: number, len: number, fn: (p: CachedPage, pageOff: number, bufOff: number, n: number) => void): void {
+  /** Each cached frame, or (fixed paging) each alias home, that overlaps [pos, pos+len). */
+  private each(pos: number, len: number, fn: (p: { pa: number }, pageOff: number, bufOff: number, n: number) => void): void {
     const first = Math.floor(pos / PAGE_SIZE), last = Math.floor((pos + len - 1) / PAGE_SIZE);
-    if (last - first + 1 > this.pages.size) {
-      for (const [pg, p] of this.pages) if (pg >= first && pg <= last) this.one(pg, p, pos, len, fn);
-    } else {
-      for (let pg = first; pg <= last; pg++) {
-        const p = this.pages.get(pg);
-        if (p) this.one(pg, p, pos, len, fn);
+    for (const map of [this.pages, this.homes] as Map<number, { pa: number }>[]) {
+      if (map.size === 0) continue;
+      if (last - first + 1 > map.size) {
+        for (const [pg, p] of map) if (pg >= first && pg <= last) this.one(pg, p, pos, len, fn);
+      } else {
+        for (let pg = first; pg <= last; pg++) {
+          const p = map.get(pg);
+          if (p) this.one(pg, p, pos, len, fn);
+        }
       }
     }
   }
 
-  private one(pg: number, p: CachedPage, pos: number, len: number, fn: (p: CachedPage, pageOff: number, bufOff: number, n: number) => void): void {
+  private one(pg: number, p: { pa: number }, pos: number, len: number, fn: (p: { pa: number }, pageOff: number, bufOff: number, n: number) => void): void {
     const start = Math.max(pos, pg * PAGE_SIZE), end = Math.min(pos + len, (pg + 1) * PAGE_SIZE);
     if (end > start) fn(p, start - pg * PAGE_SIZE, start - pos, end - start);
   }
@@ -119,6 +232,10 @@ export class PageCache {
   /** Writes dirty pages overlapping [pos, pos+len) back to the file (msync, fsync). */
   writeback(pos = 0, len = Number.MAX_SAFE_INTEGER): void {
     if (!this.alive) return;
+    for (const [pg, h] of this.homes) {
+      const start = pg * PAGE_SIZE;
+      if (h.writable && start < pos + len && start + PAGE_SIZE > pos) this.writeHome(pg, h);
+    }
     const size = this.backing.size();
     for (const [pg, p] of this.pages) {
       const start = pg * PAGE_SIZE;
@@ -147,7 +264,7 @@ export class PageCache {
       this.fm.refs.set(p.pa, 0);
       this.fm.frames.freeFrame(p.pa);
     }
-    if (this.pages.size === 0 && this.alive) this.backing.uncached?.();
+    if (this.pages.size === 0 && this.homes.size === 0 && this.alive) this.backing.uncached?.();
   }
 
   /**
@@ -159,7 +276,8 @@ export class PageCache {
     const from = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
     for (const m of cacheMappers) m.unmapCache(this, from);
     const keep = Math.ceil(size / PAGE_SIZE);
-    const tail = this.pages.get(Math.floor(size / PAGE_SIZE));
+    if (size % PAGE_SIZE) this.homesAllow(size, 1, PTE_W);
+    const tail = this.pages.get(Math.floor(size / PAGE_SIZE)) ?? this.homes.get(Math.floor(size / PAGE_SIZE));
     if (tail && size % PAGE_SIZE) {
       const off = tail.pa - this.fm.physBase;
       this.fm.mem.fill(0, off + (size % PAGE_SIZE), off + PAGE_SIZE);
@@ -179,6 +297,10 @@ export interface CacheMapper {
   unmapCache(cache: PageCache, fromByte: number): void;
   /** True when some VMA maps `cache` (a removed file's data must live on while mapped). */
   mapsCache(cache: PageCache, writable: boolean): boolean;
+  /** Fixed paging: unmaps the alias at va, no longer its page's home (the cache took its bytes). */
+  dropAlias(va: number): void;
+  /** Fixed paging: the rights (PTE_R/W/X) the alias at va has now. */
+  aliasRights(va: number): number;
 }
 /** Every live address space (they register themselves). */
 export const cacheMappers = new Set<CacheMapper>();

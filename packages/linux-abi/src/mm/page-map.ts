@@ -16,8 +16,11 @@ export interface PageMap {
   readonly kernelFrames: boolean;
   /** Maps va to the kernel frame pa (kernelFrames) with PTE_R/W/X rights. */
   map(va: number, pa: number, rwx: number): boolean;
-  /** Maps a platform-provided page at va (fixed maps); returns its physical address or -1. */
-  commit(va: number, rwx: number): number;
+  /**
+   * Maps a platform-provided page at va (fixed maps); returns its physical address or -1. With
+   * `contents` (4096 bytes) the page arrives holding them with exactly the rights asked.
+   */
+  commit(va: number, rwx: number, contents?: Uint8Array): number;
   lookup(va: number): number;
   /** PTE_R/W/X rights at va (0 when unmapped). */
   flags(va: number): number;
@@ -59,8 +62,8 @@ export class FixedPageMap implements PageMap {
     throw new Error('FixedPageMap pages come from the platform: use commit()');
   }
 
-  commit(va: number, rwx: number): number {
-    const pa = this.mem.commitPage!(va, toProt(rwx));
+  commit(va: number, rwx: number, contents?: Uint8Array): number {
+    const pa = this.mem.commitPage!(va, toProt(rwx), contents);
     if (pa >= 0) this.committed.add(va);
     return pa;
   }

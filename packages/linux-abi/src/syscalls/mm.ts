@@ -108,8 +108,8 @@ export function registerMm(tab: SyscallTable): void {
         if (!inode || !backing) return -E.ENODEV;
         // memfd seals (shmem_mmap): no writable shared mapping of a write-sealed file.
         if (shared && prot & PROT_WRITE && inode instanceof FileInode && inode.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -E.EPERM;
-        // Fixed pages (SGX) cannot put one frame at two addresses: no shared file pages there.
-        if (shared && !as.pt.kernelFrames) return -E.ENODEV;
+        // Fixed pages (SGX) cannot put one frame at two addresses: there each file page has one
+        // home at a time and migrates between its aliases on fault (mm/page-cache.ts).
         inode.pageCache ??= new PageCache(backing, as.frameMemory());
         const p = fsOf(k).vfs.pathOf(f.loc!, rootOf(k, t.proc));
         file = {

@@ -11,6 +11,7 @@ import { makeCheckpoint } from '../checkpoint.ts';
 import { RLIMIT_NICE, RLIMIT_NPROC, RLIMIT_RTPRIO } from '../abi/constants.ts';
 import { Process, Task, type WaitState } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
+import type { PageCache } from '../mm/page-cache.ts';
 import type { SyscallTable } from './table.ts';
 
 // linux/sched.h
@@ -69,8 +70,11 @@ const MMSHARED = 2 ** 52;
 /** A futex's identity (kernel/futex/core.c get_futex_key). */
 interface FutexKey {
   key: number;
-  /** Private key: the address space (with the virtual address as key); undefined: physical. */
-  mm?: AddressSpace;
+  /**
+   * Private key: the address space (with the virtual address as key); a shared file mapping's:
+   * the file's page cache (with the offset in the file as key); undefined: physical.
+   */
+  mm?: AddressSpace | PageCache;
 }
 
 /**
@@ -85,6 +89,10 @@ function futexKey(proc: Process, addr: number, priv: boolean): FutexKey | null {
   // so it never meets a private op on the same word.
   if (!vma?.shared) return { key: addr + MMSHARED, mm: proc.as };
   proc.as.copyIn(addr, 4); // get_user_pages: the page must be present to have a frame
+  // A shared file mapping (tmpfs, memfd, System V segment): (file, offset) as Linux keys it
+  // (the inode and page index), which also holds where a page's frame is not fixed (fixed
+  // paging migrates a file page between its mappings).
+  if (vma.file) return { key: addr - vma.fileBase!, mm: vma.file.cache };
   const pa = proc.as.pt.lookup(addr - (addr % 4096));
   return pa < 0 ? null : { key: pa + (addr % 4096) };
 }

@@ -344,8 +344,6 @@ function registerShm(tab: SyscallTable): void {
     const s = ns.shm.byId(shmid);
     if (denied(k, s, acc)) return -E.EACCES;
     const as = t.proc.as;
-    // One frame at two addresses needs page tables the kernel controls (not SGX's fixed pages).
-    if (!as.pt.kernelFrames) return -E.ENOMEM;
     const size = Math.ceil(s.size / PAGE_SIZE) * PAGE_SIZE;
     let start: number;
     if (fixed) {
