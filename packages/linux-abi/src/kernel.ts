@@ -30,6 +30,7 @@ import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
 import { registerSysvIpc } from './syscalls/sysvipc.ts';
 import { registerXattr } from './syscalls/xattr.ts';
+import { registerInotify } from './syscalls/inotify.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
@@ -80,6 +81,7 @@ export function buildSyscallTable(): SyscallTable {
   registerProcTree(tab);
   registerSysvIpc(tab);
   registerXattr(tab);
+  registerInotify(tab);
   return tab;
 }
 

@@ -6,7 +6,8 @@
 import { E, SysError } from '../errors.ts';
 import { OpenFile, type DirEntry } from './file.ts';
 import { FileInode, openers as inodeOpeners, type Cred, type Inode } from './inode.ts';
-import { openers as vfsOpeners, releaseIfUnused, type Location, O_APPEND } from './vfs.ts';
+import { openers as vfsOpeners, releaseIfUnused, type Location, O_APPEND, O_ACCMODE, O_RDONLY } from './vfs.ts';
+import { IN_ACCESS, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_MODIFY, notifyChild } from './notify.ts';
 
 export const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
 // include/uapi/linux/fcntl.h
@@ -32,6 +33,8 @@ abstract class InodeFile extends OpenFile {
     return this.loc!.inode;
   }
   override close(): void {
+    // fsnotify_close, before the description lets go of the inode (which may end it).
+    notifyChild(this.loc!, (this.flags & O_ACCMODE) !== O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE, true);
     this.inode.opens--;
     releaseIfUnused(this.inode);
   }
@@ -48,15 +51,19 @@ export class RegularFile extends InodeFile {
   }
   override pread(len: number, pos: number): Uint8Array | number {
     const d = this.file.readAt(pos, len);
+    if (d.length) notifyChild(this.loc!, IN_ACCESS, true); // fsnotify_access
     return d;
   }
   override readTransient(len: number): Uint8Array | number {
     const r = this.file.viewAt(this.pos, len);
     this.pos += r.length;
+    if (r.length) notifyChild(this.loc!, IN_ACCESS, true);
     return r;
   }
   override preadTransient(len: number, pos: number): Uint8Array | number {
-    return this.file.viewAt(pos, len);
+    const r = this.file.viewAt(pos, len);
+    if (r.length) notifyChild(this.loc!, IN_ACCESS, true);
+    return r;
   }
   override write(data: Uint8Array): number {
     if (this.flags & O_APPEND) this.pos = this.file.size();
@@ -73,7 +80,9 @@ export class RegularFile extends InodeFile {
     if (f.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -E.EPERM;
     if (pos + data.length > MAX_OFFSET) return pos >= MAX_OFFSET ? -E.EFBIG : this.pwriteAt(data.subarray(0, MAX_OFFSET - pos), pos);
     if (f.seals & F_SEAL_GROW && pos + data.length > f.size()) return -E.EPERM;
-    return f.writeAt(pos, data);
+    const n = f.writeAt(pos, data);
+    if (n > 0) notifyChild(this.loc!, IN_MODIFY, true); // fsnotify_modify
+    return n;
   }
   override lseek(offset: number, whence: number): number {
     const size = this.file.size();
@@ -96,6 +105,7 @@ export class RegularFile extends InodeFile {
     if (len < f.size() && f.seals & F_SEAL_SHRINK) return -E.EPERM;
     if (len > f.size() && f.seals & F_SEAL_GROW) return -E.EPERM;
     f.truncate(len);
+    notifyChild(this.loc!, IN_MODIFY);
     return 0;
   }
   override fsync(): number {

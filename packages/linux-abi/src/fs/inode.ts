@@ -12,6 +12,7 @@ import type { OpenFile } from './file.ts';
 import type { Location } from './vfs.ts';
 import type { FileBacking, PageCache } from '../mm/page-cache.ts';
 import { nameByteLength } from './names.ts';
+import type { Watch } from './notify.ts';
 
 export interface Timespec { sec: number; nsec: number }
 
@@ -86,6 +87,8 @@ export abstract class Inode {
   pageCache: PageCache | null = null;
   /** Extended attributes (syscalls/xattr.ts): name as a byte string (one char per byte) -> value. */
   xattrs: Map<string, Uint8Array> | null = null;
+  /** inotify watches on this inode (fs/notify.ts). */
+  watches: Watch[] | null = null;
 
   constructor(readonly sb: SuperBlock, public mode: number, public uid: number, public gid: number, ino?: number) {
     this.ino = ino ?? sb.allocIno();

@@ -16,6 +16,9 @@ import {
 } from './inode.ts';
 import type { OpenFile } from './file.ts';
 import { nameByteLength } from './names.ts';
+import {
+  IN_ACCESS, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_MODIFY, IN_OPEN, inodeGone, notifyChild, notifyInode, notifyMove, notifyName,
+} from './notify.ts';
 
 export interface Location {
   mnt: Mount;
@@ -335,9 +338,9 @@ export class Vfs {
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, S_IFDIR | (mode & 0o1777));
     const ops = p.dir.inode.dirOps();
-    if (ops) return ops.mkdir(p.last, m & 0o7777);
-    const d = new DirInode(p.dir.inode.sb, m, ctx.cred.uid, gid, p.dir.inode as DirInode);
-    (p.dir.inode as DirInode).addChild(p.last, d);
+    if (ops) ops.mkdir(p.last, m & 0o7777);
+    else (p.dir.inode as DirInode).addChild(p.last, new DirInode(p.dir.inode.sb, m, ctx.cred.uid, gid, p.dir.inode as DirInode));
+    notifyName(p.dir.inode, IN_CREATE, p.last, true);
   }
 
   /** mknod: regular files, FIFOs, sockets; device nodes need CAP_MKNOD (EPERM). */
@@ -356,6 +359,7 @@ export class Vfs {
     else if (type === S_IFIFO || type === S_IFSOCK || type === S_IFCHR || type === S_IFBLK) inode = new SpecialInode(sb, type | m, rdev, ctx.cred.uid, gid);
     else throw new SysError(E.EINVAL);
     (p.dir.inode as DirInode).addChild(p.last, inode);
+    notifyName(p.dir.inode, IN_CREATE, p.last, false);
   }
 
   symlink(ctx: FsContext, target: string, start: Location, path: string): void {
@@ -368,8 +372,9 @@ export class Vfs {
     this.mayCreate(ctx, p.dir);
     const { gid } = this.newMode(ctx, p.dir, 0);
     const ops = p.dir.inode.dirOps();
-    if (ops) return ops.symlink(p.last, target);
-    (p.dir.inode as DirInode).addChild(p.last, new SymlinkInode(p.dir.inode.sb, target, ctx.cred.uid, gid));
+    if (ops) ops.symlink(p.last, target);
+    else (p.dir.inode as DirInode).addChild(p.last, new SymlinkInode(p.dir.inode.sb, target, ctx.cred.uid, gid));
+    notifyName(p.dir.inode, IN_CREATE, p.last, false);
   }
 
   /** link(2): `old` is already resolved (linkat's AT_SYMLINK_FOLLOW / AT_EMPTY_PATH decide how). */
@@ -397,6 +402,9 @@ export class Vfs {
     if (!(p.dir.inode as DirInode).children) throw new SysError(E.EPERM);
     (p.dir.inode as DirInode).addChild(p.last, o);
     o.touch(false, true);
+    // fsnotify_link: the link count (the inode's own watches), then the new name.
+    notifyInode(o, IN_ATTRIB);
+    notifyName(p.dir.inode, IN_CREATE, p.last, false);
   }
 
   unlink(ctx: FsContext, start: Location, path: string, rmdir: boolean): void {
@@ -413,10 +421,17 @@ export class Vfs {
     if (!rmdir && p.trailing) throw new SysError(victim.isDir() ? E.EISDIR : E.ENOTDIR);
     this.mayDelete(ctx, p.dir, victim, rmdir);
     const ops = p.dir.inode.dirOps();
-    if (ops) return ops.unlink(p.last, rmdir);
-    if (rmdir && (victim as DirInode).children.size > 0) throw new SysError(E.ENOTEMPTY);
-    (p.dir.inode as DirInode).removeChild(p.last);
-    releaseIfUnused(victim);
+    if (ops) {
+      ops.unlink(p.last, rmdir);
+    } else {
+      if (rmdir && (victim as DirInode).children.size > 0) throw new SysError(E.ENOTEMPTY);
+      (p.dir.inode as DirInode).removeChild(p.last);
+      // vfs_unlink: the link count (fsnotify_link_count), then d_delete_notify: the inode's
+      // end if nothing holds it (IN_DELETE_SELF), then the name's (IN_DELETE).
+      if (!rmdir) notifyInode(victim, IN_ATTRIB);
+      releaseIfUnused(victim);
+    }
+    notifyName(p.dir.inode, IN_DELETE, p.last, rmdir);
   }
 
   rename(ctx: FsContext, oldStart: Location, oldPath: string, newStart: Location, newPath: string, flags: number): void {
@@ -457,7 +472,9 @@ export class Vfs {
     const ops = oldDir.dirOps();
     if (ops) {
       if (flags & EXCHANGE) throw new SysError(E.EINVAL);
-      return ops.rename(op.last, newDir, np.last);
+      ops.rename(op.last, newDir, np.last);
+      notifyMove(oldDir, op.last, newDir, np.last, src, dst);
+      return;
     }
     if (flags & EXCHANGE) {
       oldDir.removeChild(op.last);
@@ -466,18 +483,19 @@ export class Vfs {
       oldDir.addChild(op.last, dst!);
       if (src.isDir()) src.nlink = Math.max(src.nlink, 2);
       if (dst!.isDir()) dst!.nlink = Math.max(dst!.nlink, 2);
+      notifyMove(oldDir, op.last, newDir, np.last, src, null);
+      notifyMove(newDir, np.last, oldDir, op.last, dst!, null);
       return;
     }
     if (dst && dst.isDir() && (dst as DirInode).children.size > 0) throw new SysError(E.ENOTEMPTY);
-    if (dst) {
-      newDir.removeChild(np.last);
-      releaseIfUnused(dst);
-    }
+    if (dst) newDir.removeChild(np.last);
     const keepNlink = src.isDir() ? src.nlink : -1;
     oldDir.removeChild(op.last);
     newDir.addChild(np.last, src);
     if (keepNlink >= 0) src.nlink = keepNlink;
     src.touch(false, true);
+    notifyMove(oldDir, op.last, newDir, np.last, src, dst);
+    if (dst) releaseIfUnused(dst); // after the move's events, as the replaced dentry's final dput
   }
 
   readlink(ctx: FsContext, loc: Location): string {
@@ -495,6 +513,7 @@ export class Vfs {
     i.storeMode(m);
     i.mode = (i.mode & S_IFMT) | m;
     i.touch(false, true);
+    notifyChild(loc, IN_ATTRIB);
   }
 
   chown(ctx: FsContext, loc: Location, uid: number, gid: number): void {
@@ -511,6 +530,7 @@ export class Vfs {
     if (gid !== -1) i.gid = gid;
     if (!i.isDir() && (uid !== -1 || gid !== -1)) i.mode &= ~(S_ISUID | ((i.mode & 0o010) ? S_ISGID : 0));
     i.touch(false, true);
+    if (uid !== -1 || gid !== -1) notifyChild(loc, IN_ATTRIB); // fsnotify_change: ATTR_UID/ATTR_GID
   }
 
   /** access/faccessat: F_OK is 0, else R_OK=4, W_OK=2, X_OK=1. */
@@ -534,6 +554,8 @@ export class Vfs {
     if (atime !== 'omit') i.atime = atime ?? now;
     if (mtime !== 'omit') i.mtime = mtime ?? now;
     i.ctime = now;
+    // fsnotify_change: both times are a utime (IN_ATTRIB); one alone is an access or a modification.
+    notifyChild(loc, atime !== 'omit' && mtime !== 'omit' ? IN_ATTRIB : atime !== 'omit' ? IN_ACCESS : IN_MODIFY);
   }
 
   truncatePath(ctx: FsContext, loc: Location, len: number): void {
@@ -542,8 +564,9 @@ export class Vfs {
     if (i.type !== S_IFREG) throw new SysError(E.EINVAL);
     if (!permitted(i, ctx.cred, MAY_WRITE)) throw new SysError(E.EACCES);
     if (loc.mnt.readonly) throw new SysError(E.EROFS);
-    if (!(i instanceof FileInode)) return i.setSize(len);
-    i.truncate(len);
+    if (!(i instanceof FileInode)) i.setSize(len);
+    else i.truncate(len);
+    notifyChild(loc, IN_MODIFY);
   }
 
   // ---------------------------------------------------------------------------------
@@ -593,9 +616,14 @@ export class Vfs {
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, mode & 0o7777);
     const ops = p.dir.inode.dirOps();
-    if (ops) return { loc: { mnt: p.dir.mnt, inode: ops.create(p.last, m), parent: p.dir, name: p.last }, created: true };
+    if (ops) {
+      const inode = ops.create(p.last, m);
+      notifyName(p.dir.inode, IN_CREATE, p.last, false);
+      return { loc: { mnt: p.dir.mnt, inode, parent: p.dir, name: p.last }, created: true };
+    }
     const f = new FileInode(p.dir.inode.sb, m, ctx.cred.uid, gid);
     (p.dir.inode as DirInode).addChild(p.last, f);
+    notifyName(p.dir.inode, IN_CREATE, p.last, false);
     return { loc: { mnt: p.dir.mnt, inode: f, parent: p.dir, name: p.last }, created: true };
   }
 
@@ -636,10 +664,13 @@ export class Vfs {
     if ((flags & O_TRUNC) && i instanceof FileInode && !created) {
       if (i.size() > 0) i.truncate(0);
       else i.touch();
+      notifyChild(loc, IN_MODIFY);
     } else if ((flags & O_TRUNC) && i.type === S_IFREG && !created) {
       const r = file.truncate(0);
       if (r < 0) throw new SysError(-r);
     }
+    // fsnotify_open; FIFOs and devices are left out (their descriptions raise no close events here).
+    if (i.type === S_IFREG || i.isDir()) notifyChild(loc, IN_OPEN, true);
     return file;
   }
 }
@@ -672,6 +703,7 @@ function isAncestor(a: Inode, b: Inode): boolean {
 
 /** Frees a tmpfs file's data when it has no name left and no open file. */
 export function releaseIfUnused(i: Inode): void {
+  if (i.nlink === 0 && i.opens === 0) inodeGone(i);
   if (i.nlink === 0 && i.opens === 0 && i instanceof FileInode && !i.pageCache?.isMapped()) i.release();
 }
 

@@ -6,6 +6,7 @@
  * holder unlocks or goes away.
  */
 import { E, SysError } from '../errors.ts';
+import { IN_ACCESS, notifyChild } from '../fs/notify.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Task } from '../task.ts';
@@ -349,6 +350,7 @@ export function registerFsFd(tab: SyscallTable): void {
     const start = f.pos;
     const ents = f.getdents(Math.max(1, Math.floor(count / 24)));
     if (typeof ents === 'number') return ents;
+    if (f.loc) notifyChild(f.loc, IN_ACCESS, true); // iterate_dir's fsnotify_access, whatever fits
     const out = new Uint8Array(count);
     const dv = new DataView(out.buffer);
     let o = 0;

@@ -30,6 +30,7 @@ import { HostStdioFile } from '../fs/host-stdio.ts';
 import { FullFile, TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
 import { registerSplice } from './splice.ts';
+import { IN_MODIFY, InotifyFile, notifyChild } from '../fs/notify.ts';
 
 const IOV_MAX = 1024;
 const RWF_NOWAIT = 8;
@@ -105,7 +106,8 @@ export function blockingWrite(k: Kernel, t: Task, f: OpenFile, data: Uint8Array)
 
 function doRead(k: Kernel, t: Task, fd: number, addr: number, len: number) {
   const f = readableFile(t, fd);
-  if (len === 0) return 0;
+  // vfs_read hands a zero count to the file too; inotify answers it (EINVAL once an event waits).
+  if (len === 0 && !(f instanceof InotifyFile)) return 0;
   const n = Math.min(len, MAX_RW_COUNT);
   checkWritable(t, addr, n);
   return blockingRead(k, t, f, n, (d) => t.proc.as.copyOut(addr, d));
@@ -310,7 +312,9 @@ export function registerIo(tab: SyscallTable): void {
     if (type === 0o010000) return -E.ESPIPE;
     if (type === 0o040000) return -E.EISDIR;
     if (type !== 0o100000) return -E.ENODEV;
-    return f.fallocate(mode, off, len);
+    const r = f.fallocate(mode, off, len);
+    if (r === 0 && f.loc) notifyChild(f.loc, IN_MODIFY, true); // vfs_fallocate's fsnotify_modify
+    return r;
   });
 
   // sendfile(out, in, *offset, count) and copy_file_range: through a bounce buffer.

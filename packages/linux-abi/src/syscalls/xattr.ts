@@ -25,6 +25,7 @@ import { fsContext } from '../fs/context.ts';
 import { MAY_READ, MAY_WRITE, permitted, xattrSpace, S_IFDIR, S_IFREG, type Inode, type Cred } from '../fs/inode.ts';
 import { O_PATH, type Location } from '../fs/vfs.ts';
 import { nameToBytes } from '../fs/names.ts';
+import { IN_ATTRIB, notifyChild } from '../fs/notify.ts';
 import { AT_FDCWD, fileOf, resolveAt, userPath } from './fs-common.ts';
 import type { SyscallArgs } from './args.ts';
 
@@ -142,6 +143,7 @@ function setOn(tg: Target | null, name: string, value: Uint8Array | null, flags:
   }
   if (old) sb.xattrSpace -= xattrSpace(name, old.length);
   inode.touch(false, true);
+  notifyChild(loc, IN_ATTRIB); // fsnotify_xattr
   return 0;
 }
 
