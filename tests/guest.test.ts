@@ -26,6 +26,7 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
  * 2 cores, each enclave a machine Worker of about 31 MB.)
  */
 const NEEDS_FORK = new Map<string, string>([
+  ['pidfd-getfd-child', 'pidfd_getfd of a descriptor of a child: the child is another enclave, whose descriptions cannot move into this kernel (EOPNOTSUPP, as SCM_RIGHTS across enclaves; docs/sgx-fork.md)'],
   ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd across fork: inside one enclave a file page migrates between its mappings, but a fork child (another enclave) gets a copy; page migration across enclaves is not built yet (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
 ]);
 /**

@@ -31,6 +31,7 @@ import { registerProcTree } from './syscalls/proctree.ts';
 import { registerSysvIpc } from './syscalls/sysvipc.ts';
 import { registerXattr } from './syscalls/xattr.ts';
 import { registerInotify } from './syscalls/inotify.ts';
+import { registerPidfd } from './syscalls/pidfd.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
@@ -82,6 +83,7 @@ export function buildSyscallTable(): SyscallTable {
   registerSysvIpc(tab);
   registerXattr(tab);
   registerInotify(tab);
+  registerPidfd(tab);
   return tab;
 }
 

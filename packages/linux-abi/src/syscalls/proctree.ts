@@ -12,6 +12,8 @@ import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/constants.t
 import { SIGINFO_SIZE, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED } from '../signals.ts';
 import type { Process, Task } from '../task.ts';
 import type { SyscallTable } from './table.ts';
+import { pidfdProcess } from './pidfd.ts';
+import { O_NONBLOCK } from '../fs/vfs.ts';
 
 const WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
 const __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = 0x80000000;
@@ -128,15 +130,26 @@ export function registerProcTree(tab: SyscallTable): void {
   }, 'partial');
 
   tab.def('waitid', 'ddpxp', (k, t, a) => {
-    const idtype = a.i32(0), id = a.i32(1), infop = a.u(2), options = a.i32(3);
+    const idtype = a.i32(0), id = a.i32(1), infop = a.u(2);
+    let options = a.i32(3);
     if (options & ~(WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -E.EINVAL;
     if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return -E.EINVAL;
     let match: Match;
+    let pidfdNonblock = false;
     if (idtype === P_ALL) match = () => true;
     else if (idtype === P_PID) { if (id <= 0) return -E.EINVAL; match = (p) => p.pid === id; }
     else if (idtype === P_PGID) { if (id < 0) return -E.EINVAL; const g = id || t.proc.pgid; match = (p) => p.pgid === g; }
-    else if (idtype === P_PIDFD) return -E.EINVAL;
-    else return -E.EINVAL;
+    else if (idtype === P_PIDFD) {
+      if (id < 0) return -E.EINVAL;
+      const f = pidfdProcess(t, id);
+      const target = f.proc;
+      match = (p) => p === target;
+      // A PIDFD_NONBLOCK pidfd makes the wait WNOHANG; nothing to report is then EAGAIN.
+      if (f.flags & O_NONBLOCK && !(options & WNOHANG)) {
+        options |= WNOHANG;
+        pidfdNonblock = true;
+      }
+    } else return -E.EINVAL;
     const z = findEvent(k, t, match, options);
     if (z) {
       if (infop) {
@@ -153,6 +166,7 @@ export function registerProcTree(tab: SyscallTable): void {
       return 0;
     }
     if (children(k, t, match, options).length === 0) return -E.ECHILD;
+    if (pidfdNonblock) return -E.EAGAIN;
     if (options & WNOHANG) {
       if (infop) t.proc.as.copyOut(infop, new Uint8Array(SIGINFO_SIZE)); // si_pid = 0: nothing yet
       return 0;
