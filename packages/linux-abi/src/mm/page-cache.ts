@@ -169,8 +169,8 @@ export class PageCache {
   }
 
   /**
-   * Fixed paging: the kernel reaches an alias home in place only as its EPCM rights allow (SGX's
-   * rule binds the enclave's own kernel too): a home in [pos, pos+len) that lacks `right`
+   * Fixed paging: the kernel reaches an alias home in place only as its page rights allow (the
+   * platform's rule binds the enclave's own kernel too): a home in [pos, pos+len) that lacks `right`
    * (PTE_R to read, PTE_W to write) first goes back to the file.
    */
   private homesAllow(pos: number, len: number, right: number): boolean {
