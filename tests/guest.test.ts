@@ -27,14 +27,13 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
  */
 const NEEDS_FORK = new Map<string, string>([
   ['pidfd-getfd-child', 'pidfd_getfd of a descriptor of a child: the child is another enclave, whose descriptions cannot move into this kernel (EOPNOTSUPP, as SCM_RIGHTS across enclaves; docs/sgx-fork.md)'],
-  ['mmap_shared', 'MAP_SHARED of a tmpfs file and of a memfd across fork: inside one enclave a file page migrates between its mappings, but a fork child (another enclave) gets a copy; page migration across enclaves is not built yet (its /dev/zero part is shared across enclaves with --untrusted-shared-memory)'],
 ]);
 /**
- * SGX's fixed linear pages cannot put one frame at two addresses: inside one enclave a file page
- * migrates between its mappings (mmap_file and mmap_alias pass), not yet across enclaves.
+ * SGX's fixed linear pages cannot put one frame at two addresses: a file page migrates between its
+ * mappings, inside one enclave and across enclaves (mmap_file, mmap_alias and mmap_shared pass).
  */
 const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([
-  ['sysv_shm', 'System V shared memory across fork: a forked child is another enclave whose IPC namespace is its own, and segment pages do not migrate across enclaves yet (shmat inside one enclave is ENOMEM on the SGX model)'],
+  ['sysv_shm', 'System V shared memory across fork: the child\'s inherited attaches share the segment\'s pages with the parent (they migrate between the enclaves), but shmctl/shmat by id from another enclave is not served (segment ids are per enclave), so the child\'s IPC_STAT differs'],
 ]);
 /**
  * SGX: these share MAP_SHARED memory across fork (a new enclave), which SGX can give only as
@@ -52,6 +51,7 @@ const NEEDS_UNTRUSTED_SHM = new Map<string, string>([
   ['fork_threads', 'the child watches a counter in MAP_SHARED memory'],
   ['shm_host', 'the parent reads what its child wrote in MAP_SHARED memory'],
   ['stop_threads', 'the child\'s threads count in MAP_SHARED memory the parent watches'],
+  ['mmap_shared', 'its /dev/zero part (MAP_SHARED anonymous memory across fork); its tmpfs file and memfd parts migrate between the enclaves confidentially without the opt-in (tests/sgx-migrate.test.ts)'],
 ]);
 const teeFlags = (name: string) => (tee === 'sgx' && NEEDS_UNTRUSTED_SHM.has(name) ? ['--untrusted-shared-memory'] : []);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? `sgx fork: ${NEEDS_FORK.get(name)}`

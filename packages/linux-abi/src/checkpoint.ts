@@ -16,6 +16,7 @@ import { HostFile, HostOpenFile } from './fs/hostfs.ts';
 import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
 import { ChannelPipe, RemoteEventFd, hexOf, unhex, type FamilyState } from './family.ts';
 import type { CarriedFile } from './family-files.ts';
+import type { CarriedPages } from './family-pages.ts';
 import { RemoteConn, UnixSocket, type Ucred } from './fs/unix.ts';
 import { nsOf as unixNsOf } from './syscalls/net.ts';
 import type { Vma } from './mm/address-space.ts';
@@ -71,7 +72,7 @@ interface Checkpoint {
     /** Scheduling attributes as sched_fork leaves them for the child. */
     sched?: { nice: number; policy: number; rtPriority: number; affinity?: string };
   };
-  mm: { brkStart: number; brk: number; mmapBase: number; vmas: Vma[]; pages: [number, number][] };
+  mm: { brkStart: number; brk: number; mmapBase: number; vmas: (Vma & { fileRef?: CarriedPages & { mayWrite: boolean } })[]; pages: [number, number][] };
   fds: FdRecord[];
 }
 
@@ -87,6 +88,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   const mem = k.platform.memory;
   const pages: [number, number][] = [];
   const data: Uint8Array[] = [];
+  const carried = new Map<Vma, CarriedPages & { mayWrite: boolean }>();
   for (const v of as.vmas) {
     // Untrusted shared memory: the bytes stay in the host's region; the VMA names it (below).
     if (v.ushm) continue;
@@ -94,19 +96,24 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       // Without untrusted shared memory there is nothing both enclaves can map: the child gets a copy.
       k.platform.log(`fork: MAP_SHARED memory 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared${k.ushm ? ' (it is inside the enclave: a fixed address)' : ' (shared across enclaves only with untrusted shared memory, an insecure opt-in)'}`);
     }
+    // A file mapping: the child reaches the file's pages through the enclave that owns them
+    // (family-pages.ts); only the private copies of a MAP_PRIVATE mapping travel here. Without an
+    // owner to ask, the child gets the pages' current bytes as private pages.
+    let ref: CarriedPages | null = null;
     if (v.file) {
-      // A file mapping: the child cannot reach this enclave's file pages (they are not migrated
-      // across enclaves yet), so it gets their current bytes as private pages.
-      if (v.shared) k.platform.log(`fork: MAP_SHARED mapping of ${v.file.path} 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared`);
+      ref = fam.pages.carry(v.file, pid);
+      if (ref) carried.set(v, { ...ref, mayWrite: v.file.mayWrite });
+      else if (v.shared) k.platform.log(`fork: MAP_SHARED mapping of ${v.file.path} 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared`);
     }
     for (let va = v.start; va < v.end; va += PAGE) {
       const pa = as.pt.lookup(va);
       let page: Uint8Array;
       if (v.file && (pa < 0 || v.file.cache.isHome((va - v.fileBase!) / PAGE, as, va))) {
+        if (ref) continue;
         const pos = va - v.fileBase!;
         try {
           if (pos >= v.file.cache.backing.size()) continue;
-          page = v.file.cache.currentPage(pos / PAGE);
+          page = v.file.cache.copyPage(pos / PAGE);
         } catch { continue; }
         pages.push([va, pa < 0 ? protToPte(v.prot) : as.pt.flags(va)]);
         data.push(page);
@@ -207,8 +214,15 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
       sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched,
     },
-    // A file mapping goes as private memory named by its path (the file stays here).
-    mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, vmas: as.vmas.map(({ file, fileBase, ...v }) => (file ? { ...v, name: file.path } : v)), pages },
+    // A file mapping goes as a reference to its file's owner, or (none) as private memory named by its path.
+    mm: {
+      brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, pages,
+      vmas: as.vmas.map((orig) => {
+        const { file, fileBase, ...v } = orig;
+        const ref = carried.get(orig);
+        return ref ? { ...v, fileBase, fileRef: ref } : file ? { ...v, name: file.path } : v;
+      }),
+    },
     fds,
   };
   const json = new TextEncoder().encode(JSON.stringify(c));
@@ -237,6 +251,15 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   // Memory: the same VMAs, the same page contents and rights.
   const as = k.newAddressSpace();
   as.vmas = c.mm.vmas.map((v) => ({ ...v, locked: false })); // a forked child has no memory locks (dup_mmap)
+  // File mappings whose pages stay with their owner in another enclave (family-pages.ts).
+  for (const v of as.vmas as (Vma & { fileRef?: CarriedPages & { mayWrite: boolean } })[]) {
+    const ref = v.fileRef;
+    if (ref === undefined) continue;
+    delete v.fileRef;
+    const f = fam.pages.attach(ref, ref.mayWrite === true, as.frameMemory());
+    if (!f || !Number.isSafeInteger(v.fileBase)) throw new Error('checkpoint: a bad file mapping');
+    v.file = f;
+  }
   as.brkStart = c.mm.brkStart;
   as.brk = c.mm.brk;
   as.mmapBase = c.mm.mmapBase;

@@ -336,6 +336,13 @@ export class FamilyFiles {
     locksChanged(inode); // its OFD and flock locks may be gone now
   }
 
+  /** The file behind the description `id` served here to `holder` (family-pages.ts maps its pages), or null. */
+  servedInode(id: number, holder: number): FileInode | null {
+    const e = this.served.get(id);
+    const i = e?.holders.has(holder) ? e.f.loc?.inode : undefined;
+    return i instanceof FileInode ? i : null;
+  }
+
   /** At fork: the record for `f` in the checkpoint of `child`, or null when it is not a served file. */
   carry(f: OpenFile, child: number): CarriedFile | null {
     if (f instanceof RemoteFile) {

@@ -29,7 +29,8 @@
  * - tmpfs files: the enclave that held one at fork serves its description (offset, flags, locks);
  *   the others hold proxies (RemoteFile: 'rf', 'rfr', 'rfwake', 'rfopen', family-files.ts).
  * - services: other modules answer sealed requests ('rq'/'rs') and notes ('ev') by name
- *   (System V semaphores and message queues: syscalls/sysvipc-family.ts).
+ *   (System V semaphores and message queues: syscalls/sysvipc-family.ts; pages of mapped files,
+ *   which migrate between the enclaves that map them: family-pages.ts).
  * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
  *   (RemoteEventFd) whose operations are sealed requests ('efd', 'efdr', 'efdwake').
  */
@@ -48,6 +49,7 @@ import { remoteConnectIn } from './syscalls/net.ts';
 import { fifoOpenIn } from './syscalls/fs-path.ts';
 import { prlimitHere } from './syscalls/process.ts';
 import { FamilyFiles, type FileMessage } from './family-files.ts';
+import { FamilyPages } from './family-pages.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
 
 type Message =
@@ -235,6 +237,8 @@ export class FamilyState {
 
   /** tmpfs files this enclave serves to others, and its proxies for theirs. */
   readonly files: FamilyFiles;
+  /** Pages of mapped files across enclaves (family-pages.ts). */
+  readonly pages: FamilyPages;
 
   /** Services other modules offer to the family's enclaves (System V IPC: syscalls/sysvipc-family.ts), by name. */
   readonly services = new Map<string, FamilyService>();
@@ -243,17 +247,18 @@ export class FamilyState {
 
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
     this.files = new FamilyFiles(k, this);
+    this.pages = new FamilyPages(k, this);
   }
 
   /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */
-  serviceRequest(pid: number, svc: string, body: unknown): unknown {
-    const r = this.request(pid, (req) => ({ t: 'rq', req, from: this.self, svc, body }));
+  serviceRequest(pid: number, svc: string, body: unknown, from = this.self): unknown {
+    const r = this.request(pid, (req) => ({ t: 'rq', req, from, svc, body }));
     return r?.t === 'rs' ? r.body : null;
   }
 
   /** A one-way note to the service `svc` of the enclave running `pid`: 0, or -errno when it could not be sent. */
-  note(pid: number, svc: string, body: unknown): number {
-    return this.send(pid, { t: 'ev', from: this.self, svc, body });
+  note(pid: number, svc: string, body: unknown, from = this.self): number {
+    return this.send(pid, { t: 'ev', from, svc, body });
   }
 
   /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
@@ -437,6 +442,7 @@ export class FamilyState {
       if (!p?.remote || p.exitStatus !== null || !Number.isInteger(m.status)) return;
       p.cpuInstructions = Number.isSafeInteger(m.cpu) && m.cpu >= 0 ? m.cpu : 0;
       this.files.gone(p.pid); // what it held of the files served here (it closed them already, normally)
+      this.pages.gone(p.pid); // the file pages it mapped (it gave them back already, normally)
       k.processExited(p, m.status);
     } else if (m.t === 'sig') {
       const p = k.processes.get(m.to);

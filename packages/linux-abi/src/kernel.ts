@@ -559,8 +559,10 @@ export class Kernel {
     // enclave hears of the exit after the semaphore adjustments and the closed ends.
     for (const hook of this.onProcessExit) hook(proc);
     proc.fds.closeAll();
-    if (this.family && !proc.remote) this.family.exited(proc, waitStatus);
+    // exit_mm before exit_notify: file pages mapped from another enclave go back to their owner
+    // before the parent there hears of the exit.
     this.releaseAs(proc.as);
+    if (this.family && !proc.remote) this.family.exited(proc, waitStatus);
     if (this.current?.proc === proc) this.current = null;
     if (proc.pid === 1) {
       // Init's end is the enclave's end: nothing else may outlive it.

@@ -493,13 +493,13 @@ export class AddressSpace implements CacheMapper {
     if (!this.pt.kernelFrames) {
       // Fixed pages (SGX): one EPC page at one address. A private mapping's write gets its own
       // copy of the page's current bytes; any other access makes this alias the page's home
-      // (page-cache.ts moveHome: the old home is written back and revoked, this one receives the
+      // (page-cache.ts moveHome: the old home is revoked and its bytes move, this one receives the
       // bytes with its rights through EACCEPTCOPY), read-only for a private mapping, so that it
       // follows the file until it writes.
       let fpa: number;
       try {
         if (!v.shared && access & ACCESS_WRITE) {
-          fpa = this.pt.commit(va, want, f.cache.currentPage(pgoff));
+          fpa = this.pt.commit(va, want, f.cache.copyPage(pgoff));
         } else {
           const rights = v.shared ? want : want & ~PTE_W;
           fpa = f.cache.moveHome(pgoff, this, va, v.shared === true && f.mayWrite, (b) => this.pt.commit(va, rights, b));

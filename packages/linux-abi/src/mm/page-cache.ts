@@ -16,8 +16,8 @@
  * moment: the file itself, or one mapped alias (one address in one address space), whose EPC
  * page then holds the newest bytes. Every other alias of the page is not mapped at all, so a
  * guest access there (load, store, fetch, AMO, LR/SC) faults, and the fault migrates the page
- * (moveHome): the home's bytes go back to the file, that alias is revoked (EMODT + EACCEPT +
- * EREMOVE), and the faulting alias receives the bytes with its rights (EAUG + EACCEPTCOPY); then
+ * (moveHome): the home's bytes are taken, that alias is revoked (EMODT + EACCEPT + EREMOVE),
+ * and the faulting alias receives the bytes with its rights (EAUG + EACCEPTCOPY); then
  * the instruction runs again. read()/write() reach the home in place (overlay/update), as they
  * reach cached frames: the kernel runs with every user thread stopped, so nothing races it, and
  * a system call costs no migration. A host that skips or fakes one of those SGX2 steps makes the
@@ -36,6 +36,24 @@ export interface FileBacking {
   writeRaw(pos: number, data: Uint8Array): void;
   /** The cache dropped its last page (a removed, closed file may free its data now). */
   uncached?(): void;
+  /**
+   * A page of another enclave's file (family-pages.ts): this enclave's home of page pgoff left it
+   * without a write back (no writable mapping had it), so the owner may forget that this enclave
+   * holds it.
+   */
+  released?(pgoff: number): void;
+  /** writeRaw takes whole pages and keeps what is inside the file itself (another enclave's file: its owner does). */
+  readonly wholePages?: boolean;
+}
+
+/**
+ * The owner's side of pages other enclaves of the family hold (family-pages.ts): give asks the
+ * holder `pid` to give page pgoff up (it revokes its alias) and returns the bytes, or null when
+ * it did not have it; mapped says whether another enclave still maps the file.
+ */
+export interface RemoteHolders {
+  give(pid: number, pgoff: number): Uint8Array | null;
+  mapped(): boolean;
 }
 
 /** The memory the cache's frames live in (the kernel's, shared with every address space). */
@@ -57,7 +75,7 @@ interface AliasHome {
   va: number;
   /** The EPC page at va (fixed while it stays committed). */
   pa: number;
-  /** Mapped by a shared mapping that may write: its bytes go back to the file when it leaves. */
+  /** Mapped (now or before it moved here) by a shared mapping that may write: its bytes go back to the file when it leaves. */
   writable: boolean;
 }
 
@@ -68,6 +86,14 @@ export class PageCache {
   private readonly pages = new Map<number, CachedPage>();
   /** Fixed paging: the pages whose home is an alias (the others' home is the file). */
   private readonly homes = new Map<number, AliasHome>();
+  /**
+   * Pages whose home is in another enclave of the family (this enclave owns the file), with a
+   * generation that changes at each grant, so that a pull interrupted by a new grant starts over.
+   */
+  private readonly remoteHomes = new Map<number, { pid: number; gen: number }>();
+  private gen = 0;
+  /** Set when other enclaves map this file (family-pages.ts). */
+  remote: RemoteHolders | null = null;
   /** False once the file's data is gone (removed and closed): dirty pages have nowhere to go. */
   alive = true;
 
@@ -79,6 +105,7 @@ export class PageCache {
 
   /** True while some address space maps this file (writable: by a shared mapping that may write). */
   isMapped(writable = false): boolean {
+    if (this.remote?.mapped()) return true;
     for (const m of cacheMappers) if (m.mapsCache(this, writable)) return true;
     return false;
   }
@@ -107,6 +134,7 @@ export class PageCache {
 
   /** Fixed paging: the page's bytes as they are now (at its home), 4096 bytes; may throw SysError (EIO). */
   currentPage(pgoff: number): Uint8Array {
+    this.pullBack(pgoff);
     const out = new Uint8Array(PAGE_SIZE);
     const h = this.homes.get(pgoff);
     if (h) {
@@ -116,6 +144,17 @@ export class PageCache {
       out.set(this.backing.readRaw(pgoff * PAGE_SIZE, PAGE_SIZE).subarray(0, PAGE_SIZE));
     }
     return out;
+  }
+
+  /**
+   * Fixed paging: a copy of the page's bytes for a private copy (a MAP_PRIVATE write, a fork's
+   * checkpoint); a page another enclave's owner had to grant for it is handed back at once.
+   */
+  copyPage(pgoff: number): Uint8Array {
+    const local = this.homes.has(pgoff);
+    const b = this.currentPage(pgoff);
+    if (!local) this.backing.released?.(pgoff);
+    return b;
   }
 
   /** Fixed paging: true when the alias (mapper, va) is page pgoff's home. */
@@ -132,10 +171,20 @@ export class PageCache {
    */
   moveHome(pgoff: number, mapper: CacheMapper, va: number, writable: boolean, install: (bytes: Uint8Array) => number): number {
     const bytes = this.currentPage(pgoff);
-    this.leave(pgoff, true);
+    // The bytes go straight to the new alias: the file (which may be another enclave's, that
+    // then takes this enclave's hold as given up) is written only if they cannot land.
+    const old = this.homes.get(pgoff);
+    if (old) {
+      this.homes.delete(pgoff);
+      old.mapper.dropAlias(old.va);
+    }
     const pa = install(bytes);
-    if (pa < 0) return -1;
-    this.homes.set(pgoff, { mapper, va, pa, writable });
+    if (pa < 0) {
+      this.writeBytes(pgoff, bytes);
+      return -1;
+    }
+    // Bytes a writable mapping may have changed stay owed to the file wherever they move.
+    this.homes.set(pgoff, { mapper, va, pa, writable: writable || (old?.writable ?? false) });
     migrationStats.moves++;
     return pa;
   }
@@ -151,11 +200,75 @@ export class PageCache {
     if (!h || (only && (only.mapper !== h.mapper || only.va !== h.va))) return;
     this.homes.delete(pgoff);
     if (h.writable) this.writeHome(pgoff, h);
+    else this.backing.released?.(pgoff);
     if (revoke) h.mapper.dropAlias(h.va);
+  }
+
+  /** The page's bytes as the file's (within its size). */
+  private writeBytes(pgoff: number, bytes: Uint8Array): void {
+    if (!this.alive) return;
+    if (this.backing.wholePages) { this.backing.writeRaw(pgoff * PAGE_SIZE, bytes); return; }
+    const size = this.backing.size(), start = pgoff * PAGE_SIZE;
+    if (start < size) this.backing.writeRaw(start, bytes.subarray(0, Math.min(PAGE_SIZE, size - start)));
+  }
+
+  /**
+   * Owner of a file other enclaves map: the enclave `pid` becomes page pgoff's home. Whatever
+   * holds it now gives it up (another enclave, or an alias here, written back), and the page's
+   * bytes are returned (4096, zeros past the end of file).
+   */
+  grantRemote(pgoff: number, pid: number): Uint8Array {
+    if (this.remoteHomes.get(pgoff)?.pid !== pid) this.pullBack(pgoff);
+    this.leave(pgoff, true);
+    const out = this.currentPage(pgoff);
+    this.remoteHomes.set(pgoff, { pid, gen: ++this.gen });
+    return out;
+  }
+
+  /** Owner: the enclave `pid` gave page pgoff back (with its bytes when it may have changed them). */
+  returned(pgoff: number, pid: number, bytes: Uint8Array | null): void {
+    if (this.remoteHomes.get(pgoff)?.pid !== pid) return; // granted elsewhere since: stale
+    this.remoteHomes.delete(pgoff);
+    if (bytes) this.writeBytes(pgoff, bytes);
+  }
+
+  /** Owner: the page's home comes back from another enclave (its alias there is revoked). */
+  private pullBack(pgoff: number): void {
+    for (;;) {
+      const r = this.remoteHomes.get(pgoff);
+      if (!r || !this.remote) { this.remoteHomes.delete(pgoff); return; }
+      const bytes = this.remote.give(r.pid, pgoff);
+      // While this enclave waited, the page may have been granted again: ask again.
+      if (this.remoteHomes.get(pgoff)?.gen !== r.gen) continue;
+      this.remoteHomes.delete(pgoff);
+      if (bytes) this.writeBytes(pgoff, bytes);
+      return;
+    }
+  }
+
+  /** Holder: gives page pgoff up for the owner (its alias here is revoked); its bytes, or null when it is not here. */
+  surrender(pgoff: number): Uint8Array | null {
+    const h = this.homes.get(pgoff);
+    if (!h) return null;
+    const o = h.pa - this.fm.physBase;
+    const out = this.fm.mem.slice(o, o + PAGE_SIZE);
+    this.homes.delete(pgoff);
+    h.mapper.dropAlias(h.va);
+    return out;
+  }
+
+  /** Every page here goes back to the file (at fork, so that the new enclave finds the file current). */
+  leaveAll(): void {
+    for (const pg of [...this.homes.keys()]) this.leave(pg, true);
   }
 
   private writeHome(pgoff: number, h: AliasHome): void {
     if (!this.alive) return;
+    if (this.backing.wholePages) {
+      const o = h.pa - this.fm.physBase;
+      this.backing.writeRaw(pgoff * PAGE_SIZE, this.fm.mem.slice(o, o + PAGE_SIZE));
+      return;
+    }
     const size = this.backing.size(), start = pgoff * PAGE_SIZE;
     if (start >= size) return; // bytes past end of file never reach it
     const off = h.pa - this.fm.physBase;
@@ -174,9 +287,16 @@ export class PageCache {
    * (PTE_R to read, PTE_W to write) first goes back to the file.
    */
   private homesAllow(pos: number, len: number, right: number): boolean {
-    if (this.homes.size === 0 || len === 0) return false;
+    if ((this.homes.size === 0 && this.remoteHomes.size === 0) || len === 0) return false;
     const first = Math.floor(pos / PAGE_SIZE), last = Math.floor((pos + len - 1) / PAGE_SIZE);
     let left = false;
+    // Pages another enclave holds come back first (read() and write() reach them here).
+    for (const pg of [...this.remoteHomes.keys()]) {
+      if (pg >= first && pg <= last) {
+        this.pullBack(pg);
+        left = true;
+      }
+    }
     for (const [pg, h] of [...this.homes]) {
       if (pg >= first && pg <= last && !(h.mapper.aliasRights(h.va) & right)) {
         this.leave(pg, true);
@@ -188,7 +308,8 @@ export class PageCache {
 
   /** read(): the cached bytes replace what the file system returned for [pos, pos+out.length). */
   overlay(pos: number, out: Uint8Array): void {
-    this.homesAllow(pos, out.length, PTE_R);
+    // A home that went back to the file changed it after `out` was read from it: read again.
+    if (this.homesAllow(pos, out.length, PTE_R)) out.set(this.backing.readRaw(pos, out.length).subarray(0, out.length));
     if ((this.pages.size === 0 && this.homes.size === 0) || out.length === 0) return;
     this.each(pos, out.length, (p, pageOff, bufOff, n) => {
       const src = p.pa - this.fm.physBase + pageOff;
@@ -264,7 +385,7 @@ export class PageCache {
       this.fm.refs.set(p.pa, 0);
       this.fm.frames.freeFrame(p.pa);
     }
-    if (this.pages.size === 0 && this.homes.size === 0 && this.alive) this.backing.uncached?.();
+    if (this.pages.size === 0 && this.homes.size === 0 && this.remoteHomes.size === 0 && this.alive) this.backing.uncached?.();
   }
 
   /**
@@ -275,6 +396,8 @@ export class PageCache {
   truncated(size: number): void {
     const from = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
     for (const m of cacheMappers) m.unmapCache(this, from);
+    // Other enclaves' aliases past the end go too (pulled back: nothing lands past the end).
+    for (const pg of [...this.remoteHomes.keys()]) if (pg * PAGE_SIZE >= from) this.pullBack(pg);
     const keep = Math.ceil(size / PAGE_SIZE);
     if (size % PAGE_SIZE) this.homesAllow(size, 1, PTE_W);
     const tail = this.pages.get(Math.floor(size / PAGE_SIZE)) ?? this.homes.get(Math.floor(size / PAGE_SIZE));

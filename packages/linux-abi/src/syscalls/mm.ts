@@ -15,6 +15,7 @@ import { PageCache } from '../mm/page-cache.ts';
 import { fsOf, rootOf } from '../fs/context.ts';
 import { PathFile, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from '../fs/files.ts';
 import { ZeroFile } from '../fs/devfs.ts';
+import { RemoteFile } from '../family-files.ts';
 import { FileInode } from '../fs/inode.ts';
 
 const MADV_DONTNEED = 4;
@@ -99,7 +100,13 @@ export function registerMm(tab: SyscallTable): void {
       if (type !== MAP_PRIVATE && prot & PROT_WRITE && acc !== 2 /* O_RDWR */) return -E.EACCES;
       if (acc === 1 /* O_WRONLY */) return -E.EACCES;
       if (off < 0) return -E.EOVERFLOW; // pgoff + pages wraps (an unsigned offset past 2^63)
-      if (f instanceof ZeroFile) {
+      if (f instanceof RemoteFile && k.family) {
+        // A tmpfs file another enclave serves: its pages come from that enclave (family-pages.ts).
+        if (off < 0) return -E.EOVERFLOW;
+        const r = k.family.pages.mapRemote(f.owner, f.id, f.describe(), shared && acc === 2, as.frameMemory());
+        if (typeof r === 'number') return r;
+        file = r;
+      } else if (f instanceof ZeroFile) {
         // mmap_zero: private is plain anonymous memory; shared is an anonymous shmem object.
         if (shared) anonName = '/dev/zero (deleted)';
       } else {

@@ -362,6 +362,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   if (r < 0) {
     k.platform.log(`fork: the new enclave did not start (${Kernel.describeErrno(-r)})`);
     fam.files.forkFailed(pid); // the files served to it (or held for it elsewhere) are let go
+    fam.pages.gone(pid); // and the file pages it would have mapped
     return r;
   }
   const child = fam.proxy(pid, ppid);

@@ -1,0 +1,260 @@
+/**
+ * File pages shared by the enclaves of a family (process per enclave: the SGX model's fork;
+ * docs/sgx-fork.md "MAP_SHARED of a file on SGX"). Inside one enclave each page of a file has one
+ * home, the file or one mapped alias, and migrates between aliases on fault (mm/page-cache.ts).
+ * Across enclaves the same rule holds with the enclave as the unit:
+ *
+ * - The enclave whose kernel has the file (its owner: the one that mapped it before the fork, or
+ *   that serves the description another enclave mmaps) keeps, per page, where the home is: its
+ *   file, an alias of its own, or another enclave (PageCache.remoteHomes).
+ * - Another enclave (a holder) maps the file through a cache whose backing is the owner: a fault
+ *   there with no home in that enclave asks the owner ('take'), which takes the page back from
+ *   wherever it is (revoking its own alias, or asking the enclave that has it to 'give' it up:
+ *   that enclave revokes its alias and answers the bytes), records the asker as the home and
+ *   answers the bytes; the holder installs them (EACCEPTCOPY) and the instruction runs again.
+ *   Between aliases inside the holder the page moves as inside any enclave, without the owner.
+ * - A holder gives a page back ('put', with the bytes when a writable mapping had it) when its
+ *   last alias of it goes (munmap, exit, exec, a fork of its own), and says when it maps the file
+ *   no more ('drop'); read()/write()/truncate on the owner's file (the holder's reads and writes
+ *   of a served description run there too) first take back the pages they touch.
+ *
+ * Every request, answer and note is a sealed family message (family.ts): the host sees that some
+ * enclave asked another for something of some size, never the bytes; a message it alters fails
+ * authentication and is dropped (the asker then gets no page: SIGBUS, never stale bytes). Each
+ * move is a round trip through the host plus the SGX2 steps at both ends.
+ */
+import { E, SysError } from './errors.ts';
+import type { Kernel } from './kernel.ts';
+import type { FamilyState } from './family.ts';
+import { PageCache, type FileBacking, type FrameMemory } from './mm/page-cache.ts';
+import type { MappedFile } from './mm/address-space.ts';
+import { PAGE_SIZE, pageUp } from './mm/frames.ts';
+import { hex, unhexBytes } from './syscalls/sysvipc-family.ts';
+
+const SVC = 'pages';
+
+/** What one enclave asks another (JSON in a sealed message). */
+type PageRequest =
+  /** To the owner: the file's size. */
+  | { op: 'size'; id: number }
+  /** To the owner: make the asker page pg's home; answers its bytes. */
+  | { op: 'take'; id: number; pg: number }
+  /** To a holder, from the owner: give page pg up (revoke the alias); answers the bytes, or none. */
+  | { op: 'give'; id: number; pg: number }
+  /** To the owner: the pages of the file behind the description `desc` it serves to the asker. */
+  | { op: 'map'; desc: number };
+
+/** One-way notes to the owner. */
+type PageNote =
+  /** The sender's home of page pg went (with the bytes when they may differ from the file). */
+  | { op: 'put'; id: number; pg: number; data?: string }
+  /** The process `pid` (a fork of a holder) maps the file too. */
+  | { op: 'hold'; id: number; pid: number }
+  /** The sender maps the file no more. */
+  | { op: 'drop'; id: number };
+
+/** What a checkpoint carries for a file mapping whose pages stay with their owner. */
+export interface CarriedPages { owner: number; id: number; path: string; dev: number; ino: number; deleted: boolean }
+
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const MAX_PG = 2 ** 40;
+
+export class FamilyPages {
+  /** Files whose pages this enclave owns and other enclaves map, by id. */
+  private readonly served = new Map<number, { cache: PageCache; holders: Set<number> }>();
+  private readonly ids = new Map<PageCache, number>();
+  private nextId = 1;
+  /** Caches here for files other enclaves own, by `owner:id`. */
+  private readonly held = new Map<string, PageCache>();
+
+  constructor(private readonly k: Kernel, private readonly fs: FamilyState) {
+    fs.services.set(SVC, (body, from, oneWay) => (oneWay ? this.note(body as PageNote, from) : this.serve(body as PageRequest, from)));
+  }
+
+  // ---- the owner's side ----------------------------------------------------------------------
+
+  /** This enclave serves the pages of `cache` to `holder`; the file's id. */
+  private serveCache(cache: PageCache, holder: number): number {
+    let id = this.ids.get(cache);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(cache, id);
+      const e = { cache, holders: new Set<number>() };
+      this.served.set(id, e);
+      const fid = id;
+      cache.remote = {
+        give: (pid, pg) => {
+          const r = this.fs.serviceRequest(pid, SVC, { op: 'give', id: fid, pg } satisfies PageRequest) as { data?: unknown } | null;
+          return r && typeof r === 'object' && r.data !== undefined ? unhexBytes(r.data, PAGE_SIZE) : null;
+        },
+        mapped: () => e.holders.size > 0,
+      };
+    }
+    this.served.get(id)!.holders.add(holder);
+    return id;
+  }
+
+  private serve(req: PageRequest, from: number): unknown {
+    if (!req || typeof req !== 'object') return null;
+    if (req.op === 'give') {
+      // Asked as a holder: only the owner of that file may ask.
+      if (!isInt(req.id, 1, 2 ** 31) || !isInt(req.pg, 0, MAX_PG)) return null;
+      const cache = this.held.get(`${from}:${req.id}`);
+      const b = cache?.surrender(req.pg);
+      return b ? { data: hex(b) } : { none: true };
+    }
+    if (req.op === 'map') return this.mapServed(req, from);
+    const e = isInt(req.id, 1, 2 ** 31) ? this.served.get(req.id) : undefined;
+    if (!e || !e.holders.has(from)) return { err: -E.EIO };
+    let size: number;
+    try {
+      size = e.cache.backing.size();
+    } catch {
+      return { err: -E.EIO };
+    }
+    if (req.op === 'size') return { size };
+    if (req.op === 'take' && isInt(req.pg, 0, MAX_PG)) {
+      if (req.pg * PAGE_SIZE >= pageUp(size)) return { err: -E.EFAULT }; // past the end: SIGBUS there
+      try {
+        return { data: hex(e.cache.grantRemote(req.pg, from)) };
+      } catch {
+        return { err: -E.EIO };
+      }
+    }
+    return null;
+  }
+
+  /** A holder mmaps a description this enclave serves it: the pages of its file. */
+  private mapServed(req: { desc: number }, from: number): unknown {
+    const inode = isInt(req.desc, 1, 2 ** 31) ? this.fs.files.servedInode(req.desc, from) : null;
+    const backing = inode?.backing();
+    if (!inode || !backing) return { err: -E.ENODEV };
+    const proc = [...this.k.processes.values()].find((p) => !p.remote && p.exitStatus === null);
+    if (!proc) return { err: -E.EIO };
+    inode.pageCache ??= new PageCache(backing, proc.as.frameMemory());
+    return { id: this.serveCache(inode.pageCache, from), dev: inode.sb.dev, ino: inode.ino, seals: 'seals' in inode ? inode.seals : 0 };
+  }
+
+  private note(n: PageNote, from: number): void {
+    if (!n || typeof n !== 'object' || !isInt(n.id, 1, 2 ** 31)) return;
+    const e = this.served.get(n.id);
+    if (!e || !e.holders.has(from)) return;
+    if (n.op === 'put' && isInt(n.pg, 0, MAX_PG)) {
+      const b = n.data === undefined ? null : unhexBytes(n.data, PAGE_SIZE);
+      e.cache.returned(n.pg, from, b && b.length === PAGE_SIZE ? b : null);
+    } else if (n.op === 'hold' && isInt(n.pid, 1, 2 ** 31)) {
+      e.holders.add(n.pid);
+    } else if (n.op === 'drop') {
+      this.release(n.id, from);
+    }
+  }
+
+  private release(id: number, pid: number): void {
+    const e = this.served.get(id);
+    if (!e) return;
+    e.holders.delete(pid);
+    if (e.holders.size) return;
+    this.served.delete(id);
+    this.ids.delete(e.cache);
+    e.cache.remote = null;
+    e.cache.trim(); // a removed, closed file nobody maps now frees its data
+  }
+
+  /** A process of another enclave ended: whatever of it was a holder here is let go (its pages' last bytes with it). */
+  gone(pid: number): void {
+    for (const [id, e] of [...this.served]) if (e.holders.has(pid)) this.release(id, pid);
+  }
+
+  // ---- the holder's side ---------------------------------------------------------------------
+
+  /** This enclave's process (also while it exits: its pages go back then). */
+  private get me(): number {
+    return this.fs.selfPid || this.fs.files.me;
+  }
+
+  /** The cache here for the file `id` that `owner` serves (made on first use). */
+  private heldCache(owner: number, id: number, fm: FrameMemory): PageCache {
+    const key = `${owner}:${id}`;
+    const have = this.held.get(key);
+    if (have) return have;
+    const ask = (req: PageRequest): Record<string, unknown> => {
+      const r = this.fs.serviceRequest(owner, SVC, req, this.me);
+      return r && typeof r === 'object' ? (r as Record<string, unknown>) : { err: -E.EIO };
+    };
+    let cache: PageCache | null = null;
+    const backing: FileBacking = {
+      wholePages: true,
+      size: () => {
+        const r = ask({ op: 'size', id });
+        if (!isInt(r.size, 0, Number.MAX_SAFE_INTEGER)) throw new SysError(E.EIO, 'the owner of a mapped file did not answer');
+        return r.size;
+      },
+      readRaw: (pos) => {
+        // Only a whole page is ever asked for here (the cache's currentPage): take it.
+        const r = ask({ op: 'take', id, pg: Math.floor(pos / PAGE_SIZE) });
+        const b = unhexBytes(r.data, PAGE_SIZE);
+        if (!b || b.length !== PAGE_SIZE) throw new SysError(E.EIO, 'the owner of a mapped file gave no page');
+        return b;
+      },
+      writeRaw: (pos, d) => {
+        const page = new Uint8Array(PAGE_SIZE);
+        page.set(d.subarray(0, PAGE_SIZE));
+        this.fs.note(owner, SVC, { op: 'put', id, pg: Math.floor(pos / PAGE_SIZE), data: hex(page) } satisfies PageNote, this.me);
+      },
+      released: (pg) => { this.fs.note(owner, SVC, { op: 'put', id, pg } satisfies PageNote, this.me); },
+      uncached: () => {
+        // No page here any more; once nothing here maps the file either, the owner lets go.
+        if (cache && !cache.isMapped()) {
+          this.held.delete(key);
+          this.fs.note(owner, SVC, { op: 'drop', id } satisfies PageNote, this.me);
+        }
+      },
+    };
+    cache = new PageCache(backing, fm);
+    this.held.set(key, cache);
+    return cache;
+  }
+
+  /**
+   * At fork: what the checkpoint of `child` carries for a mapping of `file` (the child reaches its
+   * pages through their owner), or null when it cannot (no owner: the child gets a copy).
+   */
+  carry(file: MappedFile, child: number): CarriedPages | null {
+    const base = { path: file.path, dev: file.dev, ino: file.ino, deleted: file.nlink() === 0 };
+    for (const [key, c] of this.held) {
+      if (c !== file.cache) continue;
+      // Forked from a holder: its pages go back to the owner first, and the owner learns of
+      // the new holder before the child can ask (notes keep their order).
+      const [owner, id] = key.split(':').map(Number);
+      c.leaveAll();
+      this.fs.note(owner, SVC, { op: 'hold', id, pid: child } satisfies PageNote, this.me);
+      return { owner, id, ...base };
+    }
+    const owner = this.fs.selfPid;
+    if (!owner) return null;
+    return { owner, id: this.serveCache(file.cache, child), ...base };
+  }
+
+  /** The child's side: the mapped file a carried record names (null: a bad record). */
+  attach(r: CarriedPages, mayWrite: boolean, fm: FrameMemory): MappedFile | null {
+    if (!r || !isInt(r.owner, 1, 2 ** 31) || !isInt(r.id, 1, 2 ** 31) || typeof r.path !== 'string' || !isInt(r.dev, 0, 2 ** 32) || !isInt(r.ino, 0, Number.MAX_SAFE_INTEGER)) return null;
+    // This enclave's own file, carried back to it through a chain of forks: its local cache.
+    if (r.owner === this.fs.selfPid) return null;
+    const cache = this.heldCache(r.owner, r.id, fm);
+    const deleted = r.deleted === true;
+    return { cache, path: r.path, dev: r.dev, ino: r.ino, nlink: () => (deleted ? 0 : 1), mayWrite };
+  }
+
+  /**
+   * mmap of a description another enclave serves (a RemoteFile): the pages of its file through
+   * their owner, or -errno. `mayWrite`: a shared mapping through a writable description.
+   */
+  mapRemote(owner: number, desc: number, path: string, mayWrite: boolean, fm: FrameMemory): MappedFile | number {
+    const r = this.fs.serviceRequest(owner, SVC, { op: 'map', desc } satisfies PageRequest) as Record<string, unknown> | null;
+    if (!r || typeof r !== 'object') return -E.EIO;
+    if (isInt(r.err, -4095, -1)) return r.err;
+    if (!isInt(r.id, 1, 2 ** 31) || !isInt(r.dev, 0, 2 ** 32) || !isInt(r.ino, 0, Number.MAX_SAFE_INTEGER)) return -E.EIO;
+    const cache = this.heldCache(owner, r.id, fm);
+    return { cache, path, dev: r.dev, ino: r.ino, nlink: () => 1, mayWrite };
+  }
+}
