@@ -73,7 +73,7 @@ interface CachedPage { pa: number; dirty: boolean }
 interface AliasHome {
   mapper: CacheMapper;
   va: number;
-  /** The EPC page at va (fixed while it stays committed). */
+  /** The physical page at va (fixed while it stays committed). */
   pa: number;
   /** Mapped (now or before it moved here) by a shared mapping that may write: its bytes go back to the file when it leaves. */
   writable: boolean;
@@ -165,9 +165,9 @@ export class PageCache {
 
   /**
    * Fixed paging: makes the alias (mapper, va) page pgoff's only home. The current home's bytes
-   * are taken, written back to the file and that alias revoked; `install` maps the bytes at va
-   * (EACCEPTCOPY with the mapping's rights) and returns the physical address, or -1 (out of
-   * memory: the file stays the home, nothing is lost). May throw SysError (EIO) reading the file.
+   * are taken and that alias revoked; `install` maps the bytes at va (committed with those
+   * contents and the mapping's rights) and returns the physical address, or -1 (out of memory:
+   * the bytes go to the file, nothing is lost). May throw SysError (EIO) reading the file.
    */
   moveHome(pgoff: number, mapper: CacheMapper, va: number, writable: boolean, install: (bytes: Uint8Array) => number): number {
     const bytes = this.currentPage(pgoff);
