@@ -648,38 +648,10 @@ export function registerNet(tab: SyscallTable): void {
     return sendCommon(k, t, s, data, a.i32(2), ctl, dest);
   });
 
-  tab.def('recvmsg', 'fpx', (k, t, a) => {
-    const s = sockOf(t, a.i32(0));
-    const hdr = a.u(1), flags = a.i32(2);
-    const m = readMsghdr(t, hdr);
-    const vs = iovecs(t, m.iov, m.iovlen);
-    const len = Math.min(vs.reduce((n, v) => n + v.len, 0), MAX_RW);
-    return recvCommon(k, t, s, len, flags, (r) => {
-      scatterIov(t, vs, r.data);
-      let mflags = flags & MSG_CMSG_CLOEXEC;
-      if (s.type !== SOCK_STREAM && r.full > r.data.length) mflags |= MSG_TRUNC;
-      if (s.type === SOCK_SEQPACKET && r.full > 0) mflags |= MSG_EOR;
-      const ctl = buildControl(t, s, m.control ? m.controllen : 0, r.fds, r.cred, flags);
-      if (ctl.ctrunc) mflags |= MSG_CTRUNC;
-      if (ctl.bytes.length) t.proc.as.copyOut(m.control, ctl.bytes);
-      const out = new Uint8Array(56);
-      out.set(t.proc.as.copyIn(hdr, 56));
-      const dv = new DataView(out.buffer);
-      const from = r.from ?? new Uint8Array(0);
-      if (m.name && (r.from !== null || s.type === SOCK_STREAM)) {
-        const full = 2 + from.length;
-        const nb = new Uint8Array(full);
-        nb[0] = AF_UNIX;
-        nb.set(from, 2);
-        if (m.namelen) t.proc.as.copyOut(m.name, nb.subarray(0, Math.min(m.namelen, full)));
-        dv.setUint32(8, s.type === SOCK_STREAM ? 0 : full, true);
-      } else dv.setUint32(8, 0, true);
-      dv.setBigUint64(40, BigInt(ctl.bytes.length), true);
-      dv.setInt32(48, mflags, true);
-      t.proc.as.copyOut(hdr, out);
-      return flags & MSG_TRUNC && s.type !== SOCK_STREAM ? r.full : r.data.length;
-    });
-  });
+  tab.def('recvmsg', 'fpx', (k, t, a) => recvmsgOn(k, t, sockOf(t, a.i32(0)), a.u(1), a.i32(2)));
+
+  tab.def('sendmmsg', 'fpux', (k, t, a) => sendmmsg(k, t, a.i32(0), a.u(1), a.u(2), a.i32(3)));
+  tab.def('recvmmsg', 'fpuxp', (k, t, a) => recvmmsg(k, t, a.i32(0), a.u(1), a.u(2), a.i32(3), a.u(4)));
 
   tab.def('shutdown', 'fd', (k, t, a) => sockOf(t, a.i32(0)).shutdown(a.i32(1)));
 
@@ -732,4 +704,175 @@ export function registerNet(tab: SyscallTable): void {
       default: return 0; // SO_REUSEADDR, SO_KEEPALIVE, ...: accepted, no effect on unix sockets
     }
   }, 'partial');
+}
+
+/** recvmsg on a socket (also each message of recvmmsg). */
+function recvmsgOn(k: Kernel, t: Task, s: UnixSocket, hdr: number, flags: number) {
+  const m = readMsghdr(t, hdr);
+  const vs = iovecs(t, m.iov, m.iovlen);
+  const len = Math.min(vs.reduce((n, v) => n + v.len, 0), MAX_RW);
+  return recvCommon(k, t, s, len, flags, (r) => {
+    scatterIov(t, vs, r.data);
+    let mflags = flags & MSG_CMSG_CLOEXEC;
+    if (s.type !== SOCK_STREAM && r.full > r.data.length) mflags |= MSG_TRUNC;
+    // No MSG_EOR on a seqpacket record: Linux 6.18's unix_seqpacket_recvmsg leaves it out.
+    const ctl = buildControl(t, s, m.control ? m.controllen : 0, r.fds, r.cred, flags);
+    if (ctl.ctrunc) mflags |= MSG_CTRUNC;
+    if (ctl.bytes.length) t.proc.as.copyOut(m.control, ctl.bytes);
+    const out = new Uint8Array(56);
+    out.set(t.proc.as.copyIn(hdr, 56));
+    const dv = new DataView(out.buffer);
+    const from = r.from ?? new Uint8Array(0);
+    if (m.name && (r.from !== null || s.type === SOCK_STREAM)) {
+      const full = 2 + from.length;
+      const nb = new Uint8Array(full);
+      nb[0] = AF_UNIX;
+      nb.set(from, 2);
+      if (m.namelen) t.proc.as.copyOut(m.name, nb.subarray(0, Math.min(m.namelen, full)));
+      dv.setUint32(8, s.type === SOCK_STREAM ? 0 : full, true);
+    } else dv.setUint32(8, 0, true);
+    dv.setBigUint64(40, BigInt(ctl.bytes.length), true);
+    dv.setInt32(48, mflags, true);
+    t.proc.as.copyOut(hdr, out);
+    return flags & MSG_TRUNC && s.type !== SOCK_STREAM ? r.full : r.data.length;
+  });
+}
+
+// ---- sendmmsg / recvmmsg (net/socket.c __sys_sendmmsg, do_recvmmsg) --------------------
+
+const MMSG_SIZE = 64; // struct mmsghdr: msghdr (56), msg_len, padding
+const UIO_MAXIOV = 1024, MSG_WAITFORONE = 0x10000;
+
+function putMsgLen(t: Task, entry: number, n: number): void {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  t.proc.as.copyOut(entry + 56, b);
+}
+
+const errnoOf = (e: unknown): number => {
+  if (e instanceof SysError) return -e.errno;
+  throw e;
+};
+
+/**
+ * Each message is one sendmsg, blocking as sendmsg would (a stream message that only partly
+ * fits waits for room for the rest); an error after the first message ends the call with the
+ * count sent so far.
+ */
+function sendmmsg(k: Kernel, t: Task, fd: number, vec: number, vlenArg: number, flags: number) {
+  const s = sockOf(t, fd);
+  const vlen = Math.min(vlenArg, UIO_MAXIOV);
+  const nonblock = (s.flags & O_NONBLOCK) !== 0 || (flags & MSG_DONTWAIT) !== 0;
+  let sent = 0;
+  let cur: { data: Uint8Array; ctl: Control; dest: ParsedAddr | null; off: number } | null = null;
+  const finish = (err: number): number => (sent > 0 ? sent : err);
+  const attempt = (): RetryResult => {
+    while (sent < vlen) {
+      const entry = vec + sent * MMSG_SIZE;
+      try {
+        if (!cur) {
+          const m = readMsghdr(t, entry);
+          const data = gatherIov(t, iovecs(t, m.iov, m.iovlen));
+          const ctl = parseControl(k, t, m.control, m.controllen);
+          const dest = m.name && m.namelen ? readAddr(t, m.name, m.namelen) : null;
+          cur = { data, ctl, dest, off: 0 };
+        }
+        const c = cur;
+        const r = sendCommon(k, t, s, c.off ? c.data.subarray(c.off) : c.data, flags | MSG_DONTWAIT,
+          c.off ? { fds: null, cred: c.ctl.cred } : c.ctl, c.dest) as number;
+        if (r === -E.EAGAIN && c.off === 0) return nonblock ? finish(r) : AGAIN;
+        if (r < 0) return finish(r);
+        c.off += r;
+        if (s.type === SOCK_STREAM && c.off < c.data.length && !nonblock) return AGAIN;
+        putMsgLen(t, entry, s.type === SOCK_STREAM ? c.off : r);
+        const partial = c.off < c.data.length;
+        sent++;
+        cur = null;
+        if (partial) return sent; // msg_data_left: the rest did not fit
+      } catch (e) {
+        return finish(errnoOf(e));
+      }
+    }
+    return sent;
+  };
+  const r = attempt();
+  if (r !== AGAIN) return r;
+  return sleepOn(k, t, [s.writeQueue()], attempt, Infinity, -E.EAGAIN, () => {
+    // A signal: what was sent counts (a stream message part-sent counts as one).
+    if (cur && cur.off > 0) {
+      try { putMsgLen(t, vec + sent * MMSG_SIZE, cur.off); sent++; } catch { /* as Linux: the count stands */ }
+    }
+    if (sent > 0) { k.wake(t, sent); return true; }
+    return false;
+  });
+}
+
+/**
+ * Each message is one recvmsg. MSG_WAITFORONE makes every message after the first
+ * non-blocking. The timeout is Linux's: checked only after a datagram has arrived (it never
+ * cuts a wait short), and written back with what is left. An error after the first message
+ * ends the call with the count so far and, unless it was EAGAIN, waits in the socket's error
+ * for the next call (sk_err).
+ */
+function recvmmsg(k: Kernel, t: Task, fd: number, vec: number, vlenArg: number, flagsArg: number, timeoutAddr: number) {
+  let end = 0;
+  if (timeoutAddr) {
+    const dv = new DataView(t.proc.as.copyIn(timeoutAddr, 16).buffer);
+    const sec = Number(dv.getBigInt64(0, true)), nsec = Number(dv.getBigInt64(8, true));
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+    // poll_select_set_timeout: a zero timeout is the time 0 (already past after any datagram).
+    end = sec === 0 && nsec === 0 ? 0 : k.platform.monotonicNs() + sec * 1e9 + nsec;
+  }
+  const s = sockOf(t, fd);
+  if (s.error) {
+    const e = s.error;
+    s.error = 0;
+    return -e;
+  }
+  const vlen = Math.min(vlenArg, UIO_MAXIOV);
+  let flags = flagsArg & ~MSG_WAITFORONE;
+  let got = 0;
+  const writeTimeout = () => {
+    if (!timeoutAddr) return;
+    const left = Math.max(0, end - k.platform.monotonicNs());
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    dv.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
+    dv.setBigInt64(8, BigInt(Math.floor(left % 1e9)), true);
+    t.proc.as.copyOut(timeoutAddr, b);
+  };
+  const done = (err: number): number => {
+    if (got === 0) return err;
+    if (err !== 0 && err !== -E.EAGAIN) s.error = -err;
+    try { writeTimeout(); } catch (e) { return errnoOf(e); }
+    return got;
+  };
+  const attempt = (): RetryResult => {
+    while (got < vlen) {
+      const entry = vec + got * MMSG_SIZE;
+      let r: number;
+      try {
+        r = recvmsgOn(k, t, s, entry, flags | MSG_DONTWAIT) as number;
+        if (r >= 0) putMsgLen(t, entry, r);
+      } catch (e) {
+        return done(errnoOf(e));
+      }
+      if (r === -E.EAGAIN) {
+        const nonblock = (s.flags & O_NONBLOCK) !== 0 || (flags & MSG_DONTWAIT) !== 0;
+        return nonblock ? done(r) : AGAIN;
+      }
+      if (r < 0) return done(r);
+      got++;
+      if (flagsArg & MSG_WAITFORONE) flags |= MSG_DONTWAIT;
+      if (timeoutAddr && k.platform.monotonicNs() >= end) break;
+    }
+    return done(0);
+  };
+  const r = attempt();
+  if (r !== AGAIN) return r;
+  return sleepOn(k, t, [s.readQueue()], attempt, Infinity, -E.EAGAIN, () => {
+    // Interrupted after some datagrams: their count (Linux would also leave -ERESTARTSYS in sk_err).
+    if (got > 0) { k.wake(t, done(0)); return true; }
+    return false;
+  });
 }
