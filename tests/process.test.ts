@@ -77,6 +77,23 @@ const runGuest = (args: string[]) => spawnSync(process.execPath, [teeos, 'run', 
 const forkSkip = tee === 'sgx' ? 'sgx: CLONE_VM memory sharing and subreapers across enclaves are not modelled' : false;
 
 /**
+ * clone(CLONE_PIDFD) and clone3's pidfd. Not a qemu case: qemu 7.2 answers CLONE_PIDFD with
+ * EINVAL and clone3 with ENOSYS. Expected lines are Linux's documented results (clone(2):
+ * the pidfd is close-on-exec and polls readable when the child ends; CLONE_PIDFD with
+ * CLONE_PARENT_SETTID in clone() is EINVAL; a bad pidfd address fails the clone with EFAULT).
+ */
+test(`clone: CLONE_PIDFD and clone3 pidfd, on ${tee}`, () => {
+  const r = runGuest(['bin/clone_pidfd']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'clone: pidfd ok 1, cloexec 1, poll 1 revents 0x1, waitid 0 code 1 status 5',
+    'CLONE_PIDFD with CLONE_PARENT_SETTID: -1 EINVAL',
+    'CLONE_PIDFD to a bad address: -1 EFAULT',
+    'clone3: pidfd ok 1, cloexec 1, poll 1 revents 0x1, waitid 0 code 1 status 6',
+  ].join('\n') + '\n');
+});
+
+/**
  * clone beyond fork and threads. Not a qemu case: qemu 7.2 rejects CLONE_VM without
  * CLONE_THREAD and exit signals other than SIGCHLD (EINVAL), answers clone3 with ENOSYS,
  * turns vfork into fork, and reports the last thread's exit code where Linux reports the

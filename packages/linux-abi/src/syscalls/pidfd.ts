@@ -74,6 +74,15 @@ export function pidfdProcess(t: Task, fd: number): PidFdFile {
   return f;
 }
 
+/** A new pidfd for `p` in the caller's table (clone's CLONE_PIDFD); its number, or -EMFILE. */
+export function openPidfd(k: Kernel, t: Task, p: Process, flags = 0): number {
+  const f = new PidFdFile(k, p, O_RDWR | flags);
+  const mnt = fsOf(k).anonMount;
+  f.loc = { mnt, inode: new AnonInode(mnt.sb) };
+  queueOf(k, p);
+  return t.proc.fds.install(f, true); // pidfds are always close-on-exec
+}
+
 export function registerPidfd(tab: SyscallTable): void {
   tab.def('pidfd_open', 'dx', (k, t, a) => {
     const pid = a.i32(0), flags = a.i32(1) >>> 0;
@@ -85,11 +94,7 @@ export function registerPidfd(tab: SyscallTable): void {
       for (const q of k.processes.values()) for (const x of q.tasks) if (x.tid === pid) return -E.ENOENT;
       return -E.ESRCH;
     }
-    const f = new PidFdFile(k, p, O_RDWR | (flags & PIDFD_NONBLOCK));
-    const mnt = fsOf(k).anonMount;
-    f.loc = { mnt, inode: new AnonInode(mnt.sb) };
-    queueOf(k, p);
-    return t.proc.fds.install(f, true); // pidfds are always close-on-exec
+    return openPidfd(k, t, p, flags & PIDFD_NONBLOCK);
   });
 
   tab.def('pidfd_send_signal', 'ddpx', (k, t, a) => {

@@ -13,6 +13,8 @@ import { Process, Task, type WaitState } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
 import type { PageCache } from '../mm/page-cache.ts';
 import type { SyscallTable } from './table.ts';
+import { openPidfd } from './pidfd.ts';
+import { checkWritable } from './fs-common.ts';
 
 // linux/sched.h
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
@@ -165,10 +167,23 @@ interface CloneArgs {
   exitSignal: number;
   /** clone3 CLONE_CLEAR_SIGHAND: the child's handlers go back to SIG_DFL (ignored stay ignored). */
   clearSighand?: boolean;
+  /** CLONE_PIDFD: where the parent's pidfd for the child is stored (clone: parent_tid; clone3: pidfd). */
+  pidfd?: number;
 }
 
 function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
-  if (c.flags & (CLONE_PIDFD | CLONE_NEWNS)) return -E.EINVAL;
+  if (c.flags & CLONE_NEWNS) return -E.EINVAL;
+  if (c.flags & CLONE_PIDFD) {
+    // copy_process: not with CLONE_DETACHED; clone() stores the pidfd where CLONE_PARENT_SETTID
+    // would store the tid, so not both. A thread's pidfd (PIDFD_THREAD, Linux 6.9) is not built.
+    if (c.flags & (CLONE_DETACHED | CLONE_THREAD)) return -E.EINVAL;
+    if (c.flags & CLONE_PARENT_SETTID && c.pidfd === c.parentTid) return -E.EINVAL;
+    try {
+      checkWritable(t, c.pidfd ?? 0, 4); // a fault fails the clone before the child exists
+    } catch (e) {
+      return e instanceof SysError ? -e.errno : -E.EFAULT;
+    }
+  }
   // kernel/fork.c copy_process: threads share signal handlers, and handlers need the VM.
   if (c.flags & CLONE_THREAD && !(c.flags & CLONE_SIGHAND)) return -E.EINVAL;
   if (c.flags & CLONE_SIGHAND && !(c.flags & CLONE_VM)) return -E.EINVAL;
@@ -245,6 +260,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   // address space) that only its exit gives back.
   k.processes.set(pid, child);
   if (c.flags & CLONE_PARENT_SETTID) putTid(parent.as, c.parentTid, pid);
+  if (c.flags & CLONE_PIDFD) putTid(parent.as, c.pidfd!, openPidfd(k, t, child));
   if (c.flags & CLONE_CHILD_SETTID) putTid(child.as, c.childTid, pid);
   if (c.flags & CLONE_CHILD_CLEARTID) task.clearChildTid = c.childTid;
   k.addTask(task);
@@ -372,6 +388,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   child.comm = t.comm;
   child.exitSignal = c.exitSignal;
   if (c.flags & CLONE_PARENT_SETTID) parent.as.copyOut(c.parentTid, tidBytes);
+  if (c.flags & CLONE_PIDFD) putTid(parent.as, c.pidfd!, openPidfd(k, t, child));
   if (c.flags & CLONE_VFORK) {
     child.vforkWaiter = () => k.wake(t, pid);
     return k.block(t, { deadline: Infinity, onTimeout: pid, restartable: false, onSignal: () => true });
@@ -480,6 +497,7 @@ export function registerSched(tab: SyscallTable): void {
   // riscv64 uses the generic order: clone(flags, newsp, parent_tid, tls, child_tid).
   tab.def('clone', 'xppxp', (k, t, a) => doClone(k, t, {
     flags: a.u(0) & ~CSIGNAL, exitSignal: a.u(0) & CSIGNAL, stack: a.u(1), parentTid: a.u(2), tls: a.big(3), childTid: a.u(4),
+    pidfd: a.u(2),
   }), 'partial');
 
   // struct clone_args (linux/sched.h): flags@0, pidfd@8, child_tid@16, parent_tid@24,
@@ -512,6 +530,7 @@ export function registerSched(tab: SyscallTable): void {
     return doClone(k, t, {
       flags: Number(flags & 0xffffffffn), childTid: Number(q(16)), parentTid: Number(q(24)), exitSignal: Number(exitSignal),
       stack: stack ? Number(stack + stackSize) : 0, tls: q(56), clearSighand: (flags & CLONE_CLEAR_SIGHAND) !== 0n,
+      pidfd: Number(q(8)),
     });
   }, 'partial');
 
