@@ -77,6 +77,35 @@ const runGuest = (args: string[]) => spawnSync(process.execPath, [teeos, 'run', 
 const forkSkip = tee === 'sgx' ? 'sgx: CLONE_VM memory sharing and subreapers across enclaves are not modelled' : false;
 
 /**
+ * recvmmsg's timeout and sk_err (net/socket.c do_recvmmsg). Not a qemu case: qemu-user loops
+ * over recvmsg itself and ignores the timeout. Expected lines are Linux's: the timeout is
+ * looked at only after a datagram has arrived (a zero one returns after the first) and what
+ * is left is written back; an invalid timespec is EINVAL, an unreadable one EFAULT; a later
+ * message that faults ends the call with the count so far, its datagram is dropped (taken off
+ * the queue before the copy failed) and the error waits in sk_err for the next call.
+ */
+test(`recvmmsg: timeout and the error a later message leaves, on ${tee}`, () => {
+  const r = runGuest(['bin/mmsg', 'linux']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'sendmmsg(sv[0], mm, 3, 0) = 3',
+    'recvmmsg(sv[1], mm, 3, 0, &to) = 1',
+    'timeout left 0.000000000',
+    'recvmmsg(sv[1], mm, 2, 0, &to) = 2',
+    'timeout left below 100 s: 1, above 99 s: 1',
+    'recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, &to) = -1 EINVAL',
+    'recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, &to) = -1 EINVAL',
+    'recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, &to) = -1 EINVAL',
+    'recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, (struct timespec *)1) = -1 EFAULT',
+    'sendmmsg(sv[0], mm, 2, 0) = 2',
+    'recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL) = 1',
+    'recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL) = -1 EFAULT',
+    'recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL) = -1 EAGAIN',
+    '  [0] len 12345 "" flags 0x0 name @... (the sender\'s: 0)',
+  ].join('\n') + '\n');
+});
+
+/**
  * clone(CLONE_PIDFD) and clone3's pidfd. Not a qemu case: qemu 7.2 answers CLONE_PIDFD with
  * EINVAL and clone3 with ENOSYS. Expected lines are Linux's documented results (clone(2):
  * the pidfd is close-on-exec and polls readable when the child ends; CLONE_PIDFD with

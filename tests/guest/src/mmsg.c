@@ -94,7 +94,44 @@ static socklen_t abstract(struct sockaddr_un *a, const char *name) {
   return (socklen_t)(sizeof(sa_family_t) + 1 + n);
 }
 
-int main(void) {
+/* Linux's recvmmsg timeout and sk_err (argument "linux"; tests/process.test.ts asserts it). */
+static void linux_only(void) {
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  const char *three[] = {"one", "two", "three"};
+  prep_send(3, three);
+  T(sendmmsg(sv[0], mm, 3, 0));
+  struct timespec to = {0, 0};
+  prep_recv(3, 16);
+  T(recvmmsg(sv[1], mm, 3, 0, &to));
+  printf("timeout left %ld.%09ld\n", (long)to.tv_sec, to.tv_nsec);
+  to.tv_sec = 100;
+  T(recvmmsg(sv[1], mm, 2, 0, &to));
+  printf("timeout left below 100 s: %d, above 99 s: %d\n", to.tv_sec < 100, to.tv_sec >= 99);
+  to.tv_nsec = 1000000000;
+  T(recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, &to));
+  to.tv_nsec = -1;
+  T(recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, &to));
+  to.tv_sec = -1;
+  to.tv_nsec = 0;
+  T(recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, &to));
+  T(recvmmsg(sv[1], mm, 2, MSG_DONTWAIT, (struct timespec *)1));
+  prep_send(2, three);
+  T(sendmmsg(sv[0], mm, 2, 0));
+  prep_recv(3, 16);
+  iov[1].iov_base = (void *)1;
+  T(recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL));
+  prep_recv(3, 16);
+  T(recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL));
+  T(recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL));
+  show_recv(1);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "linux")) {
+    linux_only();
+    return 0;
+  }
   int sv[2];
   socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
   const char *three[] = {"one", "two", "three"};
