@@ -70,7 +70,7 @@ interface Checkpoint {
   task: {
     x: string[]; f: string[]; pc: string; fcsr: number; sigmask: string; altStack: { sp: number; size: number; flags: number }; clearChildTid: number;
     /** Scheduling attributes as sched_fork leaves them for the child. */
-    sched?: { nice: number; policy: number; rtPriority: number; affinity?: string };
+    sched?: { nice: number; policy: number; rtPriority: number; affinity?: string; ioprio?: number };
   };
   mm: { brkStart: number; brk: number; mmapBase: number; vmas: (Vma & { fileRef?: CarriedPages & { mayWrite: boolean } })[]; pages: [number, number][] };
   fds: FdRecord[];
@@ -201,9 +201,9 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       cwdModes.push(fsOf(k).vfs.resolve(ctx, ctx.root, prefix, true).inode.mode & 0o7777);
     }
   } catch { /* the root, then */ }
-  const s = { nice: 0, policy: 0, rtPriority: 0, affinity: -1n };
+  const s = { nice: 0, policy: 0, rtPriority: 0, affinity: -1n, ioprio: 0 };
   inheritSched(s, t);
-  const sched = { nice: s.nice, policy: s.policy, rtPriority: s.rtPriority, affinity: s.affinity.toString() };
+  const sched = { nice: s.nice, policy: s.policy, rtPriority: s.rtPriority, affinity: s.affinity.toString(), ioprio: s.ioprio };
   const c: Checkpoint = {
     v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd, cwdModes,
     personality: p.personality, cwdOwner: fam.files.cwdOwner(p, cwd), servedDirs: fam.files.mirrors,
@@ -369,6 +369,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     task.policy = sch.policy;
     task.rtPriority = sch.rtPriority;
     if (sch.affinity !== undefined) task.affinity = big(sch.affinity);
+    if (Number.isInteger(sch.ioprio) && sch.ioprio! >= 0 && sch.ioprio! <= 0xffff) task.ioprio = sch.ioprio!;
   }
   if (c.vfork) proc.vforkWaiter = () => { fam.send(c.ppid, { t: 'vfork', pid: proc.pid }); };
   try {

@@ -32,6 +32,7 @@ import { registerSysvIpc } from './syscalls/sysvipc.ts';
 import { registerXattr } from './syscalls/xattr.ts';
 import { registerInotify } from './syscalls/inotify.ts';
 import { registerPidfd } from './syscalls/pidfd.ts';
+import { registerIoprio } from './syscalls/ioprio.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
@@ -84,6 +85,7 @@ export function buildSyscallTable(): SyscallTable {
   registerXattr(tab);
   registerInotify(tab);
   registerPidfd(tab);
+  registerIoprio(tab);
   return tab;
 }
 

@@ -80,6 +80,8 @@ export class Process {
   childCpuInstructions = 0;
   /** A proxy for a process that runs in another enclave (family.ts): no tasks, no memory here. */
   remote = false;
+  /** A proxy's I/O priority as this enclave knows it (inherited at fork; ioprio_set reaches only the proxy). */
+  remoteIoprio = 0;
 
   constructor(
     readonly pid: number,
@@ -157,6 +159,8 @@ export class Task {
   resetOnFork = false;
   /** sched_setaffinity's mask (bit i: hart i; the first 64), inherited by clone and fork. */
   affinity = -1n;
+  /** ioprio_set's value (class << 13 | hint << 3 | level; 0: none set), inherited by clone and fork. */
+  ioprio = 0;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

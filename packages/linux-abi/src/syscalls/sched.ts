@@ -288,8 +288,9 @@ function putTid(as: AddressSpace, addr: number, tid: number): void {
 }
 
 /** sched_fork: the child has its parent's policy and nice, unless SCHED_RESET_ON_FORK. */
-export function inheritSched(child: Pick<Task, 'nice' | 'policy' | 'rtPriority' | 'affinity'>, parent: Pick<Task, 'nice' | 'policy' | 'rtPriority' | 'resetOnFork' | 'affinity'>): void {
+export function inheritSched(child: Pick<Task, 'nice' | 'policy' | 'rtPriority' | 'affinity' | 'ioprio'>, parent: Pick<Task, 'nice' | 'policy' | 'rtPriority' | 'resetOnFork' | 'affinity' | 'ioprio'>): void {
   child.affinity = parent.affinity;
+  child.ioprio = parent.ioprio; // copy_io: a set I/O priority is inherited
   child.nice = parent.nice;
   child.policy = parent.policy;
   child.rtPriority = parent.rtPriority;
@@ -387,6 +388,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   child.sid = parent.sid;
   child.comm = t.comm;
   child.exitSignal = c.exitSignal;
+  child.remoteIoprio = t.ioprio;
   if (c.flags & CLONE_PARENT_SETTID) parent.as.copyOut(c.parentTid, tidBytes);
   if (c.flags & CLONE_PIDFD) putTid(parent.as, c.pidfd!, openPidfd(k, t, child));
   if (c.flags & CLONE_VFORK) {
