@@ -26,6 +26,7 @@ const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
  * 2 cores, each enclave a machine Worker of about 31 MB.)
  */
 const NEEDS_FORK = new Map<string, string>([
+  ['kcmp-child', 'kcmp of descriptions shared with a fork child: the child is another enclave, whose descriptions are not known here (EOPNOTSUPP; docs/sgx-fork.md)'],
   ['pidfd-getfd-child', 'pidfd_getfd of a descriptor of a child: the child is another enclave, whose descriptions cannot move into this kernel (EOPNOTSUPP, as SCM_RIGHTS across enclaves; docs/sgx-fork.md)'],
 ]);
 /**

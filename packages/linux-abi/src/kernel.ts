@@ -33,6 +33,7 @@ import { registerXattr } from './syscalls/xattr.ts';
 import { registerInotify } from './syscalls/inotify.ts';
 import { registerPidfd } from './syscalls/pidfd.ts';
 import { registerIoprio } from './syscalls/ioprio.ts';
+import { registerKcmp } from './syscalls/kcmp.ts';
 import { loadProgram } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
@@ -86,6 +87,7 @@ export function buildSyscallTable(): SyscallTable {
   registerInotify(tab);
   registerPidfd(tab);
   registerIoprio(tab);
+  registerKcmp(tab);
   return tab;
 }
 
