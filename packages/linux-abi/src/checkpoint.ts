@@ -4,8 +4,10 @@
  *
  * Checkpoint format (the platform seals it; the kernel still checks what it reads):
  *   u32 json length, JSON (ids, registers as decimal strings, signal state, VMAs, descriptors,
- *   the page table of contents), then the non-zero pages, 4096 bytes each, in table order.
- * Pages that read as zero are left out: the child's first touch maps a zero page, as a fresh one would.
+ *   the page table of contents), then the pages, 4096 bytes each, in table order.
+ * Left out, because the child's first touch makes them as the parent's was made: pages that read as
+ * zero, and pages of an ELF segment still as the executable has them when the child's enclave has
+ * that executable too (the measured application or root image: ExecutableBytes.source).
  */
 import { E, SysError } from './errors.ts';
 import type { Kernel } from './kernel.ts';
@@ -19,9 +21,9 @@ import type { CarriedFile } from './family-files.ts';
 import type { CarriedPages } from './family-pages.ts';
 import { RemoteConn, UnixSocket, type Ucred } from './fs/unix.ts';
 import { nsOf as unixNsOf } from './syscalls/net.ts';
-import type { Vma } from './mm/address-space.ts';
+import { ExecutableBytes, fillImagePage, protToPte, type ImageSegment, type Vma } from './mm/address-space.ts';
+import { ImageFile } from './fs/imagefs.ts';
 import { PTE_W } from './mm/sv39.ts';
-import { protToPte } from './mm/address-space.ts';
 import { SpecialInode, S_IFIFO, S_IFSOCK } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
@@ -72,9 +74,16 @@ interface Checkpoint {
     /** Scheduling attributes as sched_fork leaves them for the child. */
     sched?: { nice: number; policy: number; rtPriority: number; affinity?: string; ioprio?: number };
   };
-  mm: { brkStart: number; brk: number; mmapBase: number; vmas: (Vma & { fileRef?: CarriedPages & { mayWrite: boolean } })[]; pages: [number, number][] };
+  mm: { brkStart: number; brk: number; mmapBase: number; vmas: VmaRecord[]; pages: [number, number][] };
   fds: FdRecord[];
 }
+
+/** A VMA in a checkpoint: an ELF segment names its executable's source instead of holding its bytes. */
+type VmaRecord = Omit<Vma, 'image' | 'file'> & {
+  image?: Omit<ImageSegment, 'exe'> & { source: string };
+  /** A file mapping whose pages stay with the file's owner (family-pages.ts). */
+  fileRef?: CarriedPages & { mayWrite: boolean };
+};
 
 export interface ForkRegs {
   ctx: SavedContext;
@@ -105,6 +114,12 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       if (ref) carried.set(v, { ...ref, mayWrite: v.file.mayWrite });
       else if (v.shared) k.platform.log(`fork: MAP_SHARED mapping of ${v.file.path} 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared`);
     }
+    // An ELF segment whose executable the child's enclave has too (the measured application or
+    // root image): a page still as the executable has it is left for the child to fill from its
+    // own copy on first touch, as the parent's was. Otherwise every page goes, untouched ones too.
+    const seg = v.image;
+    const portable = !!seg && seg.exe.source !== null;
+    const expected = seg ? new Uint8Array(PAGE) : null;
     for (let va = v.start; va < v.end; va += PAGE) {
       const pa = as.pt.lookup(va);
       let page: Uint8Array;
@@ -119,13 +134,24 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
         data.push(page);
         continue;
       }
-      if (pa < 0) continue;
-      const off = pa - mem.phys.base;
-      page = mem.bytes.subarray(off, off + PAGE);
-      let zero = true;
-      for (let i = 0; i < PAGE; i += 8) if (page[i] | page[i + 1] | page[i + 2] | page[i + 3] | page[i + 4] | page[i + 5] | page[i + 6] | page[i + 7]) { zero = false; break; }
+      if (seg && expected) {
+        expected.fill(0);
+        fillImagePage(seg, va, expected);
+      }
+      if (pa < 0) {
+        if (!seg || portable) continue;
+        page = expected!;
+      } else {
+        const off = pa - mem.phys.base;
+        page = mem.bytes.subarray(off, off + PAGE);
+        if (portable && equalPages(page, expected!)) continue;
+      }
+      // A zero page is left out (the child's first touch maps one), except in a segment the child
+      // fills from its executable: there the page must go, zeros and all.
+      let zero = !portable;
+      for (let i = 0; zero && i < PAGE; i += 8) if (page[i] | page[i + 1] | page[i + 2] | page[i + 3] | page[i + 4] | page[i + 5] | page[i + 6] | page[i + 7]) zero = false;
       if (zero) continue;
-      pages.push([va, as.pt.flags(va)]);
+      pages.push([va, pa < 0 ? protToPte(v.prot) : as.pt.flags(va)]);
       data.push(page.slice());
     }
   }
@@ -215,14 +241,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched,
     },
     // A file mapping goes as a reference to its file's owner, or (none) as private memory named by its path.
-    mm: {
-      brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, pages,
-      vmas: as.vmas.map((orig) => {
-        const { file, fileBase, ...v } = orig;
-        const ref = carried.get(orig);
-        return ref ? { ...v, fileBase, fileRef: ref } : file ? { ...v, name: file.path } : v;
-      }),
-    },
+    mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, pages, vmas: as.vmas.map((v) => vmaRecord(v, carried.get(v))) },
     fds,
   };
   const json = new TextEncoder().encode(JSON.stringify(c));
@@ -250,7 +269,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   fam.files.mirrors = (c.servedDirs ?? []).filter(([d, o]) => typeof d === 'string' && Number.isInteger(o) && o > 0);
   // Memory: the same VMAs, the same page contents and rights.
   const as = k.newAddressSpace();
-  as.vmas = c.mm.vmas.map((v) => ({ ...v, locked: false })); // a forked child has no memory locks (dup_mmap)
+  as.vmas = c.mm.vmas.map((v) => restoredVma(k, v));
   // File mappings whose pages stay with their owner in another enclave (family-pages.ts).
   for (const v of as.vmas as (Vma & { fileRef?: CarriedPages & { mayWrite: boolean } })[]) {
     const ref = v.fileRef;
@@ -436,4 +455,49 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     fds.set(r.fd, f, r.cloexec);
   }
   return task;
+}
+
+function equalPages(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < PAGE; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function vmaRecord(v: Vma, fileRef: (CarriedPages & { mayWrite: boolean }) | undefined): VmaRecord {
+  const { image, file, fileBase, ...plain } = v;
+  const rest: VmaRecord = fileRef ? { ...plain, fileBase, fileRef } : file ? { ...plain, name: file.path } : plain;
+  // An executable only this enclave has: its pages are all in the checkpoint (makeCheckpoint), so
+  // the child's VMA is plain memory.
+  const source = image?.exe.source;
+  if (!image || source == null) return rest;
+  const { exe: _exe, ...where } = image;
+  return { ...rest, image: { ...where, source } };
+}
+
+/** The child's VMA; an ELF segment's executable is read (on the first page fault) from this enclave's own measured copy. */
+function restoredVma(k: Kernel, r: VmaRecord): Vma {
+  const { image, ...rest } = r;
+  const v: Vma = { ...rest, locked: false }; // a forked child has no memory locks (dup_mmap)
+  if (!image) return v;
+  const { source, ...where } = image;
+  for (const n of [where.delta, where.fileLimit, where.zeroFrom, where.zeroTo]) {
+    if (!Number.isSafeInteger(n)) throw new Error('checkpoint: a bad ELF segment');
+  }
+  const load = measuredExecutable(k, source);
+  if (!load) throw new Error(`checkpoint: an executable this enclave cannot find (${String(source).slice(0, 40)})`);
+  return { ...v, image: { ...where, exe: new ExecutableBytes(source, null, load) } };
+}
+
+/** Reads an executable by its ExecutableBytes.source in this enclave's measured contents (null: no such source). */
+function measuredExecutable(k: Kernel, source: string): (() => Uint8Array) | null {
+  if (source === 'app') return () => k.appImage;
+  const m = /^root:(\d{1,15})$/.exec(source);
+  if (!m) return null;
+  const img = fsOf(k).image;
+  if (!img) return null;
+  const ino = Number(m[1]);
+  return () => {
+    const i = img.inode(ino, null);
+    if (!(i instanceof ImageFile)) throw new Error('checkpoint: the executable is not a file of the root image');
+    return i.readContents(0, i.size());
+  };
 }

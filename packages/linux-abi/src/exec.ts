@@ -9,6 +9,7 @@ import { PAGE_SIZE } from './mm/frames.ts';
 import { SYS } from './generated/syscall-numbers.ts';
 import { nameToBytes } from './fs/names.ts';
 import type { Kernel } from './kernel.ts';
+import { ExecutableBytes } from './mm/address-space.ts';
 import type { Task } from './task.ts';
 
 /** The top of the user stack: the end of the Sv39 user half, as Linux's STACK_TOP (no ASLR). */
@@ -18,24 +19,26 @@ export const STACK_SIZE = 8 << 20;
 /** Gap between the stack and the mmap area (Linux's stack guard gap plus room to grow). */
 const MMAP_GAP = 128 << 20;
 
-export function loadProgram(k: Kernel, task: Task, file: Uint8Array, argv: string[], envp: string[], execPath: string): void {
+/** An executable execve found: its bytes, /proc/PID/exe's target, and where another enclave finds the same bytes (ExecutableBytes.source). */
+export interface Executable { bytes: Uint8Array; exePath: string; source?: string }
+
+export function loadProgram(k: Kernel, task: Task, file: Uint8Array | ExecutableBytes, argv: string[], envp: string[], execPath: string): void {
   const as = task.proc.as;
-  const image = parseElf(file, { memoryLimit: k.platform.memory.free.size });
+  const exe = file instanceof ExecutableBytes ? file : new ExecutableBytes(null, file);
+  const image = parseElf(exe.bytes, { memoryLimit: k.platform.memory.free.size });
   const plan = loadPlan(image, image.loadBias);
   const mem = k.platform.memory.bytes;
 
+  // The segments are mapped, not copied: each page is filled from the executable on first touch
+  // (as binfmt_elf's MAP_PRIVATE file mappings are), so an execve costs the pages the program uses.
   for (const m of plan.mappings) {
     const prot = (m.prot.read ? PROT_READ : 0) | (m.prot.write ? PROT_WRITE : 0) | (m.prot.exec ? PROT_EXEC : 0);
     as.unmapRange(m.start, m.end); // a later segment sharing a page replaces it (MAP_FIXED)
-    as.insert({ start: m.start, end: m.end, prot, name: execPath });
-    for (let va = m.start; va < m.end; va += PAGE_SIZE) {
-      const off = as.populate(va, 0);
-      const fileStart = m.fileOffset + (va - m.start);
-      const fileEnd = Math.min(m.fileOffset + m.fileBytes, fileStart + PAGE_SIZE, file.length);
-      if (fileEnd > fileStart) mem.set(file.subarray(fileStart, fileEnd), off);
-      const zs = Math.max(m.zeroStart, va), ze = Math.min(m.zeroEnd, va + PAGE_SIZE);
-      if (ze > zs) mem.fill(0, off + (zs - va), off + (ze - va));
-    }
+    const delta = m.start - m.fileOffset;
+    as.insert({
+      start: m.start, end: m.end, prot, name: execPath,
+      image: { exe, delta, fileLimit: m.fileOffset + m.fileBytes, zeroFrom: m.zeroStart - delta, zeroTo: m.zeroEnd - delta },
+    });
   }
   as.brkStart = as.brk = plan.brk;
 

@@ -6,7 +6,7 @@
 import type { Platform, UserTrap } from '@teeos/hal';
 import { E, SysError, errnoName } from './errors.ts';
 import { SIGBUS, SIGCHLD, SIGILL, SIGKILL, SIGSEGV, SIGTRAP } from './abi/constants.ts';
-import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, type UshmContext } from './mm/address-space.ts';
+import { AddressSpace, ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, ExecutableBytes, type UshmContext } from './mm/address-space.ts';
 import { FrameRefs, type FrameAllocator } from './mm/frames.ts';
 import { TimerWheel } from './timers.ts';
 import { newPageMap } from './mm/page-map.ts';
@@ -35,6 +35,7 @@ import { registerPidfd } from './syscalls/pidfd.ts';
 import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
 import { loadProgram } from './exec.ts';
+import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
 import { O_RDONLY, O_WRONLY } from './abi/constants.ts';
 import { FamilyState } from './family.ts';
@@ -173,7 +174,7 @@ export class Kernel {
     for (const [res, cur, max] of DEFAULT_RLIMITS) proc.rlimits[res] = { cur, max };
     this.processes.set(proc.pid, proc);
     const task = new Task(proc.pid, proc);
-    loadProgram(this, task, image, this.config.argv, this.config.envp, this.config.execPath);
+    loadProgram(this, task, new ExecutableBytes('app', image), this.config.argv, this.config.envp, this.config.execPath);
     this.addTask(task);
     this.current = task; // loadProgram left its registers on the hart
     this.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
@@ -251,10 +252,10 @@ export class Kernel {
    * holds is its measured application: by its start path, its /proc/self/exe target, or
    * /proc/self/exe itself. File systems (the VFS) extend this through `execLookup`.
    */
-  resolveExecutable(proc: Process, path: string): { bytes: Uint8Array; exePath: string } | number {
+  resolveExecutable(proc: Process, path: string): Executable | number {
     if (path === '') return -E.ENOENT;
     if (path === '/proc/self/exe' || path === this.config.execPath || path === this.config.exeLink) {
-      return { bytes: this.appImage, exePath: this.config.exeLink };
+      return { bytes: this.appImage, exePath: this.config.exeLink, source: 'app' };
     }
     if (this.execLookup) return this.execLookup(proc, path);
     return -E.ENOENT;
@@ -271,7 +272,7 @@ export class Kernel {
   }
 
   /** Set by the file layer: reads an executable file (permission-checked) for execve. */
-  execLookup: ((proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number) | null = execLookupFor(this);
+  execLookup: ((proc: Process, path: string) => Executable | number) | null = execLookupFor(this);
 
   /** Set by sched_yield so the scheduler moves on. */
   yielded = false;

@@ -9,6 +9,7 @@ import { MNT_NOEXEC, type FsContext, type Location } from './vfs.ts';
 import { E, SysError } from '../errors.ts';
 import { FileInode, MAY_EXEC, permitted, S_IFLNK, S_IFREG } from './inode.ts';
 import { ImageFile } from './imagefs.ts';
+import type { Executable } from '../exec.ts';
 
 const namespaces = new WeakMap<Kernel, FsNamespace>();
 
@@ -43,7 +44,7 @@ export function fsContext(k: Kernel, t: Task): FsContext {
  * it may be executed (a regular file with search and execute permission, not on a noexec
  * mount) and reads it whole: tmpfs files, or root image files (each block verified: EIO).
  */
-export function execLookupFor(k: Kernel): (proc: Process, path: string) => { bytes: Uint8Array; exePath: string } | number {
+export function execLookupFor(k: Kernel): (proc: Process, path: string) => Executable | number {
   return (proc, path) => execLookupAt(k, proc, null, path, true);
 }
 
@@ -51,7 +52,7 @@ export function execLookupFor(k: Kernel): (proc: Process, path: string) => { byt
  * execveat's lookup: `path` from the directory `start` (null: the cwd), not following a final
  * symlink unless `follow` (ELOOP then, as O_NOFOLLOW); with path '' the file at `start` itself.
  */
-export function execLookupAt(k: Kernel, proc: Process, start: Location | null, path: string, follow: boolean): { bytes: Uint8Array; exePath: string } | number {
+export function execLookupAt(k: Kernel, proc: Process, start: Location | null, path: string, follow: boolean): Executable | number {
   try {
     const ns = fsOf(k);
     const ctx: FsContext = { cred: { uid: k.config.uid, gid: k.config.gid, pid: proc.pid }, root: rootOf(k, proc), cwd: cwdOf(k, proc), umask: proc.umask };
@@ -64,7 +65,7 @@ export function execLookupAt(k: Kernel, proc: Process, start: Location | null, p
     if (i instanceof FileInode) bytes = i.readAt(0, i.size());
     else if (i instanceof ImageFile) bytes = i.readContents(0, i.size());
     else return -E.EACCES;
-    return { bytes, exePath: ns.vfs.pathOf(loc, ctx.root).path };
+    return { bytes, exePath: ns.vfs.pathOf(loc, ctx.root).path, ...(i instanceof ImageFile ? { source: `root:${i.ino}` } : {}) };
   } catch (e) {
     if (e instanceof SysError) return -e.errno;
     throw e;

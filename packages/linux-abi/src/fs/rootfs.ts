@@ -49,6 +49,8 @@ export interface FsNamespace {
   /** sockfs: where socket inodes live (fstatfs reports SOCKFS_MAGIC). */
   sockMount: Mount;
   memfdMount: Mount;
+  /** The measured root image's file system, when the root is one (fork finds executables in it). */
+  image?: ImageFs;
 }
 
 export function newTmpfs(clock: () => Timespec, bytes: number, mode: number, uid = 0, gid = 0): { sb: SuperBlock; root: DirInode } {
@@ -91,7 +93,9 @@ export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
       return finishNamespace(k, vfs, clock, bytes, null);
     }
     vfs.setRoot(fs.sb, root, '/dev/root', 1 /* MNT_RDONLY */, 'ro');
-    return finishNamespace(k, vfs, clock, bytes, root);
+    const ns = finishNamespace(k, vfs, clock, bytes, root);
+    ns.image = fs;
+    return ns;
   }
   const { sb, root } = newTmpfs(clock, bytes, 0o755);
   vfs.setRoot(sb, root, 'rootfs', 0, 'size=' + (bytes >> 10) + 'k,mode=755');

@@ -46,6 +46,51 @@ export interface Vma {
    * Every process mapping it, in any enclave of the family, sees the same bytes.
    */
   ushm?: { id: number; size: number; base: number };
+  /**
+   * A PT_LOAD segment of the program (binfmt_elf maps them MAP_PRIVATE from the executable):
+   * its pages are filled from the executable's bytes on first touch, not at execve.
+   */
+  image?: ImageSegment;
+}
+
+/**
+ * Where an ELF segment's pages come from. The page at va holds the executable's bytes at file
+ * offset va - delta, below fileLimit, and zeros in [zeroFrom, zeroTo) (file-offset terms too, so
+ * that splitting or moving the VMA keeps them: mremap adds to delta) and everywhere else.
+ */
+export interface ImageSegment {
+  exe: ExecutableBytes;
+  delta: number;
+  fileLimit: number;
+  zeroFrom: number;
+  zeroTo: number;
+}
+
+/**
+ * An executable's bytes, never written after execve read them (a copy of a file, or the measured
+ * application image). `source` says how another enclave of the family finds the same bytes
+ * without being sent them ('app': the measured application; 'root:INO': a file of the measured
+ * root image; every enclave of a family has the same measurement), null when only this one has them.
+ */
+export class ExecutableBytes {
+  private b: Uint8Array | null;
+  constructor(readonly source: string | null, bytes: Uint8Array | null, private readonly load?: () => Uint8Array) {
+    this.b = bytes;
+  }
+  get bytes(): Uint8Array {
+    if (!this.b) this.b = this.load!();
+    return this.b;
+  }
+}
+
+/** Fills `page` (PAGE_SIZE bytes, zero on entry) as the loader would for the page at va. */
+export function fillImagePage(seg: ImageSegment, va: number, page: Uint8Array): void {
+  const fileStart = va - seg.delta;
+  const bytes = seg.exe.bytes;
+  const fileEnd = Math.min(seg.fileLimit, fileStart + PAGE_SIZE, bytes.length);
+  if (fileStart >= 0 && fileEnd > fileStart) page.set(bytes.subarray(fileStart, fileEnd), 0);
+  const zs = Math.max(seg.zeroFrom, fileStart), ze = Math.min(seg.zeroTo, fileStart + PAGE_SIZE);
+  if (ze > zs) page.fill(0, zs - fileStart, ze - fileStart);
 }
 
 /** The platform's untrusted shared memory and the regions this enclave has (made or attached). */
@@ -286,7 +331,7 @@ export class AddressSpace implements CacheMapper {
         this.dropPage(from + off);
       }
       this.unmapRange(from, from + oldSize);
-      this.insert({ ...attrs, start: to, end: to + newSize, ...(attrs.file ? { fileBase: attrs.fileBase! + (to - from) } : {}) });
+      this.insert(movedVma(attrs, from, to, newSize));
       this.hooks.flushTlb();
       return;
     }
@@ -297,7 +342,7 @@ export class AddressSpace implements CacheMapper {
       if (pa >= 0) frames.push([to + off, pa, flags]);
     }
     this.unmapRange(from, from + oldSize);
-    this.insert({ ...attrs, start: to, end: to + newSize, ...(attrs.file ? { fileBase: attrs.fileBase! + (to - from) } : {}) });
+    this.insert(movedVma(attrs, from, to, newSize));
     for (const [va, pa, flags] of frames) this.pt.map(va, pa, flags);
     this.hooks.flushTlb();
   }
@@ -458,22 +503,33 @@ export class AddressSpace implements CacheMapper {
     }
     if (v.ushm) return this.ushmFault(v, va);
     if (v.file) return this.fileFault(v, va, access);
+    let pa: number;
     if (!this.pt.kernelFrames) {
-      const fpa = this.pt.commit(va, protToPte(v.prot));
-      if (fpa < 0) return 'oom';
-      const foff = fpa - this.physBase;
-      this.mem.fill(0, foff, foff + PAGE_SIZE);
-      return 'mapped';
+      pa = this.pt.commit(va, protToPte(v.prot));
+      if (pa < 0) return 'oom';
+    } else {
+      const f = this.frames.allocFrame();
+      if (f === null) return 'oom';
+      if (!this.pt.map(va, f, protToPte(v.prot))) {
+        this.frames.freeFrame(f);
+        return 'oom';
+      }
+      this.refs.set(f, 1);
+      pa = f;
     }
-    const pa = this.frames.allocFrame();
-    if (pa === null) return 'oom';
     const off = pa - this.physBase;
     this.mem.fill(0, off, off + PAGE_SIZE);
-    if (!this.pt.map(va, pa, protToPte(v.prot))) {
-      this.frames.freeFrame(pa);
-      return 'oom';
+    if (v.image) {
+      try {
+        fillImagePage(v.image, va, this.mem.subarray(off, off + PAGE_SIZE));
+      } catch {
+        // The executable's bytes could not be read (a root image the host no longer serves
+        // faithfully): as a file mapping whose page cannot be read.
+        this.dropPage(va);
+        return 'sigbus';
+      }
+      this.hooks.codeWritten(pa, PAGE_SIZE);
     }
-    this.refs.set(pa, 1);
     return 'mapped';
   }
 
@@ -682,4 +738,14 @@ export class AddressSpace implements CacheMapper {
   static align(len: number): number {
     return pageUp(len);
   }
+}
+
+/** A VMA's attributes after mremap moved it from `from` to `to` (file offsets stay with the pages). */
+function movedVma(v: Vma, from: number, to: number, size: number): Vma {
+  const d = to - from;
+  return {
+    ...v, start: to, end: to + size,
+    ...(v.file ? { fileBase: v.fileBase! + d } : {}),
+    ...(v.image ? { image: { ...v.image, delta: v.image.delta + d } } : {}),
+  };
 }

@@ -5,7 +5,8 @@
 import { E, SysError } from '../errors.ts';
 import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
 import type { Kernel } from '../kernel.ts';
-import { loadProgram } from '../exec.ts';
+import { loadProgram, type Executable } from '../exec.ts';
+import { ExecutableBytes } from '../mm/address-space.ts';
 import { execLookupAt } from '../fs/context.ts';
 import { nameByteLength } from '../fs/names.ts';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/constants.ts';
@@ -215,7 +216,7 @@ export function registerProcTree(tab: SyscallTable): void {
 }
 
 /** The rest of execve once the file is found: a new image, or an error with the old one kept. */
-function execImage(k: Kernel, t: Task, file: { bytes: Uint8Array; exePath: string }, argv: string[], envp: string[], path: string, comm?: string): number {
+function execImage(k: Kernel, t: Task, file: Executable, argv: string[], envp: string[], path: string, comm?: string): number {
   const proc = t.proc;
   const oldAs = proc.as;
   const image = k.checkExecutable(file.bytes);
@@ -226,7 +227,7 @@ function execImage(k: Kernel, t: Task, file: { bytes: Uint8Array; exePath: strin
   if (fixed) oldAs.destroy();
   proc.as = k.newAddressSpace();
   try {
-    loadProgram(k, t, file.bytes, argv, envp, path);
+    loadProgram(k, t, new ExecutableBytes(file.source ?? null, file.bytes), argv, envp, path);
   } catch (e) {
     proc.as.destroy();
     if (fixed) {
