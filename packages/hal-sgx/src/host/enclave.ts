@@ -175,6 +175,19 @@ export class SgxFamilyHost {
   spareFactory: (() => Spare) | null = null;
   private spare: Spare | null = null;
   private closed = false;
+  /**
+   * Machine threads whose enclaves have ended, kept for the family's next enclave. A host reuses
+   * its threads; each enclave is still new (ECREATE, EADD/EEXTEND of every page, EINIT, a fresh EPC
+   * memory and hart), but a fresh Worker costs ~150 ms of Node start-up and cold code first.
+   */
+  private readonly idleWorkers: Worker[] = [];
+  takeWorker(): Worker | undefined {
+    return this.closed ? undefined : this.idleWorkers.pop();
+  }
+  giveWorker(w: Worker): void {
+    if (this.closed || this.idleWorkers.length >= IDLE_WORKERS) void w.terminate();
+    else this.idleWorkers.push(w);
+  }
   /** Untrusted shared memory: the host's own memory, one SharedArrayBuffer per region, by id. */
   readonly regions = new Map<number, SharedArrayBuffer>();
   private nextRegion = 1;
@@ -316,8 +329,25 @@ export class SgxFamilyHost {
     this.spare?.assign(null);
     this.spare = null;
     for (const f of this.forks.values()) f.fail(new Error('the family is shutting down'));
-    await Promise.all([...this.enclaves].map((e) => e.terminate()));
+    const idle = this.idleWorkers.splice(0);
+    await Promise.all([...[...this.enclaves].map((e) => e.terminate()), ...idle.map((w) => w.terminate())]);
   }
+}
+
+/** Ended enclaves' machine threads a family keeps for reuse (SgxFamilyHost.giveWorker). */
+const IDLE_WORKERS = 4;
+/** How long an ended enclave's thread may take to unwind before it is stopped instead of kept. */
+const IDLE_WAIT_MS = 2000;
+
+/** Keeps `w` for the family once its machine says it is idle (its enclave's code has unwound). */
+function recycleWorker(w: Worker, fam: SgxFamilyHost): void {
+  const cleanup = () => { clearTimeout(timer); w.off('message', onMsg); w.off('error', drop); w.off('exit', drop); };
+  const onMsg = (m: MachineToHost) => { if (m.type === 'idle') { cleanup(); fam.giveWorker(w); } };
+  const drop = () => { cleanup(); void w.terminate(); };
+  const timer = setTimeout(drop, IDLE_WAIT_MS);
+  w.on('message', onMsg);
+  w.on('error', drop);
+  w.on('exit', drop);
 }
 
 export class SgxEnclave {
@@ -400,8 +430,8 @@ export class SgxEnclave {
    * signed for the MRENCLAVE it computed). Returns MRENCLAVE; throws when EINIT refuses or the
    * machine measured something other than the host.
    */
-  async start(sigstruct?: Uint8Array): Promise<Uint8Array> {
-    const w = await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
+  async start(sigstruct?: Uint8Array, reuse?: Worker): Promise<Uint8Array> {
+    const w = reuse ?? await (this.opts.spawn?.(this.opts.machinePath) ?? new Worker(this.opts.machinePath));
     this.worker = w;
     const ch = new MessageChannel();
     this.ushmPort = ch.port1;
@@ -432,7 +462,7 @@ export class SgxEnclave {
     let assign!: (a: SpareAssignment | null) => void;
     child.assignment = new Promise((r) => { assign = r; });
     let running: Promise<RunResult> | null = null;
-    const ready = child.start().then(async () => {
+    const ready = child.start(undefined, fam.takeWorker()).then(async () => {
       if (fam.isClosed) { await child.terminate(); return false; }
       running = child.run({ ...boot, fork: undefined, spare: true }, services, fam);
       running.catch(() => undefined); // a spare that never became a process ends unobserved
@@ -479,14 +509,17 @@ export class SgxEnclave {
     const finished = new Promise<RunResult>((resolve, reject) => {
       settle = (r) => { if (done) return; done = true; if (r instanceof Error) reject(r); else resolve(r); };
     });
-    w.on('message', (m: MachineToHost) => {
+    const onMessage = (m: MachineToHost) => {
       if (m.type === 'exited') {
         if (exitStatus === null) settle(new Error('the enclave halted without an exit OCALL'));
         else settle({ status: exitStatus, instret: m.instret, hostCalls: this.hostCalls, aex: this.aex });
       } else if (m.type === 'error') settle(new Error(`enclave failure: ${m.message}`));
-    });
-    w.on('error', (e) => settle(e));
-    w.on('exit', (code) => settle(new Error(`the SGX machine stopped (code ${code})`)));
+    };
+    const onError = (e: Error) => settle(e);
+    const onExit = (code: number) => settle(new Error(`the SGX machine stopped (code ${code})`));
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
     const stop = () => { Atomics.store(ctl, CTL_STATE, CTL_EXITED); Atomics.notify(ctl, CTL_STATE); };
     const waitWhile = (state: number) => waitWhileState(ctl, CTL_STATE, state, 1, finished, () => done);
     /** ENCLS executed by the machine while the enclave thread is outside. */
@@ -585,7 +618,7 @@ export class SgxEnclave {
           else {
             const child = new SgxEnclave(this.files, this.opts, this);
             try {
-              await child.start();
+              await child.start(undefined, fam.takeWorker());
             } catch {
               fam.forks.delete(pid);
               ret = -EAGAIN;
@@ -835,14 +868,23 @@ export class SgxEnclave {
     void serve().catch((e: unknown) => { stop(); settle(e instanceof Error ? e : new Error(String(e))); });
     // The first spare is built after the first fork: a program that never forks pays nothing.
     if (root && this.opts.spare !== false) fam.spareFactory = () => this.spawnSpare(boot, services, fam);
+    let clean = false;
     try {
-      return await finished;
+      const r = await finished;
+      clean = true;
+      return r;
     } finally {
       fam.leave(me);
       fam.enclaves.delete(this);
-      // Not awaited: the enclave is over, and a loaded machine takes up to ~0.2 s to join the
-      // machine's thread (process exit stops it anyway; its exit listeners see `done`).
-      void w.terminate();
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+      this.worker = null;
+      // A child enclave that ended by its exit OCALL leaves its thread to the family's next
+      // enclave. Otherwise not awaited: the enclave is over, and a loaded machine takes up to
+      // ~0.2 s to join the machine's thread (process exit stops it anyway).
+      if (clean && !root && !fam.isClosed) recycleWorker(w, fam);
+      else void w.terminate();
       if (root) await fam.shutdown();
     }
   }

@@ -275,6 +275,8 @@ export type MachineToHost =
   | { type: 'ok' }
   | { type: 'initialized'; mrenclave: Uint8Array; mrsigner: Uint8Array }
   | { type: 'exited'; instret: number }
+  /** The enclave's code has unwound after its end: the thread may build another enclave. */
+  | { type: 'idle' }
   | { type: 'error'; message: string };
 
 /** The ECALL's arguments (untrusted input, like a kernel command line). */

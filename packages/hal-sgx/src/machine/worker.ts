@@ -321,7 +321,15 @@ port.on('message', (m: HostToMachine) => {
             if (typeof main !== 'function') throw new Error('the runtime has no sgxMain entry');
             main(machine, config, boot);
           })
-          .catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
+          .catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }))
+          .finally(() => {
+            // Nothing of this enclave stays reachable from the thread: its EPC memory, hart and
+            // control block go with it, and a later 'create' builds everything anew.
+            hart = null; epc = null; untrusted = null; ctl = null; q = null; linMap = null;
+            ushmPort?.close();
+            ushmPort = null;
+            post({ type: 'idle' });
+          });
         return;
       }
     }
