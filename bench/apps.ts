@@ -8,7 +8,7 @@
 // Each tier is `teeos run` with TEEOS_JIT=0 (interpreter) or TEEOS_JIT=1 (the JIT on hot
 // code); medians of N repetitions (default 1; qemu always 3). Wall time of the whole
 // process, so ours includes node start-up and enclave creation (~1 s). Writes
-// bench/results/apps-latest.json.
+// bench/results/apps-latest-TEE.json (one file per platform model).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -65,7 +65,8 @@ for (const w of selectWorkloads(names.length ? names : null)) {
 let sha = 'unknown';
 try { sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: benchDir, encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
 mkdirSync(join(benchDir, 'results'), { recursive: true });
-writeFileSync(join(benchDir, 'results', 'apps-latest.json'), JSON.stringify({
+const out = `apps-latest-${tee}.json`;
+writeFileSync(join(benchDir, 'results', out), JSON.stringify({
   date: new Date().toISOString(), commit: sha, tee, reps, load: loadavg()[0], cpus: cpus().length, rows,
 }, null, 2) + '\n');
-console.log('wrote bench/results/apps-latest.json');
+console.log(`wrote bench/results/${out}`);

@@ -30,16 +30,7 @@ describe(`apps on ${tee}`, { concurrency: 2 }, () => {
       || (w.forks && !canFork ? `${tee}: the enclave cannot fork yet (a command substitution fails) and this workload forks` : false);
     test(`${w.name} (${w.program}) on ${tee} matches qemu-riscv64`, { skip: why, timeout: 960_000 }, async () => {
       const q = await runQemu(w);
-      // SGX: each process is its own enclave with its own tmpfs (docs/sgx-fork.md), so the
-      // scratch directory the workload's processes share is a host directory mounted at /tmp.
-      const shared = tee === 'sgx' && w.forks ? mkdtempSync(join(tmpdir(), 'teeos-apps-sgx-')) : null;
-      if (shared) chmodSync(shared, 0o777); // the enclave's uid writes here
-      let e;
-      try {
-        e = await runEnclave(w, tee, 900_000, shared ? ['--mount', `${shared}:/tmp`] : []);
-      } finally {
-        if (shared) rmSync(shared, { recursive: true, force: true });
-      }
+      const e = await runEnclave(w, tee, 900_000);
       const diag = `${e.timedOut ? 'timed out\n' : ''}enclave stderr:\n${e.stderr.slice(0, 3000)}\nqemu stderr:\n${q.stderr.slice(0, 1000)}`;
       assert.equal(e.stdout, q.stdout, diag);
       assert.equal(e.status, q.status, diag);

@@ -18,7 +18,7 @@
 // `exec qemu-riscv64 busybox APPLET "$@"`: binfmt_misc by hand. In the enclave the same
 // PATH names a directory that does not exist, and /proc/self/exe is executed as on Linux.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,11 +160,23 @@ export async function runQemu(w: Workload, timeoutMs = 120_000, T = scratch(w.na
   }
 }
 
-/** The workload in the enclave: `teeos run --tee T` (the node running this process). */
-export function runEnclave(w: Workload, tee = 'keystone', timeoutMs = 900_000, extra: string[] = [], T = scratch(w.name)): Promise<RunResult> {
+/**
+ * The workload in the enclave: `teeos run --tee T` (the node running this process).
+ * SGX: each process is its own enclave with its own tmpfs (docs/sgx-fork.md), so for a
+ * workload that forks the scratch directory its processes share is a host directory mounted
+ * at /tmp (removed afterwards), as a Gramine manifest mounts one.
+ */
+export async function runEnclave(w: Workload, tee = 'keystone', timeoutMs = 900_000, extra: string[] = [], T = scratch(w.name)): Promise<RunResult> {
   // TEEOS_JIT picks the CPU tier; the CLI reads it and keeps it out of the guest's environment.
   const e = process.env.TEEOS_JIT !== undefined ? { ...env(T), TEEOS_JIT: process.env.TEEOS_JIT } : env(T);
-  return run(process.execPath, [teeos, 'run', '--tee', tee, ...extra, join(appsBin, w.program), ...w.args(T)], w, e, timeoutMs);
+  const shared = tee === 'sgx' && w.forks ? mkdtempSync(join(tmpdir(), 'teeos-apps-sgx-')) : null;
+  try {
+    if (shared) chmodSync(shared, 0o777); // the enclave's uid writes here
+    const mount = shared ? ['--mount', `${shared}:/tmp`] : [];
+    return await run(process.execPath, [teeos, 'run', '--tee', tee, ...mount, ...extra, join(appsBin, w.program), ...w.args(T)], w, e, timeoutMs);
+  } finally {
+    if (shared) rmSync(shared, { recursive: true, force: true });
+  }
 }
 
 export function selectWorkloads(names: string[] | null): Workload[] {
