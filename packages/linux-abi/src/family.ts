@@ -52,6 +52,9 @@ import { FamilyFiles, type FileMessage } from './family-files.ts';
 import { FamilyPages } from './family-pages.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
 
+/** The family service that runs setpgid for a process in another enclave (and hears of a remote process's own). */
+export const PGID_SERVICE = 'pgid';
+
 type Message =
   | { t: 'exit'; pid: number; status: number; cpu: number }
   /** tid: tgkill to one thread of the receiver's process `to` (absent: to the process). */
@@ -248,6 +251,24 @@ export class FamilyState {
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
     this.files = new FamilyFiles(k, this);
     this.pages = new FamilyPages(k, this);
+    // Process groups across enclaves: a parent's setpgid of its child is run here, in the child's
+    // kernel, before the parent's call returns (Linux's is immediate: a signal the parent sends
+    // next finds the child in its new group), and a process here that changes its own group tells
+    // its parent's enclave, whose proxy for it must say the same.
+    this.services.set(PGID_SERVICE, (body, from, oneWay) => {
+      const b = body as { pid?: unknown; pgid?: unknown };
+      if (!isInt(b.pid, 1, 0x7fffffff) || !isInt(b.pgid, 1, 0x7fffffff)) return -E.EINVAL;
+      const p = k.processes.get(b.pid);
+      if (oneWay) {
+        // A child elsewhere moved itself: our proxy for it follows.
+        if (p?.remote && p.pid === from) p.pgid = b.pgid;
+        return null;
+      }
+      if (!p || p.remote || p.ppid !== from || p.exitStatus !== null) return -E.ESRCH;
+      if (p.sid === p.pid) return -E.EPERM;
+      p.pgid = b.pgid;
+      return 0;
+    });
   }
 
   /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */

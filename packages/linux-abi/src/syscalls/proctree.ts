@@ -7,6 +7,7 @@ import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
 import type { Kernel } from '../kernel.ts';
 import { loadProgram, type Executable } from '../exec.ts';
 import { ExecutableBytes } from '../mm/address-space.ts';
+import { PGID_SERVICE } from '../family.ts';
 import { execLookupAt } from '../fs/context.ts';
 import { nameByteLength } from '../fs/names.ts';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../abi/constants.ts';
@@ -274,6 +275,16 @@ function registerProcTreeRest(tab: SyscallTable): void {
     if (p.sid === p.pid) return -E.EPERM; // a session leader cannot move
     if (p.sid !== t.proc.sid) return -E.EPERM;
     if (pgid !== pid && ![...k.processes.values()].some((q) => q.pgid === pgid && q.sid === t.proc.sid)) return -E.EPERM;
+    const fam = k.family;
+    if (fam && p.remote) {
+      // A child in another enclave (SGX): its own kernel moves it, before this call returns.
+      const r = fam.serviceRequest(p.pid, PGID_SERVICE, { pid: p.pid, pgid });
+      if (typeof r !== 'number') return -E.ESRCH;
+      if (r < 0) return r;
+    } else if (fam && !p.remote) {
+      const parent = k.processes.get(p.ppid);
+      if (parent?.remote) fam.note(parent.pid, PGID_SERVICE, { pid: p.pid, pgid });
+    }
     p.pgid = pgid;
     return 0;
   });
