@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { x25519PublicKey } from '../packages/hal-sgx/src/runtime/family.ts';
+import { nativeAesGcm } from '../packages/hal-sgx/src/host/native.ts';
+import { gcm } from '@noble/ciphers/aes.js';
 
 const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
@@ -133,5 +135,20 @@ test('the fork key exchange\'s X25519 public key (Montgomery ladder) is RFC 7748
   for (let i = 0; i < 8; i++) {
     const k = randomBytes(32);
     assert.deepEqual(x25519PublicKey(k), x25519.getPublicKey(k));
+  }
+});
+
+test('the SGX machine\'s AES-GCM (its AES-NI model, OpenSSL) seals exactly as the runtime\'s software GCM and refuses what that refuses', () => {
+  for (const n of [0, 1, 15, 16, 17, 4096, 65537]) {
+    const u = (k: number) => new Uint8Array(randomBytes(k));
+    const key = u(32), nonce = u(12), aad = u(n % 40), plain = u(n);
+    const sealed = nativeAesGcm.seal(key, nonce, aad, plain);
+    assert.deepEqual(sealed, gcm(key, nonce, aad).encrypt(plain));
+    assert.deepEqual(nativeAesGcm.open(key, nonce, aad, sealed), plain);
+    const flipped = sealed.slice();
+    flipped[n % sealed.length] ^= 1;
+    assert.equal(nativeAesGcm.open(key, nonce, aad, flipped), null);
+    assert.equal(nativeAesGcm.open(key, nonce, u(aad.length + 1), sealed), null);
+    assert.equal(nativeAesGcm.open(key, nonce, aad, sealed.subarray(0, 15)), null);
   }
 });

@@ -24,7 +24,7 @@ import {
 } from './protocol.ts';
 import { ereport, egetkey, DEFAULT_SGX_PLATFORM } from '../keys.ts';
 import { decodeTargetInfo, SGX_TARGETINFO_SIZE, SGX_KEYREQUEST_SIZE } from '../report.ts';
-import { useNativeSha256 } from '../host/native.ts';
+import { nativeAesGcm, useNativeSha256 } from '../host/native.ts';
 
 useNativeSha256();
 
@@ -216,6 +216,7 @@ function makeMachine(mem: Uint8Array, h: Hart, e: Epc, u: Uint8Array, c: Int32Ar
       map.unmap(va);
       h.flushTLB();
     },
+    aesGcm: nativeAesGcm,
     rdrand(buf) {
       for (let i = 0; i < buf.length; i += 65536) crypto.getRandomValues(buf.subarray(i, Math.min(buf.length, i + 65536)));
     },

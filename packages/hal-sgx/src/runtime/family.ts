@@ -173,7 +173,7 @@ export class SgxFamily implements EnclaveFamily {
     if (bad) return abort(bad);
     const key = this.sessionKey(priv, pubB, pubA, pubB, pid);
     const nonce = this.random(NONCE);
-    const sealed = cat(nonce, gcm(key, nonce, cat(te.encode('teeos-ckpt'), u32(pid))).encrypt(cat(this.familyKey, this.channelState(pid), checkpoint)));
+    const sealed = cat(nonce, this.aeadSeal(key, nonce, cat(te.encode('teeos-ckpt'), u32(pid)), cat(this.familyKey, this.channelState(pid), checkpoint)));
     for (let o = 0; o < sealed.length; o += this.room) {
       const r = this.host.raw(OCALL_SPAWN_DATA, pid, sealed.subarray(o, Math.min(sealed.length, o + this.room)), 0);
       if (r.ret < 0) return r.ret;
@@ -184,7 +184,7 @@ export class SgxFamily implements EnclaveFamily {
       return r3.ret < 0 ? -EAGAIN : -EIO;
     }
     try {
-      const ack = gcm(key, r3.out.subarray(0, NONCE), cat(te.encode('teeos-ack'), u32(pid))).decrypt(r3.out.subarray(NONCE));
+      const ack = this.aeadOpen(key, r3.out.subarray(0, NONCE), cat(te.encode('teeos-ack'), u32(pid)), r3.out.subarray(NONCE));
       if (!eq(ack, te.encode('resumed'))) throw new Error('ack');
     } catch {
       this.log(`fork: the ack of pid ${pid} failed authentication`);
@@ -217,7 +217,7 @@ export class SgxFamily implements EnclaveFamily {
     const key = this.sessionKey(priv, pubA, pubA, pubB, pid);
     let plain: Uint8Array;
     try {
-      plain = gcm(key, sealed.subarray(0, NONCE), cat(te.encode('teeos-ckpt'), u32(pid))).decrypt(sealed.subarray(NONCE));
+      plain = this.aeadOpen(key, sealed.subarray(0, NONCE), cat(te.encode('teeos-ckpt'), u32(pid)), sealed.subarray(NONCE));
     } catch {
       throw new Error('fork: the checkpoint failed authentication (tampered, or sealed for another enclave): refusing it');
     }
@@ -227,7 +227,7 @@ export class SgxFamily implements EnclaveFamily {
     // The ack goes once the kernel has restored the process (its first look at the family
     // events): the parent's fork returns when the child holds its pipe ends.
     const nonce = this.random(NONCE);
-    this.pendingAck = cat(nonce, gcm(key, nonce, cat(te.encode('teeos-ack'), u32(pid))).encrypt(te.encode('resumed')));
+    this.pendingAck = cat(nonce, this.aeadSeal(key, nonce, cat(te.encode('teeos-ack'), u32(pid)), te.encode('resumed')));
   }
   private pendingAck: Uint8Array | null = null;
 
@@ -241,7 +241,7 @@ export class SgxFamily implements EnclaveFamily {
     const priv = this.random(32);
     const pub = x25519PublicKey(priv);
     const k = this.random(32), n = this.random(NONCE);
-    gcm(k, n).decrypt(gcm(k, n).encrypt(new Uint8Array(64)));
+    this.aeadOpen(k, n, new Uint8Array(0), this.aeadSeal(k, n, new Uint8Array(0), new Uint8Array(64)));
     const r = this.host.raw(OCALL_FORK_WAIT, 0, new Uint8Array(0), HELLO);
     if (r.ret <= 0) return false;
     this.acceptFork(r.ret, r.out ?? new Uint8Array(0), { priv, pub });
@@ -250,6 +250,18 @@ export class SgxFamily implements EnclaveFamily {
 
   allocPid(): number {
     return this.host.raw(OCALL_PID, 0, new Uint8Array(0), 0).ret;
+  }
+
+  /** AES-256-GCM: on the machine's AES instructions when it has them (SgxMachine.aesGcm), else in software. */
+  private aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array): Uint8Array {
+    return this.m.aesGcm ? this.m.aesGcm.seal(key, nonce, aad, plain) : gcm(key, nonce, aad).encrypt(plain);
+  }
+  /** Throws when the tag does not verify (as @noble/ciphers' gcm does). */
+  private aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+    if (!this.m.aesGcm) return gcm(key, nonce, aad).decrypt(sealed);
+    const plain = this.m.aesGcm.open(key, nonce, aad, sealed);
+    if (!plain) throw new Error('aes-gcm: the tag does not verify');
+    return plain;
   }
 
   private subkey(label: string): Uint8Array {
@@ -273,7 +285,7 @@ export class SgxFamily implements EnclaveFamily {
     dv.setUint32(4, b >>> 0, true);
     dv.setBigUint64(8, seq, true);
     const nonce = this.random(NONCE);
-    return cat(hdr, nonce, gcm(key, nonce, hdr).encrypt(data));
+    return cat(hdr, nonce, this.aeadSeal(key, nonce, hdr, data));
   }
 
   /**
@@ -287,7 +299,7 @@ export class SgxFamily implements EnclaveFamily {
     const a = dv.getUint32(0, true), b = dv.getUint32(4, true), seq = dv.getBigUint64(8, true);
     let data: Uint8Array;
     try {
-      data = gcm(key, rec.subarray(HDR, HDR + NONCE), rec.subarray(0, HDR)).decrypt(rec.subarray(HDR + NONCE));
+      data = this.aeadOpen(key, rec.subarray(HDR, HDR + NONCE), rec.subarray(0, HDR), rec.subarray(HDR + NONCE));
     } catch {
       return null;
     }
