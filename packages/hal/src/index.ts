@@ -178,6 +178,7 @@ export type HostRequest =
  *   34  mkdirat       dirfd, mode                   path\0               -
  *   35  unlinkat      dirfd, flags                  path\0               -
  *   36  symlinkat     newdirfd                      target\0 path\0      -
+ *   37  linkat        olddirfd, newdirfd            old\0 new\0          -   (a hard link; never follows a symlink)
  *   38  renameat      olddirfd, newdirfd            old\0 new\0          -
  *   46  ftruncate     fd, length                    -                    -
  *   53  fchmodat      dirfd, mode                   path\0               -

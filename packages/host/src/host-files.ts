@@ -10,7 +10,7 @@
  */
 import {
   closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync,
-  symlinkSync, unlinkSync, writeSync, lstatSync, statSync, chmodSync, constants, type Stats, type BigIntStats,
+  symlinkSync, linkSync, unlinkSync, writeSync, lstatSync, statSync, chmodSync, constants, type Stats, type BigIntStats,
 } from 'node:fs';
 import { join, normalize, isAbsolute } from 'node:path';
 
@@ -239,6 +239,16 @@ export class HostFiles {
           if (typeof r === 'number') return { ret: r };
           if (this.ro(r.mount)) return { ret: -EROFS };
           symlinkSync(target, r.host);
+          return { ret: 0 };
+        }
+        case 37: { // linkat(olddirfd, newdirfd): old\0 new\0 (a hard link; never follows a symlink, as linkat without AT_SYMLINK_FOLLOW)
+          const [a, b] = strs();
+          const r1 = this.resolve(args[0], a), r2 = this.resolve(args[1], b ?? '');
+          if (typeof r1 === 'number') return { ret: r1 };
+          if (typeof r2 === 'number') return { ret: r2 };
+          if (r1.mount !== r2.mount) return { ret: -18 };
+          if (this.ro(r1.mount)) return { ret: -EROFS };
+          linkSync(r1.host, r2.host);
           return { ret: 0 };
         }
         case 38: { // renameat(olddirfd, newdirfd): old\0 new\0

@@ -87,6 +87,17 @@ int main(int argc, char **argv) {
   T(readlink("link", t, sizeof t - 1));
   printf("link -> %s\n", t);
   cat("link");
+  /* hard links: one file under two names (link count, the same inode, EEXIST, a directory EPERM) */
+  T(link("hello.txt", "hard.txt"));
+  T(link("hello.txt", "hard.txt"));
+  T(link("sub", "subhard"));
+  struct stat h1, h2;
+  T(stat("hello.txt", &h1));
+  T(stat("hard.txt", &h2));
+  printf("nlink %lu %lu same inode %d\n", (unsigned long)h1.st_nlink, (unsigned long)h2.st_nlink, h1.st_ino == h2.st_ino);
+  T(unlink("hard.txt"));
+  T(stat("hello.txt", &h1));
+  printf("nlink after unlink %lu\n", (unsigned long)h1.st_nlink);
   T(truncate("hello.txt", 5));
   cat("hello.txt");
   fd = open("sub/inner.txt", O_WRONLY | O_TRUNC);

@@ -44,7 +44,7 @@ export interface HostServices {
 }
 
 /** The syscall numbers the TEE OS file extension carries (sargs_teeos_fs). */
-export const FS_SYSCALLS: ReadonlySet<number> = new Set([34, 35, 36, 38, 46, 53, 56, 57, 61, 67, 68, 78, 79, 286]);
+export const FS_SYSCALLS: ReadonlySet<number> = new Set([34, 35, 36, 37, 38, 46, 53, 56, 57, 61, 67, 68, 78, 79, 286]);
 
 export interface KeystoneFiles {
   loader: Uint8Array;

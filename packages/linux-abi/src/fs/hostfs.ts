@@ -24,7 +24,7 @@ import { nameFromBytes, nameToBytes } from './names.ts';
 /** statfs f_type: FUSE_SUPER_MAGIC's role (files served from outside the kernel). */
 export const HOSTFS_MAGIC = 0x65735546;
 
-const NR_MKDIRAT = 34, NR_UNLINKAT = 35, NR_SYMLINKAT = 36, NR_RENAMEAT = 38, NR_FTRUNCATE = 46, NR_FCHMODAT = 53;
+const NR_MKDIRAT = 34, NR_UNLINKAT = 35, NR_SYMLINKAT = 36, NR_LINKAT = 37, NR_RENAMEAT = 38, NR_FTRUNCATE = 46, NR_FCHMODAT = 53;
 const NR_DUP = 23, NR_LSEEK = 62, NR_OPENAT = 56, NR_CLOSE = 57, NR_GETDENTS64 = 61, NR_PREAD64 = 67, NR_PWRITE64 = 68, NR_READLINKAT = 78, NR_NEWFSTATAT = 79;
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200;
 
@@ -153,6 +153,8 @@ export interface DirOps {
   create(name: string, mode: number): Inode;
   mkdir(name: string, mode: number): void;
   symlink(name: string, target: string): void;
+  /** A hard link `name` to `target`, an inode of the same file system (vfs.ts has checked the rest). */
+  link?(name: string, target: Inode): void;
   unlink(name: string, dir: boolean): void;
   rename(name: string, to: Inode, toName: string): void;
 }
@@ -217,6 +219,12 @@ export class HostDir extends HostInode implements DirOps {
   }
   symlink(name: string, target: string): void {
     this.fs.check(this.fs.call(NR_SYMLINKAT, [this.fs.mountFd], cstr(target, this.child(name))).ret);
+  }
+  link(name: string, target: Inode): void {
+    if (!(target instanceof HostInode) || target.fs !== this.fs) throw new SysError(E.EXDEV);
+    this.fs.check(this.fs.call(NR_LINKAT, [this.fs.mountFd, this.fs.mountFd], cstr(target.rel, this.child(name))).ret);
+    this.fs.forget(this.child(name));
+    target.stat(); // its link count
   }
   unlink(name: string, dir: boolean): void {
     this.fs.check(this.fs.call(NR_UNLINKAT, [this.fs.mountFd, dir ? AT_REMOVEDIR : 0], cstr(this.child(name))).ret);

@@ -161,6 +161,7 @@ export abstract class Inode {
     create(name: string, mode: number): Inode;
     mkdir(name: string, mode: number): void;
     symlink(name: string, target: string): void;
+    link?(name: string, target: Inode): void;
     unlink(name: string, dir: boolean): void;
     rename(name: string, to: Inode, toName: string): void;
   } | null {

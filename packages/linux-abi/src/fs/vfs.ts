@@ -399,8 +399,15 @@ export class Vfs {
     }
     if (o.nlink === 0 && !(o instanceof FileInode && o.tmpfile)) throw new SysError(E.ENOENT);
     if (o instanceof FileInode) o.tmpfile = false;
-    if (!(p.dir.inode as DirInode).children) throw new SysError(E.EPERM);
-    (p.dir.inode as DirInode).addChild(p.last, o);
+    const ops = p.dir.inode.dirOps();
+    if (ops) {
+      // A file system that keeps its own names (a host mount): it makes the link.
+      if (!ops.link) throw new SysError(E.EPERM);
+      ops.link(p.last, o);
+    } else {
+      if (!(p.dir.inode as DirInode).children) throw new SysError(E.EPERM);
+      (p.dir.inode as DirInode).addChild(p.last, o);
+    }
     o.touch(false, true);
     // fsnotify_link: the link count (the inode's own watches), then the new name.
     notifyInode(o, IN_ATTRIB);
