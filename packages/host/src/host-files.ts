@@ -241,24 +241,14 @@ export class HostFiles {
           symlinkSync(target, r.host);
           return { ret: 0 };
         }
-        case 37: { // linkat(olddirfd, newdirfd): old\0 new\0 (a hard link; never follows a symlink, as linkat without AT_SYMLINK_FOLLOW)
+        case 37: case 38: { // linkat / renameat(olddirfd, newdirfd): old\0 new\0 (linkat never follows a symlink: no AT_SYMLINK_FOLLOW)
           const [a, b] = strs();
           const r1 = this.resolve(args[0], a), r2 = this.resolve(args[1], b ?? '');
           if (typeof r1 === 'number') return { ret: r1 };
           if (typeof r2 === 'number') return { ret: r2 };
-          if (r1.mount !== r2.mount) return { ret: -18 };
+          if (r1.mount !== r2.mount) return { ret: -18 }; // EXDEV
           if (this.ro(r1.mount)) return { ret: -EROFS };
-          linkSync(r1.host, r2.host);
-          return { ret: 0 };
-        }
-        case 38: { // renameat(olddirfd, newdirfd): old\0 new\0
-          const [a, b] = strs();
-          const r1 = this.resolve(args[0], a), r2 = this.resolve(args[1], b ?? '');
-          if (typeof r1 === 'number') return { ret: r1 };
-          if (typeof r2 === 'number') return { ret: r2 };
-          if (r1.mount !== r2.mount) return { ret: -18 };
-          if (this.ro(r1.mount)) return { ret: -EROFS };
-          renameSync(r1.host, r2.host);
+          (nr === 37 ? linkSync : renameSync)(r1.host, r2.host);
           return { ret: 0 };
         }
         case 46: { // ftruncate(fd, length)
