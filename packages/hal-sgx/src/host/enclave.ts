@@ -624,7 +624,8 @@ export class SgxEnclave {
               ret = -EAGAIN;
               break;
             }
-            failForkWhenEnded(child.run({ ...boot, fork: { pid, hello } }, services, fam), f);
+            // Not a spare, whatever the forking enclave was born as (a spare's own boot says spare).
+            failForkWhenEnded(child.run({ ...boot, spare: false, fork: { pid, hello } }, services, fam), f);
           }
           try {
             const h = await Promise.race([f.hello, f.gone]);
