@@ -134,17 +134,20 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
         data.push(page);
         continue;
       }
-      if (seg && expected) {
-        expected.fill(0);
-        fillImagePage(seg, va, expected);
-      }
+      // The page as the executable has it, made only where it is compared or sent (an untouched
+      // page of a portable segment needs nothing).
+      const imagePage = (): Uint8Array => {
+        expected!.fill(0);
+        fillImagePage(seg!, va, expected!);
+        return expected!;
+      };
       if (pa < 0) {
         if (!seg || portable) continue;
-        page = expected!;
+        page = imagePage();
       } else {
         const off = pa - mem.phys.base;
         page = mem.bytes.subarray(off, off + PAGE);
-        if (portable && equalPages(page, expected!)) continue;
+        if (portable && equalPages(page, imagePage())) continue;
       }
       // A zero page is left out (the child's first touch maps one), except in a segment the child
       // fills from its executable: there the page must go, zeros and all.
