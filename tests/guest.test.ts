@@ -21,13 +21,12 @@ interface Case { name: string; binary: string; args: string[]; env: Record<strin
 const cases: Case[] = JSON.parse(readFileSync(guestDir + 'cases.json', 'utf8'));
 /**
  * SGX: fork is a new enclave resuming from a sealed checkpoint (hal-sgx runtime/family.ts,
- * linux-abi family.ts). These programs still differ there, each for the reason given.
+ * linux-abi family.ts). Programs that still differ there would be listed here with the reason
+ * (none now: pidfd_getfd and kcmp reach other enclaves, family-fds.ts).
  * (fork_many, 200 enclaves alive at once, runs: 4.7 min and 6.3 GB resident at a load of 9 on
  * 2 cores, each enclave a machine Worker of about 31 MB.)
  */
 const NEEDS_FORK = new Map<string, string>([
-  ['kcmp-child', 'kcmp of descriptions shared with a fork child: the child is another enclave, whose descriptions are not known here (EOPNOTSUPP; docs/sgx-fork.md)'],
-  ['pidfd-getfd-child', 'pidfd_getfd of a descriptor of a child: the child is another enclave, whose descriptions cannot move into this kernel (EOPNOTSUPP, as SCM_RIGHTS across enclaves; docs/sgx-fork.md)'],
 ]);
 /**
  * SGX's fixed linear pages cannot put one frame at two addresses: a file page migrates between its

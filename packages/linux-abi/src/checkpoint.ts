@@ -32,7 +32,8 @@ import { inheritSched } from './syscalls/sched.ts';
 
 const PAGE = 4096;
 
-type FdRecord =
+/** xid: the description's family-wide identity (family-fds.ts): kcmp compares it across enclaves, and descriptors of one description stay one here. */
+type FdRecord = { xid?: string } & (
   | { fd: number; cloexec: boolean; kind: 'host'; hostFd: number; flags: number }
   | { fd: number; cloexec: boolean; kind: 'pipe'; channel: number; flags: number; ref: number }
   /** A file of a host mount: the child's own host descriptor for the same description (offset shared at the host), found again by its path. */
@@ -42,7 +43,7 @@ type FdRecord =
   | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number }
   /** A tmpfs file: its description stays with `owner`'s enclave, which serves it (family-files.ts RemoteFile). */
   | ({ fd: number; cloexec: boolean; kind: 'rfile' } & CarriedFile)
-  | { fd: number; cloexec: boolean; kind: 'usock'; ref: number; type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut: boolean; sndShut: boolean; passcred: boolean };
+  | { fd: number; cloexec: boolean; kind: 'usock'; ref: number; type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut: boolean; sndShut: boolean; passcred: boolean });
 
 interface Checkpoint {
   v: 1;
@@ -219,6 +220,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not carried to the new enclave`);
     }
   }
+  for (const r of fds) r.xid = fam.fds.identity(p.fds.get(r.fd)!);
   let cwd = '/';
   const cwdModes: number[] = [];
   try {
@@ -318,7 +320,17 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   const pipeLocs = new Map<Pipe, Location>();
   const socks = new Map<number, UnixSocket>();
   const ns = fsOf(k);
-  for (const r of c.fds) {
+  // Descriptors naming one description (a dup) are restored once and installed at each number.
+  const firstOf = new Map<string, FdRecord>();
+  const aliases: [FdRecord, FdRecord][] = [];
+  const records = c.fds.filter((r) => {
+    if (typeof r.xid !== 'string') return true;
+    const first = firstOf.get(r.xid);
+    if (first) aliases.push([r, first]);
+    else firstOf.set(r.xid, r);
+    return !first;
+  });
+  for (const r of records) {
     if (r.kind === 'host') fds.set(r.fd, new HostStdioFile(k.platform.host, r.hostFd, r.flags), r.cloexec);
     else if (r.kind === 'pipe') {
       let pipe = pipes.get(r.channel);
@@ -422,7 +434,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   // Host-mount files: the same file found by path in this enclave's mounts, through the host
   // descriptor the parent had duplicated for this child (the offset stays shared at the host).
   const hostFiles = new Map<number, HostOpenFile>();
-  for (const r of c.fds) {
+  for (const r of records) {
     if (r.kind !== 'hostfile') continue;
     let f = hostFiles.get(r.hostFd);
     if (!f) {
@@ -442,7 +454,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
   }
   // Stateless devices: opened again here by path, without O_CREAT/O_TRUNC/O_EXCL (flags as held).
   const devFiles = new Map<number, OpenFile>();
-  for (const r of c.fds) {
+  for (const r of records) {
     if (r.kind !== 'dev') continue;
     let f = devFiles.get(r.ref);
     if (!f) {
@@ -456,6 +468,14 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
       devFiles.set(r.ref, f);
     }
     fds.set(r.fd, f, r.cloexec);
+  }
+  for (const [r, first] of aliases) {
+    const f = fds.get(first.fd);
+    if (f) fds.set(r.fd, f, r.cloexec);
+  }
+  for (const r of records) {
+    const f = fds.get(r.fd);
+    if (f && typeof r.xid === 'string' && r.xid.length <= 64) fam.fds.name(f, r.xid);
   }
   return task;
 }

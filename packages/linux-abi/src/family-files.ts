@@ -336,6 +336,17 @@ export class FamilyFiles {
     locksChanged(inode); // its OFD and flock locks may be gone now
   }
 
+  /** The id under which `f` is served here, if it is (family-fds.ts names it by it). */
+  servedId(f: OpenFile): number | undefined {
+    const id = this.ids.get(f);
+    return id !== undefined && this.served.has(id) ? id : undefined;
+  }
+
+  /** The description served here as `id` (one handed back to this enclave by another), or null. */
+  servedFile(id: number): OpenFile | null {
+    return this.served.get(id)?.f ?? null;
+  }
+
   /** The file behind the description `id` served here to `holder` (family-pages.ts maps its pages), or null. */
   servedInode(id: number, holder: number): FileInode | null {
     const e = this.served.get(id);

@@ -33,6 +33,8 @@
  *   which migrate between the enclaves that map them: family-pages.ts).
  * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
  *   (RemoteEventFd) whose operations are sealed requests ('efd', 'efdr', 'efdwake').
+ * - descriptions moved on request (pidfd_getfd from another enclave) and the family-wide
+ *   identity kcmp compares across enclaves: family-fds.ts (service 'xfd').
  */
 import type { EnclaveFamily } from '@teeos/hal';
 import { E } from './errors.ts';
@@ -50,6 +52,7 @@ import { fifoOpenIn } from './syscalls/fs-path.ts';
 import { prlimitHere } from './syscalls/process.ts';
 import { FamilyFiles, type FileMessage } from './family-files.ts';
 import { FamilyPages } from './family-pages.ts';
+import { FamilyFds } from './family-fds.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
 
 /** The family service that runs setpgid for a process in another enclave (and hears of a remote process's own). */
@@ -242,6 +245,8 @@ export class FamilyState {
   readonly files: FamilyFiles;
   /** Pages of mapped files across enclaves (family-pages.ts). */
   readonly pages: FamilyPages;
+  /** Descriptions moved between enclaves (pidfd_getfd) and their family-wide identities (kcmp): family-fds.ts. */
+  readonly fds: FamilyFds;
 
   /** Services other modules offer to the family's enclaves (System V IPC: syscalls/sysvipc-family.ts), by name. */
   readonly services = new Map<string, FamilyService>();
@@ -251,6 +256,7 @@ export class FamilyState {
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
     this.files = new FamilyFiles(k, this);
     this.pages = new FamilyPages(k, this);
+    this.fds = new FamilyFds(k, this);
     // Process groups across enclaves: a parent's setpgid of its child is run here, in the child's
     // kernel, before the parent's call returns (Linux's is immediate: a signal the parent sends
     // next finds the child in its new group), and a process here that changes its own group tells
@@ -341,6 +347,11 @@ export class FamilyState {
     }
     this.efds.get(f.familyId)!.subs.add(child);
     return f.familyId;
+  }
+
+  /** The eventfd served here as `id` (one handed back to this enclave by another), or null. */
+  servedEventFd(id: number): EventFdFile | null {
+    return this.efds.get(id)?.f ?? null;
   }
 
   /** A proxy for the eventfd `id` that `owner` serves (the same one for every descriptor naming it). */

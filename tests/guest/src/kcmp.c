@@ -1,8 +1,8 @@
 /* kcmp (kernel/kcmp.c): whether two processes or threads share an open file description, an
  * address space, a descriptor table, fs information and signal handlers. Only "same" (0) or
  * "different" is printed: Linux orders different objects by obfuscated addresses. EBADF, ESRCH,
- * EINVAL. With the argument "child", descriptions shared with a fork child (not on SGX, where
- * the child is another enclave: EOPNOTSUPP there). */
+ * EINVAL. With the argument "child", descriptions shared with a fork child (on SGX the child is
+ * another enclave, asked for its descriptions' family-wide identities). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -3,9 +3,12 @@
  * (POLLIN|POLLHUP), pidfd_send_signal (signal 0, a siginfo with SI_QUEUE, EINVAL/EPERM/EBADF/
  * ESRCH rules), waitid(P_PIDFD) with WNOWAIT, EAGAIN for a non-blocking pidfd, ECHILD for a
  * process that is not a child, pidfd_getfd on the caller's own descriptors. With the argument
- * "child", pidfd_getfd takes a descriptor from a child process instead (not on SGX, where the
- * child is another enclave: EOPNOTSUPP there). The pidfd_open flag PIDFD_THREAD (Linux 6.9) is
- * not tried (TEE OS refuses it). */
+ * "child", pidfd_getfd takes a descriptor from a child process instead (on SGX the child is
+ * another enclave: its kernel exports the description). With "kinds", one of each kind a child
+ * can hand over (a socket of a pair, an eventfd, a memfd, /dev/null, a pipe's read end): used
+ * from the parent (shared offset, counter, bytes both ways) and compared with kcmp against the
+ * child's own descriptors. The pidfd_open flag PIDFD_THREAD (Linux 6.9) is not tried (TEE OS
+ * refuses it). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,9 +114,77 @@ static void getfd_child(void) {
   printf("child status %d\n", WEXITSTATUS(st));
 }
 
+static const char *same(pid_t a, pid_t b, int fa, int fb) {
+  long r = syscall(SYS_kcmp, a, b, 0 /* KCMP_FILE */, fa, fb);
+  return r < 0 ? strerrorname_np(errno) : r == 0 ? "same" : "different";
+}
+
+static void getfd_kinds(void) {
+  int p[2];
+  if (pipe(p)) exit(90);
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    close(p[0]);
+    int s[2], q[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, s) || pipe(q)) _exit(92);
+    int e = eventfd(0, 0);
+    int m = memfd_create("kinds", 0);
+    int dn = open("/dev/null", O_WRONLY);
+    if (e < 0 || m < 0 || dn < 0 || write(m, "memfd", 5) != 5) _exit(93);
+    char msg[64];
+    snprintf(msg, sizeof msg, "%d %d %d %d %d %d", s[0], s[1], e, m, dn, q[0]);
+    if (write(p[1], msg, strlen(msg) + 1) < 0) _exit(94);
+    char buf[32];
+    long n = read(s[1], buf, sizeof buf);
+    printf("child: socket read %ld bytes: %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+    uint64_t v = 0;
+    printf("child: eventfd read %ld, value %llu\n", (long)read(e, &v, 8), (unsigned long long)v);
+    printf("child: memfd offset %ld\n", (long)lseek(m, 0, SEEK_CUR));
+    fflush(stdout);
+    if (write(q[1], "pipe data", 9) != 9) _exit(95);
+    _exit(0);
+  }
+  close(p[1]);
+  char msg[64];
+  if (read(p[0], msg, sizeof msg) <= 0) exit(96);
+  int s0, s1, e, m, dn, q0;
+  if (sscanf(msg, "%d %d %d %d %d %d", &s0, &s1, &e, &m, &dn, &q0) != 6) exit(97);
+  int pfd = pidfd_open(c, 0);
+  int gs = pidfd_getfd(pfd, s0, 0), ge = pidfd_getfd(pfd, e, 0), gm = pidfd_getfd(pfd, m, 0);
+  int gd = pidfd_getfd(pfd, dn, 0), gq = pidfd_getfd(pfd, q0, 0);
+  printf("got: socket %d eventfd %d memfd %d null %d pipe %d\n", gs >= 0, ge >= 0, gm >= 0, gd >= 0, gq >= 0);
+  printf("close-on-exec: %d %d %d %d %d\n", fcntl(gs, F_GETFD), fcntl(ge, F_GETFD), fcntl(gm, F_GETFD), fcntl(gd, F_GETFD), fcntl(gq, F_GETFD));
+  pid_t me = getpid();
+  printf("kcmp socket: %s, its peer: %s\n", same(me, c, gs, s0), same(me, c, gs, s1));
+  printf("kcmp eventfd: %s, memfd: %s, null: %s, pipe: %s\n", same(me, c, ge, e), same(me, c, gm, m), same(me, c, gd, dn), same(me, c, gq, q0));
+  printf("kcmp memfd against the child's eventfd: %s\n", same(me, c, gm, e));
+  int again = pidfd_getfd(pfd, m, 0);
+  printf("the memfd again: %s\n", same(me, me, gm, again));
+  close(again);
+  printf("memfd offset %ld\n", (long)lseek(gm, 0, SEEK_CUR));
+  char b[8] = {0};
+  printf("memfd pread %ld: %.5s\n", (long)pread(gm, b, 5, 0), b);
+  lseek(gm, 2, SEEK_SET);
+  printf("null write %ld\n", (long)write(gd, "x", 1));
+  uint64_t v = 5;
+  T(write(ge, &v, 8));
+  T(write(gs, "hello", 5));
+  char buf[32];
+  long n = read(gq, buf, sizeof buf);
+  printf("pipe read %ld bytes: %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+  int st;
+  waitpid(c, &st, 0);
+  printf("child status %d\n", WEXITSTATUS(st));
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "child")) {
     getfd_child();
+    return 0;
+  }
+  if (argc > 1 && !strcmp(argv[1], "kinds")) {
+    getfd_kinds();
     return 0;
   }
   printf("-- pidfd_open\n");

@@ -8,13 +8,17 @@
  * Linux's NULL pointers), KCMP_SYSVSEM the process (no CLONE_SYSVSEM sharing is built).
  * KCMP_EPOLL_TFD is EOPNOTSUPP (what Linux answers without CONFIG_EPOLL). A process in another
  * enclave (process-per-enclave fork) shares no address space, table, fs or handlers with one
- * here (such clone flags cannot cross enclaves): "different"; whether a description there is
- * one here, and its I/O context, are not known here: EOPNOTSUPP (docs/sgx-fork.md).
+ * here (such clone flags cannot cross enclaves): "different". In a family, KCMP_FILE compares
+ * family-wide identities of descriptions (family-fds.ts: a description carried at fork or moved
+ * by pidfd_getfd keeps one in every enclave), asking another enclave for the identity of its
+ * descriptor; KCMP_IO asks whether that thread has an I/O context (without CLONE_IO two
+ * contexts are never one; none and none are the same). KCMP_EPOLL_TFD stays EOPNOTSUPP.
  */
 import { E } from '../errors.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
+import { compareIdentities } from '../family-fds.ts';
 
 const KCMP_FILE = 0, KCMP_VM = 1, KCMP_FILES = 2, KCMP_FS = 3, KCMP_SIGHAND = 4, KCMP_IO = 5, KCMP_SYSVSEM = 6, KCMP_EPOLL_TFD = 7;
 
@@ -50,20 +54,45 @@ export function registerKcmp(tab: SyscallTable): void {
     // ptrace_may_access(PTRACE_MODE_READ_REALCREDS): one user; a non-dumpable process refuses others.
     for (const s of [one, two]) if (s.proc !== t.proc && s.proc.dumpable !== 1 && k.config.uid !== 0) return -E.EPERM;
     const remote = one.task === null || two.task === null;
+    const fam = k.family;
     switch (type) {
       case KCMP_FILE: {
-        if (remote) return -E.EOPNOTSUPP;
-        const f1 = one.proc.fds.get(idx1 > 0x7fffffff ? -1 : idx1), f2 = two.proc.fds.get(idx2 > 0x7fffffff ? -1 : idx2);
-        if (!f1 || !f2) return -E.EBADF;
-        return cmp(f1, f2);
+        const n1 = idx1 > 0x7fffffff ? -1 : idx1, n2 = idx2 > 0x7fffffff ? -1 : idx2;
+        if (!fam) {
+          const f1 = one.proc.fds.get(n1), f2 = two.proc.fds.get(n2);
+          if (!f1 || !f2) return -E.EBADF;
+          return cmp(f1, f2);
+        }
+        // In a family every description is compared by its family-wide identity (family-fds.ts):
+        // one order for local and remote ones alike. A process elsewhere is asked for its own.
+        const ident = (s: { task: Task | null; proc: Process }, n: number): string | number => {
+          if (s.task === null) return n < 0 ? -E.EBADF : fam.fds.remoteIdentity(s.proc.pid, n);
+          const f = s.proc.fds.get(n);
+          return f ? fam.fds.identity(f) : -E.EBADF;
+        };
+        const x = ident(one, n1);
+        if (typeof x === 'number') return x;
+        const y = ident(two, n2);
+        if (typeof y === 'number') return y;
+        return compareIdentities(x, y);
       }
       case KCMP_VM: return remote ? cmp(one.proc, two.proc) : cmp(one.proc.as, two.proc.as);
       case KCMP_FILES: return remote ? cmp(one.proc, two.proc) : cmp(one.proc.fds, two.proc.fds);
       case KCMP_FS: return cmp(one.proc, two.proc);
       case KCMP_SIGHAND: return remote ? cmp(one.proc, two.proc) : cmp(one.proc.sigactions, two.proc.sigactions);
-      case KCMP_IO:
-        if (remote) return -E.EOPNOTSUPP;
-        return cmp(one.task!.ioprio ? one.task : null, two.task!.ioprio ? two.task : null);
+      case KCMP_IO: {
+        if (!remote) return cmp(one.task!.ioprio ? one.task : null, two.task!.ioprio ? two.task : null);
+        // No CLONE_IO across enclaves: the same only when neither has an I/O context (NULL == NULL);
+        // else none sorts first, and two contexts by their threads' ids (unique in the family).
+        const has = (s: { task: Task | null; proc: Process }): boolean | number => (s.task ? s.task.ioprio !== 0 : fam ? fam.fds.remoteIo(s.proc.pid) : -E.ESRCH);
+        const h1 = has(one);
+        if (typeof h1 === 'number') return h1;
+        const h2 = has(two);
+        if (typeof h2 === 'number') return h2;
+        if (!h1 && !h2) return 0;
+        if (h1 !== h2) return h1 ? 2 : 1;
+        return pid1 === pid2 ? 0 : (one.task?.tid ?? pid1) < (two.task?.tid ?? pid2) ? 1 : 2;
+      }
       case KCMP_SYSVSEM: return cmp(one.proc, two.proc);
       case KCMP_EPOLL_TFD: return -E.EOPNOTSUPP;
       default: return -E.EINVAL;

@@ -6,9 +6,10 @@
  * name another process. It polls readable (POLLIN) once the process has ended and adds
  * POLLHUP once it has been reaped. On process-per-enclave platforms a child in another enclave
  * is its proxy here (family.ts): its end reaches the pidfd through the family's exit message,
- * and signals through its 'sig' message. pidfd_getfd of a process in another enclave is
- * EOPNOTSUPP (a description cannot move to another kernel, as SCM_RIGHTS across enclaves);
- * pidfds are not carried across fork there (docs/sgx-fork.md). Not implemented: PIDFD_THREAD
+ * and signals through its 'sig' message. pidfd_getfd of a process in another enclave asks that
+ * enclave's kernel, which checks access and exports the description as a fork carries it, and
+ * installs it here (family-fds.ts; kinds no fork carries: EOPNOTSUPP); pidfds are not carried
+ * across fork there (docs/sgx-fork.md). Not implemented: PIDFD_THREAD
  * (pidfd_open flag, EINVAL) and the pidfs inode details fstat shows on Linux 6.9+.
  */
 import { E, SysError } from '../errors.ts';
@@ -157,9 +158,10 @@ export function registerPidfd(tab: SyscallTable): void {
     if (f.reaped) return -E.ESRCH;
     const p = f.proc;
     // ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): one user here; a non-dumpable process refuses.
-    if (p !== t.proc && p.dumpable !== 1 && k.config.uid !== 0) return -E.EPERM;
-    if (p.remote) return -E.EOPNOTSUPP;
+    if (!p.remote && p !== t.proc && p.dumpable !== 1 && k.config.uid !== 0) return -E.EPERM;
     if (p.exitStatus !== null) return -E.EBADF; // its descriptor table is gone (exit_files)
+    // Another enclave's process: its kernel checks and exports the description, this one imports it (family-fds.ts).
+    if (p.remote) return k.family ? k.family.fds.getfd(t, p.pid, targetFd) : -E.ESRCH;
     const file = p.fds.get(targetFd);
     if (!file) return -E.EBADF;
     return t.proc.fds.install(file, true); // receive_fd(file, O_CLOEXEC)
