@@ -30,11 +30,9 @@ const NEEDS_FORK = new Map<string, string>([
 ]);
 /**
  * SGX's fixed linear pages cannot put one frame at two addresses: a file page migrates between its
- * mappings, inside one enclave and across enclaves (mmap_file, mmap_alias and mmap_shared pass).
+ * mappings, inside one enclave and across enclaves (mmap_file, mmap_alias, mmap_shared and sysv_shm pass).
  */
-const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([
-  ['sysv_shm', 'System V shared memory across fork: the child\'s inherited attaches share the segment\'s pages with the parent (they migrate between the enclaves), but shmctl/shmat by id from another enclave is not served (segment ids are per enclave), so the child\'s IPC_STAT differs'],
-]);
+const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([]);
 /**
  * SGX: these share MAP_SHARED memory across fork (a new enclave), which SGX can give only as
  * untrusted shared memory: host memory the host can read and change. They run with that insecure

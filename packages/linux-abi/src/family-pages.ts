@@ -29,7 +29,7 @@ import type { FamilyState } from './family.ts';
 import { PageCache, type FileBacking, type FrameMemory } from './mm/page-cache.ts';
 import type { MappedFile } from './mm/address-space.ts';
 import { PAGE_SIZE, pageUp } from './mm/frames.ts';
-import { hex, unhexBytes } from './syscalls/sysvipc-family.ts';
+import { hex, shmCarried, shmCloser, unhexBytes } from './syscalls/sysvipc-family.ts';
 
 const SVC = 'pages';
 
@@ -54,7 +54,7 @@ type PageNote =
   | { op: 'drop'; id: number };
 
 /** What a checkpoint carries for a file mapping whose pages stay with their owner. */
-export interface CarriedPages { owner: number; id: number; path: string; dev: number; ino: number; deleted: boolean }
+export interface CarriedPages { owner: number; id: number; path: string; dev: number; ino: number; deleted: boolean; shm?: { id: number; size: number } }
 
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const MAX_PG = 2 ** 40;
@@ -220,7 +220,13 @@ export class FamilyPages {
    * pages through their owner), or null when it cannot (no owner: the child gets a copy).
    */
   carry(file: MappedFile, child: number): CarriedPages | null {
-    const base = { path: file.path, dev: file.dev, ino: file.ino, deleted: file.nlink() === 0 };
+    const base: Omit<CarriedPages, 'owner' | 'id'> = { path: file.path, dev: file.dev, ino: file.ino, deleted: file.nlink() === 0 };
+    // A System V attach: the child's copy stays one (shmdt, nattch), counted by the segment's owner.
+    if (file.shm) {
+      if (!file.shm.owner && !this.fs.selfPid) return null;
+      base.shm = { id: file.shm.id, size: file.shm.size };
+      shmCarried(this.fs, file.shm.owner, file.shm.id, child, this.me);
+    }
     for (const [key, c] of this.held) {
       if (c !== file.cache) continue;
       // Forked from a holder: its pages go back to the owner first, and the owner learns of
@@ -242,7 +248,25 @@ export class FamilyPages {
     if (r.owner === this.fs.selfPid) return null;
     const cache = this.heldCache(r.owner, r.id, fm);
     const deleted = r.deleted === true;
-    return { cache, path: r.path, dev: r.dev, ino: r.ino, nlink: () => (deleted ? 0 : 1), mayWrite };
+    const f: MappedFile = { cache, path: r.path, dev: r.dev, ino: r.ino, nlink: () => (deleted ? 0 : 1), mayWrite };
+    const shm = r.shm;
+    if (shm !== undefined) {
+      if (!shm || !isInt(shm.id, 0, 0x7fffffff) || !isInt(shm.size, 1, Number.MAX_SAFE_INTEGER)) return null;
+      f.shm = { id: shm.id, size: shm.size, owner: r.owner };
+      f.closed = shmCloser(this.fs, r.owner, shm.id, this.me);
+    }
+    return f;
+  }
+
+  /** The owner's side of shmat by id from another enclave: `holder` maps the segment's pages; their id here. */
+  share(cache: PageCache, holder: number): number {
+    return this.serveCache(cache, holder);
+  }
+
+  /** The holder's side: a mapping of the segment `shm` whose pages `owner` serves as `fid` (this enclave's process `pid`). */
+  holdSegment(owner: number, fid: number, pid: number, shm: { id: number; size: number }, path: string, dev: number, ino: number, mayWrite: boolean, fm: FrameMemory): MappedFile {
+    const cache = this.heldCache(owner, fid, fm);
+    return { cache, path, dev, ino, nlink: () => 0, mayWrite, shm: { ...shm, owner }, closed: shmCloser(this.fs, owner, shm.id, pid) };
   }
 
   /**

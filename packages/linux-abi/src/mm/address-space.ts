@@ -24,6 +24,10 @@ export interface MappedFile {
   nlink(): number;
   /** MAP_SHARED through a writable descriptor: the mapping may be made writable (VM_MAYWRITE). */
   mayWrite: boolean;
+  /** A System V segment's attach (shm_vm_ops): its id and size, and the enclave serving it (0: this one). */
+  shm?: { id: number; size: number; owner: number };
+  /** A mapping of this file went (munmap, shmdt, exec, exit), `as` as it is now: shm_close. */
+  closed?(as: AddressSpace): void;
 }
 
 export interface Vma {
@@ -306,6 +310,7 @@ export class AddressSpace implements CacheMapper {
     for (let va = start; va < end; va += PAGE_SIZE) this.dropPage(va);
     this.hooks.flushTlb();
     this.trimCaches(gone);
+    for (const v of gone) v.file?.closed?.(this);
   }
 
   /**
@@ -732,6 +737,7 @@ export class AddressSpace implements CacheMapper {
     this.pt.destroy();
     cacheMappers.delete(this);
     this.trimCaches(gone);
+    for (const v of gone) v.file?.closed?.(this);
   }
 
   /** Page-aligned helper for mmap-family callers. */

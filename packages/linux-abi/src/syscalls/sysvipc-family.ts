@@ -34,25 +34,38 @@ import type { FamilyState } from '../family.ts';
 import type { Process } from '../task.ts';
 import { WaitQueue } from '../fs/wait.ts';
 
-export type SysvKind = 'sem' | 'msg';
+export type SysvKind = 'sem' | 'msg' | 'shm';
 
 /** What one enclave asks the owner of an object (JSON in a sealed message). */
 export type SysvRequest =
-  | { op: 'get'; kind: SysvKind; key: number; flg: number; nsems: number }
+  | { op: 'get'; kind: SysvKind; key: number; flg: number; nsems: number; size?: number }
   | { op: 'semop'; id: number; sops: [number, number, number][]; pid: number; token: string; retry: boolean }
   | { op: 'semctl'; id: number; semnum: number; cmd: number; pid: number; val: number; vals: number[] | null; ds: string | null }
   | { op: 'msgsnd'; id: number; type: string; data: string; flg: number; pid: number; retry: boolean }
   | { op: 'msgrcv'; id: number; type: string; mode: number; bufsz: number; flg: number; pid: number; retry: boolean }
-  | { op: 'msgctl'; id: number; cmd: number; ds: string | null };
+  | { op: 'msgctl'; id: number; cmd: number; ds: string | null }
+  /** shmat's checks at the owner (acc: the S_IRUGO/S_IWUGO/S_IXUGO bits asked); the asker becomes a holder of the segment's pages. */
+  | { op: 'shmat'; id: number; acc: number }
+  /** memlock: the caller's RLIMIT_MEMLOCK is not 0 (SHM_LOCK). */
+  | { op: 'shmctl'; id: number; cmd: number; ds: string | null; memlock: boolean };
+
+/** What the owner answers a shmat: the segment's pages as family-pages serves them (fid), its size, and what maps show. */
+export interface SysvSegment { fid: number; size: number; dev: number; ino: number; key: number }
 
 /** The owner's answer: ret (or blocked: wait for 'sysvwake' and ask again), with any bytes for the caller. */
-export interface SysvAnswer { ret: number; blocked?: boolean; out?: string; mtype?: string }
+export interface SysvAnswer { ret: number; blocked?: boolean; out?: string; mtype?: string; seg?: SysvSegment }
 
 /** One-way notes: a process ended (its SEM_UNDO adjustments, its waits), a wait given up, an object changed. */
 type SysvNote =
   | { op: 'exit'; pid: number }
   | { op: 'cancel'; token: string }
-  | { op: 'wake'; kind: SysvKind; id: number };
+  | { op: 'wake'; kind: SysvKind; id: number }
+  /**
+   * Attaches of a segment in another enclave (shm_open/shm_close there): 'open' and 'close' give the
+   * sender's process `pid` and how many mappings of the segment it has now (n); 'fork' says the
+   * new process `pid` inherited one more.
+   */
+  | { op: 'shmn'; id: number; pid: number; n: number; why: 'open' | 'close' | 'fork' };
 
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 export function unhexBytes(h: unknown, max: number): Uint8Array | null {
@@ -70,6 +83,8 @@ export interface SysvServer {
   exited(pid: number): void;
   /** A waiting semop elsewhere gave up. */
   cancel(token: string): void;
+  /** Attaches of a local segment in another enclave changed (a 'shmn' note, or a fork here: from is this enclave). */
+  shmAttaches(id: number, pid: number, n: number, why: 'open' | 'close' | 'fork', from: number): void;
 }
 
 const te = new TextEncoder();
@@ -94,6 +109,8 @@ export class SysvFamily {
       if (oneWay) {
         const n = body as SysvNote;
         if (n.op === 'exit' && isInt(n.pid, 1, 0x7fffffff)) server.exited(n.pid);
+        else if (n.op === 'shmn' && isInt(n.id, 0, 0x7fffffff) && isInt(n.pid, 1, 0x7fffffff) && isInt(n.n, 0, 1 << 20)
+          && (n.why === 'open' || n.why === 'close' || n.why === 'fork')) server.shmAttaches(n.id, n.pid, n.n, n.why, from);
         else if (n.op === 'cancel' && typeof n.token === 'string') server.cancel(`${from}:${n.token}`);
         else if (n.op === 'wake' && (n.kind === 'sem' || n.kind === 'msg') && isInt(n.id, 0, 0x7fffffff)) {
           const key = `${from}:${n.kind}:${n.id}`;
@@ -215,4 +232,33 @@ export class SysvFamily {
     }
     s.add(from);
   }
+}
+
+/**
+ * family-pages.ts's part for segments (a fork carries an attach as a mapping of the owner's
+ * file): the owner counts the child's inherited attach before the child runs. `owner` 0: this
+ * enclave serves the segment (its own server counts it at once); otherwise a note goes there
+ * ahead of anything the child can send.
+ */
+export function shmCarried(fs: FamilyState, owner: number, id: number, child: number, me: number): void {
+  const n: SysvNote = { op: 'shmn', id, pid: child, n: 1, why: 'fork' };
+  if (owner === 0) fs.services.get(SVC)?.(n, fs.selfPid, true);
+  else fs.note(owner, SVC, n, me);
+}
+
+/**
+ * The `closed` hook of a mapping of another enclave's segment in this enclave's process `pid`
+ * (shm_close): the owner hears how many attaches the process has left, before anything else the
+ * process does next (its exit message included: notes keep their order).
+ */
+export function shmCloser(fs: FamilyState, owner: number, id: number, pid: number): (as: { vmas: readonly { file?: { shm?: { id: number; owner: number } } }[] }) => void {
+  return (as) => {
+    const n = as.vmas.filter((v) => v.file?.shm?.owner === owner && v.file.shm.id === id).length;
+    fs.note(owner, SVC, { op: 'shmn', id, pid, n, why: 'close' } satisfies SysvNote, pid);
+  };
+}
+
+/** After a successful shmat here of another enclave's segment: the owner counts it (shm_open: atime, lpid). */
+export function shmOpened(fs: FamilyState, owner: number, id: number, pid: number, n: number): void {
+  fs.note(owner, SVC, { op: 'shmn', id, pid, n, why: 'open' } satisfies SysvNote, pid);
 }

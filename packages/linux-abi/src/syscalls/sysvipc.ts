@@ -22,14 +22,14 @@ import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
 import { FileInode, SuperBlock, type Timespec } from '../fs/inode.ts';
 import { PageCache } from '../mm/page-cache.ts';
-import type { MappedFile } from '../mm/address-space.ts';
+import type { MappedFile, Vma } from '../mm/address-space.ts';
 import { PAGE_SIZE } from '../mm/frames.ts';
 import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
 import { USER_VA_END } from '../mm/sv39.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
 import { AGAIN, sleepOn, WaitQueue, type RetryResult } from '../fs/wait.ts';
 import { TIMESPEC_SIZE, decodeTimespec } from '../abi/structs.ts';
-import { SysvFamily, hex, unhexBytes, type SysvAnswer, type SysvKind, type SysvRequest, type SysvServer } from './sysvipc-family.ts';
+import { SysvFamily, hex, shmOpened, unhexBytes, type SysvAnswer, type SysvKind, type SysvRequest, type SysvServer } from './sysvipc-family.ts';
 
 // include/uapi/linux/ipc.h
 const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT = 0o4000;
@@ -64,6 +64,8 @@ interface Segment extends Perm {
   ro: MappedFile;
   atime: number; dtime: number; ctime: number;
   cpid: number; lpid: number;
+  /** Attaches in other enclaves of the family, by process (their 'shmn' notes). */
+  remote: Map<number, number>;
 }
 
 interface Sem { val: number; pid: number; otime: number }
@@ -250,15 +252,20 @@ function statCmd<T extends Perm>(k: Kernel, t: Task, ids: Ids<T>, idOrIdx: numbe
 
 // ---------------------------------------------------------------- shared memory (ipc/shm.c)
 
-/** The attaches of a segment: every mapping of it in every live address space (shm_nattch). */
+/**
+ * The attaches of a segment (shm_nattch): every mapping of it in every live address space here,
+ * and those other enclaves of the family reported (attaches there, inherited at fork or made by
+ * shmat by id, counted by their 'shmn' notes).
+ */
 function nattch(k: Kernel, s: Segment): number {
   let n = 0;
   const seen = new Set<unknown>();
   for (const p of k.processes.values()) {
-    if (p.exitStatus !== null || seen.has(p.as)) continue;
+    if (p.exitStatus !== null || p.remote || seen.has(p.as)) continue;
     seen.add(p.as);
     for (const v of p.as.vmas) if (v.file === s.rw || v.file === s.ro) n++;
   }
+  for (const c of s.remote.values()) n += c;
   return n;
 }
 
@@ -269,8 +276,15 @@ function reapSegments(ns: IpcNamespace): void {
 
 function destroySegment(ns: IpcNamespace, s: Segment): void {
   ns.shm.remove(s);
+  famOf(ns.k)?.unpublish('shm', s.id, s.key);
   s.inode.opens--;
   s.inode.release();
+}
+
+/** shm_close of a mapping here: the time and the process of the last detach. */
+function segmentClosed(k: Kernel, s: Segment, as: unknown): void {
+  s.dtime = nowSec(k);
+  for (const p of k.processes.values()) if (p.as === as && !p.remote) { s.lpid = p.pid; break; }
 }
 
 function newSegment(k: Kernel, t: Task, ns: IpcNamespace, key: number, size: number, flg: number): number {
@@ -294,11 +308,18 @@ function newSegment(k: Kernel, t: Task, ns: IpcNamespace, key: number, size: num
   inode.pageCache = cache;
   const perm = newPerm(k, key, flg);
   const path = `/SYSV${(key >>> 0).toString(16).padStart(8, '0')}`;
-  const mapped = (mayWrite: boolean): MappedFile => ({ cache, path, dev: ns.sb.dev, ino: inode.ino, nlink: () => 0, mayWrite });
+  const tag = { id: -1, size, owner: 0 };
+  let seg: Segment | null = null;
+  const mapped = (mayWrite: boolean): MappedFile => ({
+    cache, path, dev: ns.sb.dev, ino: inode.ino, nlink: () => 0, mayWrite, shm: tag,
+    closed: (as) => { if (seg) segmentClosed(k, seg, as); },
+  });
   const now = nowSec(k);
-  const s: Segment = { ...perm, inode, size, rw: mapped(true), ro: mapped(false), atime: 0, dtime: 0, ctime: now, cpid: t.proc.pid, lpid: 0 };
-  const id = ns.shm.add(s);
-  if (id < 0) { inode.opens--; inode.release(); }
+  const s: Segment = { ...perm, inode, size, rw: mapped(true), ro: mapped(false), atime: 0, dtime: 0, ctime: now, cpid: t.proc.pid, lpid: 0, remote: new Map() };
+  const id = addObject(k, 'shm', ns.shm, s);
+  if (id < 0) { inode.opens--; inode.release(); return id; }
+  tag.id = id;
+  seg = s;
   return id;
 }
 
@@ -316,12 +337,90 @@ function shmStat(k: Kernel, s: Segment): Uint8Array {
   return b;
 }
 
+/** shmget's checks on an existing key (the caller's, or another enclave's asking by key); create: a missing one. */
+function shmgetHere(k: Kernel, ns: IpcNamespace, key: number, size: number, flg: number, create: () => number): number {
+  return ipcget(k, ns.shm, key, flg, create, (s) => (s.size < size ? -E.EINVAL : 0), 'shm', Math.min(size, Number.MAX_SAFE_INTEGER));
+}
+
+/**
+ * do_shmat's address rules for an attach of `size` bytes (the caller's address space, wherever
+ * the segment lives): the start, or -errno. `addr` is already rounded (SHM_RND) or 0.
+ */
+function placeAttach(t: Task, addr: number, fixed: boolean, size: number, flg: number): number {
+  const as = t.proc.as;
+  if (fixed) {
+    if (addr + size > USER_VA_END) return -E.EINVAL;
+    if (!(flg & SHM_REMAP) && !as.isFree(addr, addr + size)) return -E.EINVAL;
+    if (addr < MMAP_MIN_ADDR) return -E.EPERM; // do_mmap's mmap_min_addr check (security_mmap_addr)
+    as.unmapRange(addr, addr + size);
+    return addr;
+  }
+  const start = as.findFree(size, 0);
+  return start < 0 ? -E.ENOMEM : start;
+}
+
+/** The attaches of segment `shm` (by owner and id) in one address space. */
+const attachesIn = (as: { vmas: readonly Vma[] }, owner: number, id: number): number =>
+  as.vmas.filter((v) => v.file?.shm?.owner === owner && v.file.shm.id === id).length;
+
+/** shmat by id of a segment another enclave serves: its owner checks, this kernel maps its pages from there. */
+function remoteShmat(k: Kernel, t: Task, owner: number, shmid: number, addr: number, fixed: boolean, flg: number, prot: number, acc: number): number {
+  const fs = k.family!;
+  const a = famOf(k)!.call(owner, { op: 'shmat', id: shmid, acc });
+  if (a.ret < 0) return a.ret;
+  const g = a.seg;
+  if (!g || typeof g !== 'object' || !isInt(g.fid, 1, 2 ** 31) || !isInt(g.size, SHMMIN, Number.MAX_SAFE_INTEGER)
+    || !isInt(g.dev, 0, 2 ** 32) || !isInt(g.ino, 0, Number.MAX_SAFE_INTEGER) || !isInt(g.key, -0x80000000, 0x7fffffff)) return -E.EIO;
+  const size = Math.ceil(g.size / PAGE_SIZE) * PAGE_SIZE;
+  const start = placeAttach(t, addr, fixed, size, flg);
+  if (start < 0) return start;
+  const path = `/SYSV${(g.key >>> 0).toString(16).padStart(8, '0')}`;
+  const file = fs.pages.holdSegment(owner, g.fid, t.proc.pid, { id: shmid, size: g.size }, path, g.dev, g.ino, !(flg & SHM_RDONLY), t.proc.as.frameMemory());
+  t.proc.as.insert({ start, end: start + size, prot, name: '', shared: true, file, fileBase: start });
+  shmOpened(fs, owner, shmid, t.proc.pid, attachesIn(t.proc.as, owner, shmid));
+  return start;
+}
+
+/** The shmctl commands on one segment, run where it lives (memlock: the caller's RLIMIT_MEMLOCK is not 0). */
+function shmctlHere(k: Kernel, ns: IpcNamespace, shmid: number, cmd: number, ds: Uint8Array | null, memlock: boolean): CtlOut {
+  switch (cmd) {
+    case IPC_STAT: {
+      const s = ns.shm.byId(shmid);
+      if (denied(k, s, S_IRUGO)) return { ret: -E.EACCES };
+      return { ret: 0, out: shmStat(k, s) };
+    }
+    case SHM_LOCK: case SHM_UNLOCK: {
+      const s = owned(k, ns.shm, shmid);
+      if (cmd === SHM_LOCK && !memlock) return { ret: -E.EPERM };
+      s.mode = cmd === SHM_LOCK ? s.mode | SHM_LOCKED : s.mode & ~SHM_LOCKED;
+      return { ret: 0 };
+    }
+    case IPC_SET: {
+      const s = owned(k, ns.shm, shmid);
+      setPerm(k, s, ds!);
+      return { ret: 0 };
+    }
+    case IPC_RMID: {
+      const s = owned(k, ns.shm, shmid);
+      // do_shm_rmid: still attached (in any enclave), it is marked and its key freed; otherwise destroyed now.
+      if (nattch(k, s) > 0) {
+        famOf(k)?.unpublishKey('shm', s.key);
+        s.mode |= SHM_DEST;
+        s.key = IPC_PRIVATE;
+      } else destroySegment(ns, s);
+      return { ret: 0 };
+    }
+    default:
+      return { ret: -E.EINVAL };
+  }
+}
+
 function registerShm(tab: SyscallTable): void {
   tab.def('shmget', 'dux', (k, t, a) => {
     const ns = nsOf(k);
     reapSegments(ns);
     const key = a.i32(0), size = a.u(1), flg = a.i32(2);
-    return ipcget(k, ns.shm, key, flg, () => newSegment(k, t, ns, key, size, flg), (s) => (s.size < size ? -E.EINVAL : 0));
+    return shmgetHere(k, ns, key, size, flg, () => newSegment(k, t, ns, key, size, flg));
   });
 
   tab.def('shmat', 'dpx', (k, t, a) => {
@@ -341,22 +440,14 @@ function registerShm(tab: SyscallTable): void {
     let prot = PROT_READ, acc = S_IRUGO;
     if (!(flg & SHM_RDONLY)) { prot |= PROT_WRITE; acc |= S_IWUGO; }
     if (flg & SHM_EXEC) { prot |= PROT_EXEC; acc |= S_IXUGO; }
+    const owner = remoteOwner(k, ns.shm, 'shm', shmid);
+    if (owner) return remoteShmat(k, t, owner, shmid, addr, fixed, flg, prot, acc);
     const s = ns.shm.byId(shmid);
     if (denied(k, s, acc)) return -E.EACCES;
-    const as = t.proc.as;
     const size = Math.ceil(s.size / PAGE_SIZE) * PAGE_SIZE;
-    let start: number;
-    if (fixed) {
-      if (addr + size > USER_VA_END) return -E.EINVAL;
-      if (!(flg & SHM_REMAP) && !as.isFree(addr, addr + size)) return -E.EINVAL;
-      if (addr < MMAP_MIN_ADDR) return -E.EPERM; // do_mmap's mmap_min_addr check (security_mmap_addr)
-      as.unmapRange(addr, addr + size);
-      start = addr;
-    } else {
-      start = as.findFree(size, 0);
-      if (start < 0) return -E.ENOMEM;
-    }
-    as.insert({ start, end: start + size, prot, name: '', shared: true, file: flg & SHM_RDONLY ? s.ro : s.rw, fileBase: start });
+    const start = placeAttach(t, addr, fixed, size, flg);
+    if (start < 0) return start;
+    t.proc.as.insert({ start, end: start + size, prot, name: '', shared: true, file: flg & SHM_RDONLY ? s.ro : s.rw, fileBase: start });
     s.atime = nowSec(k);
     s.lpid = t.proc.pid;
     return start;
@@ -367,21 +458,18 @@ function registerShm(tab: SyscallTable): void {
     const addr = a.u(0);
     if (addr % PAGE_SIZE) return -E.EINVAL;
     const as = t.proc.as;
-    const isAttach = (v: { file?: MappedFile; fileBase?: number; start: number }, s: Segment) => (v.file === s.rw || v.file === s.ro) && v.fileBase === addr;
-    const segs = [...ns.shm.byIndex.values()];
     // ksys_shmdt: the first shm mapping at or above addr whose offset puts offset 0 at addr,
-    // then its other pieces (split by mprotect or munmap) within the segment's size.
+    // then its other pieces (split by mprotect or munmap) within the segment's size. The
+    // segment may be this enclave's or another's (then its closed hook tells the owner).
     const vmas = as.vmas.filter((v) => v.end > addr).sort((x, y) => x.start - y.start);
-    let seg: Segment | undefined;
+    const first = vmas.find((v) => v.file?.shm && v.fileBase === addr);
+    const tag = first?.file?.shm;
+    if (!tag) return -E.EINVAL;
+    const size = Math.ceil(tag.size / PAGE_SIZE) * PAGE_SIZE;
     for (const v of vmas) {
-      seg = segs.find((s) => isAttach(v, s));
-      if (seg) break;
+      const sh = v.file?.shm;
+      if (sh && sh.owner === tag.owner && sh.id === tag.id && v.fileBase === addr && v.end - addr <= size) as.unmapRange(v.start, v.end);
     }
-    if (!seg) return -E.EINVAL;
-    const size = Math.ceil(seg.size / PAGE_SIZE) * PAGE_SIZE;
-    for (const v of vmas) if (isAttach(v, seg) && v.end - addr <= size) as.unmapRange(v.start, v.end);
-    seg.dtime = nowSec(k);
-    seg.lpid = t.proc.pid;
     reapSegments(ns);
     return 0;
   });
@@ -414,26 +502,15 @@ function registerShm(tab: SyscallTable): void {
         put(t, buf, b);
         return Math.max(ns.shm.maxIdx(), 0);
       }
-      case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY:
+      case SHM_STAT: case SHM_STAT_ANY:
         return statCmd(k, t, ns.shm, shmid, cmd, SHM_STAT_ANY, buf, (s) => shmStat(k, s));
-      case SHM_LOCK: case SHM_UNLOCK: {
-        const s = owned(k, ns.shm, shmid);
-        if (cmd === SHM_LOCK && t.proc.rlimits[8 /* RLIMIT_MEMLOCK */]!.cur === 0n) return -E.EPERM;
-        s.mode = cmd === SHM_LOCK ? s.mode | SHM_LOCKED : s.mode & ~SHM_LOCKED;
-        return 0;
-      }
-      case IPC_SET: {
-        const b = t.proc.as.copyIn(buf, SHMID_DS_SIZE);
-        const s = owned(k, ns.shm, shmid);
-        setPerm(k, s, b);
-        return 0;
-      }
-      case IPC_RMID: {
-        const s = owned(k, ns.shm, shmid);
-        // do_shm_rmid: still attached, it is marked and its key freed; otherwise destroyed now.
-        if (nattch(k, s) > 0) { s.mode |= SHM_DEST; s.key = IPC_PRIVATE; }
-        else destroySegment(ns, s);
-        return 0;
+      case IPC_STAT: case IPC_SET: case IPC_RMID: case SHM_LOCK: case SHM_UNLOCK: {
+        const ds = cmd === IPC_SET ? t.proc.as.copyIn(buf, SHMID_DS_SIZE) : null;
+        const memlock = t.proc.rlimits[8 /* RLIMIT_MEMLOCK */]!.cur !== 0n;
+        const owner = remoteOwner(k, ns.shm, 'shm', shmid);
+        const r = owner ? remoteCtl(k, owner, { op: 'shmctl', id: shmid, cmd, ds: ds && hex(ds), memlock }) : shmctlHere(k, ns, shmid, cmd, ds, memlock);
+        if (r.out && r.ret >= 0) put(t, buf, r.out);
+        return r.ret;
       }
       default:
         return -E.EINVAL;
@@ -991,7 +1068,13 @@ function serverOf(k: Kernel): SysvServer {
     const fam = famOf(k)!;
     switch (r.op) {
       case 'get': {
-        if (!isInt(r.key, -0x80000000, 0x7fffffff) || r.key === IPC_PRIVATE || !isInt(r.flg, -0x80000000, 0x7fffffff) || !isInt(r.nsems, -0x80000000, 0x7fffffff)) return { ret: -E.EINVAL };
+        if (!isInt(r.key, -0x80000000, 0x7fffffff) || r.key === IPC_PRIVATE || !isInt(r.flg, -0x80000000, 0x7fffffff)) return { ret: -E.EINVAL };
+        // A segment's size (what shmget asked, up to 2^53) travels as nsems.
+        if (r.kind === 'shm') {
+          if (!isInt(r.nsems, 0, Number.MAX_SAFE_INTEGER)) return { ret: -E.EINVAL };
+          return { ret: ns.shm.byKey(r.key) ? shmgetHere(k, ns, r.key, r.nsems, r.flg, () => -E.ENOENT) : -E.ENOENT };
+        }
+        if (!isInt(r.nsems, -0x80000000, 0x7fffffff)) return { ret: -E.EINVAL };
         if (r.kind === 'sem') return { ret: ns.sem.byKey(r.key) ? semgetHere(k, ns, r.key, r.nsems, r.flg) : -E.ENOENT };
         if (r.kind === 'msg') return { ret: ns.msg.byKey(r.key) ? msggetHere(k, ns, r.key, r.flg) : -E.ENOENT };
         return { ret: -E.EINVAL };
@@ -1045,6 +1128,23 @@ function serverOf(k: Kernel): SysvServer {
         fam.subscribe('msg', r.id, q.changed, from);
         return { ret: 0, blocked: true };
       }
+      case 'shmat': {
+        if (!isInt(r.id, 0, 0x7fffffff) || !isInt(r.acc, 0, S_IRWXUGO)) return { ret: -E.EINVAL };
+        const s = ns.shm.byId(r.id);
+        if (denied(k, s, r.acc)) return { ret: -E.EACCES };
+        // The asker maps the segment's file as a holder of its pages (family-pages.ts); shm_open's
+        // count, atime and lpid come with its 'shmn' note once the mapping is made.
+        const fid = k.family!.pages.share(s.rw.cache, from);
+        return { ret: 0, seg: { fid, size: s.size, dev: ns.sb.dev, ino: s.inode.ino, key: s.key } };
+      }
+      case 'shmctl': {
+        if (!isInt(r.id, 0, 0x7fffffff) || ![IPC_STAT, IPC_SET, IPC_RMID, SHM_LOCK, SHM_UNLOCK].includes(r.cmd) || typeof r.memlock !== 'boolean') return { ret: -E.EINVAL };
+        const ds = r.ds === null ? null : unhexBytes(r.ds, SHMID_DS_SIZE);
+        if (r.cmd === IPC_SET && (!ds || ds.length !== SHMID_DS_SIZE)) return { ret: -E.EINVAL };
+        reapSegments(ns);
+        const c = shmctlHere(k, ns, r.id, r.cmd, ds, r.memlock);
+        return c.out ? { ret: c.ret, out: hex(c.out) } : { ret: c.ret };
+      }
       case 'msgctl': {
         if (!isInt(r.id, 0, 0x7fffffff) || ![IPC_STAT, IPC_SET, IPC_RMID].includes(r.cmd)) return { ret: -E.EINVAL };
         const ds = r.ds === null ? null : unhexBytes(r.ds, MSQID_DS_SIZE);
@@ -1070,6 +1170,27 @@ function serverOf(k: Kernel): SysvServer {
       dropPending((w) => w.pid === pid && w.token !== undefined);
     },
     cancel: (token) => dropPending((w) => w.token === token),
+    shmAttaches: (id, pid, n, why, from) => {
+      const s = ns.shm.byIndex.get(id % IPCMNI);
+      if (!s || s.id !== id) return;
+      const self = k.family?.selfPid ?? 0;
+      if (why === 'fork') {
+        // A fork carried one attach of the forking process (here, or a holder counted here) to `pid`.
+        if (from !== self && !s.remote.get(from)) return;
+        s.remote.set(pid, (s.remote.get(pid) ?? 0) + 1);
+        s.atime = nowSec(k); // shm_open in dup_mmap, run by the parent
+        s.lpid = from;
+        return;
+      }
+      // open/close: the sender's own process, with the attaches it has now.
+      if (pid !== from || from === self || (why === 'close' && !s.remote.has(pid))) return;
+      if (n) s.remote.set(pid, n);
+      else s.remote.delete(pid);
+      if (why === 'open') s.atime = nowSec(k);
+      else s.dtime = nowSec(k);
+      s.lpid = pid;
+      reapSegments(ns);
+    },
   };
 }
 
