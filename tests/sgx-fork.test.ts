@@ -94,6 +94,17 @@ test('sgx fork, a host that flips one bit of every message between enclaves: a r
   assert.match(r.stderr, /dropped a message that failed authentication/);
 });
 
+test('sgx fork, a host that flips one bit of every message between enclaves: a System V request is refused, never run', { timeout: 120_000 }, () => {
+  // The child's first message asks the parent's enclave for the segment of a key (shmget): the
+  // parent drops it (logged) and never answers, so the child waits and the parent waits for it.
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', 'message', 'bin/sysv_shm_procs'], {
+    cwd: guestDir, encoding: 'utf8', timeout: 40_000,
+  });
+  const want = readFileSync(`${guestDir}expected/sysv_shm_procs.stdout`, 'utf8');
+  assert.equal(r.stdout, want.slice(0, want.indexOf('child: get by key')));
+  assert.match(r.stderr, /dropped a message that failed authentication/);
+});
+
 /**
  * A host that meddles with the order of a channel's records (once per channel, when a third
  * record comes while two are queued: sockpair_fork's pipe, and the seqpacket and datagram pairs

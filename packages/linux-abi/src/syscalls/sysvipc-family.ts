@@ -1,5 +1,5 @@
 /**
- * System V semaphore sets and message queues shared by the enclaves of a family (process per
+ * System V semaphore sets, message queues and shared memory segments shared by the enclaves of a family (process per
  * enclave: the SGX model's fork). Gramine keeps them in an IPC leader that the other processes
  * ask by message; here each object is served by the enclave that created it (its owner), and
  * the others ask that enclave:
@@ -23,6 +23,11 @@
  *   again. A removed object answers a waiting caller EIDRM.
  * - Exit: a process that used SEM_UNDO or waited on another enclave's set tells that owner when
  *   it ends (before its parent hears of the exit), and the owner applies its adjustments (exit_sem).
+ * - Segments: shmat by id of another enclave's segment is checked by the owner, which makes the
+ *   caller a holder of the segment file's pages (family-pages.ts); the caller maps them. The
+ *   owner counts shm_nattch over the family: each holder process reports its count of attaches
+ *   ('shmn': after shmat, at each shm_close: shmdt, munmap, exec, exit), and a fork that carries
+ *   attaches counts them before the child runs (shmCarried).
  *
  * Not shared (stated): the objects of an enclave whose process has ended are gone for the others
  * (on Linux they live until IPC_RMID); IPC_INFO/SEM_INFO/MSG_INFO and the *_STAT commands that

@@ -1,9 +1,10 @@
 /**
  * System V IPC (ipc/util.c, ipc/shm.c, ipc/sem.c, ipc/msg.c): shared memory segments,
  * semaphore sets and message queues, one IPC namespace per kernel (enclave). On a process-per-
- * enclave platform, semaphore sets and message queues of the other enclaves of the family are
- * reached by id and key through their owner (sysvipc-family.ts): the *Here functions run an
- * operation where the object lives, for the local caller or for one in another enclave.
+ * enclave platform, semaphore sets, message queues and segments of the other enclaves of the
+ * family are reached by id and key through their owner (sysvipc-family.ts): the *Here functions
+ * run an operation where the object lives, for the local caller or for one in another enclave;
+ * another enclave's segment is mapped through family-pages.ts, its pages migrating.
  *
  * riscv64 is an asm-generic architecture: the calls are the separate shmget/shmat/...
  * entries (no ipc() multiplexer), the structures are the 64-bit ones (ipc64_perm,
@@ -13,7 +14,8 @@
  * Identifiers are (seq << 15) + index, the index allocated cyclically (ipc_idr_alloc).
  * Permission checks are ipcperms() for the one configured user, who holds no capability.
  * A segment is a shmem file mapped MAP_SHARED by shmat (the page cache keeps its pages);
- * shm_nattch counts the mappings of it, as Linux's shm_open/shm_close do per VMA.
+ * shm_nattch counts the mappings of it, as Linux's shm_open/shm_close do per VMA (in a family,
+ * with the counts the other enclaves report).
  * Blocking semop/msgsnd/msgrcv are never restarted after a handler (signal(7)): EINTR.
  */
 import { E, SysError } from '../errors.ts';
