@@ -124,6 +124,7 @@ int main(void) {
   fflush(stdout);
   c = fork();
   if (c == 0) {
+    stat_line("child", "inherited the parent's attach", id, getppid()); /* shm_open by fork */
     char *a = shmat(id, NULL, 0);
     SHOW("child: IPC_RMID while attached", shmctl(id, IPC_RMID, NULL));
     stat_line("child", "removed", id, getpid());

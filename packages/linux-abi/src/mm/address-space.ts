@@ -28,6 +28,8 @@ export interface MappedFile {
   shm?: { id: number; size: number; owner: number };
   /** A mapping of this file went (munmap, shmdt, exec, exit), `as` as it is now: shm_close. */
   closed?(as: AddressSpace): void;
+  /** fork copied a mapping of this file from `parent` (shm_open from dup_mmap; fixed paging: the checkpoint's carry). */
+  forked?(parent: AddressSpace): void;
 }
 
 export interface Vma {
@@ -259,6 +261,7 @@ export class AddressSpace implements CacheMapper {
       }
     }
     this.hooks.flushTlb();
+    for (const v of child.vmas) v.file?.forked?.(this); // dup_mmap's vm_ops->open, run by the parent
     return child;
   }
 

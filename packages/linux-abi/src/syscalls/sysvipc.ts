@@ -283,10 +283,12 @@ function destroySegment(ns: IpcNamespace, s: Segment): void {
   s.inode.release();
 }
 
-/** shm_close of a mapping here: the time and the process of the last detach. */
-function segmentClosed(k: Kernel, s: Segment, as: unknown): void {
-  s.dtime = nowSec(k);
-  for (const p of k.processes.values()) if (p.as === as && !p.remote) { s.lpid = p.pid; break; }
+/** shm_close (and shm_open from fork) of a mapping here: the time and the process of the last detach (attach). */
+function segmentTouched(k: Kernel, s: Segment, as: unknown, open: boolean): void {
+  if (open) s.atime = nowSec(k);
+  else s.dtime = nowSec(k);
+  for (const p of k.processes.values()) if (p.as === as && !p.remote && p.exitStatus === null) { s.lpid = p.pid; return; }
+  for (const p of k.processes.values()) if (p.as === as && !p.remote) { s.lpid = p.pid; return; }
 }
 
 function newSegment(k: Kernel, t: Task, ns: IpcNamespace, key: number, size: number, flg: number): number {
@@ -314,7 +316,8 @@ function newSegment(k: Kernel, t: Task, ns: IpcNamespace, key: number, size: num
   let seg: Segment | null = null;
   const mapped = (mayWrite: boolean): MappedFile => ({
     cache, path, dev: ns.sb.dev, ino: inode.ino, nlink: () => 0, mayWrite, shm: tag,
-    closed: (as) => { if (seg) segmentClosed(k, seg, as); },
+    closed: (as) => { if (seg) segmentTouched(k, seg, as, false); },
+    forked: (parent) => { if (seg) segmentTouched(k, seg, parent, true); },
   });
   const now = nowSec(k);
   const s: Segment = { ...perm, inode, size, rw: mapped(true), ro: mapped(false), atime: 0, dtime: 0, ctime: now, cpid: t.proc.pid, lpid: 0, remote: new Map() };
