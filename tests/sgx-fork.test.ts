@@ -105,6 +105,17 @@ test('sgx fork, a host that flips one bit of every message between enclaves: a S
   assert.match(r.stderr, /dropped a message that failed authentication/);
 });
 
+test('sgx pidfd_getfd across enclaves, a host that flips one bit of every message: the request is refused, never run, and nothing is installed', { timeout: 120_000 }, () => {
+  // The parent's pidfd_getfd is the first message between the two enclaves: the child's kernel
+  // drops it (logged) and exports nothing; the parent waits for an answer that never comes, so it
+  // never prints what it got (the run is cut short).
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', 'message', 'bin/pidfd', 'child'], {
+    cwd: guestDir, encoding: 'utf8', timeout: 30_000,
+  });
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /dropped a message that failed authentication/);
+});
+
 /**
  * A host that meddles with the order of a channel's records (once per channel, when a third
  * record comes while two are queued: sockpair_fork's pipe, and the seqpacket and datagram pairs

@@ -114,7 +114,13 @@ export class FamilyFds {
   name(f: OpenFile, id: string): void {
     identities.set(f, id);
     this.byId.set(id, new WeakRef(f));
+    if (this.byId.size > this.sweepAt) {
+      // Names of descriptions gone since (every fork names what it carries): dropped now and then.
+      for (const [k, r] of this.byId) { const g = r.deref(); if (g !== f && (g?.refs ?? 0) <= 0) this.byId.delete(k); }
+      this.sweepAt = Math.max(1024, 2 * this.byId.size);
+    }
   }
+  private sweepAt = 1024;
 
   /** The open description here with identity `id`, if any. */
   find(id: string): OpenFile | null {
