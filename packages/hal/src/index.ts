@@ -88,6 +88,8 @@ export interface EnclaveMemory {
   protectPage?(va: number, prot: number): void;
   /** 'fixed' only: gives a page back (SGX2: EMODT to PT_TRIM, EACCEPT, the host's EREMOVE). */
   releasePage?(va: number): void;
+  /** 'fixed' only, optional: gives many pages back at once (SGX2: by ranges, one host call each step). */
+  releasePages?(vas: readonly number[]): void;
   /** 'fixed' only: the physical address of a committed page, or -1. */
   translate?(va: number): number;
   /** 'fixed' only: the rights a committed page has now (PROT_* bits), or 0. */

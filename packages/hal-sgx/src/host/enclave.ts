@@ -14,11 +14,11 @@ import { whileBooting, requireSameMeasurement } from '@teeos/hal/boot';
 import { MrEnclaveBuilder } from '../mrenclave.ts';
 import { defaultSigstructBody, signSigstruct, type RsaSigningKey } from '../sigstruct.ts';
 import {
-  PAGE, CTL_BYTES, CTL_STATE, CTL_RUNNING, CTL_EEXIT, CTL_AEX, CTL_EXITED, CTL_ENCLS, CTL_LEAF, CTL_STATUS,
+  PAGE, CTL_BYTES, ENCLS_MANY, CTL_LIST_Q, CTL_LIST_MAX, CTL_STATE, CTL_RUNNING, CTL_EEXIT, CTL_AEX, CTL_EXITED, CTL_ENCLS, CTL_LEAF, CTL_STATUS,
   CTL_VECTOR, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ECMD_ORET, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, ELRANGE_BASE, ELRANGE_SIZE, RT_BASE, SSA_FRAME_PAGES, UNTRUSTED_SIZE, VECTOR_PF, PT_TRIM,
   OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK, OCALL_CONSOLE, OCALL_EXIT,
-  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
+  OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_TRIM_RANGES, OCALL_REMOVE_RANGES, OCALL_FS, OCALL_TCSETS, OCALL_SPAWN, OCALL_SPAWN_DATA, OCALL_SPAWN_SEND,
   OCALL_FORK_HELLO, OCALL_FORK_READ, OCALL_FORK_ACK, OCALL_FORK_WAIT, OCALL_PID, OCALL_IPC_SEND, OCALL_IPC_RECV, OCALL_CHAN, CTL_DOORBELL,
   CHAN_CREATE, CHAN_WRITE, CHAN_READ, CHAN_REFS, CHAN_UNREAD, OCALL_NAME, OCALL_USHM, USHM_CREATE, USHM_ATTACH, USHM_FWAIT,
   USHM_FCANCEL, USHM_FWAKE, USHM_FWOKEN, USHM_MAX_ID, USHM_REGION_SPAN, NAME_PUBLISH, NAME_UNPUBLISH, NAME_LOOKUP, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN, MS_OUT0, MS_OUT1, MS_DATA,
@@ -532,6 +532,22 @@ export class SgxEnclave {
       await waitWhile(CTL_ENCLS);
       return Atomics.load(ctl, CTL_STATUS);
     };
+    /** One leaf over many EPC pages, CTL_LIST_MAX per handoff; the status of each. */
+    const enclsMany = async (leaf: number, pages: readonly number[], a1: number): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < pages.length; i += CTL_LIST_MAX) {
+        const part = pages.slice(i, i + CTL_LIST_MAX);
+        part.forEach((p, j) => { q[CTL_LIST_Q + j] = BigInt(p); });
+        q[CTL_ARG0_Q] = BigInt(part.length);
+        q[CTL_ARG1_Q] = BigInt(a1);
+        Atomics.store(ctl, CTL_LEAF, leaf | ENCLS_MANY);
+        Atomics.store(ctl, CTL_STATE, CTL_ENCLS);
+        Atomics.notify(ctl, CTL_STATE);
+        await waitWhile(CTL_ENCLS);
+        for (let j = 0; j < part.length; j++) out.push(Number(q[CTL_LIST_Q + j]));
+      }
+      return out;
+    };
     const userEnd = this.config.userBase + this.config.userSize;
     const inUser = (va: number) => Number.isSafeInteger(va) && va % PAGE === 0 && va >= ELRANGE_BASE && va < userEnd;
     const ocall = async (): Promise<void> => {
@@ -828,6 +844,33 @@ export class SgxEnclave {
           const s = await encls(leaf, p, index === OCALL_EMODPR ? Number(arg1 & 7n) : PT_TRIM);
           if (s === 0 && index === OCALL_REMOVE) { this.augmented.delete(arg0); this.freeEpc.push(p); }
           ret = s === 0 ? 0 : -EINVAL;
+          break;
+        }
+        case OCALL_TRIM_RANGES: case OCALL_REMOVE_RANGES: {
+          // One ioctl per range, as the driver takes them; every page of a range must be one the
+          // driver added (EINVAL otherwise, before any change, as the ioctls check first).
+          const n = arg0;
+          if (!Number.isSafeInteger(n) || n < 0 || 16 * n > room) { ret = -EINVAL; break; }
+          const ranges: Array<[number, number]> = [];
+          let ok = true;
+          for (let i = 0; i < n && ok; i++) {
+            const va = Number(dv.getBigUint64(MS_DATA + 16 * i, true)), pages = Number(dv.getBigUint64(MS_DATA + 16 * i + 8, true));
+            if (!inUser(va) || !Number.isSafeInteger(pages) || pages < 1 || !inUser(va + (pages - 1) * PAGE)) { ok = false; break; }
+            for (let k = 0; k < pages; k++) if (!this.augmented.has(va + k * PAGE)) { ok = false; break; }
+            ranges.push([va, pages]);
+          }
+          if (!ok) { ret = -EINVAL; break; }
+          if (index === OCALL_TRIM_RANGES && fam.tamper === 'trim') { ret = 0; break; }
+          const vas: number[] = [];
+          for (const [va, pages] of ranges) for (let k = 0; k < pages; k++) vas.push(va + k * PAGE);
+          const status = await enclsMany(index === OCALL_TRIM_RANGES ? ENCLS_EMODT : ENCLS_EREMOVE, vas.map((a) => this.augmented.get(a)!), PT_TRIM);
+          let done = 0;
+          vas.forEach((a, i) => {
+            if (status[i] !== 0) return;
+            if (index === OCALL_REMOVE_RANGES) { this.freeEpc.push(this.augmented.get(a)!); this.augmented.delete(a); }
+            done++;
+          });
+          ret = done;
           break;
         }
         default:

@@ -100,7 +100,16 @@ export const CTL_ARG1_Q = 7;
 export const CTL_FAULT_Q = 8;
 /** Int32 index: the family doorbell, bumped by the host when a message or channel change may concern this enclave. */
 export const CTL_DOORBELL = 24;
-export const CTL_BYTES = 128;
+/**
+ * ENCLS over many pages in one handoff (the driver's loop over a range, which on hardware runs on
+ * the CPU that executes ENCLS, so no thread switch per page): CTL_LEAF = leaf | ENCLS_MANY,
+ * CTL_ARG0_Q = the count, CTL_ARG1_Q = the leaf's second operand for all, the EPC page addresses
+ * at BigUint64 indexes CTL_LIST_Q.. ; each slot gets that page's status back.
+ */
+export const ENCLS_MANY = 0x100;
+export const CTL_LIST_Q = 16;
+export const CTL_LIST_MAX = 512;
+export const CTL_BYTES = 8 * (CTL_LIST_Q + CTL_LIST_MAX);
 
 /** EENTER commands in RDI (linux-sgx common/inc/internal/rts.h: ECMD_ECALL 0.., ECMD_ORET -2). */
 export const ECMD_ECALL = 0n;
@@ -336,6 +345,14 @@ export const OCALL_EXIT = 8;
 export const OCALL_EMODPR = 9;
 export const OCALL_TRIM = 10;
 export const OCALL_REMOVE = 11;
+/**
+ * The same changes over ranges, as the driver's ioctls take them (SGX_IOC_ENCLAVE_MODIFY_TYPES to
+ * PT_TRIM, SGX_IOC_ENCLAVE_REMOVE_PAGES: offset and length): arg0 = the number of ranges, data =
+ * that many (u64 linear address, u64 page count) pairs; ret = the pages changed, or -errno. The
+ * enclave still EACCEPTs every trimmed page, so a host that skips one is caught as with OCALL_TRIM.
+ */
+export const OCALL_TRIM_RANGES = 26;
+export const OCALL_REMOVE_RANGES = 27;
 /**
  * Host file calls (a Linux file syscall by number, when the HAL carries them): arg0 = the syscall
  * number, arg1 = input bytes, out0 = the room for output (enclave -> host); data[0..32) = the four

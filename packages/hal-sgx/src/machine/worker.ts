@@ -19,7 +19,7 @@ import {
   CTL_STATUS, CTL_TCS, CTL_VECTOR, CTL_DOORBELL, CTL_RDI_Q, CTL_RSI_Q, CTL_ARG0_Q, CTL_ARG1_Q, CTL_FAULT_Q, ENCLS_EAUG, ENCLS_EMODPR,
   ENCLS_EMODT, ENCLS_EREMOVE, SGX_GP, SGX_PF, VECTOR_INTR, VECTOR_PF, VECTOR_UD, PT_TCS, PT_REG, TCS_OSSA, TCS_OENTRY,
   SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_EXITINFO, SSA_TVAL, SSA_CAUSE, RT_BASE, ELRANGE_SIZE, decodeConfig, SI_R, SI_W,
-  USHM_PHYS_BASE, USHM_REGION_SPAN, USHM_MAX_ID,
+  USHM_PHYS_BASE, USHM_REGION_SPAN, USHM_MAX_ID, ENCLS_MANY, CTL_LIST_Q, CTL_LIST_MAX,
   type HostToMachine, type MachineToHost, type SgxBootArgs, type EnclaveConfig,
 } from './protocol.ts';
 import { ereport, egetkey, DEFAULT_SGX_PLATFORM } from '../keys.ts';
@@ -55,16 +55,26 @@ let linMap: LinearMap | null = null;
 let ushmPort: MessagePort | null = null;
 
 /** Executes the ENCLS leaf the host put in the control block (the enclave thread is outside). */
-function encls(e: Epc, c: Int32Array, qq: BigUint64Array): void {
-  const a0 = Number(qq[CTL_ARG0_Q]), a1 = Number(qq[CTL_ARG1_Q]);
-  let s = SGX_GP;
-  switch (Atomics.load(c, CTL_LEAF)) {
-    case ENCLS_EAUG: s = e.eaug(a0, a1); break;
-    case ENCLS_EMODPR: s = e.emodpr(a0, a1); break;
-    case ENCLS_EMODT: s = e.emodt(a0, a1); break;
-    case ENCLS_EREMOVE: s = e.eremove(a0); break;
+function enclsLeaf(e: Epc, leaf: number, a0: number, a1: number): number {
+  switch (leaf) {
+    case ENCLS_EAUG: return e.eaug(a0, a1);
+    case ENCLS_EMODPR: return e.emodpr(a0, a1);
+    case ENCLS_EMODT: return e.emodt(a0, a1);
+    case ENCLS_EREMOVE: return e.eremove(a0);
   }
-  Atomics.store(c, CTL_STATUS, s);
+  return SGX_GP;
+}
+
+function encls(e: Epc, c: Int32Array, qq: BigUint64Array): void {
+  const leaf = Atomics.load(c, CTL_LEAF), a0 = Number(qq[CTL_ARG0_Q]), a1 = Number(qq[CTL_ARG1_Q]);
+  if (leaf & ENCLS_MANY) {
+    // The same leaf, one page after another, each with its own status (a range ioctl's loop).
+    const n = Math.min(a0, CTL_LIST_MAX), l = leaf & ~ENCLS_MANY;
+    for (let i = 0; i < n; i++) qq[CTL_LIST_Q + i] = BigInt(enclsLeaf(e, l, Number(qq[CTL_LIST_Q + i]), a1) >>> 0);
+    Atomics.store(c, CTL_STATUS, 0);
+    return;
+  }
+  Atomics.store(c, CTL_STATUS, enclsLeaf(e, leaf, a0, a1));
 }
 
 /** The enclave thread is outside (EEXIT or AEX) until the host EENTERs/ERESUMEs it. */

@@ -33,7 +33,7 @@ import type { SgxMachine } from '../machine/machine.ts';
 import {
   PAGE, SSA_X, SSA_F, SSA_FCSR, SSA_PC, SSA_CAUSE, SSA_TVAL, ECMD_ORET, SI_R, SI_W, SI_X, SI_PENDING, SI_MODIFIED, SI_PR,
   PT_REG, PT_TRIM, siFlags, OCALL_WRITE, OCALL_READ, OCALL_FSTAT, OCALL_TCGETS, OCALL_WINSIZE, OCALL_CLOCK,
-  OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_FS, OCALL_TCSETS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
+  OCALL_CONSOLE, OCALL_EXIT, OCALL_EMODPR, OCALL_TRIM, OCALL_REMOVE, OCALL_TRIM_RANGES, OCALL_REMOVE_RANGES, OCALL_FS, OCALL_TCSETS, MS_FS_INPUT, MS_INDEX, MS_RETVAL, MS_ARG0, MS_ARG1, MS_OUT_LEN,
   MS_OUT0, MS_OUT1, MS_DATA, MS_OFFSET, STAT_SIZE, TERMIOS_SIZE, OCALL_USHM, USHM_CREATE, USHM_ATTACH, USHM_FWAIT, USHM_FCANCEL,
   USHM_FWAKE, USHM_FWOKEN, USHM_PHYS_BASE, USHM_REGION_SPAN, USHM_MAX_ID, type EnclaveConfig,
 } from '../machine/protocol.ts';
@@ -246,6 +246,27 @@ export class SgxMemory implements EnclaveMemory {
     this.host.pageOp(OCALL_REMOVE, va, 0);
     this.committed--;
   }
+  /**
+   * Many pages at once (munmap, exit, exec): one OCALL to trim them all by ranges, an EACCEPT of
+   * each inside, one OCALL to remove them, instead of two OCALLs per page.
+   */
+  releasePages(vas: readonly number[]): void {
+    const live = vas.filter((va) => this.m.translate(va) >= 0).sort((a, b) => a - b);
+    if (live.length === 0) return;
+    const ranges: Array<[number, number]> = [];
+    for (const va of live) {
+      const last = ranges[ranges.length - 1];
+      if (last && last[0] + last[1] * PAGE === va) last[1]++;
+      else ranges.push([va, 1]);
+    }
+    this.host.pageRanges(OCALL_TRIM_RANGES, ranges);
+    for (const va of live) {
+      const s = this.m.eaccept(va, siFlags(PT_TRIM, SI_MODIFIED));
+      if (s !== 0) throw new Error(`SGX: the host did not trim 0x${va.toString(16)} (EACCEPT ${s})`);
+    }
+    this.host.pageRanges(OCALL_REMOVE_RANGES, ranges);
+    this.committed -= live.length;
+  }
   translate(va: number): number {
     return this.m.translate(va);
   }
@@ -311,6 +332,19 @@ export class OcallChannel implements HostChannel {
   /** The SGX2 page changes only the host can make (ENCLS); EACCEPT checks the result. */
   pageOp(index: number, va: number, rights: number): void {
     this.ocall(index, va, rights);
+  }
+
+  /** OCALL_TRIM_RANGES / OCALL_REMOVE_RANGES over (address, pages) ranges, in frames' worth. */
+  pageRanges(index: number, ranges: ReadonlyArray<readonly [number, number]>): void {
+    const per = Math.floor((this.u.length - MS_DATA) / 16);
+    for (let i = 0; i < ranges.length; i += per) {
+      const part = ranges.slice(i, i + per);
+      part.forEach(([va, n], j) => {
+        this.dv.setBigUint64(MS_DATA + 16 * j, BigInt(va), true);
+        this.dv.setBigUint64(MS_DATA + 16 * j + 8, BigInt(n), true);
+      });
+      this.ocall(index, part.length, 0);
+    }
   }
 
   call<R extends HostRequest>(req: R): ReplyOf<R> {

@@ -206,6 +206,12 @@ export class AddressSpace implements CacheMapper {
     for (const c of caches) c.trim();
   }
 
+  /** fn's page releases made together (the platform's range calls), where the page map can. */
+  private releasingTogether(fn: () => void): void {
+    if (this.pt.batch) this.pt.batch(fn);
+    else fn();
+  }
+
   /** Unmaps one page and drops its frame reference (freeing the frame with the last one). */
   dropPage(va: number): void {
     const home = this.aliasHomes.get(va);
@@ -310,7 +316,9 @@ export class AddressSpace implements CacheMapper {
       if (v.end > end) out.push({ ...v, start: end });
     }
     this.vmas = out;
-    for (let va = start; va < end; va += PAGE_SIZE) this.dropPage(va);
+    this.releasingTogether(() => {
+      for (let va = start; va < end; va += PAGE_SIZE) this.dropPage(va);
+    });
     this.hooks.flushTlb();
     this.trimCaches(gone);
     for (const v of gone) v.file?.closed?.(this);
@@ -732,9 +740,11 @@ export class AddressSpace implements CacheMapper {
 
   /** Frees every page and the page table. */
   destroy(): void {
-    for (const v of this.vmas) {
-      for (let va = v.start; va < v.end; va += PAGE_SIZE) this.dropPage(va);
-    }
+    this.releasingTogether(() => {
+      for (const v of this.vmas) {
+        for (let va = v.start; va < v.end; va += PAGE_SIZE) this.dropPage(va);
+      }
+    });
     const gone = this.vmas;
     this.vmas = [];
     this.pt.destroy();

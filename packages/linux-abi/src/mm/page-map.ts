@@ -27,6 +27,8 @@ export interface PageMap {
   protect(va: number, rwx: number): void;
   /** Unmaps va; returns the physical address that was mapped there, or -1. */
   unmap(va: number): number;
+  /** Runs fn with the pages it unmaps given back to the platform together at its end (optional). */
+  batch?<T>(fn: () => T): T;
   destroy(): void;
 }
 
@@ -63,6 +65,12 @@ export class FixedPageMap implements PageMap {
   }
 
   commit(va: number, rwx: number, contents?: Uint8Array): number {
+    const pending = this.releasing?.indexOf(va) ?? -1;
+    if (pending >= 0) {
+      // Mapped again before the batch ended: that page goes first, on its own.
+      this.releasing!.splice(pending, 1);
+      this.mem.releasePage!(va);
+    }
     const pa = this.mem.commitPage!(va, toProt(rwx), contents);
     if (pa >= 0) this.committed.add(va);
     return pa;
@@ -116,13 +124,36 @@ export class FixedPageMap implements PageMap {
     }
     if (!this.committed.has(va)) return -1;
     const pa = this.mem.translate!(va);
-    this.mem.releasePage!(va);
+    if (this.releasing) this.releasing.push(va);
+    else this.mem.releasePage!(va);
     this.committed.delete(va);
     return pa;
   }
 
+  /** Pages unmapped inside batch(), given back together when it ends. */
+  private releasing: number[] | null = null;
+
+  /**
+   * Runs fn with the release of every page it unmaps deferred to its end, where the platform
+   * takes them all at once (releasePages) if it can. fn must not map again what it unmaps.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.releasing || !this.mem.releasePages) return fn();
+    const list: number[] = [];
+    this.releasing = list;
+    try {
+      return fn();
+    } finally {
+      this.releasing = null;
+      if (list.length === 1) this.mem.releasePage!(list[0]);
+      else if (list.length) this.mem.releasePages(list);
+    }
+  }
+
   destroy(): void {
-    for (const va of [...this.committed, ...this.foreign.keys()]) this.unmap(va);
+    this.batch(() => {
+      for (const va of [...this.committed, ...this.foreign.keys()]) this.unmap(va);
+    });
   }
 }
 
