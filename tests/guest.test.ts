@@ -34,22 +34,17 @@ const NEEDS_FORK = new Map<string, string>([
  */
 const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([]);
 /**
- * SGX: these share MAP_SHARED memory across fork (a new enclave), which SGX can give only as
- * untrusted shared memory: host memory the host can read and change. They run with that insecure
- * opt-in (`--untrusted-shared-memory`, docs/sgx-fork.md), and only they.
+ * SGX: these wait on futexes in MAP_SHARED memory across fork (a new enclave). The memory itself
+ * is shared confidentially (an unlinked shmem object whose pages migrate between the enclaves,
+ * docs/sgx-fork.md), but a FUTEX_WAKE reaches only its own enclave's waiters; across enclaves
+ * only untrusted shared memory (host memory the host can read and change) wakes them. They run
+ * with that insecure opt-in (`--untrusted-shared-memory`), and only they.
  */
 const NEEDS_UNTRUSTED_SHM = new Map<string, string>([
-  ['procs', 'counters in MAP_SHARED memory across 200 forks'],
-  ['shm_fork', 'MAP_SHARED counters and a ping-pong across fork'],
-  ['stop_cont', 'the child counts in MAP_SHARED memory the parent watches'],
   ['futex_keys', 'shared futexes in MAP_SHARED memory across fork'],
   ['futex_threads', 'a futex in MAP_SHARED memory across fork'],
   ['pthread_sync', 'process-shared pthread objects in MAP_SHARED memory'],
   ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory'],
-  ['fork_threads', 'the child watches a counter in MAP_SHARED memory'],
-  ['shm_host', 'the parent reads what its child wrote in MAP_SHARED memory'],
-  ['stop_threads', 'the child\'s threads count in MAP_SHARED memory the parent watches'],
-  ['mmap_shared', 'its /dev/zero part (MAP_SHARED anonymous memory across fork); its tmpfs file and memfd parts migrate between the enclaves confidentially without the opt-in (tests/sgx-migrate.test.ts)'],
 ]);
 const teeFlags = (name: string) => (tee === 'sgx' && NEEDS_UNTRUSTED_SHM.has(name) ? ['--untrusted-shared-memory'] : []);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? `sgx fork: ${NEEDS_FORK.get(name)}`

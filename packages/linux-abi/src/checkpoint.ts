@@ -102,11 +102,8 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   for (const v of as.vmas) {
     // Untrusted shared memory: the bytes stay in the host's region; the VMA names it (below).
     if (v.ushm) continue;
-    if (v.shared && !v.file) {
-      // Without untrusted shared memory there is nothing both enclaves can map: the child gets a copy.
-      k.platform.log(`fork: MAP_SHARED memory 0x${v.start.toString(16)}..0x${v.end.toString(16)} is copied into the new enclave, not shared${k.ushm ? ' (it is inside the enclave: a fixed address)' : ' (shared across enclaves only with untrusted shared memory, an insecure opt-in)'}`);
-    }
-    // A file mapping: the child reaches the file's pages through the enclave that owns them
+    // A file mapping (MAP_SHARED anonymous memory is one too here: an unlinked shmem object,
+    // mm/shmem.ts): the child reaches the file's pages through the enclave that owns them
     // (family-pages.ts); only the private copies of a MAP_PRIVATE mapping travel here. Without an
     // owner to ask, the child gets the pages' current bytes as private pages.
     let ref: CarriedPages | null = null;

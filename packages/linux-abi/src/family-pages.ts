@@ -26,7 +26,7 @@
 import { E, SysError } from './errors.ts';
 import type { Kernel } from './kernel.ts';
 import type { FamilyState } from './family.ts';
-import { PageCache, type FileBacking, type FrameMemory } from './mm/page-cache.ts';
+import { PageCache, pageClock, type FileBacking, type FrameMemory } from './mm/page-cache.ts';
 import type { MappedFile } from './mm/address-space.ts';
 import { PAGE_SIZE, pageUp } from './mm/frames.ts';
 import { hex, shmCarried, shmCloser, unhexBytes } from './syscalls/sysvipc-family.ts';
@@ -56,6 +56,16 @@ type PageNote =
 /** What a checkpoint carries for a file mapping whose pages stay with their owner. */
 export interface CarriedPages { owner: number; id: number; path: string; dev: number; ino: number; deleted: boolean; shm?: { id: number; size: number } }
 
+/**
+ * How long a page granted to an enclave stays there before another may take it: at least
+ * HOLD_MIN_NS, and until that enclave has run an instruction, but at most HOLD_MAX_NS. Without
+ * it a page that several enclaves write in turn could leave before the access that brought it
+ * ran (each move is a round trip of ~8 ms); an asker told "busy" asks again.
+ */
+const HOLD_MIN_NS = 1_000_000, HOLD_MAX_NS = 20_000_000;
+
+const isBusy = (r: unknown): boolean => !!r && typeof r === 'object' && (r as { busy?: unknown }).busy === true;
+
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const MAX_PG = 2 ** 40;
 
@@ -66,8 +76,12 @@ export class FamilyPages {
   private nextId = 1;
   /** Caches here for files other enclaves own, by `owner:id`. */
   private readonly held = new Map<string, PageCache>();
+  /** Pages this enclave is asking an owner for now (`owner:id:pg`), with the request's number. */
+  private readonly taking = new Map<string, number>();
 
   constructor(private readonly k: Kernel, private readonly fs: FamilyState) {
+    pageClock.now = () => k.platform.monotonicNs();
+    pageClock.instret = () => k.platform.exec.instret();
     fs.services.set(SVC, (body, from, oneWay) => (oneWay ? this.note(body as PageNote, from) : this.serve(body as PageRequest, from)));
   }
 
@@ -84,8 +98,14 @@ export class FamilyPages {
       const fid = id;
       cache.remote = {
         give: (pid, pg) => {
-          const r = this.fs.serviceRequest(pid, SVC, { op: 'give', id: fid, pg } satisfies PageRequest) as { data?: unknown } | null;
-          return r && typeof r === 'object' && r.data !== undefined ? unhexBytes(r.data, PAGE_SIZE) : null;
+          for (;;) {
+            const r = this.fs.serviceRequest(pid, SVC, { op: 'give', id: fid, pg } satisfies PageRequest) as { data?: unknown } | null;
+            if (isBusy(r)) continue; // just granted there: it is held a moment first
+            // No answer: that enclave has ended. What it put back before it ended (its 'put',
+            // queued ahead of its end) is taken in now, before the page is granted again.
+            if (r === null) this.fs.receiveNow();
+            return r && typeof r === 'object' && r.data !== undefined ? unhexBytes(r.data, PAGE_SIZE) : null;
+          }
         },
         mapped: () => e.holders.size > 0,
       };
@@ -99,7 +119,12 @@ export class FamilyPages {
     if (req.op === 'give') {
       // Asked as a holder: only the owner of that file may ask.
       if (!isInt(req.id, 1, 2 ** 31) || !isInt(req.pg, 0, MAX_PG)) return null;
-      const cache = this.held.get(`${from}:${req.id}`);
+      const key = `${from}:${req.id}`;
+      const cache = this.held.get(key);
+      // Granted but not installed yet (the answer came in with this request), or installed
+      // just now: held a moment (HOLD_MIN_NS); the owner asks again.
+      const t = this.taking.get(`${key}:${req.pg}`);
+      if ((t !== undefined && this.fs.answered(t)) || cache?.settling(req.pg, HOLD_MIN_NS, HOLD_MAX_NS)) return { busy: true };
       const b = cache?.surrender(req.pg);
       return b ? { data: hex(b) } : { none: true };
     }
@@ -115,6 +140,8 @@ export class FamilyPages {
     if (req.op === 'size') return { size };
     if (req.op === 'take' && isInt(req.pg, 0, MAX_PG)) {
       if (req.pg * PAGE_SIZE >= pageUp(size)) return { err: -E.EFAULT }; // past the end: SIGBUS there
+      // Being pulled back from another enclave, or just brought to an alias here: ask again.
+      if (e.cache.isPulling(req.pg) || e.cache.settling(req.pg, HOLD_MIN_NS, HOLD_MAX_NS)) return { busy: true };
       try {
         return { data: hex(e.cache.grantRemote(req.pg, from)) };
       } catch {
@@ -190,8 +217,15 @@ export class FamilyPages {
         return r.size;
       },
       readRaw: (pos) => {
-        // Only a whole page is ever asked for here (the cache's currentPage): take it.
-        const r = ask({ op: 'take', id, pg: Math.floor(pos / PAGE_SIZE) });
+        // Only a whole page is ever asked for here (the cache's currentPage): take it, asking
+        // again while the owner says the page is busy (on its way back, or just granted).
+        const pg = Math.floor(pos / PAGE_SIZE), tk = `${key}:${pg}`;
+        let r: Record<string, unknown>;
+        do {
+          const a = this.fs.serviceRequest(owner, SVC, { op: 'take', id, pg } satisfies PageRequest, this.me, (n) => this.taking.set(tk, n));
+          this.taking.delete(tk);
+          r = a && typeof a === 'object' ? (a as Record<string, unknown>) : { err: -E.EIO };
+        } while (isBusy(r));
         const b = unhexBytes(r.data, PAGE_SIZE);
         if (!b || b.length !== PAGE_SIZE) throw new SysError(E.EIO, 'the owner of a mapped file gave no page');
         return b;

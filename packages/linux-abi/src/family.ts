@@ -236,6 +236,8 @@ export class FamilyState {
   private nextEfd = 1;
   /** Proxies here for eventfds served elsewhere, by `owner:id` (one description each, as dup shares one). */
   readonly efdProxies = new Map<string, RemoteEventFd>();
+  /** Messages fetched and not yet handled (drain). */
+  private readonly backlog: Uint8Array[] = [];
   /** Answers to requests this enclave waits for in place (efdr, fopenr), by request number. */
   private readonly rpcReplies = new Map<number, Message>();
   /** FIFOs of other enclaves opened here, by owner and path: one local Pipe each. */
@@ -278,9 +280,22 @@ export class FamilyState {
   }
 
   /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */
-  serviceRequest(pid: number, svc: string, body: unknown, from = this.self): unknown {
-    const r = this.request(pid, (req) => ({ t: 'rq', req, from, svc, body }));
+  serviceRequest(pid: number, svc: string, body: unknown, from = this.self, sent?: (req: number) => void): unknown {
+    const r = this.request(pid, (req) => {
+      sent?.(req);
+      return { t: 'rq', req, from, svc, body };
+    });
     return r?.t === 'rs' ? r.body : null;
+  }
+
+  /** Handles what has arrived, without waiting (what an enclave sent before it ended is there to be taken). */
+  receiveNow(): void {
+    this.drain();
+  }
+
+  /** The answer to this enclave's request `req` has arrived (it waits to be taken where it was asked). */
+  answered(req: number): boolean {
+    return this.rpcReplies.has(req);
   }
 
   /** A one-way note to the service `svc` of the enclave running `pid`: 0, or -errno when it could not be sent. */
@@ -447,7 +462,11 @@ export class FamilyState {
   }
 
   private drain(): void {
-    for (const raw of this.fam.receive()) {
+    // One queue for every drain: a message handled here may wait for another enclave (a request
+    // answered in place) and drain again meanwhile; that inner drain goes on with the messages
+    // already fetched, in order (an ended enclave's last notes come before anything newer).
+    this.backlog.push(...this.fam.receive());
+    for (let raw = this.backlog.shift(); raw !== undefined; raw = this.backlog.shift()) {
       let m: Message;
       try {
         m = JSON.parse(td.decode(raw)) as Message;

@@ -77,7 +77,15 @@ interface AliasHome {
   pa: number;
   /** Mapped (now or before it moved here) by a shared mapping that may write: its bytes go back to the file when it leaves. */
   writable: boolean;
+  /** When it arrived (pageClock): a page just granted is held a little before another enclave may take it. */
+  since: { ns: number; ir: number };
 }
+
+/**
+ * The enclave's clock and retired-instruction count, for how long a fresh home has been held
+ * (set by the family layer, family-pages.ts; zeros where no other enclave asks for pages).
+ */
+export const pageClock = { now: (): number => 0, instret: (): number => 0 };
 
 /** Migrations of file pages between aliases, in this enclave (`teeos run --stats`). */
 export const migrationStats = { moves: 0 };
@@ -92,6 +100,8 @@ export class PageCache {
    */
   private readonly remoteHomes = new Map<number, { pid: number; gen: number }>();
   private gen = 0;
+  /** Pages this owner is pulling back from another enclave now: a take of one waits (is answered busy). */
+  private readonly pulling = new Set<number>();
   /** Set when other enclaves map this file (family-pages.ts). */
   remote: RemoteHolders | null = null;
   /** False once the file's data is gone (removed and closed): dirty pages have nowhere to go. */
@@ -157,6 +167,24 @@ export class PageCache {
     return b;
   }
 
+  /**
+   * Across enclaves: page pgoff's home here arrived too recently to be taken away. It stays at
+   * least `minNs`, and until this enclave has run an instruction since (the access that faulted
+   * it in must run, or two enclaves could take a page from each other for ever without either
+   * using it), but no longer than `maxNs` (a holder whose threads all wait must not keep it).
+   */
+  settling(pgoff: number, minNs: number, maxNs: number): boolean {
+    const h = this.homes.get(pgoff);
+    if (!h) return false;
+    const age = pageClock.now() - h.since.ns;
+    return age < minNs || (age < maxNs && pageClock.instret() === h.since.ir);
+  }
+
+  /** Owner: page pgoff is being pulled back from another enclave (a take of it must ask again). */
+  isPulling(pgoff: number): boolean {
+    return this.pulling.has(pgoff);
+  }
+
   /** Fixed paging: true when the alias (mapper, va) is page pgoff's home. */
   isHome(pgoff: number, mapper: CacheMapper, va: number): boolean {
     const h = this.homes.get(pgoff);
@@ -184,7 +212,7 @@ export class PageCache {
       return -1;
     }
     // Bytes a writable mapping may have changed stay owed to the file wherever they move.
-    this.homes.set(pgoff, { mapper, va, pa, writable: writable || (old?.writable ?? false) });
+    this.homes.set(pgoff, { mapper, va, pa, writable: writable || (old?.writable ?? false), since: { ns: pageClock.now(), ir: pageClock.instret() } });
     migrationStats.moves++;
     return pa;
   }
@@ -237,7 +265,15 @@ export class PageCache {
     for (;;) {
       const r = this.remoteHomes.get(pgoff);
       if (!r || !this.remote) { this.remoteHomes.delete(pgoff); return; }
-      const bytes = this.remote.give(r.pid, pgoff);
+      // Takes of this page wait until it is back (none is granted from the file's older bytes
+      // meanwhile; family-pages.ts answers them busy).
+      this.pulling.add(pgoff);
+      let bytes: Uint8Array | null;
+      try {
+        bytes = this.remote.give(r.pid, pgoff);
+      } finally {
+        this.pulling.delete(pgoff);
+      }
       // While this enclave waited, the page may have been granted again: ask again.
       if (this.remoteHomes.get(pgoff)?.gen !== r.gen) continue;
       this.remoteHomes.delete(pgoff);

@@ -17,6 +17,7 @@ import { PathFile, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from '../fs/files.ts';
 import { ZeroFile } from '../fs/devfs.ts';
 import { RemoteFile } from '../family-files.ts';
 import { FileInode } from '../fs/inode.ts';
+import { shmemZeroFile } from '../mm/shmem.ts';
 
 const MADV_DONTNEED = 4;
 // mm/mlock.c; asm-generic/mman.h, mman-common.h
@@ -90,6 +91,7 @@ export function registerMm(tab: SyscallTable): void {
     // accounted mapping larger than all of memory fails at once; MAP_NORESERVE is not accounted.
     if (!(flags & MAP_NORESERVE) && (type !== MAP_PRIVATE || prot & PROT_WRITE) && size / PAGE_SIZE > k.frames.totalFrames()) return -E.ENOMEM;
     let file: MappedFile | undefined;
+    let fileOff = off;
     let anonName = '';
     let shared = type !== MAP_PRIVATE;
     if (!(flags & MAP_ANONYMOUS)) {
@@ -156,9 +158,18 @@ export function registerMm(tab: SyscallTable): void {
       if (start < 0) return -E.ENOMEM;
     }
     if (region) ushm!.regions.set(region.id, region);
+    // Shared anonymous memory where the platform places pages itself (fixed paging: one page
+    // cannot be at two addresses) and not in untrusted memory: an unlinked shmem object of the
+    // mapping's size, as Linux's shmem_zero_setup makes, whose pages migrate between mappings
+    // and, after fork, between enclaves like a memfd's (mm/shmem.ts). /dev/zero keeps its offset
+    // (a page at or past the object's end is SIGBUS, as on Linux); MAP_ANONYMOUS ignores it.
+    if (shared && !file && !region && !as.pt.kernelFrames) {
+      file = shmemZeroFile(fsOf(k).memfdMount.sb, size, as.frameMemory());
+      fileOff = flags & MAP_ANONYMOUS ? 0 : off;
+    }
     as.insert({
       start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
-      shared, ...(file ? { file, fileBase: start - off } : {}), ...(lockNew ? { locked: true } : {}),
+      shared, ...(file ? { file, fileBase: start - fileOff } : {}), ...(lockNew ? { locked: true } : {}),
       ...(region ? { ushm: { id: region.id, size: region.size, base: start } } : {}),
     });
     // Faulted in now (best effort, as mm_populate), unless only MCL_FUTURE|MCL_ONFAULT locks it.
