@@ -311,6 +311,18 @@ test(`System V IPC: the Linux-only cases of sysv_shm and sysv_msg, on ${tee}`, (
     'send 8193 bytes: EINVAL', 'send -1 bytes: EINVAL', 'send from a bad pointer: EFAULT', 'send 8192 bytes: 0 ok',
     'receive into a bad pointer: EFAULT', 'the message is gone: qnum 0', 'IPC_RMID: 0 ok', '',
   ].join('\n'));
+  // execve drops a child's attaches (shm_close: nattch, lpid); on sgx the child is another enclave,
+  // which reports them to the segment's owner. The same source built for x86-64 prints these lines on Linux.
+  const procs = runGuest(['bin/sysv_shm_procs', 'linux']);
+  assert.equal(procs.status, 0, procs.stderr);
+  assert.equal(procs.stdout, [
+    'child before execve: segsz 4096 nattch 3 mode 600 dest 0 lpid-as-expected 1',
+    'new image after execve: segsz 4096 nattch 1 mode 600 dest 0 lpid-as-expected 1',
+    'new image reads: the parent\'s',
+    'new image attached again: segsz 4096 nattch 2 mode 600 dest 0 lpid-as-expected 1',
+    'parent child exited after execve: segsz 4096 nattch 1 mode 600 dest 0 lpid-as-expected 1',
+    'IPC_RMID: 0 ok', 'last shmdt: 0 ok', '',
+  ].join('\n'));
 });
 
 /** get_robust_list (kernel/futex/syscalls.c). Not a qemu case: qemu 7.2 answers it with ENOSYS. */

@@ -96,6 +96,10 @@ export class Kernel {
   readonly table = buildSyscallTable();
   readonly processes = new Map<number, Process>();
   private current: Task | null = null;
+  /** The task whose system call or fault the kernel is handling (null between tasks). */
+  get runningTask(): Task | null {
+    return this.current;
+  }
   private nextPid = 1;
   private readonly reportedEnosys = new Set<number>();
   private readonly bootRealtimeNs: number;

@@ -29,8 +29,53 @@ static void stat_line(const char *who, const char *label, int id, pid_t lpid_wan
          d.shm_perm.mode & 0777, !!(d.shm_perm.mode & SHM_DEST), d.shm_lpid == lpid_want);
 }
 
-int main(void) {
+/* Where qemu-user cannot go (tests/process.test.ts runs this in the enclave): execve of a
+   riscv64 binary needs binfmt_misc on the host. A child's attaches (one inherited, one by id)
+   go at its execve, which shm_close counts (nattch, lpid: the parent's shmdt was the last
+   before); the new image attaches again and exits attached. */
+static int linux_only(char **argv) {
+  int id = shmget(IPC_PRIVATE, 4096, 0600);
+  char *p = shmat(id, NULL, 0);
+  strcpy(p, "the parent's");
+  fflush(stdout);
+  if (pipe(up) || pipe(down)) return 1;
+  pid_t c = fork();
+  if (c == 0) {
+    char *a = shmat(id, NULL, 0);
+    tell(up[1]);
+    hear(down[0]); /* the parent attached and detached meanwhile: lpid is the parent's */
+    stat_line("child", "before execve", id, getppid());
+    fflush(stdout);
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", id);
+    char *av[] = {argv[0], "exec-child", ids, NULL};
+    execv("/proc/self/exe", av);
+    printf("execve failed: %s %s\n", strerrorname_np(errno), a);
+    _exit(99);
+  }
+  hear(up[0]);
+  shmdt(shmat(id, NULL, 0));
+  tell(down[1]);
+  int st;
+  waitpid(c, &st, 0);
+  stat_line("parent", "child exited after execve", id, c);
+  SHOW("IPC_RMID", shmctl(id, IPC_RMID, NULL));
+  SHOW("last shmdt", shmdt(p));
+  return WEXITSTATUS(st);
+}
+
+static int exec_child(int id) {
+  stat_line("new image", "after execve", id, getpid());
+  char *a = shmat(id, NULL, SHM_RDONLY);
+  printf("new image reads: %s\n", a);
+  stat_line("new image", "attached again", id, getpid());
+  return 0;
+}
+
+int main(int argc, char **argv) {
   pm_drop_root();
+  if (argc > 1 && strcmp(argv[1], "linux") == 0) return linux_only(argv);
+  if (argc > 2 && strcmp(argv[1], "exec-child") == 0) return exec_child(atoi(argv[2]));
   signal(SIGSEGV, on_segv);
   if (pipe(up) || pipe(down)) return 1;
   pid_t me = getpid();

@@ -289,6 +289,8 @@ function segmentTouched(k: Kernel, s: Segment, as: unknown, open: boolean): void
   else s.dtime = nowSec(k);
   for (const p of k.processes.values()) if (p.as === as && !p.remote && p.exitStatus === null) { s.lpid = p.pid; return; }
   for (const p of k.processes.values()) if (p.as === as && !p.remote) { s.lpid = p.pid; return; }
+  const t = k.runningTask;
+  if (t) s.lpid = t.proc.pid; // execve: the old image's mappings go after the process has its new one
 }
 
 function newSegment(k: Kernel, t: Task, ns: IpcNamespace, key: number, size: number, flg: number): number {
