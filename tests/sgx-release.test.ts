@@ -3,7 +3,9 @@
  * and exit hand the host every page of a range in one OCALL to trim (the driver's
  * SGX_IOC_ENCLAVE_MODIFY_TYPES) and one to remove (SGX_IOC_ENCLAVE_REMOVE_PAGES), and the enclave
  * EACCEPTs each trimmed page in between. A host that answers the range call without trimming is
- * caught by that EACCEPT exactly as for one page: the kernel stops.
+ * caught by that EACCEPT exactly as for one page: the kernel stops. When that happens in a fork
+ * child, its parent's enclave does not wait for ever for an exit message that will never come:
+ * the host knows the child's enclave no more, and the parent's wait reports it killed by SIGKILL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,4 +32,11 @@ test('sgx, a host that answers a range trim without trimming: EACCEPT refuses, t
   assert.match(r.stderr, /the host did not trim 0x[0-9a-f]+ \(EACCEPT \d+\)/);
   assert.notEqual(r.status, 0);
   assert.ok(!r.stdout.includes(readFileSync(`${guestDir}expected/malloc.stdout`, 'utf8')), 'the program did not run to its end');
+});
+
+test('sgx, the child enclave\'s kernel stops at its exit: the parent reports it killed instead of waiting for ever', { timeout: 130_000 }, () => {
+  const r = run('fork_big', '--hostile', 'page-trim');
+  assert.match(r.stderr, /pid \d+: its enclave ended without a word .* reported as killed by SIGKILL/, r.stderr);
+  assert.match(r.stdout, /^child exit -1$/m, r.stdout);
+  assert.notEqual(r.status, 0);
 });

@@ -38,6 +38,7 @@
  */
 import type { EnclaveFamily } from '@teeos/hal';
 import { E } from './errors.ts';
+import { SIGKILL } from './abi/constants.ts';
 import type { Kernel } from './kernel.ts';
 import { Process, Task } from './task.ts';
 import type { SigInfo } from './signals.ts';
@@ -604,6 +605,36 @@ export class FamilyState {
   /** Nothing runnable here: wait for the family (or the earliest local deadline). */
   wait(ns: number): void {
     this.fam.waitEvents(this.seen, Math.min(ns, 1e9));
+    const now = this.k.platform.monotonicNs();
+    if (now - this.probedAt >= 1e9) {
+      this.probedAt = now;
+      this.lookForLostChildren();
+    }
+  }
+
+  private probedAt = 0;
+
+  /**
+   * A child whose enclave ended without its exit message (its kernel stopped on a host that broke
+   * the rules, or the host ended it) would be waited for for ever. Once a second while idle, each
+   * live child here is asked after ('alive', ignored by the receiver); when the host knows no such
+   * enclave, whatever that enclave sent before it ended is read first, and a child still not
+   * exited is reported killed by SIGKILL, as Linux reports a process the OOM killer or an
+   * administrator ended. The host can say this of a live child (the child then runs on as an
+   * orphan nobody waits for), which it could bring about anyway by ending that enclave.
+   */
+  private lookForLostChildren(): void {
+    const k = this.k;
+    for (const p of [...k.processes.values()]) {
+      if (!p.remote || p.exitStatus !== null || k.processes.get(p.ppid)?.remote !== false) continue;
+      if (this.send(p.pid, { t: 'alive' }) >= 0) continue;
+      this.poll();
+      if (p.exitStatus !== null) continue;
+      k.platform.log(`pid ${p.pid}: its enclave ended without a word (its kernel stopped, or the host ended it): reported as killed by SIGKILL`);
+      this.files.gone(p.pid);
+      this.pages.gone(p.pid);
+      k.processExited(p, SIGKILL);
+    }
   }
 }
 
