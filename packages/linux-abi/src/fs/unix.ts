@@ -259,7 +259,8 @@ export class UnixSocket extends OpenFile {
   /** send to a peer in another enclave: records on the outgoing channel (-EPIPE when it has no reader). */
   private sendRemote(data: Uint8Array, fds: OpenFile[] | null): number {
     const r = this.remote!;
-    // A description cannot be handed to another enclave's kernel (stated in the fork design notes).
+    // Descriptions in flight have no place in a stream's records, which are its bytes as they are
+    // (pidfd_getfd moves one on request instead: family-fds.ts; docs/sgx-fork.md).
     if (fds) return -E.EOPNOTSUPP;
     if (this.type === SOCK_STREAM) {
       if (data.length === 0) return 0;
