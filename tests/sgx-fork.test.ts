@@ -116,6 +116,19 @@ test('sgx pidfd_getfd across enclaves, a host that flips one bit of every messag
   assert.match(r.stderr, /dropped a message that failed authentication/);
 });
 
+test('sgx fork refused (tampered checkpoint): the System V attaches the checkpoint carried are not counted', { timeout: 120_000 }, () => {
+  // sysv_shm forks with two attaches; the owner counts them for the child before it runs, and
+  // forgets them when the fork fails, so the parent's nattch is its own 2 again (not 4).
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', '--hostile', 'checkpoint', 'bin/sysv_shm'], {
+    cwd: guestDir, encoding: 'utf8', timeout: 100_000,
+  });
+  const want = readFileSync(`${guestDir}expected/sysv_shm.stdout`, 'utf8')
+    .replace('child sees nattch 4\n', '').replace('parent reads: from the child\n', 'parent reads: \n');
+  assert.equal(r.stdout, want, r.stderr);
+  assert.match(r.stdout, /^after the child exited: segsz 10000 nattch 2 /m);
+  assert.match(r.stderr, /fork: the new enclave did not start \(EAGAIN\)/);
+});
+
 /**
  * A host that meddles with the order of a channel's records (once per channel, when a third
  * record comes while two are queued: sockpair_fork's pipe, and the seqpacket and datagram pairs

@@ -15,6 +15,7 @@ import type { PageCache } from '../mm/page-cache.ts';
 import type { SyscallTable } from './table.ts';
 import { openPidfd } from './pidfd.ts';
 import { checkWritable } from './fs-common.ts';
+import { shmForkFailed } from './sysvipc-family.ts';
 
 // linux/sched.h
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
@@ -374,12 +375,16 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   }
   const ckpt = makeCheckpoint(k, fam, t, pid, ppid, { ctx, clearChildTid: c.flags & CLONE_CHILD_CLEARTID ? c.childTid : 0, vfork: (c.flags & CLONE_VFORK) !== 0 });
   if (saved) parent.as.copyOut(c.childTid, saved);
-  if (typeof ckpt === 'number') return ckpt;
+  if (typeof ckpt === 'number') {
+    shmForkFailed(fam, pid, parent.pid); // System V attaches already counted for the child
+    return ckpt;
+  }
   const r = fam.fam.spawn(pid, ckpt);
   if (r < 0) {
     k.platform.log(`fork: the new enclave did not start (${Kernel.describeErrno(-r)})`);
     fam.files.forkFailed(pid); // the files served to it (or held for it elsewhere) are let go
     fam.pages.gone(pid); // and the file pages it would have mapped
+    shmForkFailed(fam, pid, parent.pid); // and the System V attaches it was counted for
     return r;
   }
   const child = fam.proxy(pid, ppid);

@@ -68,9 +68,9 @@ type SysvNote =
   /**
    * Attaches of a segment in another enclave (shm_open/shm_close there): 'open' and 'close' give the
    * sender's process `pid` and how many mappings of the segment it has now (n); 'fork' says the
-   * new process `pid` inherited one more.
+   * new process `pid` inherited one more; 'gone': that fork failed (the new enclave never ran).
    */
-  | { op: 'shmn'; id: number; pid: number; n: number; why: 'open' | 'close' | 'fork' };
+  | { op: 'shmn'; id: number; pid: number; n: number; why: 'open' | 'close' | 'fork' | 'gone' };
 
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 export function unhexBytes(h: unknown, max: number): Uint8Array | null {
@@ -89,7 +89,7 @@ export interface SysvServer {
   /** A waiting semop elsewhere gave up. */
   cancel(token: string): void;
   /** Attaches of a local segment in another enclave changed (a 'shmn' note, or a fork here: from is this enclave). */
-  shmAttaches(id: number, pid: number, n: number, why: 'open' | 'close' | 'fork', from: number): void;
+  shmAttaches(id: number, pid: number, n: number, why: 'open' | 'close' | 'fork' | 'gone', from: number): void;
 }
 
 const te = new TextEncoder();
@@ -115,7 +115,7 @@ export class SysvFamily {
         const n = body as SysvNote;
         if (n.op === 'exit' && isInt(n.pid, 1, 0x7fffffff)) server.exited(n.pid);
         else if (n.op === 'shmn' && isInt(n.id, 0, 0x7fffffff) && isInt(n.pid, 1, 0x7fffffff) && isInt(n.n, 0, 1 << 20)
-          && (n.why === 'open' || n.why === 'close' || n.why === 'fork')) server.shmAttaches(n.id, n.pid, n.n, n.why, from);
+          && (n.why === 'open' || n.why === 'close' || n.why === 'fork' || n.why === 'gone')) server.shmAttaches(n.id, n.pid, n.n, n.why, from);
         else if (n.op === 'cancel' && typeof n.token === 'string') server.cancel(`${from}:${n.token}`);
         else if (n.op === 'wake' && (n.kind === 'sem' || n.kind === 'msg') && isInt(n.id, 0, 0x7fffffff)) {
           const key = `${from}:${n.kind}:${n.id}`;
@@ -186,8 +186,11 @@ export class SysvFamily {
 
   /** One request to `owner`, answered in place (EINVAL when the owner is gone: its objects are). */
   call(owner: number, req: SysvRequest): SysvAnswer {
-    const a = this.fs.serviceRequest(owner, SVC, req) as SysvAnswer | null;
-    if (!a || typeof a !== 'object' || !isInt(a.ret, -4095, 0x7fffffff)) return { ret: -E.EINVAL };
+    let a = this.fs.serviceRequest(owner, SVC, req) as SysvAnswer | null;
+    if (!a || typeof a !== 'object' || !isInt(a.ret, -4095, 0x7fffffff)) a = { ret: -E.EINVAL };
+    // An id its owner no longer serves may be another enclave's later (removed, then reused):
+    // the next use asks the host again instead of the remembered owner.
+    if (a.ret === -E.EINVAL && req.op !== 'get') this.owners.delete(`${req.op.slice(0, 3)}:id:${req.id}`);
     return a;
   }
 
@@ -246,9 +249,31 @@ export class SysvFamily {
  * ahead of anything the child can send.
  */
 export function shmCarried(fs: FamilyState, owner: number, id: number, child: number, me: number): void {
-  const n: SysvNote = { op: 'shmn', id, pid: child, n: 1, why: 'fork' };
+  let c = carried.get(fs);
+  if (!c || c.child !== child) carried.set(fs, (c = { child, segs: [] }));
+  c.segs.push({ owner, id });
+  shmNote(fs, owner, { op: 'shmn', id, pid: child, n: 1, why: 'fork' }, me);
+}
+
+/** The attaches the fork in progress carried (a fork checkpoints and spawns in one system call). */
+const carried = new WeakMap<FamilyState, { child: number; segs: { owner: number; id: number }[] }>();
+
+function shmNote(fs: FamilyState, owner: number, n: SysvNote, me: number): void {
   if (owner === 0) fs.services.get(SVC)?.(n, fs.selfPid, true);
   else fs.note(owner, SVC, n, me);
+}
+
+/** The fork whose checkpoint carried attaches failed: their owners stop counting the child's. */
+export function shmForkFailed(fs: FamilyState, child: number, me: number): void {
+  const c = carried.get(fs);
+  if (!c || c.child !== child) return;
+  carried.delete(fs);
+  const done = new Set<string>();
+  for (const { owner, id } of c.segs) {
+    if (done.has(`${owner}:${id}`)) continue;
+    done.add(`${owner}:${id}`);
+    shmNote(fs, owner, { op: 'shmn', id, pid: child, n: 0, why: 'gone' }, me);
+  }
 }
 
 /**

@@ -1181,9 +1181,11 @@ function serverOf(k: Kernel): SysvServer {
       const s = ns.shm.byIndex.get(id % IPCMNI);
       if (!s || s.id !== id) return;
       const self = k.family?.selfPid ?? 0;
-      if (why === 'fork') {
-        // A fork carried one attach of the forking process (here, or a holder counted here) to `pid`.
+      if (why === 'fork' || why === 'gone') {
+        // A fork carried one attach of the forking process (here, or a holder counted here) to
+        // `pid`; or that fork failed and `pid` never ran.
         if (from !== self && !s.remote.get(from)) return;
+        if (why === 'gone') { s.remote.delete(pid); reapSegments(ns); return; }
         s.remote.set(pid, (s.remote.get(pid) ?? 0) + 1);
         s.atime = nowSec(k); // shm_open in dup_mmap, run by the parent
         s.lpid = from;
