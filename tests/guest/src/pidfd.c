@@ -106,11 +106,13 @@ static void getfd_child(void) {
   int fd = pidfd_getfd(pfd, target, 0);
   printf("got a descriptor: %d\n", fd >= 0);
   T(fcntl(fd, F_GETFD));
-  T(write(fd, "through getfd", 13));
   T(pidfd_getfd(pfd, 999, 0));
+  /* Once the bytes are written the child prints: the parent prints again only after its end. */
+  long w = write(fd, "through getfd", 13);
   close(fd);
   int st;
   waitpid(c, &st, 0);
+  printf("write through it: %ld\n", w);
   printf("child status %d\n", WEXITSTATUS(st));
 }
 
@@ -168,10 +170,13 @@ static void getfd_kinds(void) {
   lseek(gm, 2, SEEK_SET);
   printf("null write %ld\n", (long)write(gd, "x", 1));
   uint64_t v = 5;
-  T(write(ge, &v, 8));
-  T(write(gs, "hello", 5));
+  /* Once the socket has its bytes the child prints: the parent prints again only after the pipe's. */
+  fflush(stdout);
+  long we = write(ge, &v, 8);
+  long ws = write(gs, "hello", 5);
   char buf[32];
   long n = read(gq, buf, sizeof buf);
+  printf("eventfd write %ld, socket write %ld\n", we, ws);
   printf("pipe read %ld bytes: %.*s\n", n, (int)(n > 0 ? n : 0), buf);
   int st;
   waitpid(c, &st, 0);
