@@ -262,22 +262,51 @@ export class FamilyState {
     this.fds = new FamilyFds(k, this);
     // Process groups across enclaves: a parent's setpgid of its child is run here, in the child's
     // kernel, before the parent's call returns (Linux's is immediate: a signal the parent sends
-    // next finds the child in its new group), and a process here that changes its own group tells
-    // its parent's enclave, whose proxy for it must say the same.
+    // next finds the child in its new group); a process here that changes its own group or
+    // session tells its parent's enclave, whose proxy for it must say the same, before its call
+    // returns; and whether a group exists in a session is asked of the parent's enclave (with
+    // its children, where a sibling's group is) when no process here is in it.
     this.services.set(PGID_SERVICE, (body, from, oneWay) => {
-      const b = body as { pid?: unknown; pgid?: unknown };
-      if (!isInt(b.pid, 1, 0x7fffffff) || !isInt(b.pgid, 1, 0x7fffffff)) return -E.EINVAL;
-      const p = k.processes.get(b.pid);
-      if (oneWay) {
-        // A child elsewhere moved itself: our proxy for it follows.
-        if (p?.remote && p.pid === from) p.pgid = b.pgid;
-        return null;
+      const b = body as { op?: unknown; pid?: unknown; pgid?: unknown; sid?: unknown };
+      if (oneWay || !isInt(b.pgid, 1, 0x7fffffff)) return -E.EINVAL;
+      if (b.op === 'exists') {
+        if (!isInt(b.sid, 1, 0x7fffffff)) return -E.EINVAL;
+        return this.groupExists(b.pgid, b.sid) ? 1 : 0;
       }
+      if (!isInt(b.pid, 1, 0x7fffffff)) return -E.EINVAL;
+      const p = k.processes.get(b.pid);
+      if (b.op === 'moved') {
+        // A child elsewhere moved itself: our proxy for it follows.
+        if (!p?.remote || p.pid !== from) return -E.ESRCH;
+        p.pgid = b.pgid;
+        if (isInt(b.sid, 1, 0x7fffffff)) p.sid = b.sid;
+        return 0;
+      }
+      if (b.op !== 'set') return -E.EINVAL;
       if (!p || p.remote || p.ppid !== from || p.exitStatus !== null) return -E.ESRCH;
       if (p.sid === p.pid) return -E.EPERM;
       p.pgid = b.pgid;
       return 0;
     });
+  }
+
+  /**
+   * Is some process of group `pgid` in session `sid`? Those of this enclave and its proxies first,
+   * then, when its process's parent is in another enclave, there (recursively): a group made by a
+   * sibling is known to the parent, which holds a proxy for every child. Groups that only cousins
+   * are in are not seen.
+   */
+  groupExists(pgid: number, sid: number): boolean {
+    for (const q of this.k.processes.values()) if (q.pgid === pgid && q.sid === sid && q.exitStatus === null) return true;
+    const parent = this.k.processes.get(this.k.processes.get(this.self)?.ppid ?? 0);
+    if (!parent?.remote) return false;
+    return this.serviceRequest(parent.pid, PGID_SERVICE, { op: 'exists', pgid, sid }) === 1;
+  }
+
+  /** A process here changed its own group or session: its parent's enclave is told before the call returns. */
+  groupMoved(p: Process): void {
+    const parent = this.k.processes.get(p.ppid);
+    if (parent?.remote) this.serviceRequest(parent.pid, PGID_SERVICE, { op: 'moved', pid: p.pid, pgid: p.pgid, sid: p.sid });
   }
 
   /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */

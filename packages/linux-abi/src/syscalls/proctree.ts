@@ -274,18 +274,16 @@ function registerProcTreeRest(tab: SyscallTable): void {
     if (!p || (p !== t.proc && p.ppid !== t.proc.pid)) return -E.ESRCH;
     if (p.sid === p.pid) return -E.EPERM; // a session leader cannot move
     if (p.sid !== t.proc.sid) return -E.EPERM;
-    if (pgid !== pid && ![...k.processes.values()].some((q) => q.pgid === pgid && q.sid === t.proc.sid)) return -E.EPERM;
     const fam = k.family;
+    if (pgid !== pid && !(fam ? fam.groupExists(pgid, t.proc.sid) : [...k.processes.values()].some((q) => q.pgid === pgid && q.sid === t.proc.sid))) return -E.EPERM;
     if (fam && p.remote) {
       // A child in another enclave (SGX): its own kernel moves it, before this call returns.
-      const r = fam.serviceRequest(p.pid, PGID_SERVICE, { pid: p.pid, pgid });
+      const r = fam.serviceRequest(p.pid, PGID_SERVICE, { op: 'set', pid: p.pid, pgid });
       if (typeof r !== 'number') return -E.ESRCH;
       if (r < 0) return r;
-    } else if (fam && !p.remote) {
-      const parent = k.processes.get(p.ppid);
-      if (parent?.remote) fam.note(parent.pid, PGID_SERVICE, { pid: p.pid, pgid });
     }
     p.pgid = pgid;
+    if (fam && !p.remote) fam.groupMoved(p);
     return 0;
   });
   tab.def('getsid', 'd', (k, t, a) => {
@@ -297,6 +295,7 @@ function registerProcTreeRest(tab: SyscallTable): void {
     if ([...k.processes.values()].some((p) => p.pgid === t.proc.pid)) return t.proc.pgid === t.proc.pid ? -E.EPERM : -E.EPERM;
     t.proc.sid = t.proc.pid;
     t.proc.pgid = t.proc.pid;
+    k.family?.groupMoved(t.proc);
     return t.proc.sid;
   });
 
