@@ -1,8 +1,9 @@
 /* kcmp (kernel/kcmp.c): whether two processes or threads share an open file description, an
  * address space, a descriptor table, fs information and signal handlers. Only "same" (0) or
  * "different" is printed: Linux orders different objects by obfuscated addresses. EBADF, ESRCH,
- * EINVAL. With the argument "child", descriptions shared with a fork child (on SGX the child is
- * another enclave, asked for its descriptions' family-wide identities). */
+ * EINVAL. With the argument "child", descriptions shared with a fork child, compared by the
+ * parent and by the child (on SGX the child is another enclave: each asks the other for its
+ * descriptions' family-wide identities). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,10 @@ int main(int argc, char **argv) {
     if (c == 0) {
       char ch;
       if (read(p[0], &ch, 1) != 1) _exit(1);
+      /* The other way: the child compares with its parent, which waits for it. */
+      k("child: its descriptor and the parent's", getpid(), getppid(), KCMP_FILE, fd, fd);
+      k("child: its descriptor and the parent's dup", getpid(), getppid(), KCMP_FILE, fd, d);
+      k("child: vm with the parent", getpid(), getppid(), KCMP_VM, 0, 0);
       _exit(0);
     }
     k("file shared with the child", me, c, KCMP_FILE, fd, fd);
