@@ -346,8 +346,10 @@ export class AddressSpace implements CacheMapper {
         this.hooks.codeWritten(npa, PAGE_SIZE);
         this.dropPage(from + off);
       }
-      this.unmapRange(from, from + oldSize);
+      // The new VMA first: a file whose pages all went home must still be mapped when the old
+      // range's unmap trims its cache (an unlinked object with no descriptor would free its data).
       this.insert(movedVma(attrs, from, to, newSize));
+      this.unmapRange(from, from + oldSize);
       this.hooks.flushTlb();
       return;
     }

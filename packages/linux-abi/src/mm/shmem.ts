@@ -3,12 +3,15 @@
  * /dev/zero), as Linux's shmem_zero_setup makes one: a file of the mapping's size on the internal
  * shmem mount, named "/dev/zero" with no link (/proc/PID/maps: "/dev/zero (deleted)").
  *
- * Used where the platform places pages itself (fixed paging, SGX): there one EPC page cannot be at
- * two addresses, so shared memory has to be a file whose pages have one home and migrate between
- * their mappings (page-cache.ts) and, after fork, between enclaves through the file's owner
- * (family-pages.ts), as a memfd's do. Platforms whose kernel owns its page tables (Keystone, SEV)
- * keep sharing frames directly. The bytes are sparse (a page nobody stored to costs nothing):
- * a large MAP_SHARED|MAP_NORESERVE mapping is not memory until touched, as on Linux.
+ * On every platform, so that what Linux shows holds everywhere (/proc/PID/maps, offsets of a
+ * split mapping, SIGBUS past the object's end after mremap grows it or for /dev/zero mapped at an
+ * offset). Where the kernel owns its page tables (Keystone, SEV) the page cache's frames are
+ * mapped by every mapping and fork shares them; where the platform places pages itself (fixed
+ * paging, SGX) one EPC page cannot be at two addresses, so each page has one home and migrates
+ * between mappings (page-cache.ts) and, after fork, between enclaves through the object's owner
+ * (family-pages.ts), as a memfd's do. The bytes the cache does not hold are sparse (a page
+ * nobody stored to costs nothing): a large MAP_SHARED|MAP_NORESERVE mapping is not memory until
+ * touched, as on Linux.
  */
 import { PAGE_SIZE } from './frames.ts';
 import { PageCache, type FileBacking, type FrameMemory } from './page-cache.ts';

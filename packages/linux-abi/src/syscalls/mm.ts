@@ -134,11 +134,11 @@ export function registerMm(tab: SyscallTable): void {
     // Shared anonymous memory on a platform with untrusted shared memory (the operator opted in):
     // a host region in the window outside the enclave, so that other enclaves of the family (fork
     // children) map the same bytes. A fixed address inside the enclave cannot be host memory:
-    // that mapping stays in this enclave, and says so.
+    // that mapping is a shmem object in the enclave (below), and says so.
     let ushm = shared && !file && k.ushm !== null && !as.pt.kernelFrames ? k.ushm : null;
     const win = ushm?.cap.window;
     if (ushm && win && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) && !(addr >= win.base && addr + size <= win.base + win.size)) {
-      k.platform.log(`mmap: MAP_SHARED at fixed 0x${addr.toString(16)} is inside the enclave: private to this enclave (untrusted shared memory is at 0x${win.base.toString(16)}..0x${(win.base + win.size).toString(16)})`);
+      k.platform.log(`mmap: MAP_SHARED at fixed 0x${addr.toString(16)} is inside the enclave: a shmem object whose pages migrate, not host memory (untrusted shared memory is at 0x${win.base.toString(16)}..0x${(win.base + win.size).toString(16)})`);
       ushm = null;
     }
     const region = ushm ? ushm.cap.create(size) : null;
@@ -158,12 +158,12 @@ export function registerMm(tab: SyscallTable): void {
       if (start < 0) return -E.ENOMEM;
     }
     if (region) ushm!.regions.set(region.id, region);
-    // Shared anonymous memory where the platform places pages itself (fixed paging: one page
-    // cannot be at two addresses) and not in untrusted memory: an unlinked shmem object of the
-    // mapping's size, as Linux's shmem_zero_setup makes, whose pages migrate between mappings
-    // and, after fork, between enclaves like a memfd's (mm/shmem.ts). /dev/zero keeps its offset
+    // Shared anonymous memory not in untrusted memory: an unlinked shmem object of the mapping's
+    // size, as Linux's shmem_zero_setup makes (mm/shmem.ts). Where the platform places pages
+    // itself (fixed paging) its pages migrate between mappings and, after fork, between enclaves
+    // like a memfd's; elsewhere its frames are shared as a file's. /dev/zero keeps its offset
     // (a page at or past the object's end is SIGBUS, as on Linux); MAP_ANONYMOUS ignores it.
-    if (shared && !file && !region && !as.pt.kernelFrames) {
+    if (shared && !file && !region) {
       file = shmemZeroFile(fsOf(k).memfdMount.sb, size, as.frameMemory());
       fileOff = flags & MAP_ANONYMOUS ? 0 : off;
     }
