@@ -206,6 +206,10 @@ export class FamilyFds {
         cred: f.cred, peerCred: f.peerCred, rcvShut: f.rcvShut, sndShut: f.sndShut, passcred: f.passcred,
       };
     }
+    if (f instanceof RemoteFile && f.owner === to) {
+      // Back to its owner, which has the description itself: not a new holder of its own file.
+      return { kind: 'rfile', owner: f.owner, id: f.id, flags: f.flags, mode: f.loc?.inode.mode ?? 0, key: f.ikey, name: f.describe() };
+    }
     const r = fam.files.carry(f, to);
     if (r) return { kind: 'rfile', ...r };
     // Not a kind any kernel can hand to another (sockets not connected, epoll, inotify, pidfds, directories).
