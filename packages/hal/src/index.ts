@@ -103,7 +103,8 @@ export interface EnclaveMemory {
    * --untrusted-shared-memory`, recorded in the measured configuration): host memory outside
    * the enclave's protected range that user pages may map, so that processes in different
    * enclaves share MAP_SHARED memory. The host can read and change every byte of it at any time.
-   * Absent: shared memory stays private to one enclave (copied at fork).
+   * Absent: shared memory stays inside the enclaves (its pages migrate between them; no futex
+   * wake across enclaves).
    */
   readonly untrustedShared?: UntrustedSharedMemory;
 }
