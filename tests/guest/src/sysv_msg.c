@@ -6,6 +6,8 @@
    sleeper when the queue is removed, MSG_COPY (peek by position), IPC_STAT counts,
    IPC_SET of msg_qbytes (EPERM past MSGMNB), IPC_INFO/MSG_INFO and permissions. */
 #include "pm.h"
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -16,6 +18,31 @@
 #endif
 
 struct m { long type; char text[64]; };
+
+static int ready[2], rq;
+static volatile pid_t waiter_tid;
+
+/* The state letter of a thread of this process (/proc/self/task/TID/stat, after the comm). */
+static char state_of(pid_t tid) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+  FILE *f = fopen(path, "r");
+  if (!f) return '?';
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static void rcv(const char *label, int q, size_t sz, long type, int flg);
+
+static void *waiter(void *arg) {
+  (void)arg;
+  waiter_tid = gettid();
+  rcv("child waiting when the queue is removed", rq, 64, 0, 0);
+  return NULL;
+}
 
 static int snd(int q, long type, const char *s, int flg) {
   struct m m = {type, ""};
@@ -142,21 +169,26 @@ int main(int argc, char **argv) {
   ERR("bad id", msgctl(0x7fff0000, IPC_STAT, &d));
   ERR("IPC_STAT bad pointer", msgctl(q, IPC_STAT, (struct msqid_ds *)8));
 
-  /* The child says it is about to wait (so the removal finds it asleep however long its start
-     took: on SGX a fork starts a new enclave), then the parent gives it 20 ms to fall asleep. */
-  int ready[2];
+  /* The child's receiving thread is asleep in msgrcv before the parent removes the queue: another
+     thread of the child watches its state in /proc and only then tells the parent, so the removal
+     finds it waiting however long the child took to start (on SGX a fork starts a new enclave,
+     and the receive is a request to the queue's enclave). */
   if (pipe(ready)) return 1;
   fflush(stdout);
   c = fork();
   if (c == 0) {
+    pthread_t th;
+    rq = q;
+    pthread_create(&th, NULL, waiter, NULL);
+    while (!waiter_tid) sched_yield();
+    while (state_of(waiter_tid) != 'S') sched_yield();
     write(ready[1], "r", 1);
-    rcv("child waiting when the queue is removed", q, 64, 0, 0);
+    pthread_join(th, NULL);
     fflush(stdout);
     _exit(0);
   }
   char rb;
   read(ready[0], &rb, 1);
-  usleep(20000);
   SHOW("IPC_RMID", msgctl(q, IPC_RMID, NULL));
   waitpid(c, NULL, 0);
   ERR("send after RMID", snd(q, 1, "x", 0));

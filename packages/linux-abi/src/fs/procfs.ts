@@ -8,7 +8,7 @@
  */
 import { E, SysError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
-import type { Process } from '../task.ts';
+import type { Process, Task } from '../task.ts';
 import type { OpenFile } from './file.ts';
 import { SeqFile, openDir } from './files.ts';
 import { Inode, S_IFDIR, S_IFLNK, S_IFREG, devMajor, devMinor, type Cred, type SuperBlock } from './inode.ts';
@@ -261,7 +261,7 @@ export class ProcFs {
       file('limits', () => this.limits(p)),
       ['task', (par) => new ProcDir(c, `${base}/task`, 'task', par, 0o555,
         () => [...p.tasks].map((t): Entry => [String(t.tid), (pp) => new ProcDir(c, `${base}/task/${t.tid}`, String(t.tid), pp, 0o555, () => [
-          commEntry(), file('stat', () => this.stat(p)), file('status', () => this.status(p)),
+          commEntry(), file('stat', () => this.stat(p, t)), file('status', () => this.status(p, t)),
         ], uid, gid)]), uid, gid)],
     ];
     return new ProcDir(c, base, String(p.pid), parent, 0o555, entries, uid, gid);
@@ -303,11 +303,12 @@ export class ProcFs {
     }, k.config.uid, k.config.gid);
   }
 
-  private status(p: Process): string {
+  /** /proc/PID/status, or with `task` /proc/PID/task/TID/status (that thread's name, state and id). */
+  private status(p: Process, task?: Task): string {
     const k = this.c.k;
     const v = vmStats(p);
     const u = k.config.uid, g = k.config.gid;
-    const t = [...p.tasks][0];
+    const t = task ?? [...p.tasks][0];
     let ign = 0n, cgt = 0n;
     for (const [sig, a] of p.sigactions) {
       if (a.handler === 1n) ign |= 1n << BigInt(sig - 1);
@@ -315,7 +316,7 @@ export class ProcFs {
     }
     const state = p.tasks.size === 0 ? 'Z (zombie)' : p.stopped ? 'T (stopped)' : t && t.state === 'blocked' ? 'S (sleeping)' : 'R (running)';
     const kl = (n: string, b: number) => `${n}:\t${pad(kB(b), 8)} kB\n`;
-    return `Name:\t${p.comm}\nUmask:\t${p.umask.toString(8).padStart(4, '0')}\nState:\t${state}\nTgid:\t${p.pid}\nNgid:\t0\nPid:\t${p.pid}\n` +
+    return `Name:\t${task?.comm ?? p.comm}\nUmask:\t${p.umask.toString(8).padStart(4, '0')}\nState:\t${state}\nTgid:\t${p.pid}\nNgid:\t0\nPid:\t${task?.tid ?? p.pid}\n` +
       `PPid:\t${p.ppid}\nTracerPid:\t0\nUid:\t${u}\t${u}\t${u}\t${u}\nGid:\t${g}\t${g}\t${g}\t${g}\nFDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, p.fds.size))))}\n` +
       `Groups:\t${g} \nNStgid:\t${p.pid}\nNSpid:\t${p.pid}\nNSpgid:\t${p.pid}\nNSsid:\t${p.pid}\n` +
       kl('VmPeak', v.size) + kl('VmSize', v.size) + kl('VmLck', p.as.lockedPages() * 4096) + kl('VmPin', 0) + kl('VmHWM', v.rss) + kl('VmRSS', v.rss) +
@@ -327,15 +328,16 @@ export class ProcFs {
       `voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;
   }
 
-  private stat(p: Process): string {
+  /** /proc/PID/stat (the state is the leader's, as Linux's), or with `task` /proc/PID/task/TID/stat. */
+  private stat(p: Process, task?: Task): string {
     const v = vmStats(p);
-    const t = [...p.tasks][0];
+    const t = task ?? [...p.tasks][0];
     const state = p.tasks.size === 0 ? 'Z' : p.stopped ? 'T' : t && t.state === 'blocked' ? 'S' : 'R';
     const ticks = Math.floor(this.c.k.cpuTimeNs() / 1e7);
     const code = p.as.vmas.filter((x) => x.prot & 4);
     const startcode = code.length ? code[0].start : 0, endcode = code.length ? code[code.length - 1].end : 0;
     const stack = p.as.vmas.find((x) => x.name === '[stack]');
-    const f: (string | number)[] = [p.pid, `(${p.comm})`, state, p.ppid, p.pid, p.pid, 0, -1, 0x400000, 0, 0, 0, 0,
+    const f: (string | number)[] = [task?.tid ?? p.pid, `(${task?.comm ?? p.comm})`, state, p.ppid, p.pid, p.pid, 0, -1, 0x400000, 0, 0, 0, 0,
       ticks, 0, 0, 0, 20, 0, p.tasks.size, 0, 0, v.size, v.rss / 4096, '18446744073709551615',
       startcode, endcode, stack ? stack.end - 16 : 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0,
       0, 0, p.as.brkStart, p.argStart, p.argEnd, p.envStart, p.envEnd, 0];
