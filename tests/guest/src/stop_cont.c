@@ -68,16 +68,22 @@ int main(void) {
   kill(p, SIGCONT);
   r = waitpid(p, &st, 0);
   printf("SIGTERM while stopped, then SIGCONT: WIFSIGNALED %d WTERMSIG %d\n", WIFSIGNALED(st), WTERMSIG(st));
-  /* a handled signal while stopped runs only after SIGCONT; the child then exits 7 */
+  /* a handled signal while stopped runs only after SIGCONT; the child then exits 10. The child
+     says when its handler is in place (a fixed sleep was too short for an SGX fork under load:
+     SIGUSR1's default action ended the child first). */
+  int ready[2];
+  if (pipe(ready)) return 1;
   p = fork();
   if (p == 0) {
     signal(SIGUSR1, SIG_DFL);
     struct sigaction sa = {0};
     sa.sa_handler = (void (*)(int))_exit; /* _exit(SIGUSR1 = 10) */
     sigaction(SIGUSR1, &sa, NULL);
+    write(ready[1], "r", 1);
     for (;;) pause();
   }
-  usleep(50000);
+  char rb;
+  read(ready[0], &rb, 1);
   kill(p, SIGSTOP);
   waitpid(p, &st, WUNTRACED);
   kill(p, SIGUSR1);
