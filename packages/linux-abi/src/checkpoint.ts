@@ -16,19 +16,19 @@ import { FdTable, type OpenFile } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
 import { HostFile, HostOpenFile } from './fs/hostfs.ts';
 import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
-import { ChannelPipe, RemoteEventFd, hexOf, unhex, type FamilyState } from './family.ts';
+import { ChannelPipe, RemoteEventFd, hexOf, type FamilyState } from './family.ts';
 import type { CarriedFile } from './family-files.ts';
 import type { CarriedPages } from './family-pages.ts';
-import { RemoteConn, UnixSocket, type Ucred } from './fs/unix.ts';
-import { nsOf as unixNsOf } from './syscalls/net.ts';
+import { UnixSocket, type Ucred } from './fs/unix.ts';
 import { ExecutableBytes, fillImagePage, protToPte, type ImageSegment, type Vma } from './mm/address-space.ts';
 import { ImageFile } from './fs/imagefs.ts';
 import { PTE_W } from './mm/sv39.ts';
-import { SpecialInode, S_IFIFO, S_IFSOCK } from './fs/inode.ts';
+import { SpecialInode, S_IFIFO } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
 import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
 import { inheritSched } from './syscalls/sched.ts';
+import { connectedSocketOn } from './family-fds.ts';
 
 const PAGE = 4096;
 
@@ -345,19 +345,8 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     } else if (r.kind === 'usock') {
       let sock = socks.get(r.ref);
       if (!sock) {
-        const peer = unhex(r.peer);
-        const okCred = (c: unknown): c is Ucred => typeof c === 'object' && c !== null && [(c as Ucred).pid, (c as Ucred).uid, (c as Ucred).gid].every(Number.isInteger);
-        if (![r.out, r.inn, r.type, r.flags].every(Number.isInteger) || r.out <= 0 || r.inn <= 0 || !peer || !okCred(r.cred) || (r.peerCred !== null && !okCred(r.peerCred))) throw new Error('checkpoint: a bad socket');
-        const inode = new SpecialInode(ns.sockMount.sb, S_IFSOCK | 0o777, 0, k.config.uid, k.config.gid);
-        inode.nlink = 1;
-        sock = new UnixSocket(unixNsOf(k), r.type, r.flags, { mnt: ns.sockMount, inode }, r.cred);
-        sock.state = 'connected';
-        sock.peerCred = r.peerCred;
-        sock.rcvShut = r.rcvShut === true;
-        sock.sndShut = r.sndShut === true;
-        sock.passcred = r.passcred === true;
-        sock.remote = new RemoteConn(fam.fam, r.out, r.inn, peer, fam.sockets);
-        fam.sockets.add(sock);
+        sock = connectedSocketOn(k, fam, r) ?? undefined;
+        if (!sock) throw new Error('checkpoint: a bad socket');
         socks.set(r.ref, sock);
       }
       fds.set(r.fd, sock, r.cloexec);

@@ -66,6 +66,28 @@ const isCred = (c: unknown): c is Ucred => typeof c === 'object' && c !== null
   && isInt((c as Ucred).pid, 0, 0x7fffffff) && isInt((c as Ucred).uid, 0, 0xffffffff) && isInt((c as Ucred).gid, 0, 0xffffffff);
 const isPath = (v: unknown): v is string => typeof v === 'string' && v.startsWith('/') && v.length <= 4096;
 
+/** What a connected unix socket on channels is carried as (at fork, or moved by pidfd_getfd). */
+export type CarriedSocket = { type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut?: boolean; sndShut?: boolean; passcred?: boolean };
+
+/** The socket a carried record describes, on its two channels; null when the record does not check out. */
+export function connectedSocketOn(k: Kernel, fam: FamilyState, r: CarriedSocket): UnixSocket | null {
+  const peer = unhex(r.peer);
+  if (!isInt(r.type, 1, 5) || !isInt(r.flags, 0, 0x7fffffff) || !isInt(r.out, 1, 0x7fffffff) || !isInt(r.inn, 1, 0x7fffffff) || !peer
+    || !isCred(r.cred) || (r.peerCred !== null && !isCred(r.peerCred))) return null;
+  const ns = fsOf(k);
+  const inode = new SpecialInode(ns.sockMount.sb, S_IFSOCK | 0o777, 0, k.config.uid, k.config.gid);
+  inode.nlink = 1;
+  const sock = new UnixSocket(unixNsOf(k), r.type, r.flags, { mnt: ns.sockMount, inode }, r.cred);
+  sock.state = 'connected';
+  sock.peerCred = r.peerCred;
+  sock.rcvShut = r.rcvShut === true;
+  sock.sndShut = r.sndShut === true;
+  sock.passcred = r.passcred === true;
+  sock.remote = new RemoteConn(fam.fam, r.out, r.inn, peer, fam.sockets);
+  fam.sockets.add(sock);
+  return sock;
+}
+
 /** Family identities, per description (stable once given). */
 const identities = new WeakMap<OpenFile, string>();
 
@@ -338,19 +360,8 @@ export class FamilyFds {
         return fam.files.proxy(m);
       }
       case 'usock': {
-        const peer = unhex(m.peer);
-        if (!isInt(m.type, 1, 5) || !isInt(m.out, 1, 0x7fffffff) || !isInt(m.inn, 1, 0x7fffffff) || !peer || !isCred(m.cred)
-          || (m.peerCred !== null && !isCred(m.peerCred))) throw bad();
-        const inode = new SpecialInode(ns.sockMount.sb, S_IFSOCK | 0o777, 0, k.config.uid, k.config.gid);
-        inode.nlink = 1;
-        const sock = new UnixSocket(unixNsOf(k), m.type, m.flags, { mnt: ns.sockMount, inode }, m.cred);
-        sock.state = 'connected';
-        sock.peerCred = m.peerCred;
-        sock.rcvShut = m.rcvShut === true;
-        sock.sndShut = m.sndShut === true;
-        sock.passcred = m.passcred === true;
-        sock.remote = new RemoteConn(fam.fam, m.out, m.inn, peer, fam.sockets);
-        fam.sockets.add(sock);
+        const sock = connectedSocketOn(k, fam, m);
+        if (!sock) throw bad();
         sock.remoteRefs();
         return sock;
       }
