@@ -192,11 +192,27 @@ export class FamilyPages {
     for (const [id, e] of [...this.served]) if (e.holders.has(pid)) this.release(id, pid);
   }
 
+  /** The cache of the file `id` this enclave serves to `holder` (for its futexes: family-futex.ts), or null. */
+  servedFile(id: number, holder: number): PageCache | null {
+    const e = this.served.get(id);
+    return e && e.holders.has(holder) ? e.cache : null;
+  }
+
   // ---- the holder's side ---------------------------------------------------------------------
 
   /** This enclave's process (also while it exits: its pages go back then). */
   private get me(): number {
     return this.fs.selfPid || this.fs.files.me;
+  }
+
+  /** The owner and id of the file behind `cache` when another enclave owns it (family-futex.ts), or null. */
+  heldFile(cache: PageCache): { owner: number; id: number } | null {
+    for (const [key, c] of this.held) {
+      if (c !== cache) continue;
+      const [owner, id] = key.split(':').map(Number);
+      return { owner, id };
+    }
+    return null;
   }
 
   /** The cache here for the file `id` that `owner` serves (made on first use). */

@@ -30,7 +30,8 @@
  *   the others hold proxies (RemoteFile: 'rf', 'rfr', 'rfwake', 'rfopen', family-files.ts).
  * - services: other modules answer sealed requests ('rq'/'rs') and notes ('ev') by name
  *   (System V semaphores and message queues: syscalls/sysvipc-family.ts; pages of mapped files,
- *   which migrate between the enclaves that map them: family-pages.ts).
+ *   which migrate between the enclaves that map them: family-pages.ts; shared futexes on those
+ *   pages, queued at the file's owner: family-futex.ts).
  * - eventfds: the enclave that held one at fork serves its counter; the others hold proxies
  *   (RemoteEventFd) whose operations are sealed requests ('efd', 'efdr', 'efdwake').
  * - descriptions moved on request (pidfd_getfd from another enclave) and the family-wide
@@ -53,6 +54,7 @@ import { fifoOpenIn } from './syscalls/fs-path.ts';
 import { prlimitHere } from './syscalls/process.ts';
 import { FamilyFiles, type FileMessage } from './family-files.ts';
 import { FamilyPages } from './family-pages.ts';
+import { FamilyFutex } from './family-futex.ts';
 import { FamilyFds } from './family-fds.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
 
@@ -248,6 +250,8 @@ export class FamilyState {
   readonly files: FamilyFiles;
   /** Pages of mapped files across enclaves (family-pages.ts). */
   readonly pages: FamilyPages;
+  /** Shared futexes on those pages, queued at the file's owner (family-futex.ts). */
+  readonly futex: FamilyFutex;
   /** Descriptions moved between enclaves (pidfd_getfd) and their family-wide identities (kcmp): family-fds.ts. */
   readonly fds: FamilyFds;
 
@@ -259,6 +263,7 @@ export class FamilyState {
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
     this.files = new FamilyFiles(k, this);
     this.pages = new FamilyPages(k, this);
+    this.futex = new FamilyFutex(k, this);
     this.fds = new FamilyFds(k, this);
     // Process groups across enclaves: a parent's setpgid of its child is run here, in the child's
     // kernel, before the parent's call returns (Linux's is immediate: a signal the parent sends
@@ -524,6 +529,7 @@ export class FamilyState {
       p.cpuInstructions = Number.isSafeInteger(m.cpu) && m.cpu >= 0 ? m.cpu : 0;
       this.files.gone(p.pid); // what it held of the files served here (it closed them already, normally)
       this.pages.gone(p.pid); // the file pages it mapped (it gave them back already, normally)
+      this.futex.gone(p.pid); // its futex waits queued here (it took them back already, normally)
       k.processExited(p, m.status);
     } else if (m.t === 'sig') {
       const p = k.processes.get(m.to);

@@ -366,8 +366,8 @@ export class Kernel {
     task.state = 'runnable';
     const w = task.wait;
     task.wait = null;
-    w?.onWake?.();
     this.setReturn(task, ret);
+    w?.onWake?.(); // after: it may set another result (a futex wait a remote wake took: 0)
   }
 
   setReturn(task: Task, ret: number): void {

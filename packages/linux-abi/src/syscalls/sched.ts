@@ -11,7 +11,7 @@ import { makeCheckpoint } from '../checkpoint.ts';
 import { RLIMIT_NICE, RLIMIT_NPROC, RLIMIT_RTPRIO } from '../abi/constants.ts';
 import { Process, Task, type WaitState } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
-import type { PageCache } from '../mm/page-cache.ts';
+import { PageCache } from '../mm/page-cache.ts';
 import type { SyscallTable } from './table.ts';
 import { openPidfd } from './pidfd.ts';
 import { checkWritable } from './fs-common.ts';
@@ -71,7 +71,7 @@ export function exitRobustList(k: Kernel, t: Task): void {
 const MMSHARED = 2 ** 52;
 
 /** A futex's identity (kernel/futex/core.c get_futex_key). */
-interface FutexKey {
+export interface FutexKey {
   key: number;
   /**
    * Private key: the address space (with the virtual address as key); a shared file mapping's:
@@ -85,12 +85,15 @@ interface FutexKey {
  * address; a shared futex on a MAP_SHARED page by its physical page and offset, so processes
  * that map the page (after fork, or twice) meet on it. null: no mapping (EFAULT).
  */
-function futexKey(proc: Process, addr: number, priv: boolean): FutexKey | null {
+function futexKey(k: Kernel, proc: Process, addr: number, priv: boolean): FutexKey | null {
   const vma = proc.as.find(addr);
   if (priv) return { key: addr, mm: proc.as };
   // A shared op on private memory: the same (mm, address) but marked apart (FUT_OFF_MMSHARED),
   // so it never meets a private op on the same word.
   if (!vma?.shared) return { key: addr + MMSHARED, mm: proc.as };
+  // Another enclave's file (family-futex.ts): its owner reaches the page, and says EFAULT when
+  // there is none; fetching it here first would only move it for nothing.
+  if (vma.file && k.family?.futex.held(vma.file.cache)) return { key: addr - vma.fileBase!, mm: vma.file.cache };
   proc.as.copyIn(addr, 4); // get_user_pages: the page must be present to have a frame
   // A shared file mapping (tmpfs, memfd, System V segment): (file, offset) as Linux keys it
   // (the inode and page index), which also holds where a page's frame is not fixed (fixed
@@ -112,8 +115,13 @@ function sameKey(w: WaitState | null, k: FutexKey): boolean {
  * waiters. The host could lie about its part: a wrong count or a missed wake, nothing more.
  */
 export function futexWake(k: Kernel, proc: Process, addr: number, n: number, bitset: number, priv: boolean): number {
-  const key = futexKey(proc, addr, priv);
+  const key = futexKey(k, proc, addr, priv);
   if (!key) return 0;
+  if (key.mm instanceof PageCache && k.family) {
+    // A file other enclaves map: its owner keeps every enclave's waiters (family-futex.ts).
+    const fx = k.family.futex, h = fx.held(key.mm);
+    return h ? fx.wake(h, key.key, n, bitset) : fx.wakeAll(key.mm, key.key, n, bitset);
+  }
   const woken = wakeKey(k, key, n, bitset);
   const u = priv ? undefined : ushmWord(proc, addr);
   if (!u || !k.ushm || woken >= n) return woken;
@@ -145,7 +153,8 @@ export function ushmFutexWoken(k: Kernel): void {
   }
 }
 
-function wakeKey(k: Kernel, key: FutexKey, n: number, bitset: number): number {
+/** Wakes up to n waiters of this enclave on `key` whose bitset intersects `bitset`; how many. */
+export function wakeKey(k: Kernel, key: FutexKey, n: number, bitset: number): number {
   let woken = 0;
   for (const p of k.processes.values()) {
     for (const t of p.tasks) {
@@ -157,6 +166,30 @@ function wakeKey(k: Kernel, key: FutexKey, n: number, bitset: number): number {
     }
   }
   return woken;
+}
+
+/**
+ * Moves up to n waiters of this enclave from `from` to `to` (futex_requeue); with `to` null, or a
+ * word of another enclave's file (whose waiters its owner keeps), they are woken instead, a
+ * spurious wakeup their callers must tolerate. Returns how many.
+ */
+export function requeueKey(k: Kernel, from: FutexKey, to: FutexKey | null, n: number): number {
+  const away = to === null || (to.mm instanceof PageCache && k.family?.futex.held(to.mm));
+  let moved = 0;
+  for (const p of k.processes.values()) {
+    for (const w of p.tasks) {
+      if (moved >= n) return moved;
+      if (w.state === 'blocked' && sameKey(w.wait, from)) {
+        if (away) k.wake(w, 0);
+        else {
+          w.wait!.futexKey = to!.key;
+          w.wait!.futexMm = to!.mm;
+        }
+        moved++;
+      }
+    }
+  }
+  return moved;
 }
 
 interface CloneArgs {
@@ -556,7 +589,10 @@ export function registerSched(tab: SyscallTable): void {
         if (bitset === 0) return -E.EINVAL;
         const readWord = () => new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
         const u = priv || !k.ushm ? undefined : ushmWord(t.proc, addr);
-        if (!u && readWord() !== val) return -E.EAGAIN;
+        // Another enclave's file: its owner compares (family-futex.ts), so not here.
+        const vma = priv ? undefined : t.proc.as.find(addr);
+        const held = vma?.shared && vma.file ? k.family?.futex.held(vma.file.cache) : null;
+        if (!u && !held && readWord() !== val) return -E.EAGAIN;
         let deadline = Infinity;
         if (a.u(3)) {
           const ts = decodeTimespec(t.proc.as.copyIn(a.u(3), TIMESPEC_SIZE));
@@ -566,8 +602,9 @@ export function registerSched(tab: SyscallTable): void {
           else if (opFull & FUTEX_CLOCK_REALTIME) deadline = k.platform.monotonicNs() + (ns - k.realtimeNs()); // absolute, realtime
           else deadline = ns; // absolute, monotonic
         }
-        const key = futexKey(t.proc, addr, priv);
+        const key = futexKey(k, t.proc, addr, priv);
         if (!key) return -E.EFAULT;
+        if (held && key.mm instanceof PageCache) return k.family!.futex.wait(t, held, key.key, val, bitset, deadline, { key: key.key, mm: key.mm });
         if (u && k.ushm) {
           // Another enclave may change the word and wake at any moment: register with the host
           // first, then compare (a wake after the compare finds the registration; one before it
@@ -595,24 +632,22 @@ export function registerSched(tab: SyscallTable): void {
       case FUTEX_CMP_REQUEUE: {
         const addr2 = a.u(4), nrRequeue = a.i32(3); // val2 travels in the timeout argument
         if (addr2 % 4 !== 0 || val < 0 || nrRequeue < 0) return -E.EINVAL;
-        if (op === FUTEX_CMP_REQUEUE) {
-          const cur = new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
-          if (cur !== a.i32(5)) return -E.EAGAIN;
-        }
-        const from = futexKey(t.proc, addr, priv), to = futexKey(t.proc, addr2, priv);
+        const cmp = op === FUTEX_CMP_REQUEUE ? a.i32(5) : null;
+        const from = futexKey(k, t.proc, addr, priv), to = futexKey(k, t.proc, addr2, priv);
         if (!from || !to) return -E.EFAULT;
-        const woken = wakeKey(k, from, val, FUTEX_BITSET_MATCH_ANY);
-        let moved = 0;
-        for (const p of k.processes.values()) {
-          for (const w of p.tasks) {
-            if (moved >= nrRequeue) break;
-            if (w.state === 'blocked' && sameKey(w.wait, from)) {
-              w.wait!.futexKey = to.key;
-              w.wait!.futexMm = to.mm;
-              moved++;
-            }
-          }
+        const fx = k.family?.futex;
+        if (fx && from.mm instanceof PageCache) {
+          // A file other enclaves map: the owner keeps the queue (family-futex.ts). A target in
+          // the same file is a requeue inside that queue; any other target wakes instead.
+          const same = to.mm === from.mm ? to.key : null;
+          const h = fx.held(from.mm);
+          if (h) return fx.requeue(h, from.key, same, val, nrRequeue, cmp);
+          if (cmp !== null && new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true) !== cmp) return -E.EAGAIN;
+          return fx.requeueAll(from.mm, from.key, to, val, nrRequeue);
         }
+        if (cmp !== null && new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true) !== cmp) return -E.EAGAIN;
+        const woken = wakeKey(k, from, val, FUTEX_BITSET_MATCH_ANY);
+        const moved = requeueKey(k, from, to, nrRequeue);
         return woken + moved; // futex_requeue counts woken and requeued waiters, for both ops
       }
       case FUTEX_WAKE_OP: {
