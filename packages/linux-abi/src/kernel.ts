@@ -34,6 +34,7 @@ import { registerInotify } from './syscalls/inotify.ts';
 import { registerPidfd } from './syscalls/pidfd.ts';
 import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
+import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -89,6 +90,7 @@ export function buildSyscallTable(): SyscallTable {
   registerPidfd(tab);
   registerIoprio(tab);
   registerKcmp(tab);
+  registerSchedAttr(tab);
   return tab;
 }
 

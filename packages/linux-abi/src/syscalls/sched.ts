@@ -350,7 +350,7 @@ export function findTaskById(k: Kernel, t: Task, pid: number): Task | undefined 
 }
 
 /** can_nice: lowering nice to `nice` is allowed within RLIMIT_NICE (20 - nice <= limit); no CAP_SYS_NICE here. */
-function canNice(t: Task, nice: number): boolean {
+export function canNice(t: Task, nice: number): boolean {
   const lim = t.proc.rlimits[RLIMIT_NICE].cur;
   return lim < 0n || BigInt(20 - nice) <= lim;
 }
