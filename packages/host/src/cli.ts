@@ -28,8 +28,8 @@ const USAGE = `usage:
   --untrusted-shared-memory
                  sgx, INSECURE, off by default: MAP_SHARED anonymous memory lives in host memory outside
                  the enclave, so processes in different enclaves (fork) share it; the host can read and
-                 change all of it; futex wakes reach other enclaves. Part of MRENCLAVE. Without it such
-                 memory stays in the enclaves, its pages moving between them (no futex wake across them).
+                 change all of it. Part of MRENCLAVE. Without it such memory stays in the enclaves,
+                 its pages (and futex wakes) moving between them in sealed messages.
   --memory SIZE  enclave memory, e.g. 64M, 256M (default), 1G
   --root PATH    the root file system: a directory (imaged at start) or an image (mkimage);
                  its Merkle root is measured, every block read is checked in the enclave
