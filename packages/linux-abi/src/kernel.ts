@@ -35,6 +35,7 @@ import { registerPidfd } from './syscalls/pidfd.ts';
 import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
 import { registerSchedAttr } from './syscalls/sched-attr.ts';
+import { registerProcessVm } from './syscalls/process-vm.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -91,6 +92,7 @@ export function buildSyscallTable(): SyscallTable {
   registerIoprio(tab);
   registerKcmp(tab);
   registerSchedAttr(tab);
+  registerProcessVm(tab);
   return tab;
 }
 
