@@ -57,6 +57,7 @@ import { FamilyPages } from './family-pages.ts';
 import { FamilyFutex } from './family-futex.ts';
 import { FamilyFds } from './family-fds.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
+import { PVM_SERVICE, serveProcessVm } from './syscalls/process-vm.ts';
 
 /** The family service that runs setpgid for a process in another enclave (and hears of a remote process's own). */
 export const PGID_SERVICE = 'pgid';
@@ -271,6 +272,8 @@ export class FamilyState {
     // session tells its parent's enclave, whose proxy for it must say the same, before its call
     // returns; and whether a group exists in a session is asked of the parent's enclave (with
     // its children, where a sibling's group is) when no process here is in it.
+    // process_vm_readv/writev from another enclave on a process here (syscalls/process-vm.ts).
+    this.services.set(PVM_SERVICE, (body, from, oneWay) => (oneWay ? null : serveProcessVm(k, body)));
     this.services.set(PGID_SERVICE, (body, from, oneWay) => {
       const b = body as { op?: unknown; pid?: unknown; pgid?: unknown; sid?: unknown };
       if (oneWay || !isInt(b.pgid, 1, 0x7fffffff)) return -E.EINVAL;
