@@ -9,6 +9,7 @@
  * zero, and pages of an ELF segment still as the executable has them when the child's enclave has
  * that executable too (the measured application or root image: ExecutableBytes.source).
  */
+import type { MemPolicy } from './syscalls/numa.ts';
 import { E, SysError } from './errors.ts';
 import type { Kernel } from './kernel.ts';
 import { Process, Task, type SavedContext } from './task.ts';
@@ -74,6 +75,8 @@ interface Checkpoint {
     x: string[]; f: string[]; pc: string; fcsr: number; sigmask: string; altStack: { sp: number; size: number; flags: number }; clearChildTid: number;
     /** Scheduling attributes as sched_fork leaves them for the child. */
     sched?: { nice: number; policy: number; rtPriority: number; affinity?: string; ioprio?: number };
+    /** set_mempolicy's policy, which fork copies (syscalls/numa.ts). */
+    mempolicy?: MemPolicy | null;
   };
   mm: { brkStart: number; brk: number; mmapBase: number; vmas: VmaRecord[]; pages: [number, number][] };
   fds: FdRecord[];
@@ -240,7 +243,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
     exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
     task: {
       x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
-      sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched,
+      sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched, mempolicy: t.mempolicy,
     },
     // A file mapping goes as a reference to its file's owner, or (none) as private memory named by its path.
     mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, pages, vmas: as.vmas.map((v) => vmaRecord(v, carried.get(v))) },
@@ -391,6 +394,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     if (sch.affinity !== undefined) task.affinity = big(sch.affinity);
     if (Number.isInteger(sch.ioprio) && sch.ioprio! >= 0 && sch.ioprio! <= 0xffff) task.ioprio = sch.ioprio!;
   }
+  task.mempolicy = restoredPolicy(c.task.mempolicy);
   if (c.vfork) proc.vforkWaiter = () => { fam.send(c.ppid, { t: 'vfork', pid: proc.pid }); };
   try {
     const ctx = fsContext(k, task);
@@ -482,10 +486,17 @@ function vmaRecord(v: Vma, fileRef: (CarriedPages & { mayWrite: boolean }) | und
   return { ...rest, image: { ...where, source } };
 }
 
+/** A policy from the parent's checkpoint, checked for shape (a bad one is MPOL_DEFAULT). */
+function restoredPolicy(p: MemPolicy | null | undefined): MemPolicy | null {
+  if (!p || ![p.mode, p.flags, p.nodes, p.homeNode].every(Number.isInteger) || !/^[0-9]+$/.test(String(p.user))) return null;
+  return { mode: p.mode, flags: p.flags, nodes: p.nodes, user: p.user, homeNode: p.homeNode };
+}
+
 /** The child's VMA; an ELF segment's executable is read (on the first page fault) from this enclave's own measured copy. */
 function restoredVma(k: Kernel, r: VmaRecord): Vma {
   const { image, ...rest } = r;
   const v: Vma = { ...rest, locked: false }; // a forked child has no memory locks (dup_mmap)
+  if (v.mempolicy) v.mempolicy = restoredPolicy(v.mempolicy) ?? undefined;
   if (!image) return v;
   const { source, ...where } = image;
   for (const n of [where.delta, where.fileLimit, where.zeroFrom, where.zeroTo]) {

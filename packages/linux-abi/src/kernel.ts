@@ -36,6 +36,7 @@ import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
 import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { registerProcessVm } from './syscalls/process-vm.ts';
+import { registerNuma } from './syscalls/numa.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -93,6 +94,7 @@ export function buildSyscallTable(): SyscallTable {
   registerKcmp(tab);
   registerSchedAttr(tab);
   registerProcessVm(tab);
+  registerNuma(tab);
   return tab;
 }
 

@@ -3,6 +3,7 @@
  * address space, descriptors and signal dispositions; a Task is a schedulable thread with
  * its own registers, signal mask and TID bookkeeping.
  */
+import type { MemPolicy } from './syscalls/numa.ts';
 import type { AddressSpace } from './mm/address-space.ts';
 import type { PageCache } from './mm/page-cache.ts';
 import type { FdTable } from './fs/file.ts';
@@ -161,6 +162,8 @@ export class Task {
   affinity = -1n;
   /** ioprio_set's value (class << 13 | hint << 3 | level; 0: none set), inherited by clone and fork. */
   ioprio = 0;
+  /** set_mempolicy's policy (null: MPOL_DEFAULT), inherited by clone and fork, kept by execve. */
+  mempolicy: MemPolicy | null = null;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

@@ -4,6 +4,7 @@
  * kernel reaches user memory only through copyIn/copyOut, which check every byte against
  * the VMAs and throw EFAULT for anything else.
  */
+import type { MemPolicy } from '../syscalls/numa.ts';
 import { E, SysError } from '../errors.ts';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/constants.ts';
 import { PAGE_SIZE, pageDown, pageUp, FrameRefs, type FrameAllocator } from './frames.ts';
@@ -57,6 +58,8 @@ export interface Vma {
    * its pages are filled from the executable's bytes on first touch, not at execve.
    */
   image?: ImageSegment;
+  /** mbind's policy (vm_policy; syscalls/numa.ts), absent for MPOL_DEFAULT. */
+  mempolicy?: MemPolicy;
 }
 
 /**
@@ -417,6 +420,11 @@ export class AddressSpace implements CacheMapper {
   /** Sets VM_LOCKED on [start, end), splitting VMAs at the edges (the range must be covered). */
   setLocked(start: number, end: number, locked: boolean): void {
     this.changeRange(start, end, { locked }, (v) => !!v.locked !== locked);
+  }
+
+  /** mbind_range: the VMAs' parts inside [start, end) get `pol` (null: MPOL_DEFAULT). */
+  setMempolicy(start: number, end: number, pol: MemPolicy | null): void {
+    this.changeRange(start, end, { mempolicy: pol ?? undefined });
   }
 
   /** Gives the VMAs' parts inside [start, end) the attributes in `change`, splitting at the edges. */

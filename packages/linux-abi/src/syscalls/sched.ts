@@ -227,6 +227,7 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   const child = new Task(k.allocPid(), t.proc);
   child.comm = t.comm; // a new thread starts with its creator's name
   inheritSched(child, t);
+  child.mempolicy = t.mempolicy; // copy_process: mpol_dup (policies are never changed in place)
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
   if (c.stack) ctx.x[2] = BigInt(c.stack);
@@ -290,6 +291,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   task.sigmask = t.sigmask;
   task.altStack = { ...t.altStack };
   inheritSched(task, t);
+  task.mempolicy = t.mempolicy; // copy_process: mpol_dup
   // From here on nothing may fail: the child holds references (its descriptor table, its
   // address space) that only its exit gives back.
   k.processes.set(pid, child);
