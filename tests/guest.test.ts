@@ -40,12 +40,9 @@ const NEEDS_SHARED_FILE_PAGES = new Map<string, string>([]);
  * only untrusted shared memory (host memory the host can read and change) wakes them. They run
  * with that insecure opt-in (`--untrusted-shared-memory`), and only they.
  */
-const NEEDS_UNTRUSTED_SHM = new Map<string, string>([
-  // futex_keys, futex_threads and pthread_sync pass without it now (futexes across enclaves,
-  // docs/sgx-fork.md); this one stalled in one run of two without it (4 enclaves contending for a
-  // mutex, condvar, barrier and semaphore in one page: a lost wake or page move not found yet).
-  ['pshared_sync', 'process-shared pthread objects in MAP_SHARED memory, contended by five enclaves'],
-]);
+// None now: futex_keys, futex_threads, pthread_sync and pshared_sync share their futexes across
+// enclaves through the page owner (docs/sgx-fork.md).
+const NEEDS_UNTRUSTED_SHM = new Map<string, string>([]);
 const teeFlags = (name: string) => (tee === 'sgx' && NEEDS_UNTRUSTED_SHM.has(name) ? ['--untrusted-shared-memory'] : []);
 const skipReason = (name: string) => (tee === 'sgx' && NEEDS_FORK.has(name) ? `sgx fork: ${NEEDS_FORK.get(name)}`
   : tee === 'sgx' && NEEDS_SHARED_FILE_PAGES.has(name) ? NEEDS_SHARED_FILE_PAGES.get(name)! : false);

@@ -78,6 +78,8 @@ export class FamilyPages {
   private readonly held = new Map<string, PageCache>();
   /** Pages this enclave is asking an owner for now (`owner:id:pg`), with the request's number. */
   private readonly taking = new Map<string, number>();
+  /** 'give' requests out now (their numbers, oldest first), by `holder:id:pg`. */
+  private readonly giving = new Map<string, number[]>();
 
   constructor(private readonly k: Kernel, private readonly fs: FamilyState) {
     pageClock.now = () => k.platform.monotonicNs();
@@ -98,13 +100,36 @@ export class FamilyPages {
       const fid = id;
       cache.remote = {
         give: (pid, pg) => {
+          const gk = `${pid}:${fid}:${pg}`;
           for (;;) {
-            const r = this.fs.serviceRequest(pid, SVC, { op: 'give', id: fid, pg } satisfies PageRequest) as { data?: unknown } | null;
+            let out = this.giving.get(gk);
+            if (!out) this.giving.set(gk, (out = []));
+            const earlier = [...out];
+            let mine = 0;
+            let r: { data?: unknown } | null;
+            try {
+              r = this.fs.serviceRequest(pid, SVC, { op: 'give', id: fid, pg } satisfies PageRequest, undefined, (n) => { mine = n; out.push(n); }) as { data?: unknown } | null;
+            } finally {
+              const i = out.indexOf(mine);
+              if (i >= 0) out.splice(i, 1);
+              if (out.length === 0) this.giving.delete(gk);
+            }
             if (isBusy(r)) continue; // just granted there: it is held a moment first
             // No answer: that enclave has ended. What it put back before it ended (its 'put',
             // queued ahead of its end) is taken in now, before the page is granted again.
             if (r === null) this.fs.receiveNow();
-            return r && typeof r === 'object' && r.data !== undefined ? unhexBytes(r.data, PAGE_SIZE) : null;
+            if (r && typeof r === 'object' && r.data !== undefined) return unhexBytes(r.data, PAGE_SIZE);
+            // Not there: this pull may run nested in an earlier one of the same page from the
+            // same enclave (this kernel, waiting for that answer, serves another request that
+            // reads the page: a futex compare, a read()). That enclave gave the page up to the
+            // earlier 'give', whose answer has arrived (answers keep their order) and holds the
+            // newest bytes: they are the page's, not the file's older ones (the earlier pull,
+            // when it resumes, finds the page already back and drops its copy).
+            for (const n of earlier) {
+              const a = this.fs.answerOf(n) as { data?: unknown } | undefined;
+              if (a && typeof a === 'object' && a.data !== undefined) return unhexBytes(a.data, PAGE_SIZE);
+            }
+            return null;
           }
         },
         mapped: () => e.holders.size > 0,

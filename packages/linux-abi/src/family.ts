@@ -336,6 +336,12 @@ export class FamilyState {
     return this.rpcReplies.has(req);
   }
 
+  /** The body of the service answer to `req` when it has arrived, left for the asker to take; undefined when not yet. */
+  answerOf(req: number): unknown {
+    const r = this.rpcReplies.get(req);
+    return r?.t === 'rs' ? r.body : undefined;
+  }
+
   /** A one-way note to the service `svc` of the enclave running `pid`: 0, or -errno when it could not be sent. */
   note(pid: number, svc: string, body: unknown, from = this.self): number {
     return this.send(pid, { t: 'ev', from, svc, body });

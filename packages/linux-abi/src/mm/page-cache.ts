@@ -101,7 +101,7 @@ export class PageCache {
   private readonly remoteHomes = new Map<number, { pid: number; gen: number }>();
   private gen = 0;
   /** Pages this owner is pulling back from another enclave now: a take of one waits (is answered busy). */
-  private readonly pulling = new Set<number>();
+  private readonly pulling = new Map<number, number>(); // page -> pulls under way (they may nest)
   /** Set when other enclaves map this file (family-pages.ts). */
   remote: RemoteHolders | null = null;
   /** False once the file's data is gone (removed and closed): dirty pages have nowhere to go. */
@@ -182,7 +182,7 @@ export class PageCache {
 
   /** Owner: page pgoff is being pulled back from another enclave (a take of it must ask again). */
   isPulling(pgoff: number): boolean {
-    return this.pulling.has(pgoff);
+    return (this.pulling.get(pgoff) ?? 0) > 0;
   }
 
   /** Fixed paging: true when the alias (mapper, va) is page pgoff's home. */
@@ -267,12 +267,14 @@ export class PageCache {
       if (!r || !this.remote) { this.remoteHomes.delete(pgoff); return; }
       // Takes of this page wait until it is back (none is granted from the file's older bytes
       // meanwhile; family-pages.ts answers them busy).
-      this.pulling.add(pgoff);
+      this.pulling.set(pgoff, (this.pulling.get(pgoff) ?? 0) + 1);
       let bytes: Uint8Array | null;
       try {
         bytes = this.remote.give(r.pid, pgoff);
       } finally {
-        this.pulling.delete(pgoff);
+        const n = this.pulling.get(pgoff)! - 1;
+        if (n > 0) this.pulling.set(pgoff, n);
+        else this.pulling.delete(pgoff);
       }
       // While this enclave waited, the page may have been granted again: ask again.
       if (this.remoteHomes.get(pgoff)?.gen !== r.gen) continue;
