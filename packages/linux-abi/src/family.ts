@@ -452,6 +452,7 @@ export class FamilyState {
   request(pid: number, make: (req: number) => Message): Message | null {
     const req = this.nextReq++;
     if (this.send(pid, make(req)) < 0) return null;
+    let checked = this.k.platform.monotonicNs();
     for (;;) {
       const ev = this.fam.events;
       this.seen = ev;
@@ -462,9 +463,15 @@ export class FamilyState {
         return r;
       }
       this.fam.waitEvents(ev, 1e9);
-      // A second without a word: the enclave asked may have ended before answering (its process
-      // exited). The host then knows no such enclave (ESRCH) and no answer will come.
-      if (this.fam.events === ev && this.send(pid, { t: 'alive' }) < 0) return null;
+      // A second without the answer: the enclave asked may have ended before answering (its
+      // process exited). The host then knows no such enclave (ESRCH) and no answer will come.
+      // Counted from the request, not from the last event: other enclaves' messages (their own
+      // 'alive' pings while they wait for this one) may come more often than that.
+      const now = this.k.platform.monotonicNs();
+      if (now - checked >= 1e9) {
+        checked = now;
+        if (this.send(pid, { t: 'alive' }) < 0) return null;
+      }
     }
   }
 
