@@ -67,8 +67,8 @@ type FutexNote =
 /** A waiter of another enclave, queued at the owner. */
 interface RemoteWaiter { pid: number; token: number; cache: PageCache; off: number; bitset: number }
 
-/** A wait of this enclave queued at another enclave (the owner). */
-interface MyWait { task: Task; owner: number; wait: WaitState | null }
+/** A wait of this enclave queued at another enclave (the owner); `ret`: its result when woken (futex_waitv: the word's index). */
+interface MyWait { task: Task; owner: number; wait: WaitState | null; ret: number }
 
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const MAX_OFF = 2 ** 52;
@@ -233,7 +233,7 @@ export class FamilyFutex {
       if (m.owner !== from) return; // only the owner that queued it may wake it
       this.mine.delete(n.token);
       this.stats.wakesHeard++;
-      if (m.task.state === 'blocked' && m.task.wait === m.wait) this.k.wake(m.task, 0);
+      if (m.task.state === 'blocked' && m.task.wait === m.wait) this.k.wake(m.task, m.ret);
     } else if (n.op === 'gone') {
       if (!Array.isArray(n.tokens) || n.tokens.length > 4096) return;
       for (const t of n.tokens) if (isInt(t, 1, MAX_TOKEN)) this.queue.delete(`${from}:${t}`);
@@ -296,7 +296,7 @@ export class FamilyFutex {
     }
     if (!r || r.queued !== true) { this.early.delete(token); return FamilyFutex.errOf(r); }
     if (this.early.delete(token)) return 0; // woken before the answer came
-    const m: MyWait = { task: t, owner: h.owner, wait: null };
+    const m: MyWait = { task: t, owner: h.owner, wait: null, ret: 0 };
     this.mine.set(token, m);
     // A signal that came while the request was out (the task was not asleep yet, so nothing
     // interrupted it) ends the wait before it sleeps, as Linux's check before schedule() does.
@@ -319,6 +319,41 @@ export class FamilyFutex {
     });
     m.wait = t.wait;
     return ret;
+  }
+
+  /**
+   * futex_waitv in a holder, one word of a held file: the owner compares it with val and queues
+   * the waiter (as FUTEX_WAIT does, with every bitset bit). Answers the token it is queued under,
+   * an errno (EAGAIN: the word differs), or 'woken' when a wake took it before the answer came.
+   * The caller attaches the sleep (attach) or gives the token up (settle).
+   */
+  enqueue(t: Task, h: HeldFile, off: number, val: number, index: number): { token: number } | { err: number } | 'woken' {
+    this.sweep();
+    h.cache.leave(Math.floor(off / PAGE_SIZE), true);
+    const token = this.nextToken++;
+    this.asking.add(token);
+    let r: Record<string, unknown> | null;
+    try {
+      r = this.ask(h.owner, { op: 'wait', id: h.id, off, val, bitset: ANY, token });
+    } finally {
+      this.asking.delete(token);
+    }
+    if (!r || r.queued !== true) { this.early.delete(token); return { err: FamilyFutex.errOf(r) }; }
+    if (this.early.delete(token)) return 'woken';
+    this.mine.set(token, { task: t, owner: h.owner, wait: null, ret: index });
+    return { token };
+  }
+
+  /** futex_waitv: the sleep that a 'woken' note for `token` ends. */
+  attach(token: number, wait: WaitState | null): void {
+    const m = this.mine.get(token);
+    if (m) m.wait = wait;
+  }
+
+  /** futex_waitv: gives up a queued word; true when a wake had already taken it (or one is on its way). */
+  settle(token: number): boolean {
+    if (!this.mine.has(token)) return !this.cancelling.has(token);
+    return this.cancel(token);
   }
 
   /** Cancels a queued wait at its owner: true when a wake had already taken it. */

@@ -37,6 +37,7 @@ import { registerKcmp } from './syscalls/kcmp.ts';
 import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { registerProcessVm } from './syscalls/process-vm.ts';
 import { registerNuma } from './syscalls/numa.ts';
+import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -95,6 +96,7 @@ export function buildSyscallTable(): SyscallTable {
   registerSchedAttr(tab);
   registerProcessVm(tab);
   registerNuma(tab);
+  registerFutexWaitv(tab);
   return tab;
 }
 

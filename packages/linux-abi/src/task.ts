@@ -124,6 +124,20 @@ export interface WaitState {
   takes?: bigint;
   /** A futex wait on untrusted shared memory: the host's registration (0 once woken or cancelled). */
   ushm?: { token: number };
+  /** futex_waitv: the words this sleep waits on; a wake of any ends it with that word's index. */
+  waitv?: WaitvWord[];
+}
+
+/** One word of a futex_waitv sleep (syscalls/futex-waitv.ts). */
+export interface WaitvWord {
+  index: number;
+  /** This enclave's key for it (as WaitState.futexKey/futexMm); absent for a word another enclave's owner queues. */
+  key?: number;
+  mm?: AddressSpace | PageCache;
+  /** Untrusted shared memory: the host's registration (0 once woken or cancelled). */
+  ushm?: { token: number };
+  /** Another enclave's file: the token queued at its owner (family-futex.ts), 0 once settled. */
+  remote?: number;
 }
 
 export interface AltStack {

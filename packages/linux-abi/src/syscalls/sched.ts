@@ -9,7 +9,7 @@ import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
 import { Kernel, type BLOCKED } from '../kernel.ts';
 import { makeCheckpoint } from '../checkpoint.ts';
 import { RLIMIT_NICE, RLIMIT_NPROC, RLIMIT_RTPRIO } from '../abi/constants.ts';
-import { Process, Task, type WaitState } from '../task.ts';
+import { Process, Task, type WaitState, type WaitvWord } from '../task.ts';
 import type { AddressSpace } from '../mm/address-space.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import type { SyscallTable } from './table.ts';
@@ -85,7 +85,7 @@ export interface FutexKey {
  * address; a shared futex on a MAP_SHARED page by its physical page and offset, so processes
  * that map the page (after fork, or twice) meet on it. null: no mapping (EFAULT).
  */
-function futexKey(k: Kernel, proc: Process, addr: number, priv: boolean): FutexKey | null {
+export function futexKey(k: Kernel, proc: Process, addr: number, priv: boolean): FutexKey | null {
   const vma = proc.as.find(addr);
   if (priv) return { key: addr, mm: proc.as };
   // A shared op on private memory: the same (mm, address) but marked apart (FUT_OFF_MMSHARED),
@@ -105,6 +105,11 @@ function futexKey(k: Kernel, proc: Process, addr: number, priv: boolean): FutexK
 
 function sameKey(w: WaitState | null, k: FutexKey): boolean {
   return w !== null && w.futexKey === k.key && w.futexMm === k.mm;
+}
+
+/** The word of a futex_waitv sleep on `k` (one this enclave queues), or undefined. */
+function waitvWord(w: WaitState | null, k: FutexKey): WaitvWord | undefined {
+  return w?.waitv?.find((x) => x.key !== undefined && x.key === k.key && x.mm === k.mm);
 }
 
 /**
@@ -129,7 +134,7 @@ export function futexWake(k: Kernel, proc: Process, addr: number, n: number, bit
 }
 
 /** The untrusted shared memory region and offset of the word at addr, or undefined. */
-function ushmWord(proc: Process, addr: number): { id: number; off: number } | undefined {
+export function ushmWord(proc: Process, addr: number): { id: number; off: number } | undefined {
   const v = proc.as.find(addr);
   return v?.ushm ? { id: v.ushm.id, off: addr - v.ushm.base } : undefined;
 }
@@ -141,13 +146,18 @@ function ushmWord(proc: Process, addr: number): { id: number; off: number } | un
 export function ushmFutexWoken(k: Kernel): void {
   if (!k.ushm) return;
   let waiting = false;
-  for (const p of k.processes.values()) for (const t of p.tasks) if (t.state === 'blocked' && t.wait?.ushm?.token) waiting = true;
+  for (const p of k.processes.values()) {
+    for (const t of p.tasks) if (t.state === 'blocked' && (t.wait?.ushm?.token || t.wait?.waitv?.some((x) => x.ushm?.token))) waiting = true;
+  }
   if (!waiting) return;
   for (const token of k.ushm.cap.futexWoken()) {
     for (const p of k.processes.values()) {
       for (const t of p.tasks) {
         const h = t.state === 'blocked' ? t.wait?.ushm : undefined;
         if (h && h.token === token) { h.token = 0; k.wake(t, 0); }
+        // futex_waitv: the woken word's index is the result.
+        const x = t.state === 'blocked' ? t.wait?.waitv?.find((y) => y.ushm?.token === token) : undefined;
+        if (x) { x.ushm!.token = 0; k.wake(t, x.index); }
       }
     }
   }
@@ -159,8 +169,16 @@ export function wakeKey(k: Kernel, key: FutexKey, n: number, bitset: number): nu
   for (const p of k.processes.values()) {
     for (const t of p.tasks) {
       if (woken >= n) return woken;
-      if (t.state === 'blocked' && sameKey(t.wait, key) && ((t.wait!.bitset ?? FUTEX_BITSET_MATCH_ANY) & bitset) !== 0) {
+      if (t.state !== 'blocked') continue;
+      if (sameKey(t.wait, key) && ((t.wait!.bitset ?? FUTEX_BITSET_MATCH_ANY) & bitset) !== 0) {
         k.wake(t, 0);
+        woken++;
+        continue;
+      }
+      // futex_waitv waits with every bit set (FUTEX_BITSET_MATCH_ANY) and returns the word's index.
+      const x = waitvWord(t.wait, key);
+      if (x) {
+        k.wake(t, x.index);
         woken++;
       }
     }
@@ -179,11 +197,23 @@ export function requeueKey(k: Kernel, from: FutexKey, to: FutexKey | null, n: nu
   for (const p of k.processes.values()) {
     for (const w of p.tasks) {
       if (moved >= n) return moved;
-      if (w.state === 'blocked' && sameKey(w.wait, from)) {
+      if (w.state !== 'blocked') continue;
+      if (sameKey(w.wait, from)) {
         if (away) k.wake(w, 0);
         else {
           w.wait!.futexKey = to!.key;
           w.wait!.futexMm = to!.mm;
+        }
+        moved++;
+        continue;
+      }
+      // A futex_waitv word moves as Linux moves its futex_q (requeue_futex); its index stays.
+      const x = waitvWord(w.wait, from);
+      if (x) {
+        if (away) k.wake(w, x.index);
+        else {
+          x.key = to!.key;
+          x.mm = to!.mm;
         }
         moved++;
       }
