@@ -38,6 +38,7 @@ import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { registerProcessVm } from './syscalls/process-vm.ts';
 import { registerNuma } from './syscalls/numa.ts';
 import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
+import { registerMqueue } from './syscalls/mqueue.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -97,6 +98,7 @@ export function buildSyscallTable(): SyscallTable {
   registerProcessVm(tab);
   registerNuma(tab);
   registerFutexWaitv(tab);
+  registerMqueue(tab);
   return tab;
 }
 

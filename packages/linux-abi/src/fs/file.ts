@@ -109,6 +109,8 @@ export abstract class OpenFile {
     return -E.ENXIO;
   }
   close(): void {}
+  /** f_op->flush: one descriptor of it closed by process `pid` (the description may live on). */
+  flush(_pid: number): void {}
   /** A write is one operation whatever it returns (eventfd: 8 of a longer buffer); no looping for the rest. */
   oneShotWrite(): boolean {
     return false;

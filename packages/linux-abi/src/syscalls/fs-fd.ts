@@ -242,6 +242,7 @@ function closeFd(k: Kernel, t: Task, fd: number): number {
   const f = t.proc.fds.get(fd);
   if (!f) return -E.EBADF;
   dropLocksOnClose(f, t.proc.pid);
+  f.flush(t.proc.pid);
   return t.proc.fds.close(fd);
 }
 
@@ -276,7 +277,7 @@ export function registerFsFd(tab: SyscallTable): void {
     if (newfd < 0 || newfd >= t.proc.fds.limit) return -E.EBADF;
     const f = fileOf(t, oldfd);
     const old = t.proc.fds.get(newfd);
-    if (old) dropLocksOnClose(old, t.proc.pid);
+    if (old) { dropLocksOnClose(old, t.proc.pid); old.flush(t.proc.pid); }
     t.proc.fds.set(newfd, f, (flags & O_CLOEXEC) !== 0);
     return newfd;
   });

@@ -1,6 +1,6 @@
 /** Process syscalls: exit, exit_group, ids, set_tid_address, set_robust_list, prlimit64, prctl. */
 import { E } from '../errors.ts';
-import { PR_GET_NAME, PR_SET_NAME, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIM_NLIMITS } from '../abi/constants.ts';
+import { PR_GET_NAME, PR_SET_NAME, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIMIT_MSGQUEUE, RLIM_NLIMITS } from '../abi/constants.ts';
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
@@ -142,6 +142,7 @@ export const DEFAULT_RLIMITS: [number, bigint, bigint][] = [
   [RLIMIT_NOFILE, 1024n, 4096n],
   [RLIMIT_NICE, 0n, 0n],
   [RLIMIT_RTPRIO, 0n, 0n],
+  [RLIMIT_MSGQUEUE, 819200n, 819200n], // MQ_BYTES_MAX
 ];
 
 /** kernel/sys.c do_prlimit: checks, then the old value out, then the new one in place. */
