@@ -58,3 +58,13 @@ test('sgx fork, a host that flips a bit of every message between enclaves: no pa
   assert.equal(r.stdout, wantShared.slice(0, wantShared.indexOf('child sees')));
   assert.match(r.stderr, /dropped a message that failed authentication/);
 });
+
+test('sgx fork: a process whose shared memory, memfd and tmpfs file its orphan still uses ends first; its enclave serves them until the last holder lets go, then ends', { timeout: 320_000 }, () => {
+  // owner_exit's `wait` argument keeps the family's first process 3 s longer, so that the end of
+  // the ended owner's enclave (once its orphan and that one's child have let go) is seen.
+  const r = spawnSync(process.execPath, [teeos, 'run', '--tee', 'sgx', 'bin/owner_exit', 'wait'], { cwd: guestDir, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.stdout, readFileSync(`${guestDir}expected/owner_exit.stdout`, 'utf8'), r.stderr);
+  assert.equal(r.status, 0);
+  assert.match(r.stderr, /pid (\d+) has ended; its enclave goes on serving what 1 process\(es\) of the family still map or hold/);
+  assert.match(r.stderr, /pid \d+: nothing it served is held any more: its enclave ends/);
+});

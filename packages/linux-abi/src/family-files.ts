@@ -24,9 +24,10 @@
  * (a FIFO is then found by its published name, as before). stat and access(2) of such a name
  * are asked the same way ('rfpath'); other path calls (unlink, rename, readdir) are not.
  *
- * The owner serves only while its process lives (as for eventfds): later, operations on a
- * proxy fail with EIO. Each operation is a round trip through the host; the host sees sizes and
- * timing, never bytes, paths or lock ranges (every message is sealed, family.ts).
+ * The owner serves them after its process ended too, while anyone holds them
+ * (FamilyState.lingering, family.ts); a proxy whose owner's enclave is gone fails with EIO. Each
+ * operation is a round trip through the host; the host sees sizes and timing, never bytes, paths
+ * or lock ranges (every message is sealed, family.ts).
  */
 import { E, SysError } from './errors.ts';
 import type { Kernel } from './kernel.ts';
@@ -422,6 +423,13 @@ export class FamilyFiles {
     this.proxies.delete(`${f.owner}:${f.id}`);
     this.posix.delete(f.ikey);
     this.fs.send(f.owner, { t: 'rfclose', id: f.id, pid: this.fs.selfPid || this.me });
+  }
+
+  /** The processes of other enclaves that hold a description this enclave serves. */
+  holderPids(): Set<number> {
+    const s = new Set<number>();
+    for (const e of this.served.values()) for (const pid of e.holders) s.add(pid);
+    return s;
   }
 
   /** A process of another enclave ended (its exit message): whatever it held here is let go. */

@@ -217,6 +217,13 @@ export class FamilyPages {
     for (const [id, e] of [...this.served]) if (e.holders.has(pid)) this.release(id, pid);
   }
 
+  /** The processes of other enclaves that map a file whose pages this enclave serves. */
+  holderPids(): Set<number> {
+    const s = new Set<number>();
+    for (const e of this.served.values()) for (const pid of e.holders) s.add(pid);
+    return s;
+  }
+
   /** The cache of the file `id` this enclave serves to `holder` (for its futexes: family-futex.ts), or null. */
   servedFile(id: number, holder: number): PageCache | null {
     const e = this.served.get(id);

@@ -318,7 +318,7 @@ export class FamilyState {
   }
 
   /** A request to the service `svc` of the enclave running `pid`, answered in place; null when it could not be sent. */
-  serviceRequest(pid: number, svc: string, body: unknown, from = this.self, sent?: (req: number) => void): unknown {
+  serviceRequest(pid: number, svc: string, body: unknown, from = this.self || this.endedPid, sent?: (req: number) => void): unknown {
     const r = this.request(pid, (req) => {
       sent?.(req);
       return { t: 'rq', req, from, svc, body };
@@ -343,7 +343,7 @@ export class FamilyState {
   }
 
   /** A one-way note to the service `svc` of the enclave running `pid`: 0, or -errno when it could not be sent. */
-  note(pid: number, svc: string, body: unknown, from = this.self): number {
+  note(pid: number, svc: string, body: unknown, from = this.self || this.endedPid): number {
     return this.send(pid, { t: 'ev', from, svc, body });
   }
 
@@ -487,8 +487,59 @@ export class FamilyState {
     });
   }
 
+  /** This enclave's process once it has ended (0 while it runs). */
+  private endedPid = 0;
+
+  /**
+   * This enclave's process has ended, but other enclaves still use what it served them: the pages
+   * of a shared mapping (family-pages.ts: MAP_SHARED anonymous memory, a memfd, a System V
+   * segment) or a tmpfs description (family-files.ts). Linux keeps such objects alive while
+   * anyone maps or holds them, so this kernel goes on serving them, with no task left, until the
+   * last holder lets go or ends (the parent has heard of the exit already). Not for the family's
+   * first process: the family ends with it, as a PID namespace ends with its init.
+   */
+  get lingering(): boolean {
+    return this.endedPid > 1 && this.holders().size > 0;
+  }
+
+  private lingerLogged = false;
+
+  /** The kernel stops: said when it lingered (the last holder let go, or ended). */
+  ended(): void {
+    if (this.lingerLogged) this.k.platform.log(`pid ${this.endedPid}: nothing it served is held any more: its enclave ends`);
+  }
+
+  private holders(): Set<number> {
+    return new Set([...this.pages.holderPids(), ...this.files.holderPids()]);
+  }
+
+  /**
+   * One wait of a lingering enclave: serves what arrives for up to a second. Once a second each
+   * holder is asked after ('alive'): one the host knows no more (it ended without letting go: its
+   * kernel stopped, or the host ended it) is let go, after what it sent before it ended is read.
+   */
+  linger(): void {
+    if (!this.lingerLogged) {
+      this.lingerLogged = true;
+      this.k.platform.log(`pid ${this.endedPid} has ended; its enclave goes on serving what ${this.holders().size} process(es) of the family still map or hold`);
+    }
+    this.fam.waitEvents(this.seen, 1e9);
+    this.poll();
+    const now = this.k.platform.monotonicNs();
+    if (now - this.probedAt < 1e9) return;
+    this.probedAt = now;
+    for (const pid of this.holders()) {
+      if (this.send(pid, { t: 'alive' }) >= 0) continue;
+      this.receiveNow();
+      this.files.gone(pid);
+      this.pages.gone(pid);
+      this.futex.gone(pid);
+    }
+  }
+
   /** The local process ended: its parent, in another enclave, hears of it. */
   exited(proc: Process, status: number): void {
+    if (!proc.remote) this.endedPid = proc.pid;
     for (const h of this.onExit) h(proc);
     const parent = this.k.processes.get(proc.ppid);
     if (parent?.remote) this.send(parent.pid, { t: 'exit', pid: proc.pid, status, cpu: proc.cpuInstructions + proc.childCpuInstructions });

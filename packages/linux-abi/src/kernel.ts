@@ -223,7 +223,12 @@ export class Kernel {
       // Sleeps whose deadline passed end even while other tasks keep the hart busy (a
       // spinning thread must not starve a nanosleep or a futex timeout).
       this.wakeExpired();
-      if (this.tasks.length === 0) return;
+      if (this.tasks.length === 0) {
+        // Its process has ended; what it serves other enclaves may keep it (family.ts).
+        if (!this.family?.lingering) { this.family?.ended(); return; }
+        this.family.linger();
+        continue;
+      }
       let task: Task | undefined;
       for (let i = 0; i < this.tasks.length; i++) {
         const t = this.tasks[(next + i) % this.tasks.length];
