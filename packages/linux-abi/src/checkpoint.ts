@@ -205,6 +205,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
         cred: f.cred, peerCred: f.peerCred, rcvShut: f.rcvShut, sndShut: f.sndShut, passcred: f.passcred,
       });
     } else if (f instanceof RemoteEventFd) {
+      fam.holdEventFd(f, pid);
       fds.push({ fd, cloexec: e.cloexec, kind: 'eventfd', owner: f.owner, id: f.id, flags: f.flags, sem: f.efdFlags });
     } else if ((f instanceof NullFile || f instanceof ZeroFile || f instanceof FullFile || f instanceof RandomFile) && f.loc) {
       // Devices without state (/dev/null, zero, full, urandom): the child opens its own, one

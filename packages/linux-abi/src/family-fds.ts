@@ -202,6 +202,7 @@ export class FamilyFds {
       return { kind: 'pipe', channel: (f.pipe.channel as ChannelPipe).id, flags: f.flags };
     }
     if (f instanceof EventFdFile) return { kind: 'eventfd', owner: pid, id: fam.shareEventFd(f, to), flags: f.flags, sem: f.efdFlags };
+    if (f instanceof RemoteEventFd) fam.holdEventFd(f, to);
     if (f instanceof RemoteEventFd) return { kind: 'eventfd', owner: f.owner, id: f.id, flags: f.flags, sem: f.efdFlags };
     const path = (): string | null => {
       const p = k.processes.get(pid);

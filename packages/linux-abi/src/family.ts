@@ -79,6 +79,10 @@ type Message =
   | { t: 'efdr'; req: number; ret: number; v: string }
   /** The counter of the eventfd `id` served by `owner` changed: blocked readers and writers try again. */
   | { t: 'efdwake'; owner: number; id: number }
+  /** The process `pid` (a fork of a holder, or a pidfd_getfd asker) holds the eventfd `id` too. */
+  | { t: 'efdhold'; id: number; pid: number }
+  /** The process `pid` holds the eventfd `id` no more (its last descriptor of the proxy closed). */
+  | { t: 'efdclose'; id: number; pid: number }
   /** Open the FIFO at `path` (published by the receiver) for reading and/or writing. */
   | { t: 'fopen'; req: number; from: number; path: string; read: boolean; write: boolean }
   /** Its answer: the channel the FIFO's bytes now live in, or -errno. */
@@ -220,6 +224,9 @@ export class RemoteEventFd extends EventFdBase {
   override poll(): number {
     const r = this.fs.efdCall(this.owner, this.id, 'peek', 0n);
     return r.ret < 0 ? POLLERR : eventfdPollMask(r.v);
+  }
+  override close(): void {
+    this.fs.eventFdClosed(this);
   }
 }
 
@@ -413,6 +420,19 @@ export class FamilyState {
     return this.efds.get(id)?.f ?? null;
   }
 
+  /** `pid` (a fork of this holder, or a pidfd_getfd asker) holds the proxy `f` too: its owner learns of it first (messages keep their order). */
+  holdEventFd(f: RemoteEventFd, pid: number): void {
+    this.send(f.owner, { t: 'efdhold', id: f.id, pid });
+  }
+
+  /** The proxy's last descriptor here closed (or this process exits): its owner lets go of this holder. */
+  eventFdClosed(f: RemoteEventFd): void {
+    const key = `${f.owner}:${f.id}`;
+    if (this.efdProxies.get(key) === f) this.efdProxies.delete(key);
+    const me = this.self || this.endedPid || this.files.me;
+    if (me) this.send(f.owner, { t: 'efdclose', id: f.id, pid: me });
+  }
+
   /** A proxy for the eventfd `id` that `owner` serves (the same one for every descriptor naming it). */
   eventFdProxy(owner: number, id: number, efdFlags: number, flags: number, loc: Location): RemoteEventFd {
     const key = `${owner}:${id}`;
@@ -510,7 +530,14 @@ export class FamilyState {
   }
 
   private holders(): Set<number> {
-    return new Set([...this.pages.holderPids(), ...this.files.holderPids()]);
+    const s = new Set([...this.pages.holderPids(), ...this.files.holderPids()]);
+    for (const e of this.efds.values()) for (const pid of e.subs) s.add(pid);
+    return s;
+  }
+
+  /** A process of another enclave ended: it holds none of the eventfds served here. */
+  private efdGone(pid: number): void {
+    for (const e of this.efds.values()) e.subs.delete(pid);
   }
 
   /**
@@ -534,6 +561,7 @@ export class FamilyState {
       this.files.gone(pid);
       this.pages.gone(pid);
       this.futex.gone(pid);
+      this.efdGone(pid);
     }
   }
 
@@ -597,6 +625,7 @@ export class FamilyState {
       this.files.gone(p.pid); // what it held of the files served here (it closed them already, normally)
       this.pages.gone(p.pid); // the file pages it mapped (it gave them back already, normally)
       this.futex.gone(p.pid); // its futex waits queued here (it took them back already, normally)
+      this.efdGone(p.pid); // the eventfds it held (it closed them already, normally)
       k.processExited(p, m.status);
     } else if (m.t === 'sig') {
       const p = k.processes.get(m.to);
@@ -692,6 +721,11 @@ export class FamilyState {
     } else if (m.t === 'rs') {
       if (!isInt(m.req, 1, this.nextReq - 1)) return;
       this.rpcReplies.set(m.req, m);
+    } else if (m.t === 'efdhold' || m.t === 'efdclose') {
+      if (!isInt(m.id, 1, 2 ** 31) || !isInt(m.pid, 1, 0x7fffffff)) return;
+      const e = this.efds.get(m.id);
+      if (m.t === 'efdhold') e?.subs.add(m.pid);
+      else e?.subs.delete(m.pid);
     } else if (m.t === 'efdwake') {
       this.efdProxies.get(`${m.owner}:${m.id}`)?.q.notify();
     } else if (m.t === 'rf' || m.t === 'rfr' || m.t === 'rfwake' || m.t === 'rfopen' || m.t === 'rfopenr' || m.t === 'rfpath' || m.t === 'rfhold' || m.t === 'rfclose') {

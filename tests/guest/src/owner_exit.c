@@ -1,5 +1,5 @@
 /*
- * A process that made shared memory (MAP_SHARED anonymous, a memfd) and a tmpfs file, then forked,
+ * A process that made shared memory (MAP_SHARED anonymous, a memfd), a tmpfs file and an eventfd, then forked,
  * ends before its child. Linux keeps those objects alive while anyone maps or holds them: the
  * orphan and its own child go on using the memory, its futexes and
  * the file description. On the SGX model each process is an enclave, and the one that made the
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,7 +43,8 @@ int main(int argc, char **argv) {
     if (anon == MAP_FAILED || mfd < 0 || ftruncate(mfd, 4096) != 0) { perror("A: setup"); _exit(1); }
     atomic_int *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
     int tfd = open("/tmp/owner_exit.txt", O_CREAT | O_RDWR | O_TRUNC, 0600);
-    if (mem == MAP_FAILED || tfd < 0) { perror("A: setup"); _exit(1); }
+    int efd = eventfd(0, 0);
+    if (mem == MAP_FAILED || tfd < 0 || efd < 0) { perror("A: setup"); _exit(1); }
     anon[0] = 100;
     anon[1024] = 5; /* the second page */
     mem[0] = 7;
@@ -63,6 +65,8 @@ int main(int argc, char **argv) {
       if (lseek(tfd, 0, SEEK_SET) != 0 || read(tfd, buf, sizeof buf - 1) != 7) perror("B: read");
       printf("B: the file holds: %s", buf);
       if (write(tfd, "from B\n", 7) != 7) perror("B: write");
+      eventfd_t ev = 5;
+      if (eventfd_write(efd, ev) != 0) perror("B: eventfd_write");
       pid_t c = fork();
       if (c == 0) {
         /* C: waits on a futex in the shared page until B wakes it, then adds to both counters. */
@@ -72,12 +76,19 @@ int main(int argc, char **argv) {
         char b2[64] = {0};
         ssize_t n = pread(tfd, b2, sizeof b2 - 1, 0);
         printf("C: woken; the file holds %zd bytes: %s", n, b2);
+        eventfd_t got = 0;
+        if (eventfd_read(efd, &got) != 0) perror("C: eventfd_read");
+        printf("C: the eventfd counted %llu\n", (unsigned long long)got);
+        if (eventfd_write(efd, 2) != 0) perror("C: eventfd_write");
         _exit(0);
       }
       atomic_store(&anon[512], 1);
       futex(&anon[512], FUTEX_WAKE, 1);
       int st;
       show("B: C", waitpid(c, &st, 0), st);
+      eventfd_t back = 0;
+      if (eventfd_read(efd, &back) != 0) perror("B: eventfd_read");
+      printf("B: the eventfd counted %llu\n", (unsigned long long)back);
       printf("B: anon %d, memfd page %d, file offset %ld\n", atomic_load(&anon[0]), atomic_load(&mem[0]), (long)lseek(tfd, 0, SEEK_CUR));
       struct stat sb;
       if (fstat(mfd, &sb) == 0) printf("B: memfd size %ld\n", (long)sb.st_size);
@@ -92,6 +103,41 @@ int main(int argc, char **argv) {
   char c;
   ssize_t n = read(done[0], &c, 1);
   printf("B and C have ended (read %zd)\n", n);
+
+  /* Again with an eventfd alone: nothing else keeps its ended maker's enclave serving it. */
+  if (pipe(done) != 0 || pipe(go) != 0) { perror("pipe"); return 1; }
+  pid_t a2 = fork();
+  if (a2 == 0) {
+    close(done[0]);
+    int efd = eventfd(7, 0);
+    if (efd < 0) { perror("A2: eventfd"); _exit(1); }
+    pid_t was = getpid();
+    pid_t b2 = fork();
+    if (b2 == 0) {
+      char t;
+      if (read(go[0], &t, 1) != 1) perror("B2: read go");
+      while (getppid() == was) usleep(1000);
+      eventfd_t v = 0;
+      if (eventfd_read(efd, &v) != 0) perror("B2: eventfd_read");
+      printf("B2: A2 has ended; its eventfd counted %llu\n", (unsigned long long)v);
+      pid_t c2 = fork();
+      if (c2 == 0) {
+        if (eventfd_write(efd, 3) != 0) perror("C2: eventfd_write");
+        _exit(0);
+      }
+      int st2;
+      show("B2: C2", waitpid(c2, &st2, 0), st2);
+      if (eventfd_read(efd, &v) != 0) perror("B2: eventfd_read");
+      printf("B2: C2 wrote %llu\n", (unsigned long long)v);
+      _exit(0);
+    }
+    _exit(0);
+  }
+  close(done[1]);
+  show("A2", waitpid(a2, &st, 0), st);
+  if (write(go[1], "g", 1) != 1) perror("write go");
+  n = read(done[0], &c, 1);
+  printf("B2 and C2 have ended (read %zd)\n", n);
   /* `owner_exit wait`: the host-side test (tests/sgx-migrate.test.ts) sees A's enclave end. */
   if (argc > 1) sleep(3);
   return 0;
