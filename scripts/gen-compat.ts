@@ -37,6 +37,7 @@ export function compatibilityMarkdown(): string {
     if (!d) { status = 'ENOSYS'; none++; }
     else if (d.status === 'full') { status = 'implemented'; full++; }
     else { status = 'partial'; partial++; }
+    if (d?.note) status += `: ${d.note}`;
     rows.push(`| ${nr} | \`${name}\` | ${status} |`);
   }
   return [

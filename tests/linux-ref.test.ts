@@ -15,17 +15,45 @@ import { fileURLToPath } from 'node:url';
 const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
 
-const programs: { name: string; what: string }[] = [
+const programs: { name: string; args?: string[]; expected?: string; platforms?: string[]; what: string }[] = [
   { name: 'futex_waitv', what: 'futex_waitv: checks, timeouts, wakes, requeue, signals, shared words across fork' },
+  { name: 'unshare', what: 'unshare: flags, nothing-to-unshare successes, namespaces EPERM, CLONE_SYSVSEM applying SEM_UNDO' },
+  // sgx: a child is another enclave, so clone(CLONE_FILES) is EINVAL and a vfork child runs on a copy.
+  { name: 'unshare', args: ['shared'], expected: 'unshare-shared', platforms: ['keystone', 'sev'], what: 'unshare: CLONE_FILES of a shared table, CLONE_VM in a vfork child' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];
 
+function run(opts: string[], name: string, args: string[]): string {
+  const r = spawnSync(process.execPath, [teeos, 'run', ...opts, `bin/${name}`, ...args], { cwd: guestDir, env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 for (const p of programs) {
   for (const opts of platforms) {
+    if (p.platforms && !p.platforms.includes(opts[1]!)) continue;
     test(`${p.what}, as Linux, on ${opts.slice(1).join(' ')}`, () => {
-      const r = spawnSync(process.execPath, [teeos, 'run', ...opts, `bin/${p.name}`], { cwd: guestDir, env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 300_000 });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, readFileSync(new URL(`./guest/linux/${p.name}.stdout`, import.meta.url), 'utf8'));
+      const out = run(opts, p.name, p.args ?? []);
+      assert.equal(out, readFileSync(new URL(`./guest/linux/${p.expected ?? p.name}.stdout`, import.meta.url), 'utf8'));
     });
   }
+}
+
+// No Linux reference can print these: a Linux without CONFIG_USER_NS answers CLONE_NEWUSER with
+// EINVAL (the unshare_userns stub, before any capability check: with another namespace flag
+// too); and this kernel keeps one descriptor table, fs_struct and SEM_UNDO list per process, so
+// a thread of a multi-threaded process cannot unshare them (EINVAL, where Linux copies them).
+for (const tee of ['keystone', 'sgx']) {
+  test(`unshare: CLONE_NEWUSER as Linux without user namespaces; per-thread copies refused, on ${tee}`, () => {
+    assert.equal(run(['--tee', tee], 'unshare', ['enclave']), [
+      'CLONE_NEWUSER: -1 EINVAL',
+      'CLONE_NEWUSER|CLONE_NEWNET: -1 EINVAL',
+      'threaded CLONE_NEWUSER: -1 EINVAL',
+      'threaded CLONE_FILES: -1 EINVAL',
+      'threaded CLONE_FS: -1 EINVAL',
+      'threaded CLONE_SYSVSEM: -1 EINVAL',
+      'joined: CLONE_FILES|CLONE_FS|CLONE_SYSVSEM: 0 ok',
+      '',
+    ].join('\n'));
+  });
 }

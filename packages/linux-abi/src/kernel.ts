@@ -39,6 +39,7 @@ import { registerProcessVm } from './syscalls/process-vm.ts';
 import { registerNuma } from './syscalls/numa.ts';
 import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
 import { registerMqueue } from './syscalls/mqueue.ts';
+import { registerUnshare } from './syscalls/unshare.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -99,6 +100,7 @@ export function buildSyscallTable(): SyscallTable {
   registerNuma(tab);
   registerFutexWaitv(tab);
   registerMqueue(tab);
+  registerUnshare(tab);
   return tab;
 }
 
@@ -582,7 +584,8 @@ export class Kernel {
     // do_exit's order: exit_sem and exit_files before exit_notify, so a parent in another
     // enclave hears of the exit after the semaphore adjustments and the closed ends.
     for (const hook of this.onProcessExit) hook(proc);
-    proc.fds.closeAll();
+    // exit_files: the table closes with its last user (clone(CLONE_FILES) shares it between processes).
+    if (![...this.processes.values()].some((q) => q !== proc && q.exitStatus === null && q.fds === proc.fds)) proc.fds.closeAll();
     // exit_mm before exit_notify: file pages mapped from another enclave go back to their owner
     // before the parent there hears of the exit.
     this.releaseAs(proc.as);

@@ -126,12 +126,15 @@ export class SysvFamily {
       }
       return server.serve(body as SysvRequest, from);
     });
-    fs.onExit.push((p: Process) => {
-      const owners = this.touched.get(p.pid);
-      if (!owners) return;
-      this.touched.delete(p.pid);
-      for (const o of owners) fs.note(o, SVC, { op: 'exit', pid: p.pid } satisfies SysvNote);
-    });
+    fs.onExit.push((p: Process) => this.leave(p));
+  }
+
+  /** Owners that p's SEM_UNDO adjustments (or waits) touched apply them and forget p: its exit, or unshare(CLONE_SYSVSEM). */
+  leave(p: Process): void {
+    const owners = this.touched.get(p.pid);
+    if (!owners) return;
+    this.touched.delete(p.pid);
+    for (const o of owners) this.fs.note(o, SVC, { op: 'exit', pid: p.pid } satisfies SysvNote);
   }
 
   private name(kind: SysvKind, what: 'id' | 'key', v: number): Uint8Array {

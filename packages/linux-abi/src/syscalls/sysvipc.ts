@@ -990,6 +990,17 @@ function msggetHere(k: Kernel, ns: IpcNamespace, key: number, flg: number): numb
 // ---------------------------------------------------------------- across the enclaves of a family (sysvipc-family.ts)
 
 const families = new WeakMap<Kernel, SysvFamily>();
+/**
+ * unshare(CLONE_SYSVSEM) of a single-threaded process: exit_sem now. Its SEM_UNDO adjustments
+ * are applied (here, and by the owners in other enclaves of the sets it used) and forgotten;
+ * later SEM_UNDO operations start a new list.
+ */
+export function unshareSemUndo(k: Kernel, p: Process): void {
+  const ns = namespaces.get(k);
+  if (ns) exitSem(ns, p.pid);
+  if (k.family) families.get(k)?.leave(p);
+}
+
 /** The family layer of this kernel (process-per-enclave platforms), made with its server on first use. */
 function famOf(k: Kernel): SysvFamily | null {
   if (!k.family) return null;

@@ -18,14 +18,16 @@ export interface SyscallDef {
   args: string;
   /** 'full' where Linux semantics are implemented; 'partial' where only some cases are. */
   status: 'full' | 'partial';
+  /** What docs/compatibility.md says besides the status (where the behaviour is a choice). */
+  note?: string;
 }
 
 export class SyscallTable {
   readonly defs: (SyscallDef | undefined)[] = [];
 
-  def(name: keyof typeof SYS, args: string, fn: Handler, status: 'full' | 'partial' = 'full'): void {
+  def(name: keyof typeof SYS, args: string, fn: Handler, status: 'full' | 'partial' = 'full', note?: string): void {
     const nr = SYS[name];
-    this.defs[nr] = { nr, name, fn, args, status };
+    this.defs[nr] = { nr, name, fn, args, status, ...(note ? { note } : {}) };
   }
 
   get(nr: number): SyscallDef | undefined {
