@@ -427,6 +427,7 @@ function setupFrame(k: Kernel, t: Task, sig: number, info: SigInfo): boolean {
 
 /** rt_sigreturn: restore what setupFrame saved (the frame is at the user sp). */
 function sigreturn(k: Kernel, t: Task): number | bigint {
+  t.restartBlock = null; // the interrupted call is over: nothing to restart (sys_rt_sigreturn)
   const regs = k.platform.exec.regs;
   const frame = Number(BigInt.asUintN(64, regs.getX(2)));
   let b: Uint8Array;
@@ -544,6 +545,10 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
   });
 
   tab.def('rt_sigreturn', '', (k, t) => sigreturn(k, t));
+
+  // sys_restart_syscall: the task's restart block (time.ts sleepTo), else do_no_restart_syscall.
+  tab.def('restart_syscall', '', (k, t) => (t.restartBlock ? t.restartBlock(k, t) : -E.EINTR), 'partial',
+    'restart blocks of nanosleep and relative clock_nanosleep; not yet of futex waits with a timeout (they restart on SA_RESTART instead of EINTR) or poll; a fork child starts without its parent\'s block');
 
   tab.def('sigaltstack', 'pp', (k, t, a) => {
     const ss = a.u(0), old = a.u(1);

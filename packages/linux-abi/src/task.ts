@@ -11,6 +11,7 @@ import type { Location } from './fs/vfs.ts';
 import { RLIM_NLIMITS } from './abi/constants.ts';
 import type { SigInfo } from './signals.ts';
 import type { KTimer } from './timers.ts';
+import type { Kernel, BLOCKED } from './kernel.ts';
 
 /** Saved user registers of a task that is not on the hart. */
 export interface SavedContext {
@@ -98,6 +99,9 @@ export class Process {
   }
 }
 
+/** A restart_block's function (kernel/signal.c sys_restart_syscall). */
+export type RestartFn = (k: Kernel, t: Task) => number | typeof BLOCKED;
+
 export type TaskState = 'runnable' | 'blocked' | 'zombie';
 
 /** Why a blocked task sleeps, and what wakes it. */
@@ -178,6 +182,11 @@ export class Task {
   ioprio = 0;
   /** set_mempolicy's policy (null: MPOL_DEFAULT), inherited by clone and fork, kept by execve. */
   mempolicy: MemPolicy | null = null;
+  /**
+   * restart_block.fn: what restart_syscall runs (a relative sleep a signal interrupted goes on to
+   * its deadline); null is do_no_restart_syscall (-EINTR). Each sleep resets it, rt_sigreturn too.
+   */
+  restartBlock: RestartFn | null = null;
 
   constructor(readonly tid: number, readonly proc: Process) {
     proc.tasks.add(this);

@@ -11,7 +11,7 @@ import { decodeTimespec, encodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts
 import { E, SysError } from '../errors.ts';
 import type { Task } from '../task.ts';
 import { SI_TIMER, type KTimer } from '../timers.ts';
-import type { Kernel } from '../kernel.ts';
+import type { Kernel, BLOCKED } from '../kernel.ts';
 import type { SyscallTable } from './table.ts';
 
 /**
@@ -107,7 +107,18 @@ function tsBytes(ns: number): Uint8Array {
 }
 
 /** Sleeps until `deadline` (monotonic ns); a handled signal ends it with EINTR and `rem`. */
-function sleepUntil(k: Kernel, t: Task, deadline: number, remAddr: number) {
+function sleepUntil(k: Kernel, t: Task, deadline: number, remAddr: number, restartable: boolean) {
+  t.restartBlock = null; // each sleep starts with do_no_restart_syscall
+  return sleepTo(k, t, deadline, remAddr, restartable);
+}
+
+/**
+ * hrtimer_nanosleep: a signal ends the sleep with EINTR (after a handler, SA_RESTART or not:
+ * -ERESTART_RESTARTBLOCK), writing the time left to remAddr. A relative sleep leaves a restart
+ * block that sleeps on to the same deadline (hrtimer_nanosleep_restart): restart_syscall runs
+ * it. A stop does not end the sleep here; Linux's restart after SIGCONT comes to the same.
+ */
+function sleepTo(k: Kernel, t: Task, deadline: number, remAddr: number, restartable: boolean): number | typeof BLOCKED {
   if (deadline <= k.platform.monotonicNs()) return 0;
   return k.block(t, {
     deadline, onTimeout: 0, restartable: false,
@@ -115,6 +126,7 @@ function sleepUntil(k: Kernel, t: Task, deadline: number, remAddr: number) {
       if (remAddr) {
         try { t.proc.as.copyOut(remAddr, tsBytes(Math.max(0, deadline - k.platform.monotonicNs()))); } catch { /* EFAULT is ignored here, as Linux does */ }
       }
+      if (restartable) t.restartBlock = (k2, t2) => sleepTo(k2, t2, deadline, remAddr, true);
       k.wake(t, -E.EINTR);
       return true;
     },
@@ -152,7 +164,7 @@ function itimerspecBytes(k: Kernel, tm: KTimer): Uint8Array {
 export function registerTimers(tab: SyscallTable): void {
   tab.def('nanosleep', 'pp', (k, t, a) => {
     const ns = readTs(t, a.u(0));
-    return sleepUntil(k, t, k.platform.monotonicNs() + ns, a.u(1));
+    return sleepUntil(k, t, k.platform.monotonicNs() + ns, a.u(1), true);
   });
 
   tab.def('clock_nanosleep', 'dxpp', (k, t, a) => {
@@ -164,10 +176,10 @@ export function registerTimers(tab: SyscallTable): void {
     if (flags & TIMER_ABSTIME) {
       // An absolute time on the given clock, converted to the monotonic timeline.
       deadline = k.platform.monotonicNs() + (ns - clockNs(k, clock)!);
-      return sleepUntil(k, t, deadline, 0);
+      return sleepUntil(k, t, deadline, 0, false); // no restart block, no time left written
     }
     deadline = k.platform.monotonicNs() + ns;
-    return sleepUntil(k, t, deadline, a.u(3));
+    return sleepUntil(k, t, deadline, a.u(3), true);
   });
 
   tab.def('getitimer', 'dp', (k, t, a) => {
