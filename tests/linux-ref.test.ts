@@ -21,6 +21,7 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   // sgx: a child is another enclave, so clone(CLONE_FILES) is EINVAL and a vfork child runs on a copy.
   { name: 'unshare', args: ['shared'], expected: 'unshare-shared', platforms: ['keystone', 'sev'], what: 'unshare: CLONE_FILES of a shared table, CLONE_VM in a vfork child' },
   { name: 'restart_syscall', what: 'restart_syscall: no block EINTR, a sleep interrupted by a handler resumed to its deadline' },
+  { name: 'aio', what: 'native AIO: the ring in user memory, reads/writes/fsync/poll, eventfd, io_cancel, getevents, fork, exec' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];
 

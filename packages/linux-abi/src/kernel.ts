@@ -40,6 +40,7 @@ import { registerNuma } from './syscalls/numa.ts';
 import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
 import { registerMqueue } from './syscalls/mqueue.ts';
 import { registerUnshare } from './syscalls/unshare.ts';
+import { registerAio } from './syscalls/aio.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -101,6 +102,7 @@ export function buildSyscallTable(): SyscallTable {
   registerFutexWaitv(tab);
   registerMqueue(tab);
   registerUnshare(tab);
+  registerAio(tab);
   return tab;
 }
 

@@ -748,8 +748,12 @@ export class AddressSpace implements CacheMapper {
     throw new SysError(E.ENAMETOOLONG);
   }
 
+  /** Run once when the address space ends (exit, execve), before its mappings go: exit_aio. */
+  readonly onDestroy: (() => void)[] = [];
+
   /** Frees every page and the page table. */
   destroy(): void {
+    for (const hook of this.onDestroy.splice(0)) hook();
     this.releasingTogether(() => {
       for (const v of this.vmas) {
         for (let va = v.start; va < v.end; va += PAGE_SIZE) this.dropPage(va);

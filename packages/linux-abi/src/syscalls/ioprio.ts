@@ -18,7 +18,7 @@ const prioClass = (p: number) => (p >> 13) & 0x7;
 const prioLevel = (p: number) => p & 0x7; // IOPRIO_PRIO_LEVEL (bits 3..12 are hints, Linux 6.5)
 
 /** ioprio_check_cap, for an unprivileged caller (no CAP_SYS_ADMIN/CAP_SYS_NICE unless root). */
-function checkPrio(k: Kernel, prio: number): number {
+export function checkPrio(k: Kernel, prio: number): number {
   switch (prioClass(prio)) {
     case IOPRIO_CLASS_RT:
       if (k.config.uid !== 0) return -E.EPERM;
