@@ -102,6 +102,20 @@ static void recv_all(const char *label, mqd_t q) {
   }
 }
 
+/* ipc/mq_sysctl.c's files: the defaults and limits that apply. */
+static void sysctls(void) {
+  const char *files[] = { "msg_default", "msg_max", "msgsize_default", "msgsize_max", "queues_max" };
+  for (int i = 0; i < 5; i++) {
+    char path[64], buf[32];
+    snprintf(path, sizeof path, "/proc/sys/fs/mqueue/%s", files[i]);
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0) close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    printf("%s: %s", files[i], n > 0 ? buf : "unreadable\n");
+  }
+}
+
 static void names(void) {
   char longname[300];
   ERR("open no slash", mq_open("teeos_mq", O_RDONLY));
@@ -538,6 +552,7 @@ static void lifetime_and_limits(void) {
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   pm_drop_root();
+  sysctls();
   names();
   create_and_attrs();
   messages();

@@ -3,12 +3,13 @@
  * exe, cwd, root (magic links), fd/ and fdinfo/, cmdline and environ (read from the
  * process's memory between arg_start/arg_end and env_start/env_end), comm, status, stat,
  * statm, maps (the VMAs), mounts. System-wide: self, cpuinfo, meminfo, uptime, loadavg,
- * filesystems, mounts, version, stat, sys/kernel/{ostype,osrelease,hostname,pid_max}.
+ * filesystems, mounts, version, stat, sys/kernel/{ostype,osrelease,hostname,pid_max}, sys/fs/mqueue/*.
  * Formats follow Linux 6.1's; values come from the model (say so where they are made up).
  */
 import { E, SysError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
+import { MQ_SYSCTL } from '../syscalls/mqueue.ts';
 import type { OpenFile } from './file.ts';
 import { SeqFile, openDir } from './files.ts';
 import { Inode, S_IFDIR, S_IFLNK, S_IFREG, devMajor, devMinor, type Cred, type SuperBlock } from './inode.ts';
@@ -201,8 +202,12 @@ export class ProcFs {
       ['osrelease', f('/sys/kernel/osrelease', () => '6.1.0-teeos\n')],
       ['pid_max', f('/sys/kernel/pid_max', () => '4194304\n', 0o644)],
     ]);
+    // ipc/mq_sysctl.c: the limits syscalls/mqueue.ts applies (fixed: the files cannot be written here).
+    const mqueue = (p: ProcDir) => new ProcDir(c, '/sys/fs/mqueue', 'mqueue', p, 0o555,
+      () => Object.entries(MQ_SYSCTL).map(([name, v]): Entry => [name, f(`/sys/fs/mqueue/${name}`, () => `${v}\n`, 0o644)]));
     const fs = (p: ProcDir) => new ProcDir(c, '/sys/fs', 'fs', p, 0o555, () => [
       ['pipe-max-size', f('/sys/fs/pipe-max-size', () => '1048576\n', 0o644)],
+      ['mqueue', mqueue],
     ]);
     return new ProcDir(c, '/sys', 'sys', parent, 0o555, () => [['fs', fs], ['kernel', kernel]]);
   }

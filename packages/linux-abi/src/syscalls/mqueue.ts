@@ -41,8 +41,8 @@ import type { Stat } from '../abi/structs.ts';
 import { sendToProcess } from '../signals.ts';
 import { fileOf } from './fs-common.ts';
 
-// include/linux/ipc_namespace.h and ipc/mq_sysctl.c defaults.
-const DFLT_MSGMAX = 10, DFLT_MSGSIZEMAX = 8192, DFLT_QUEUESMAX = 256;
+/** include/linux/ipc_namespace.h's defaults, shown in /proc/sys/fs/mqueue (ipc/mq_sysctl.c). */
+export const MQ_SYSCTL = { msg_default: 10, msg_max: 10, msgsize_default: 8192, msgsize_max: 8192, queues_max: 256 } as const;
 const HARD_MSGMAX = 65536, HARD_MSGSIZEMAX = 16 * 1024 * 1024;
 const MQ_PRIO_MAX = 32768;
 // include/uapi/asm-generic/siginfo.h, include/uapi/linux/signal.h
@@ -280,10 +280,10 @@ function canWrite(f: OpenFile): boolean {
 /** mqueue_create_attr + mqueue_get_inode: ENOSPC, EINVAL, EOVERFLOW, EMFILE in that order. */
 function createQueue(k: Kernel, t: Task, ns: MqNamespace, name: string, mode: number, attr: { maxmsg: bigint; msgsize: bigint } | null): MqInode {
   const root = k.config.uid === 0;
-  if (ns.count >= DFLT_QUEUESMAX && !root) throw new SysError(E.ENOSPC);
-  const maxmsg = attr ? attr.maxmsg : BigInt(DFLT_MSGMAX), msgsize = attr ? attr.msgsize : BigInt(DFLT_MSGSIZEMAX);
+  if (ns.count >= MQ_SYSCTL.queues_max && !root) throw new SysError(E.ENOSPC);
+  const maxmsg = attr ? attr.maxmsg : BigInt(MQ_SYSCTL.msg_default), msgsize = attr ? attr.msgsize : BigInt(MQ_SYSCTL.msgsize_default);
   if (maxmsg <= 0n || msgsize <= 0n) throw new SysError(E.EINVAL);
-  if (root ? maxmsg > HARD_MSGMAX || msgsize > HARD_MSGSIZEMAX : maxmsg > DFLT_MSGMAX || msgsize > DFLT_MSGSIZEMAX) throw new SysError(E.EINVAL);
+  if (root ? maxmsg > HARD_MSGMAX || msgsize > HARD_MSGSIZEMAX : maxmsg > MQ_SYSCTL.msg_max || msgsize > MQ_SYSCTL.msgsize_max) throw new SysError(E.EINVAL);
   if (msgsize > ULONG_MAX / maxmsg) throw new SysError(E.EOVERFLOW);
   const mx = Number(maxmsg), sz = Number(msgsize);
   const charge = mx * sz + mx * MSG_MSG_SIZE + Math.min(mx, MQ_PRIO_MAX) * TREE_NODE_SIZE;
