@@ -20,6 +20,7 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   { name: 'unshare', what: 'unshare: flags, nothing-to-unshare successes, namespaces EPERM, CLONE_SYSVSEM applying SEM_UNDO' },
   // sgx: a child is another enclave, so clone(CLONE_FILES) is EINVAL and a vfork child runs on a copy.
   { name: 'unshare', args: ['shared'], expected: 'unshare-shared', platforms: ['keystone', 'sev'], what: 'unshare: CLONE_FILES of a shared table, CLONE_VM in a vfork child' },
+  { name: 'memfd_secret', what: 'memfd_secret: flags, fd operations, ftruncate once, MAP_SHARED only, locked pages and RLIMIT_MEMLOCK, fork sharing' },
   { name: 'restart_syscall', what: 'restart_syscall: no block EINTR, a sleep interrupted by a handler resumed to its deadline' },
   { name: 'aio', what: 'native AIO: the ring in user memory, reads/writes/fsync/poll, eventfd, io_cancel, getevents, fork, exec' },
 ];

@@ -41,6 +41,7 @@ import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
 import { registerMqueue } from './syscalls/mqueue.ts';
 import { registerUnshare } from './syscalls/unshare.ts';
 import { registerAio } from './syscalls/aio.ts';
+import { registerSecretmem } from './syscalls/secretmem.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -103,6 +104,7 @@ export function buildSyscallTable(): SyscallTable {
   registerMqueue(tab);
   registerUnshare(tab);
   registerAio(tab);
+  registerSecretmem(tab);
   return tab;
 }
 

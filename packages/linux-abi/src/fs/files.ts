@@ -23,7 +23,7 @@ export function dtype(mode: number): number {
   return (mode >>> 12) & 15;
 }
 
-abstract class InodeFile extends OpenFile {
+export abstract class InodeFile extends OpenFile {
   constructor(flags: number, loc: Location) {
     super(flags);
     this.loc = loc;

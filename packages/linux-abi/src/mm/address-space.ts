@@ -25,6 +25,8 @@ export interface MappedFile {
   nlink(): number;
   /** MAP_SHARED through a writable descriptor: the mapping may be made writable (VM_MAYWRITE). */
   mayWrite: boolean;
+  /** memfd_secret's file (syscalls/secretmem.ts): its pages cannot be pinned (mlock, process_vm_*), its VM_LOCKED stays. */
+  secret?: boolean;
   /** A System V segment's attach (shm_vm_ops): its id and size, and the enclave serving it (0: this one). */
   shm?: { id: number; size: number; owner: number };
   /** A mapping of this file went (munmap, shmdt, exec, exit), `as` as it is now: shm_close. */
@@ -419,7 +421,8 @@ export class AddressSpace implements CacheMapper {
 
   /** Sets VM_LOCKED on [start, end), splitting VMAs at the edges (the range must be covered). */
   setLocked(start: number, end: number, locked: boolean): void {
-    this.changeRange(start, end, { locked }, (v) => !!v.locked !== locked);
+    // mlock_fixup leaves secretmem alone: locked from its mmap on, whatever mlock/munlock say.
+    this.changeRange(start, end, { locked }, (v) => !!v.locked !== locked && !v.file?.secret);
   }
 
   /** mbind_range: the VMAs' parts inside [start, end) get `pol` (null: MPOL_DEFAULT). */

@@ -18,6 +18,7 @@ import { ZeroFile } from '../fs/devfs.ts';
 import { RemoteFile } from '../family-files.ts';
 import { FileInode } from '../fs/inode.ts';
 import { shmemZeroFile } from '../mm/shmem.ts';
+import { SecretMemFile } from './secretmem.ts';
 
 const MADV_DONTNEED = 4;
 // mm/mlock.c; asm-generic/mman.h, mman-common.h
@@ -45,6 +46,8 @@ function doMlock(t: Task, addr: number, len: number, onFault: boolean): number {
   if (locked > limit) return -E.ENOMEM;
   if (!as.covers(start, end)) return -E.ENOMEM; // apply_vma_lock_flags
   as.setLocked(start, end, true);
+  // secretmem's pages cannot be pinned: the populate fails (EFAULT, which mlock reports as ENOMEM).
+  if (!onFault && as.vmas.some((v) => v.file?.secret && v.start < end && v.end > start)) return -E.ENOMEM;
   if (!onFault && !as.populateLocked(start, end)) return -E.EAGAIN; // __mlock_posix_error_return(-ENOMEM)
   return 0;
 }
@@ -112,6 +115,8 @@ export function registerMm(tab: SyscallTable): void {
         // mmap_zero: private is plain anonymous memory; shared is an anonymous shmem object.
         if (shared) anonName = '/dev/zero (deleted)';
       } else {
+        // secretmem_mmap_prepare: shared only; VM_LOCKED (below).
+        if (f instanceof SecretMemFile && !shared) return -E.EINVAL;
         const inode = f.loc?.inode;
         const backing = inode?.backing();
         if (!inode || !backing) return -E.ENODEV;
@@ -124,11 +129,12 @@ export function registerMm(tab: SyscallTable): void {
         file = {
           cache: inode.pageCache, path: p.path, dev: inode.sb.dev, ino: inode.ino, nlink: () => inode.nlink,
           mayWrite: shared && acc === 2 && !(inode instanceof FileInode && inode.seals & F_SEAL_WRITE),
+          ...(f instanceof SecretMemFile ? { secret: true } : {}),
         };
       }
     }
     // VM_LOCKED from MAP_LOCKED or mlockall(MCL_FUTURE): mlock_future_ok, or EAGAIN.
-    const lockNew = (flags & MAP_LOCKED) !== 0 || as.lockFuture !== null;
+    const lockNew = (flags & MAP_LOCKED) !== 0 || as.lockFuture !== null || !!file?.secret;
     if (flags & MAP_LOCKED && memlockPages(t) === 0) return -E.EPERM;
     if (lockNew && as.lockedPages() + size / PAGE_SIZE > memlockPages(t)) return -E.EAGAIN;
     // Shared anonymous memory on a platform with untrusted shared memory (the operator opted in):
@@ -173,7 +179,8 @@ export function registerMm(tab: SyscallTable): void {
       ...(region ? { ushm: { id: region.id, size: region.size, base: start } } : {}),
     });
     // Faulted in now (best effort, as mm_populate), unless only MCL_FUTURE|MCL_ONFAULT locks it.
-    if (flags & MAP_LOCKED || (as.lockFuture && !as.lockFuture.onFault)) as.populateLocked(start, start + size);
+    // (secretmem: never; its pages come at first touch, and cannot be pinned anyway)
+    if (!file?.secret && (flags & MAP_LOCKED || (as.lockFuture && !as.lockFuture.onFault))) as.populateLocked(start, start + size);
     if (flags & MAP_POPULATE) {
       for (let va = start; va < start + size; va += PAGE_SIZE) {
         if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux

@@ -69,6 +69,7 @@ function processVmRw(k: Kernel, t: Task, pid: number, lvec: number, liovcnt: num
       // pinning of the remote pages and its copy to or from the local iovecs do.
       const n = Math.min(r.len - roff, l.len - loff, PAGE_SIZE - (ra % PAGE_SIZE), PAGE_SIZE - (la % PAGE_SIZE));
       try {
+        if (ras.find(ra)?.file?.secret) throw new SysError(E.EFAULT); // secretmem cannot be pinned
         if (write) ras.copyOut(ra, las.copyIn(la, n));
         else las.copyOut(la, ras.copyIn(ra, n));
       } catch (e) {
@@ -175,6 +176,7 @@ export function serveProcessVm(k: Kernel, body: unknown): unknown {
     for (let off = 0; off < len;) {
       const a = base + off, n = Math.min(len - off, PAGE_SIZE - (a % PAGE_SIZE));
       try {
+        if (p.as.find(a)?.file?.secret) throw new SysError(E.EFAULT); // secretmem cannot be pinned
         if (b.op === 'write') p.as.copyOut(a, data.subarray(done, done + n));
         else data.set(p.as.copyIn(a, n), done);
       } catch (e) {
