@@ -18,6 +18,8 @@ import { HostStdioFile } from './fs/host-stdio.ts';
 import { HostFile, HostOpenFile } from './fs/hostfs.ts';
 import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
 import { ChannelPipe, RemoteEventFd, hexOf, type FamilyState } from './family.ts';
+import { unhexBytes } from './syscalls/sysvipc-family.ts';
+import { checkFilter, encodeFilter } from './syscalls/seccomp.ts';
 import type { CarriedFile } from './family-files.ts';
 import type { CarriedPages } from './family-pages.ts';
 import { UnixSocket, type Ucred } from './fs/unix.ts';
@@ -77,6 +79,8 @@ interface Checkpoint {
     sched?: { nice: number; policy: number; rtPriority: number; affinity?: string; ioprio?: number };
     /** set_mempolicy's policy, which fork copies (syscalls/numa.ts). */
     mempolicy?: MemPolicy | null;
+    /** seccomp mode, no_new_privs and the filters (newest first, each its instructions as hex), which fork copies. */
+    seccomp?: { mode: number; nnp: boolean; filters: { insns: string; log: boolean }[] };
   };
   mm: { brkStart: number; brk: number; mmapBase: number; vmas: VmaRecord[]; pages: [number, number][] };
   fds: FdRecord[];
@@ -245,6 +249,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
     task: {
       x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
       sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched, mempolicy: t.mempolicy,
+      seccomp: { mode: t.seccompMode, nnp: t.noNewPrivs, filters: t.seccompFilters.map((f) => ({ insns: hexOf(encodeFilter(f)), log: f.log })) },
     },
     // A file mapping goes as a reference to its file's owner, or (none) as private memory named by its path.
     mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, pages, vmas: as.vmas.map((v) => vmaRecord(v, carried.get(v))) },
@@ -396,6 +401,21 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     if (Number.isInteger(sch.ioprio) && sch.ioprio! >= 0 && sch.ioprio! <= 0xffff) task.ioprio = sch.ioprio!;
   }
   task.mempolicy = restoredPolicy(c.task.mempolicy);
+  const sc = c.task.seccomp;
+  if (sc) {
+    // Checked again as seccomp(2) checks a new filter: a checkpoint is data the parent made, not code.
+    if (!Number.isInteger(sc.mode) || sc.mode < 0 || sc.mode > 2 || !Array.isArray(sc.filters) || sc.filters.length > 32768) throw new Error('checkpoint: bad seccomp state');
+    const filters = sc.filters.map((r) => {
+      const raw = unhexBytes(r?.insns, 4096 * 8); // BPF_MAXINSNS instructions at most
+      const f = raw && raw.length % 8 === 0 ? checkFilter(raw, r.log === true) : -1;
+      if (typeof f === 'number') throw new Error('checkpoint: a bad seccomp filter');
+      return f;
+    });
+    if ((sc.mode === 2) !== (filters.length > 0)) throw new Error('checkpoint: bad seccomp state');
+    task.seccompMode = sc.mode;
+    task.seccompFilters = filters;
+    task.noNewPrivs = sc.nnp === true;
+  }
   if (c.vfork) proc.vforkWaiter = () => { fam.send(c.ppid, { t: 'vfork', pid: proc.pid }); };
   try {
     const ctx = fsContext(k, task);

@@ -39,6 +39,7 @@ import { registerProcessVm } from './syscalls/process-vm.ts';
 import { registerNuma } from './syscalls/numa.ts';
 import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
 import { registerMqueue } from './syscalls/mqueue.ts';
+import { registerSeccomp, seccompEntry } from './syscalls/seccomp.ts';
 import { registerUnshare } from './syscalls/unshare.ts';
 import { registerAio } from './syscalls/aio.ts';
 import { registerSecretmem } from './syscalls/secretmem.ts';
@@ -102,6 +103,7 @@ export function buildSyscallTable(): SyscallTable {
   registerNuma(tab);
   registerFutexWaitv(tab);
   registerMqueue(tab);
+  registerSeccomp(tab);
   registerUnshare(tab);
   registerAio(tab);
   registerSecretmem(tab);
@@ -373,8 +375,9 @@ export class Kernel {
   }
 
   /** a0 of the syscall being handled (Linux's orig_a0), for restarts. */
-  private syscallA0Lo = 0;
-  private syscallA0Hi = 0;
+  /** a0 at the ecall (the first argument; a0 is the return value once the call ran). */
+  syscallA0Lo = 0;
+  syscallA0Hi = 0;
 
   /** Makes sure a task's registers are in its saved context (not only on the hart). */
   ensureSaved(task: Task): void {
@@ -500,7 +503,12 @@ export class Kernel {
     regs.setPCParts(nextLo, (nextLo >>> 0) < (pcLo >>> 0) ? (regs.getPCHi() + 1) | 0 : regs.getPCHi());
     const def = this.table.get(nr);
     let ret: number | bigint | typeof BLOCKED;
-    if (!def) {
+    // A seccomp filter (or strict mode) decides first (__secure_computing, before the call runs).
+    const verdict = task.seccompMode !== 0 ? seccompEntry(this, task, nr) : null;
+    if (verdict === 'gone' || verdict === 'trap') return;
+    if (verdict !== null) {
+      ret = verdict;
+    } else if (!def) {
       ret = -E.ENOSYS;
       if (!this.reportedEnosys.has(nr)) {
         this.reportedEnosys.add(nr);

@@ -3,6 +3,7 @@
  * address space, descriptors and signal dispositions; a Task is a schedulable thread with
  * its own registers, signal mask and TID bookkeeping.
  */
+import type { SeccompFilter } from './syscalls/seccomp.ts';
 import type { MemPolicy } from './syscalls/numa.ts';
 import type { AddressSpace } from './mm/address-space.ts';
 import type { PageCache } from './mm/page-cache.ts';
@@ -182,6 +183,12 @@ export class Task {
   ioprio = 0;
   /** set_mempolicy's policy (null: MPOL_DEFAULT), inherited by clone and fork, kept by execve. */
   mempolicy: MemPolicy | null = null;
+  /** seccomp: 0 off, 1 strict, 2 filter (syscalls/seccomp.ts); inherited by clone and fork, kept by execve. */
+  seccompMode = 0;
+  /** The filters, newest first (shared with the threads and children that inherited them). */
+  seccompFilters: readonly SeccompFilter[] = [];
+  /** PR_SET_NO_NEW_PRIVS: inherited by clone and fork, kept by execve, never cleared. */
+  noNewPrivs = false;
   /**
    * restart_block.fn: what restart_syscall runs (a relative sleep a signal interrupted goes on to
    * its deadline); null is do_no_restart_syscall (-EINTR). Each sleep resets it, rt_sigreturn too.

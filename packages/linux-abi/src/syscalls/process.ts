@@ -1,5 +1,6 @@
 /** Process syscalls: exit, exit_group, ids, set_tid_address, set_robust_list, prlimit64, prctl. */
 import { E } from '../errors.ts';
+import { seccompPrctl } from './seccomp.ts';
 import { PR_GET_NAME, PR_SET_NAME, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIMIT_MSGQUEUE, RLIM_NLIMITS } from '../abi/constants.ts';
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
@@ -103,6 +104,8 @@ export function registerProcess(tab: SyscallTable): void {
       t.proc.as.copyOut(addr, b);
       return 0;
     };
+    const sc = seccompPrctl(k, t, op, a.big(1), a.big(2), a.big(3), a.big(4));
+    if (sc !== null) return sc;
     switch (op) {
       case PR_SET_PDEATHSIG: {
         const sig = a.u(1);

@@ -258,6 +258,7 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   child.comm = t.comm; // a new thread starts with its creator's name
   inheritSched(child, t);
   child.mempolicy = t.mempolicy; // copy_process: mpol_dup (policies are never changed in place)
+  inheritSeccomp(child, t);
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
   if (c.stack) ctx.x[2] = BigInt(c.stack);
@@ -322,6 +323,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   task.altStack = { ...t.altStack };
   inheritSched(task, t);
   task.mempolicy = t.mempolicy; // copy_process: mpol_dup
+  inheritSeccomp(task, t);
   // From here on nothing may fail: the child holds references (its descriptor table, its
   // address space) that only its exit gives back.
   k.processes.set(pid, child);
@@ -762,4 +764,11 @@ function prioTargets(k: Kernel, t: Task, which: number, who: number): Task[] | n
     return [...k.processes.values()].filter((p) => p.exitStatus === null).flatMap((p) => [...p.tasks]);
   }
   return -E.EINVAL;
+}
+
+/** copy_seccomp: a new thread or process starts with its creator's filters and no_new_privs. */
+function inheritSeccomp(child: Task, t: Task): void {
+  child.seccompMode = t.seccompMode;
+  child.seccompFilters = t.seccompFilters;
+  child.noNewPrivs = t.noNewPrivs;
 }
