@@ -4,9 +4,10 @@
  * references), so "moving" is copying inside the kernel; what the guest sees is Linux's:
  * which ends may be pipes, the offset rules (ESPIPE, EINVAL), SPLICE_F_NONBLOCK and
  * O_NONBLOCK, blocking until the pipe has data or room, EPIPE with SIGPIPE, and counts
- * bounded by what the pipe holds or has room for. vmsplice stays ENOSYS.
+ * bounded by what the pipe holds or has room for. vmsplice copies between user memory and a
+ * pipe: into it through a descriptor open for writing, out of it through one open for reading.
  */
-import { E } from '../errors.ts';
+import { E, SysError } from '../errors.ts';
 import { SIGPIPE } from '../abi/constants.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
@@ -17,7 +18,8 @@ import { AGAIN, sleepOn, type RetryResult, type WaitQueue } from '../fs/wait.ts'
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../fs/vfs.ts';
 import { sendToTask } from '../signals.ts';
 import { ioFileOf } from './fs-common.ts';
-import { MAX_RW_COUNT } from './io.ts';
+import { MAX_RW_COUNT, iovecs } from './io.ts';
+import { PAGE_SIZE } from '../mm/frames.ts';
 import { ttyRead, ttyWrite } from '../fs/tty.ts';
 
 const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, SPLICE_F_MORE = 4, SPLICE_F_GIFT = 8;
@@ -110,6 +112,39 @@ export function registerSplice(tab: SyscallTable): void {
     return -E.EINVAL;
   }, 'partial');
 
+  tab.def('vmsplice', 'fpux', (k, t, a) => {
+    const flags = a.u(3) >>> 0;
+    if (flags & ~SPLICE_F_ALL) return -E.EINVAL;
+    const f = ioFileOf(t, a.i32(0));
+    // vmsplice_type: a descriptor open for writing fills the pipe; else one open for reading drains it.
+    const mode = f.flags & O_ACCMODE, toPipe = mode !== O_RDONLY;
+    const vs = iovecs(t, a.u(1), a.i32(2)).filter((v) => v.len > 0);
+    let total = 0;
+    for (const v of vs) total = Math.min(MAX_RW_COUNT, total + v.len);
+    if (total === 0) return 0;
+    const pipe = pipeOf(f);
+    if (!pipe) return -E.EBADF;
+    if (toPipe) {
+      // vmsplice_to_pipe: wait_for_space (only SPLICE_F_NONBLOCK makes it not wait), then as much as fits.
+      return run(k, t, [pipe.writeq], () => {
+        if (pipe.readers === 0) { sendToTask(k, t, { signo: SIGPIPE, code: 0, pid: t.proc.pid, uid: k.config.uid }); return -E.EPIPE; }
+        if (pipe.room === 0) return flags & SPLICE_F_NONBLOCK ? -E.EAGAIN : AGAIN;
+        const { data, fault } = gatherUpTo(t, vs, Math.min(total, pipe.room));
+        if (data.length === 0) return fault ? -E.EFAULT : 0;
+        return pipe.write(data);
+      });
+    }
+    // vmsplice_to_user: waits for bytes (only SPLICE_F_NONBLOCK makes it not wait); 0 at end of file.
+    return run(k, t, [pipe.readq], () => {
+      if (pipe.len === 0) return pipe.writers === 0 ? 0 : flags & SPLICE_F_NONBLOCK ? -E.EAGAIN : AGAIN;
+      const d = pipe.peek(Math.min(total, pipe.len));
+      const done = scatterUpTo(t, vs, d);
+      if (done === 0) return -E.EFAULT;
+      pipe.read(done);
+      return done;
+    });
+  }, 'partial');
+
   tab.def('tee', 'ffux', (k, t, a) => {
     const len = Math.min(a.u(2), MAX_RW_COUNT);
     let flags = a.u(3) >>> 0;
@@ -136,4 +171,45 @@ export function registerSplice(tab: SyscallTable): void {
 function isSeekable(f: OpenFile): boolean {
   const type = f.loc?.inode.type ?? 0;
   return type === 0o100000;
+}
+
+/** User bytes of the iovecs, up to `max`, stopping at the first page that faults (Linux copies a page at a time). */
+function gatherUpTo(t: Task, vs: { base: number; len: number }[], max: number): { data: Uint8Array; fault: boolean } {
+  const out = new Uint8Array(max);
+  let o = 0;
+  for (const v of vs) {
+    for (let off = 0; off < v.len && o < max;) {
+      const n = Math.min(v.len - off, max - o, PAGE_SIZE - ((v.base + off) % PAGE_SIZE));
+      try {
+        out.set(t.proc.as.copyIn(v.base + off, n), o);
+      } catch (e) {
+        if (e instanceof SysError) return { data: out.subarray(0, o), fault: true };
+        throw e;
+      }
+      o += n;
+      off += n;
+    }
+    if (o >= max) break;
+  }
+  return { data: out.subarray(0, o), fault: false };
+}
+
+/** Copies `d` over the iovecs a page at a time, stopping at the first fault: the bytes copied. */
+function scatterUpTo(t: Task, vs: { base: number; len: number }[], d: Uint8Array): number {
+  let o = 0;
+  for (const v of vs) {
+    for (let off = 0; off < v.len && o < d.length;) {
+      const n = Math.min(v.len - off, d.length - o, PAGE_SIZE - ((v.base + off) % PAGE_SIZE));
+      try {
+        t.proc.as.copyOut(v.base + off, d.subarray(o, o + n));
+      } catch (e) {
+        if (e instanceof SysError) return o;
+        throw e;
+      }
+      o += n;
+      off += n;
+    }
+    if (o >= d.length) break;
+  }
+  return o;
 }
