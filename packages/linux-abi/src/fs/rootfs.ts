@@ -59,12 +59,17 @@ export function newTmpfs(clock: () => Timespec, bytes: number, mode: number, uid
   return { sb, root: new DirInode(sb, mode, uid, gid, null) };
 }
 
-export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
-  const clock = (): Timespec => {
+/** The clock inode times come from (CLOCK_REALTIME as a timespec), for every in-kernel file system. */
+export function inodeClock(k: Kernel): () => Timespec {
+  return () => {
     const ns = k.realtimeNs();
     const sec = Math.floor(ns / 1e9);
     return { sec, nsec: Math.max(0, Math.min(999_999_999, Math.floor(ns - sec * 1e9))) };
   };
+}
+
+export function buildRootFs(k: Kernel, o: RootFsOptions): FsNamespace {
+  const clock = inodeClock(k);
   installDrivers({ host: k.platform.host, random: (b) => k.platform.random(b) });
   const bytes = o.tmpfsBytes ?? 1 << 30;
   const vfs = new Vfs();

@@ -33,6 +33,7 @@ import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
 import { Inode, MAY_READ, MAY_WRITE, NAME_MAX, PATH_MAX, SuperBlock, permitted, type Timespec } from '../fs/inode.ts';
+import { inodeClock } from '../fs/rootfs.ts';
 import { OpenFile, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../fs/file.ts';
 import { WaitQueue } from '../fs/wait.ts';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../fs/vfs.ts';
@@ -100,11 +101,7 @@ class MqNamespace {
   readonly open = new Set<MqFile>();
   readonly sb: SuperBlock;
   constructor(readonly k: Kernel) {
-    const clock = (): Timespec => {
-      const ns = k.realtimeNs();
-      const sec = Math.floor(ns / 1e9);
-      return { sec, nsec: Math.max(0, Math.min(999_999_999, Math.floor(ns - sec * 1e9))) };
-    };
+    const clock = inodeClock(k);
     this.sb = new SuperBlock('mqueue', MQUEUE_MAGIC, clock, Number.MAX_SAFE_INTEGER);
   }
   /** mqueue_evict_inode: the last reference to an unlinked queue went. */

@@ -23,6 +23,7 @@ import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
 import { FileInode, SuperBlock, type Timespec } from '../fs/inode.ts';
+import { inodeClock } from '../fs/rootfs.ts';
 import { PageCache } from '../mm/page-cache.ts';
 import type { MappedFile, Vma } from '../mm/address-space.ts';
 import { PAGE_SIZE } from '../mm/frames.ts';
@@ -148,11 +149,7 @@ class IpcNamespace {
   readonly undo = new Map<number, Map<SemSet, number[]>>();
   readonly sb: SuperBlock;
   constructor(readonly k: Kernel) {
-    const clock = (): Timespec => {
-      const ns = k.realtimeNs();
-      const sec = Math.floor(ns / 1e9);
-      return { sec, nsec: Math.max(0, Math.min(999_999_999, Math.floor(ns - sec * 1e9))) };
-    };
+    const clock = inodeClock(k);
     this.sb = new SuperBlock('tmpfs', 0x01021994, clock, Number.MAX_SAFE_INTEGER);
   }
 }
