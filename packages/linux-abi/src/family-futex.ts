@@ -280,20 +280,26 @@ export class FamilyFutex {
     return r && (r.err === -E.EAGAIN || r.err === -E.EFAULT || r.err === -E.EINVAL) ? r.err : -E.EFAULT;
   }
 
-  /** FUTEX_WAIT(_BITSET) in a holder on the word at `off` of a held file. */
-  wait(t: Task, h: HeldFile, off: number, val: number, bitset: number, deadline: number, key: { key: number; mm: PageCache }): number | typeof BLOCKED {
+  /**
+   * Asks the owner to compare the word at `off` with `val` and queue a waiter under a new token.
+   * The word's page goes back to the owner first (a 'put' before the request: notes keep their
+   * order), so the owner reads it in place rather than asking for it back.
+   */
+  private askWait(h: HeldFile, off: number, val: number, bitset: number): { token: number; r: Record<string, unknown> | null } {
     this.sweep();
-    // The word's page goes back to the owner first (a 'put' before the request: notes keep their
-    // order), so the owner reads it in place rather than asking for it back.
     h.cache.leave(Math.floor(off / PAGE_SIZE), true);
     const token = this.nextToken++;
     this.asking.add(token);
-    let r: Record<string, unknown> | null;
     try {
-      r = this.ask(h.owner, { op: 'wait', id: h.id, off, val, bitset, token });
+      return { token, r: this.ask(h.owner, { op: 'wait', id: h.id, off, val, bitset, token }) };
     } finally {
       this.asking.delete(token);
     }
+  }
+
+  /** FUTEX_WAIT(_BITSET) in a holder on the word at `off` of a held file. */
+  wait(t: Task, h: HeldFile, off: number, val: number, bitset: number, deadline: number, key: { key: number; mm: PageCache }): number | typeof BLOCKED {
+    const { token, r } = this.askWait(h, off, val, bitset);
     if (!r || r.queued !== true) { this.early.delete(token); return FamilyFutex.errOf(r); }
     if (this.early.delete(token)) return 0; // woken before the answer came
     const m: MyWait = { task: t, owner: h.owner, wait: null, ret: 0 };
@@ -328,16 +334,7 @@ export class FamilyFutex {
    * The caller attaches the sleep (attach) or gives the token up (settle).
    */
   enqueue(t: Task, h: HeldFile, off: number, val: number, index: number): { token: number } | { err: number } | 'woken' {
-    this.sweep();
-    h.cache.leave(Math.floor(off / PAGE_SIZE), true);
-    const token = this.nextToken++;
-    this.asking.add(token);
-    let r: Record<string, unknown> | null;
-    try {
-      r = this.ask(h.owner, { op: 'wait', id: h.id, off, val, bitset: ANY, token });
-    } finally {
-      this.asking.delete(token);
-    }
+    const { token, r } = this.askWait(h, off, val, ANY);
     if (!r || r.queued !== true) { this.early.delete(token); return { err: FamilyFutex.errOf(r) }; }
     if (this.early.delete(token)) return 'woken';
     this.mine.set(token, { task: t, owner: h.owner, wait: null, ret: index });
