@@ -137,6 +137,8 @@ static void *late_usr1(void *arg) {
   (void)arg;
   usleep(20000);
   pthread_kill(main_thread, SIGUSR1);
+  usleep(20000);
+  if (write(pipefd[1], "u", 1) != 1) perror("write");
   return NULL;
 }
 static volatile int alarms, usr1s;
@@ -467,14 +469,18 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_UNBLOCK, &usr1, NULL);
   kill(getpid(), SIGUSR1);
   printf("  usr1 handled %d\n", usr1s);
-  /* SIGUSR1 blocked only during the wait: it comes then, stays pending, and runs once the call returns. */
+  /* SIGUSR1 blocked only during the wait: it comes then (before the write that ends the wait),
+     stays pending, and runs once the call returns (or before it, if the thread is that quick). */
   int before = usr1s;
   main_thread = pthread_self();
+  prep(&a, IOCB_CMD_POLL, pipefd[0], (void *)(uintptr_t)POLLIN, 0, 0, 0xd6);
+  SHOW("poll pending", submit1(ctx, &a));
   pthread_create(&th, NULL, late_usr1, NULL);
   as.mask = &usr1;
-  SHOW("pgetevents 100ms, SIGUSR1 blocked for it comes", io_pgetevents_(ctx, 1, 8, ev, &(struct timespec){0, 100000000}, &as));
+  SHOW("pgetevents, SIGUSR1 blocked for it comes, then a write", io_pgetevents_(ctx, 1, 8, ev, NULL, &as));
   pthread_join(th, NULL);
-  printf("  usr1 handled after the call: %d\n", usr1s - before);
+  printf("  usr1 handled: %d\n", usr1s - before);
+  if (read(pipefd[0], &ch, 1) != 1) return 1;
   as.size = 4;
   SHOW("sigsetsize 4", io_pgetevents_(ctx, 0, 8, ev, &zero, &as));
   as.size = 8;
@@ -594,6 +600,26 @@ int main(int argc, char **argv) {
     SHOW("munmap the ring", munmap((void *)x, 4096));
     SHOW("getevents", io_getevents_(x, 0, 1, ev, &zero));
     SHOW("destroy", io_destroy_(x));
+  }
+
+  printf("== mremap\n");
+  {
+    aio_context_t m = 0;
+    io_setup_(1, &m);
+    void *dst = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *nm = mremap((void *)m, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+    printf("ring moved to the new place: %d\n", nm == dst);
+    SHOW("getevents(old address)", io_getevents_(m, 0, 1, ev, &zero));
+    aio_context_t m2 = (aio_context_t)(uintptr_t)nm;
+    prep(&a, IOCB_CMD_PWRITE, fd, "m", 1, 95, 0x3e);
+    SHOW("submit at the new address", submit1(m2, &a));
+    reap(m2, 1, 1, "moved");
+    ring_header("moved ring", m2);
+    SHOW("grow the ring", (long)mremap(nm, 4096, 8192, MREMAP_MAYMOVE));
+    void *back = mremap(nm, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, (char *)dst + 4096);
+    printf("moved again: %d\n", back == (char *)dst + 4096);
+    SHOW("destroy at the newest address", io_destroy_((aio_context_t)(uintptr_t)back));
+    maps_line("maps", (unsigned long)(uintptr_t)back);
   }
 
   printf("== fork\n");

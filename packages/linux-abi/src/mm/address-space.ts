@@ -33,6 +33,13 @@ export interface MappedFile {
   closed?(as: AddressSpace): void;
   /** fork copied a mapping of this file from `parent` (shm_open from dup_mmap; fixed paging: the checkpoint's carry). */
   forked?(parent: AddressSpace): void;
+  /** VM_DONTEXPAND: mremap may not grow a mapping of this file (EFAULT). */
+  dontExpand?: boolean;
+  /**
+   * vm_ops->mremap: mremap moves a mapping of this file from `from` to `to` in `as`; 0 lets it (and,
+   * unless `check`, records the new place), a negative errno refuses the move.
+   */
+  remap?(as: AddressSpace, from: number, to: number, check: boolean): number;
 }
 
 export interface Vma {

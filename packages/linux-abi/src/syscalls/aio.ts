@@ -9,7 +9,8 @@
  * (struct aio_ring) and io_event slots the kernel writes and the program may read and consume
  * itself (libaio reads head/tail in user memory). The context id is the ring's address, and every
  * lookup reads the ring's id word there (lookup_ioctx). The ring is not VM_DONTCOPY: a fork child
- * keeps the mapping (the same pages) but not the context.
+ * keeps the mapping (the same pages) but not the context. The ring is VM_DONTEXPAND (mremap may
+ * not grow it) and moving it moves the context's address with it (aio_ring_mremap).
  *
  * I/O underneath is synchronous, as Linux's buffered I/O is: reads and writes complete inside
  * io_submit, and a read or write that would block (a pipe, a socket without O_NONBLOCK) blocks
@@ -30,6 +31,7 @@ import { PageCache, type FileBacking } from '../mm/page-cache.ts';
 import type { OpenFile } from '../fs/file.ts';
 import { EventFdBase } from '../fs/pipe.ts';
 import { SuperBlock } from '../fs/inode.ts';
+import { inodeClock } from '../fs/rootfs.ts';
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, O_RDONLY, O_WRONLY } from '../fs/vfs.ts';
 import { WaitQueue } from '../fs/wait.ts';
 import { nextSignal, sendToTask, UNBLOCKABLE } from '../signals.ts';
@@ -136,7 +138,7 @@ interface AioState { nr: number; sb: SuperBlock }
 const states = new WeakMap<Kernel, AioState>();
 function stateOf(k: Kernel): AioState {
   let s = states.get(k);
-  if (!s) states.set(k, (s = { nr: 0, sb: new SuperBlock('aio', AIO_RING_MAGIC, () => ({ sec: 0, nsec: 0 })) }));
+  if (!s) states.set(k, (s = { nr: 0, sb: new SuperBlock('aio', AIO_RING_MAGIC, inodeClock(k)) }));
   return s;
 }
 
@@ -653,7 +655,18 @@ export function registerAio(tab: SyscallTable): void {
     if (base < 0) return -E.ENOMEM;
     const ring = new RingBytes(size);
     ring.cache = new PageCache(ring, as.frameMemory());
-    const file: MappedFile = { cache: ring.cache, path: '/[aio]', dev: st.sb.dev, ino: st.sb.allocIno(), nlink: () => 0, mayWrite: true };
+    // aio_ring_mmap: VM_DONTEXPAND, and aio_ring_mremap: a move of the ring moves the context's
+    // address (ctx->user_id) with it, if the context is this address space's and alive (EINVAL
+    // otherwise: a fork child's copy of the mapping cannot move).
+    const file: MappedFile = {
+      cache: ring.cache, path: '/[aio]', dev: st.sb.dev, ino: st.sb.allocIno(), nlink: () => 0, mayWrite: true, dontExpand: true,
+      remap: (mm, _from, to, check) => {
+        const c = tables.get(mm)?.find((x) => x?.ring === ring && !x.dead);
+        if (!c) return -E.EINVAL;
+        if (!check) c.userId = to;
+        return 0;
+      },
+    };
     as.insert({ start: base, end: base + size, prot: PROT_READ | PROT_WRITE, name: '', shared: true, file, fileBase: base });
     const ctx = new IoCtx(nrEvents, asked, ring, base, size);
     let table = tables.get(as);

@@ -243,12 +243,25 @@ export function registerMm(tab: SyscallTable): void {
     // Untrusted shared memory is a fixed-size host region at a fixed place: it can shrink, not
     // grow or move (not offered yet: said, not half-done).
     if (v.ushm && (newSize > oldSize || flags & MREMAP_FIXED)) return -E.ENOMEM;
+    if (v.file?.dontExpand && newSize > oldSize) return -E.EFAULT;
+    // A mapping whose file follows its moves (the AIO ring): asked first, told after.
+    const move = (to: number): number => {
+      const f = v.file;
+      if (f?.remap) {
+        const r = f.remap(as, old, to, true);
+        if (r < 0) return r;
+      }
+      as.moveRange(old, oldSize, to, newSize);
+      f?.remap?.(as, old, to, false);
+      return to;
+    };
     if (flags & MREMAP_FIXED) {
       if (newAddr % PAGE_SIZE !== 0 || newAddr + newSize > USER_VA_END || newAddr < MMAP_MIN_ADDR) return -E.EINVAL;
       if (newAddr < old + oldSize && newAddr + newSize > old) return -E.EINVAL;
+      const r = v.file?.remap?.(as, old, newAddr, true) ?? 0;
+      if (r < 0) return r;
       as.unmapRange(newAddr, newAddr + newSize);
-      as.moveRange(old, oldSize, newAddr, newSize);
-      return newAddr;
+      return move(newAddr);
     }
     if (newSize <= oldSize) {
       if (newSize < oldSize) as.unmapRange(old + newSize, old + oldSize);
@@ -262,8 +275,7 @@ export function registerMm(tab: SyscallTable): void {
     if (!(flags & MREMAP_MAYMOVE)) return -E.ENOMEM;
     const dest = as.findFree(newSize, 0);
     if (dest < 0) return -E.ENOMEM;
-    as.moveRange(old, oldSize, dest, newSize);
-    return dest;
+    return move(dest);
   }, 'partial');
 
   // arch/riscv/kernel/sys_riscv.c: the hart re-decodes written code itself, so flushing
