@@ -548,7 +548,7 @@ export function registerSignalSyscalls(tab: SyscallTable): void {
 
   // sys_restart_syscall: the task's restart block (time.ts sleepTo), else do_no_restart_syscall.
   tab.def('restart_syscall', '', (k, t) => (t.restartBlock ? t.restartBlock(k, t) : -E.EINTR), 'partial',
-    'restart blocks of nanosleep and relative clock_nanosleep; not yet of futex waits with a timeout (they restart on SA_RESTART instead of EINTR) or poll; a fork child starts without its parent\'s block');
+    'restart blocks of nanosleep, relative clock_nanosleep and futex waits with a timeout; not yet of poll, nor of a futex wait on a word another enclave owns (it restarts on SA_RESTART); a fork child starts without its parent\'s block');
 
   tab.def('sigaltstack', 'pp', (k, t, a) => {
     const ss = a.u(0), old = a.u(1);

@@ -222,6 +222,48 @@ export function requeueKey(k: Kernel, from: FutexKey, to: FutexKey | null, n: nu
   return moved;
 }
 
+/**
+ * FUTEX_WAIT/WAIT_BITSET once the timeout is an absolute monotonic deadline. A wait with a
+ * timeout that a signal interrupts returns EINTR even under SA_RESTART and leaves a restart block
+ * that waits again to the same deadline (futex_wait_restart, which clears the block first); one
+ * without a timeout is restarted (-ERESTARTSYS).
+ */
+function futexWait(k: Kernel, t: Task, addr: number, val: number, bitset: number, deadline: number, priv: boolean): number | typeof BLOCKED {
+  const readWord = () => new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
+  const u = priv || !k.ushm ? undefined : ushmWord(t.proc, addr);
+  // Another enclave's file: its owner compares (family-futex.ts), so not here.
+  const vma = priv ? undefined : t.proc.as.find(addr);
+  const held = vma?.shared && vma.file ? k.family?.futex.held(vma.file.cache) : null;
+  if (!u && !held && readWord() !== val) return -E.EAGAIN;
+  const key = futexKey(k, t.proc, addr, priv);
+  if (!key) return -E.EFAULT;
+  // With a timeout a signal ends the wait with EINTR whatever SA_RESTART says, leaving the restart.
+  const timed = deadline !== Infinity;
+  const onSignal = timed ? (): boolean => {
+    t.restartBlock = (k2, t2) => {
+      t2.restartBlock = null;
+      return futexWait(k2, t2, addr, val, bitset, deadline, priv);
+    };
+    return false; // then interrupted as usual: not restartable, so EINTR
+  } : undefined;
+  if (held && key.mm instanceof PageCache) return k.family!.futex.wait(t, held, key.key, val, bitset, deadline, { key: key.key, mm: key.mm });
+  if (u && k.ushm) {
+    // Another enclave may change the word and wake at any moment: register with the host
+    // first, then compare (a wake after the compare finds the registration; one before it
+    // changed the word, and the compare sees that).
+    const cap = k.ushm.cap;
+    const h = { token: cap.futexWait(u.id, u.off, bitset) };
+    let cur: number;
+    try { cur = readWord(); } catch (e) { cap.futexCancel(h.token); throw e; }
+    if (cur !== val) { cap.futexCancel(h.token); return -E.EAGAIN; }
+    return k.block(t, {
+      futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT, ushm: h,
+      onWake: () => { if (h.token) { cap.futexCancel(h.token); h.token = 0; } },
+    });
+  }
+  return k.block(t, { futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT, restartable: !timed, onSignal });
+}
+
 interface CloneArgs {
   flags: number;
   stack: number;
@@ -621,12 +663,6 @@ export function registerSched(tab: SyscallTable): void {
       case FUTEX_WAIT_BITSET: {
         const bitset = op === FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : a.i32(5) >>> 0;
         if (bitset === 0) return -E.EINVAL;
-        const readWord = () => new DataView(t.proc.as.copyIn(addr, 4).buffer).getInt32(0, true);
-        const u = priv || !k.ushm ? undefined : ushmWord(t.proc, addr);
-        // Another enclave's file: its owner compares (family-futex.ts), so not here.
-        const vma = priv ? undefined : t.proc.as.find(addr);
-        const held = vma?.shared && vma.file ? k.family?.futex.held(vma.file.cache) : null;
-        if (!u && !held && readWord() !== val) return -E.EAGAIN;
         let deadline = Infinity;
         if (a.u(3)) {
           const ts = decodeTimespec(t.proc.as.copyIn(a.u(3), TIMESPEC_SIZE));
@@ -636,24 +672,7 @@ export function registerSched(tab: SyscallTable): void {
           else if (opFull & FUTEX_CLOCK_REALTIME) deadline = k.platform.monotonicNs() + (ns - k.realtimeNs()); // absolute, realtime
           else deadline = ns; // absolute, monotonic
         }
-        const key = futexKey(k, t.proc, addr, priv);
-        if (!key) return -E.EFAULT;
-        if (held && key.mm instanceof PageCache) return k.family!.futex.wait(t, held, key.key, val, bitset, deadline, { key: key.key, mm: key.mm });
-        if (u && k.ushm) {
-          // Another enclave may change the word and wake at any moment: register with the host
-          // first, then compare (a wake after the compare finds the registration; one before it
-          // changed the word, and the compare sees that).
-          const cap = k.ushm.cap;
-          const h = { token: cap.futexWait(u.id, u.off, bitset) };
-          let cur: number;
-          try { cur = readWord(); } catch (e) { cap.futexCancel(h.token); throw e; }
-          if (cur !== val) { cap.futexCancel(h.token); return -E.EAGAIN; }
-          return k.block(t, {
-            futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT, ushm: h,
-            onWake: () => { if (h.token) { cap.futexCancel(h.token); h.token = 0; } },
-          });
-        }
-        return k.block(t, { futexKey: key.key, futexMm: key.mm, bitset, deadline, onTimeout: -E.ETIMEDOUT });
+        return futexWait(k, t, addr, val, bitset, deadline, priv);
       }
       case FUTEX_WAKE:
         return futexWake(k, t.proc, addr, Math.max(0, val), FUTEX_BITSET_MATCH_ANY, priv);
