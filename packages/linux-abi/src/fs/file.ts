@@ -173,9 +173,14 @@ export class FdTable {
   closeAll(): void {
     for (let fd = 0; fd < this.fds.length; fd++) if (this.fds[fd]) this.close(fd);
   }
-  /** Closes the close-on-exec descriptors (execve). */
-  closeOnExec(): void {
-    for (let fd = 0; fd < this.fds.length; fd++) if (this.fds[fd]?.cloexec) this.close(fd);
+  /** Closes the close-on-exec descriptors (execve), flushing each for process `pid` as filp_close does. */
+  closeOnExec(pid: number): void {
+    for (let fd = 0; fd < this.fds.length; fd++) {
+      const e = this.fds[fd];
+      if (!e?.cloexec) continue;
+      e.file.flush(pid);
+      this.close(fd);
+    }
   }
   /** A copy sharing every open file description (fork without CLONE_FILES). */
   clone(): FdTable {

@@ -321,7 +321,7 @@ export function registerMqueue(tab: SyscallTable): void {
     const fd = t.proc.fds.install(f, true);
     if (fd < 0) f.close();
     return fd;
-  });
+  }, 'partial'); // partial: on sgx a fork child (another enclave) does not reach the family's queues
 
   tab.def('mq_unlink', 's', (k, t, a) => {
     if (foreignEnclave(k)) return -E.EOPNOTSUPP;
@@ -336,7 +336,7 @@ export function registerMqueue(tab: SyscallTable): void {
     q.nlink = 0;
     if (q.opens === 0) ns.evict(q);
     return 0;
-  });
+  }, 'partial'); // as mq_open
 
   tab.def('mq_timedsend', 'fpuup', (k, t, a) => {
     const mqd = a.i32(0), ptr = a.u(1), len = a.u(2), prio = a.i32(3) >>> 0;

@@ -245,7 +245,7 @@ function execImage(k: Kernel, t: Task, file: Executable, argv: string[], envp: s
   proc.leaderStatus = null;
   proc.exitSignal = 17; // SIGCHLD: "we have changed execution domain" (fs/exec.c de_thread)
   k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
-  proc.fds.closeOnExec();
+  proc.fds.closeOnExec(proc.pid);
   // Handlers reset (ignored signals stay ignored), in a table of its own (unshare_sighand).
   proc.sigactions = new Map([...proc.sigactions].filter(([, act]) => act.handler === BigInt(SIG_IGN)).map(([sig, act]) => [sig, { ...act }]));
   t.altStack = { sp: 0, size: 0, flags: 2 };
