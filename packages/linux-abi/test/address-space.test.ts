@@ -53,6 +53,22 @@ test('wild pointers give EFAULT, never an exception', () => {
   assert.equal(errno(() => as.readCString(0x20000, 10)), E.EFAULT);
 });
 
+test('copyInUpTo/copyOutUpTo stop at the first page that faults', () => {
+  const { as } = setup();
+  as.insert({ start: 0x10000, end: 0x11000, prot: PROT_READ | PROT_WRITE, name: 'anon' }); // 0x11000 unmapped
+  const data = new Uint8Array(0x1800).map((_, i) => (i * 7) & 0xff);
+  assert.equal(as.copyOutUpTo(0x10800, data), 0x800, 'the first page written, then the fault');
+  assert.deepEqual(as.copyIn(0x10800, 0x800), data.subarray(0, 0x800));
+  assert.deepEqual(as.copyInUpTo(0x10800, 0x1800), data.subarray(0, 0x800), 'the bytes of the first page');
+  assert.equal(as.copyInUpTo(0x10000, 0x1000).length, 0x1000, 'no fault: everything');
+  assert.equal(as.copyInUpTo(0x11000, 16).length, 0, 'first byte unmapped');
+  assert.equal(as.copyOutUpTo(0x11000, new Uint8Array(16)), 0);
+  assert.equal(as.copyOutUpTo(2 ** 40, new Uint8Array(1)), 0, 'beyond Sv39 user space');
+  as.insert({ start: 0x20000, end: 0x21000, prot: PROT_READ, name: 'ro' });
+  assert.equal(as.copyOutUpTo(0x20000, new Uint8Array(4)), 0, 'read-only VMA');
+  assert.equal(errno(() => as.copyIn(0x10800, 0x1800)), E.EFAULT, 'copyIn still throws');
+});
+
 test('readCString stops at NUL and refuses overlong strings', () => {
   const { as } = setup();
   as.insert({ start: 0x10000, end: 0x12000, prot: PROT_READ | PROT_WRITE, name: 'anon' });

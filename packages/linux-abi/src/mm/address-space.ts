@@ -716,29 +716,60 @@ export class AddressSpace implements CacheMapper {
   copyIn(addr: number, len: number): Uint8Array {
     if (len < 0 || addr + len > USER_VA_END) throw new SysError(E.EFAULT);
     const out = new Uint8Array(len);
-    let done = 0;
-    while (done < len) {
-      const a = addr + done;
-      const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const { buf, off } = this.resolveBuf(a, ACCESS_READ);
-      out.set(buf.subarray(off, off + n), done);
-      done += n;
-    }
+    this.copyPages(addr, out, len, ACCESS_READ, false);
     return out;
+  }
+
+  /**
+   * Copies up to len bytes from user memory a page at a time, as Linux's copy_from_user does: the
+   * bytes before the first page that faults (empty when the first byte does).
+   */
+  copyInUpTo(addr: number, len: number): Uint8Array {
+    if (len < 0) throw new SysError(E.EFAULT);
+    const out = new Uint8Array(len);
+    const done = this.copyPages(addr, out, len, ACCESS_READ, true);
+    return done === len ? out : out.subarray(0, done);
   }
 
   /** Copies bytes into user memory. */
   copyOut(addr: number, data: Uint8Array): void {
     if (addr + data.length > USER_VA_END) throw new SysError(E.EFAULT);
+    this.copyPages(addr, data, data.length, ACCESS_WRITE, false);
+  }
+
+  /** Copies bytes into user memory a page at a time up to the first page that faults: the bytes written. */
+  copyOutUpTo(addr: number, data: Uint8Array): number {
+    return this.copyPages(addr, data, data.length, ACCESS_WRITE, true);
+  }
+
+  /**
+   * The page walk of copyIn/copyOut and their UpTo forms: len bytes between `bytes` and user memory
+   * at addr (into user memory for ACCESS_WRITE), a page at a time, faulting pages in. A page that
+   * cannot be reached throws its error, or with `upTo` ends the walk: the bytes copied before it.
+   */
+  private copyPages(addr: number, bytes: Uint8Array, len: number, access: number, upTo: boolean): number {
+    const write = (access & ACCESS_WRITE) !== 0;
     let done = 0;
-    while (done < data.length) {
+    while (done < len) {
       const a = addr + done;
-      const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const { buf, off } = this.resolveBuf(a, ACCESS_WRITE);
-      buf.set(data.subarray(done, done + n), off);
-      if (buf === this.mem) this.hooks.codeWritten(off + this.physBase, n);
+      const n = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
+      let r: { buf: Uint8Array; off: number };
+      try {
+        r = this.resolveBuf(a, access);
+      } catch (e) {
+        if (upTo && e instanceof SysError) return done;
+        throw e;
+      }
+      const { buf, off } = r;
+      if (write) {
+        buf.set(bytes.subarray(done, done + n), off);
+        if (buf === this.mem) this.hooks.codeWritten(off + this.physBase, n);
+      } else {
+        bytes.set(buf.subarray(off, off + n), done);
+      }
       done += n;
     }
+    return done;
   }
 
   /** Reads a NUL-terminated string of at most max bytes (ENAMETOOLONG past it). */

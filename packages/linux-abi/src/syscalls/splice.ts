@@ -7,7 +7,7 @@
  * bounded by what the pipe holds or has room for. vmsplice copies between user memory and a
  * pipe: into it through a descriptor open for writing, out of it through one open for reading.
  */
-import { E, SysError } from '../errors.ts';
+import { E } from '../errors.ts';
 import { SIGPIPE } from '../abi/constants.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
@@ -19,7 +19,6 @@ import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../fs/vfs.t
 import { sendToTask } from '../signals.ts';
 import { ioFileOf } from './fs-common.ts';
 import { MAX_RW_COUNT, iovecs } from './io.ts';
-import { PAGE_SIZE } from '../mm/frames.ts';
 import { ttyRead, ttyWrite } from '../fs/tty.ts';
 
 const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, SPLICE_F_MORE = 4, SPLICE_F_GIFT = 8;
@@ -178,18 +177,12 @@ function gatherUpTo(t: Task, vs: { base: number; len: number }[], max: number): 
   const out = new Uint8Array(max);
   let o = 0;
   for (const v of vs) {
-    for (let off = 0; off < v.len && o < max;) {
-      const n = Math.min(v.len - off, max - o, PAGE_SIZE - ((v.base + off) % PAGE_SIZE));
-      try {
-        out.set(t.proc.as.copyIn(v.base + off, n), o);
-      } catch (e) {
-        if (e instanceof SysError) return { data: out.subarray(0, o), fault: true };
-        throw e;
-      }
-      o += n;
-      off += n;
-    }
     if (o >= max) break;
+    const want = Math.min(v.len, max - o);
+    const got = t.proc.as.copyInUpTo(v.base, want);
+    out.set(got, o);
+    o += got.length;
+    if (got.length < want) return { data: out.subarray(0, o), fault: true };
   }
   return { data: out.subarray(0, o), fault: false };
 }
@@ -198,18 +191,11 @@ function gatherUpTo(t: Task, vs: { base: number; len: number }[], max: number): 
 function scatterUpTo(t: Task, vs: { base: number; len: number }[], d: Uint8Array): number {
   let o = 0;
   for (const v of vs) {
-    for (let off = 0; off < v.len && o < d.length;) {
-      const n = Math.min(v.len - off, d.length - o, PAGE_SIZE - ((v.base + off) % PAGE_SIZE));
-      try {
-        t.proc.as.copyOut(v.base + off, d.subarray(o, o + n));
-      } catch (e) {
-        if (e instanceof SysError) return o;
-        throw e;
-      }
-      o += n;
-      off += n;
-    }
     if (o >= d.length) break;
+    const want = Math.min(v.len, d.length - o);
+    const done = t.proc.as.copyOutUpTo(v.base, d.subarray(o, o + want));
+    o += done;
+    if (done < want) break;
   }
   return o;
 }
