@@ -127,10 +127,17 @@ export function encodeFilter(f: SeccompFilter): Uint8Array {
   return b;
 }
 
+/**
+ * The filters' scratch memory M[], shared by every run (the kernel is single-threaded and a run
+ * does not call out). Left as the last run left it, as Linux leaves its stack array uninitialised:
+ * checkFilter refused any program that reads a cell before writing it on some path.
+ */
+const scratch = new Uint32Array(BPF_MEMWORDS);
+
 /** Runs one filter on the 16 words of seccomp_data: its 32-bit answer. */
 export function runFilter(f: SeccompFilter, data: Uint32Array): number {
   let a = 0, x = 0, pc = 0;
-  const mem = new Uint32Array(BPF_MEMWORDS);
+  const mem = scratch;
   const { code, jt, jf, k } = f;
   for (;;) {
     const c = code[pc], kk = k[pc];
@@ -172,9 +179,12 @@ export function runFilter(f: SeccompFilter, data: Uint32Array): number {
   }
 }
 
+/** seccompData's words, refilled at each filtered call (used only until the filters have run). */
+const dataWords = new Uint32Array(SECCOMP_DATA_SIZE / 4);
+
 /** The 64 bytes of struct seccomp_data for the call being entered, as 16 little-endian words. */
 function seccompData(k: Kernel, nr: number): Uint32Array {
-  const regs = k.platform.exec.regs, d = new Uint32Array(16);
+  const regs = k.platform.exec.regs, d = dataWords;
   d[0] = nr;
   d[1] = AUDIT_ARCH_RISCV64;
   // instruction_pointer: past the ecall, as riscv's do_trap_ecall_u has advanced epc by then.
