@@ -32,6 +32,8 @@ import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
 import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
 import { inheritSched } from './syscalls/sched.ts';
 import { connectedSocketOn } from './family-fds.ts';
+import { MqFile } from './syscalls/mqueue.ts';
+import { RemoteMqFile, carryMq, restoreMq, type CarriedMq } from './syscalls/mqueue-family.ts';
 
 const PAGE = 4096;
 
@@ -46,6 +48,8 @@ type FdRecord = { xid?: string } & (
   | { fd: number; cloexec: boolean; kind: 'eventfd'; owner: number; id: number; flags: number; sem: number }
   /** A tmpfs file: its description stays with `owner`'s enclave, which serves it (family-files.ts RemoteFile). */
   | ({ fd: number; cloexec: boolean; kind: 'rfile' } & CarriedFile)
+  /** A POSIX message queue description, served by its queue's enclave (syscalls/mqueue-family.ts). */
+  | ({ fd: number; cloexec: boolean; kind: 'mq' } & CarriedMq)
   | { fd: number; cloexec: boolean; kind: 'usock'; ref: number; type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut: boolean; sndShut: boolean; passcred: boolean });
 
 interface Checkpoint {
@@ -219,6 +223,9 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       if (!devRefs.has(f)) devRefs.set(f, devRefs.size);
       if (path !== null) fds.push({ fd, cloexec: e.cloexec, kind: 'dev', flags: f.flags, path, ref: devRefs.get(f)! });
       else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not reachable from the root: not carried`);
+    } else if (f instanceof MqFile || f instanceof RemoteMqFile) {
+      const r = carryMq(k, f, pid);
+      if (r) fds.push({ fd, cloexec: e.cloexec, kind: 'mq', ...r });
     } else {
       const r = fam.files.carry(f, pid);
       if (r) fds.push({ fd, cloexec: e.cloexec, kind: 'rfile', ...r });
@@ -365,6 +372,10 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     } else if (r.kind === 'rfile') {
       if (!Number.isInteger(r.owner) || !Number.isInteger(r.id) || r.owner <= 0 || r.id <= 0 || typeof r.key !== 'string') throw new Error('checkpoint: a bad served file');
       fds.set(r.fd, fam.files.proxy(r), r.cloexec);
+    } else if (r.kind === 'mq') {
+      const f = restoreMq(k, r, c.pid);
+      if (!f) throw new Error('checkpoint: a bad message queue description');
+      fds.set(r.fd, f, r.cloexec);
     }
   }
   const proc = new Process(c.pid, c.ppid, as, fds, c.exePath);

@@ -39,6 +39,7 @@ import { RemoteConn, UnixSocket, type Ucred } from './fs/unix.ts';
 import { nsOf as unixNsOf } from './syscalls/net.ts';
 import { ChannelPipe, RemoteEventFd, hexOf, unhex, type FamilyState } from './family.ts';
 import { FamilyFiles, RemoteFile, type CarriedFile } from './family-files.ts';
+import { carryMq, mqIdentity, restoreMq, type CarriedMq } from './syscalls/mqueue-family.ts';
 
 export const XFD_SERVICE = 'xfd';
 
@@ -50,6 +51,8 @@ type Moved =
   | { kind: 'dev'; flags: number; path: string }
   | { kind: 'eventfd'; owner: number; id: number; flags: number; sem: number }
   | ({ kind: 'rfile' } & CarriedFile)
+  /** A POSIX message queue description (its queue's enclave serves it). */
+  | ({ kind: 'mq' } & CarriedMq)
   /** A connected unix socket on its two channels (as a fork carries one). */
   | { kind: 'usock'; type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut: boolean; sndShut: boolean; passcred: boolean };
 
@@ -122,6 +125,7 @@ export class FamilyFds {
     if (id !== undefined) return id;
     if (f instanceof RemoteFile) id = `rf:${f.owner}:${f.id}`;
     else if (f instanceof RemoteEventFd) id = `efd:${f.owner}:${f.id}`;
+    else if ((id = mqIdentity(this.k, f, this.self)) !== undefined) { /* a queue description served across enclaves */ }
     else {
       const served = this.fs.files.servedId(f);
       if (served !== undefined) id = `rf:${this.self}:${served}`;
@@ -233,6 +237,8 @@ export class FamilyFds {
       // Back to its owner, which has the description itself: not a new holder of its own file.
       return { kind: 'rfile', owner: f.owner, id: f.id, flags: f.flags, mode: f.loc?.inode.mode ?? 0, key: f.ikey, name: f.describe() };
     }
+    const mq = carryMq(k, f, to);
+    if (mq) return { kind: 'mq', ...mq };
     const r = fam.files.carry(f, to);
     if (r) return { kind: 'rfile', ...r };
     // Not a kind any kernel can hand to another (sockets not connected, epoll, inotify, pidfds, directories).
@@ -359,6 +365,11 @@ export class FamilyFds {
         }
         if (!fam.files.me) fam.files.me = t.proc.pid;
         return fam.files.proxy(m);
+      }
+      case 'mq': {
+        const f = restoreMq(k, m, t.proc.pid);
+        if (!f) throw bad();
+        return f;
       }
       case 'usock': {
         const sock = connectedSocketOn(k, fam, m);

@@ -41,7 +41,7 @@ import type { EnclaveFamily } from '@teeos/hal';
 import { E } from './errors.ts';
 import { SIGKILL } from './abi/constants.ts';
 import type { Kernel } from './kernel.ts';
-import { Process, Task } from './task.ts';
+import { Process, Task, processState } from './task.ts';
 import type { SigInfo } from './signals.ts';
 import { sendToProcess, sendToTask, notifyParentStop, CLD_STOPPED, CLD_CONTINUED } from './signals.ts';
 import { FdTable, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from './fs/file.ts';
@@ -58,6 +58,9 @@ import { FamilyFutex } from './family-futex.ts';
 import { FamilyFds } from './family-fds.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
 import { PVM_SERVICE, serveProcessVm } from './syscalls/process-vm.ts';
+
+/** The family service that tells the state of a process here (/proc/PID/stat read in another enclave). */
+export const PSTATE_SERVICE = 'pstate';
 
 /** The family service that runs setpgid for a process in another enclave (and hears of a remote process's own). */
 export const PGID_SERVICE = 'pgid';
@@ -102,6 +105,16 @@ type Message =
   | { t: 'rs'; req: number; body: unknown }
   /** A one-way note to such a service. */
   | { t: 'ev'; from: number; svc: string; body: unknown };
+
+/** What a module serves to processes of other enclaves: who holds it, and letting go of one that ended. */
+export interface Holding {
+  holderPids(): Iterable<number>;
+  /** A process of another enclave ended (or never started): what it held is let go. */
+  gone(pid: number): void;
+  /** A fork whose new enclave never started: what was carried to it is let go, here and at owners elsewhere. */
+  forkFailed(pid: number): void;
+  readonly active: boolean;
+}
 
 /** A service of this kernel that other enclaves ask by sealed message: its answer (requests) or nothing (notes). */
 export type FamilyService = (body: unknown, from: number, oneWay: boolean) => unknown;
@@ -267,6 +280,8 @@ export class FamilyState {
   readonly services = new Map<string, FamilyService>();
   /** Run when a process of this enclave ends, before its parent elsewhere hears of it. */
   readonly onExit: ((p: Process) => void)[] = [];
+  /** Other modules' objects served here that processes of other enclaves hold (POSIX queues: syscalls/mqueue-family.ts). */
+  readonly holdings: Holding[] = [];
 
   constructor(private readonly k: Kernel, readonly fam: EnclaveFamily) {
     this.files = new FamilyFiles(k, this);
@@ -281,6 +296,14 @@ export class FamilyState {
     // its children, where a sibling's group is) when no process here is in it.
     // process_vm_readv/writev from another enclave on a process here (syscalls/process-vm.ts).
     this.services.set(PVM_SERVICE, (body, from, oneWay) => (oneWay ? null : serveProcessVm(k, body)));
+    // /proc/PID/stat and status of a process here read in another enclave: its state letter.
+    this.services.set(PSTATE_SERVICE, (body, from, oneWay) => {
+      const b = body as { pid?: unknown };
+      if (oneWay || !isInt(b.pid, 1, 0x7fffffff)) return null;
+      const p = k.processes.get(b.pid);
+      if (!p || p.remote) return null;
+      return processState(p);
+    });
     this.services.set(PGID_SERVICE, (body, from, oneWay) => {
       const b = body as { op?: unknown; pid?: unknown; pgid?: unknown; sid?: unknown };
       if (oneWay || !isInt(b.pgid, 1, 0x7fffffff)) return -E.EINVAL;
@@ -316,6 +339,12 @@ export class FamilyState {
     const parent = this.k.processes.get(this.k.processes.get(this.self)?.ppid ?? 0);
     if (!parent?.remote) return false;
     return this.serviceRequest(parent.pid, PGID_SERVICE, { op: 'exists', pgid, sid }) === 1;
+  }
+
+  /** The state letter of the live process `pid` of another enclave, asked there; null when it does not answer. */
+  remoteState(pid: number): 'R' | 'S' | 'T' | 'Z' | null {
+    const r = this.serviceRequest(pid, PSTATE_SERVICE, { pid });
+    return r === 'R' || r === 'S' || r === 'T' || r === 'Z' ? r : null;
   }
 
   /** A process here changed its own group or session: its parent's enclave is told before the call returns. */
@@ -357,6 +386,7 @@ export class FamilyState {
   /** Something else in the family may need this enclave to wait for it rather than call it a deadlock. */
   get active(): boolean {
     if (this.restoredChild || this.pipes.size || this.sockets.size || this.efds.size || this.files.active) return true;
+    if (this.holdings.some((h) => h.active)) return true;
     for (const p of this.k.processes.values()) if (p.remote && p.exitStatus === null) return true;
     return false;
   }
@@ -388,6 +418,11 @@ export class FamilyState {
     const req = this.nextReq++;
     const r = this.send(pid, { t: 'uconn', req, ...m });
     return r < 0 ? r : req;
+  }
+
+  /** The pid this enclave serves as: its process's, also once that has ended (lingering). */
+  get servingPid(): number {
+    return this.self || this.endedPid;
   }
 
   /** The process this enclave runs (the one not a proxy; messages for it come here). */
@@ -532,12 +567,14 @@ export class FamilyState {
   private holders(): Set<number> {
     const s = new Set([...this.pages.holderPids(), ...this.files.holderPids()]);
     for (const e of this.efds.values()) for (const pid of e.subs) s.add(pid);
+    for (const h of this.holdings) for (const pid of h.holderPids()) s.add(pid);
     return s;
   }
 
-  /** A process of another enclave ended: it holds none of the eventfds served here. */
+  /** A process of another enclave ended: it holds none of the eventfds served here, nor the other modules' objects. */
   private efdGone(pid: number): void {
     for (const e of this.efds.values()) e.subs.delete(pid);
+    for (const h of this.holdings) h.gone(pid);
   }
 
   /**
@@ -769,6 +806,7 @@ export class FamilyState {
       k.platform.log(`pid ${p.pid}: its enclave ended without a word (its kernel stopped, or the host ended it): reported as killed by SIGKILL`);
       this.files.gone(p.pid);
       this.pages.gone(p.pid);
+      this.efdGone(p.pid);
       k.processExited(p, SIGKILL);
     }
   }

@@ -200,3 +200,9 @@ export class Task {
     this.comm = proc.comm;
   }
 }
+
+/** fs/proc/array.c's state letter of a process (its leader's, as /proc/PID/stat shows it). */
+export function processState(p: Process, task?: Task): 'R' | 'S' | 'T' | 'Z' {
+  const t = task ?? [...p.tasks][0];
+  return p.tasks.size === 0 ? 'Z' : p.stopped ? 'T' : t && t.state === 'blocked' ? 'S' : 'R';
+}

@@ -8,7 +8,7 @@
  */
 import { E, SysError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
-import type { Process, Task } from '../task.ts';
+import { processState, type Process, type Task } from '../task.ts';
 import { MQ_SYSCTL } from '../syscalls/mqueue.ts';
 import type { OpenFile } from './file.ts';
 import { SeqFile, openDir } from './files.ts';
@@ -319,7 +319,7 @@ export class ProcFs {
       if (a.handler === 1n) ign |= 1n << BigInt(sig - 1);
       else if (a.handler !== 0n) cgt |= 1n << BigInt(sig - 1);
     }
-    const state = p.tasks.size === 0 ? 'Z (zombie)' : p.stopped ? 'T (stopped)' : t && t.state === 'blocked' ? 'S (sleeping)' : 'R (running)';
+    const state = { R: 'R (running)', S: 'S (sleeping)', T: 'T (stopped)', Z: 'Z (zombie)' }[this.stateOf(p, task)];
     const kl = (n: string, b: number) => `${n}:\t${pad(kB(b), 8)} kB\n`;
     return `Name:\t${task?.comm ?? p.comm}\nUmask:\t${p.umask.toString(8).padStart(4, '0')}\nState:\t${state}\nTgid:\t${p.pid}\nNgid:\t0\nPid:\t${task?.tid ?? p.pid}\n` +
       `PPid:\t${p.ppid}\nTracerPid:\t0\nUid:\t${u}\t${u}\t${u}\t${u}\nGid:\t${g}\t${g}\t${g}\t${g}\nFDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, p.fds.size))))}\n` +
@@ -333,11 +333,21 @@ export class ProcFs {
       `voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;
   }
 
+  /**
+   * A process's state letter. One that runs in another enclave of the family (its proxy here has
+   * no tasks) is asked there; one that does not answer has ended.
+   */
+  private stateOf(p: Process, task?: Task): 'R' | 'S' | 'T' | 'Z' {
+    const fam = this.c.k.family;
+    if (p.remote && p.exitStatus === null && fam) return (!task || task.tid === p.pid ? fam.remoteState(p.pid) : null) ?? 'Z';
+    return processState(p, task);
+  }
+
   /** /proc/PID/stat (the state is the leader's, as Linux's), or with `task` /proc/PID/task/TID/stat. */
   private stat(p: Process, task?: Task): string {
     const v = vmStats(p);
     const t = task ?? [...p.tasks][0];
-    const state = p.tasks.size === 0 ? 'Z' : p.stopped ? 'T' : t && t.state === 'blocked' ? 'S' : 'R';
+    const state = this.stateOf(p, task);
     const ticks = Math.floor(this.c.k.cpuTimeNs() / 1e7);
     const code = p.as.vmas.filter((x) => x.prot & 4);
     const startcode = code.length ? code[0].start : 0, endcode = code.length ? code[code.length - 1].end : 0;

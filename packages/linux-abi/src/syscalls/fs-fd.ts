@@ -21,6 +21,8 @@ import { AGAIN, sleepOn, WaitQueue } from '../fs/wait.ts';
 import { fileOf, ioFileOf, userPath } from './fs-common.ts';
 import { nameToBytes } from '../fs/names.ts';
 import { RemoteFile } from '../family-files.ts';
+import { RemoteMqFile } from './mqueue-family.ts';
+
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7;
 const F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
@@ -302,7 +304,7 @@ export function registerFsFd(tab: SyscallTable): void {
       case F_SETFL: {
         if (arg & O_NOATIME && !(f.flags & O_NOATIME) && f.loc && f.loc.inode.uid !== k.config.uid && k.config.uid !== 0) return -E.EPERM;
         if (f.flags & O_APPEND && !(arg & O_APPEND) && false) return -E.EPERM;
-        if (f instanceof RemoteFile) return f.setStatusFlags(SETFL_MASK, arg & SETFL_MASK);
+        if (f instanceof RemoteFile || f instanceof RemoteMqFile) return f.setStatusFlags(SETFL_MASK, arg & SETFL_MASK);
         f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
         return 0;
       }

@@ -24,30 +24,32 @@
  * any descriptor given is not one: ENOTSOCK, or EINVAL for a socket of another family, as
  * netlink_getsockbyfilp says.
  *
- * Process-per-enclave (sgx): a fork child is another kernel; queues are not shared across
- * enclaves yet. A forked enclave answers mq_open/mq_unlink with EOPNOTSUPP rather than
- * showing an empty namespace, and a queue descriptor is not carried by fork there.
+ * Process-per-enclave (sgx): a fork child is another kernel. Each queue is served by the enclave
+ * that made it, its name published to the family; the other enclaves reach it through proxies
+ * (mqueue-family.ts), and the work on the queue is this file's, run by the owner's kernel.
  */
 import { E, SysError } from '../errors.ts';
 import type { SyscallTable } from './table.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Process, Task } from '../task.ts';
-import { Inode, MAY_READ, MAY_WRITE, NAME_MAX, PATH_MAX, SuperBlock, permitted, type Timespec } from '../fs/inode.ts';
+import { Inode, MAY_READ, MAY_WRITE, NAME_MAX, PATH_MAX, SuperBlock, permitted } from '../fs/inode.ts';
 import { inodeClock } from '../fs/rootfs.ts';
 import { OpenFile, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../fs/file.ts';
 import { WaitQueue } from '../fs/wait.ts';
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../fs/vfs.ts';
 import { RLIMIT_MSGQUEUE, S_IFMT, S_IFREG, S_IFSOCK } from '../abi/constants.ts';
 import type { Stat } from '../abi/structs.ts';
-import { sendToProcess } from '../signals.ts';
+import { sendToProcess, type SigInfo } from '../signals.ts';
 import { fileOf } from './fs-common.ts';
+import { RemoteMqFile, mqFamilyOf } from './mqueue-family.ts';
 
 /** include/linux/ipc_namespace.h's defaults, shown in /proc/sys/fs/mqueue (ipc/mq_sysctl.c). */
 export const MQ_SYSCTL = { msg_default: 10, msg_max: 10, msgsize_default: 8192, msgsize_max: 8192, queues_max: 256 } as const;
 const HARD_MSGMAX = 65536, HARD_MSGSIZEMAX = 16 * 1024 * 1024;
-const MQ_PRIO_MAX = 32768;
+export const MQ_PRIO_MAX = 32768;
 // include/uapi/asm-generic/siginfo.h, include/uapi/linux/signal.h
-const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SI_MESGQ = -3, NSIG = 64;
+export const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2;
+const SI_MESGQ = -3, NSIG = 64;
 const MQ_ATTR_SIZE = 64, SIGEVENT_SIZE = 64, NOTIFY_COOKIE_LEN = 32;
 /** i_size of a queue's inode (FILENT_SIZE) and the mqueue superblock's magic. */
 const FILENT_SIZE = 80, MQUEUE_MAGIC = 0x19800202;
@@ -55,21 +57,30 @@ const FILENT_SIZE = 80, MQUEUE_MAGIC = 0x19800202;
 const MSG_MSG_SIZE = 48, TREE_NODE_SIZE = 48;
 const ULONG_MAX = 2n ** 64n - 1n;
 
-interface QMsg { prio: number; data: Uint8Array }
+/** A message, with the pid that sent it (si_pid of a notification it fires). */
+export interface QMsg { prio: number; data: Uint8Array; sender: number }
 
-/** A task asleep in mq_timedsend (holding its message) or mq_timedreceive (with where to put one). */
-interface Waiter {
-  task: Task;
+/** What a waiter of another enclave gets when its call completes here (mqueue-family.ts). */
+export interface RemoteWait { from: number; token: string; finish: (ret: number, m: QMsg | null) => void }
+
+/**
+ * A task asleep in mq_timedsend (holding its message) or mq_timedreceive (with where to put
+ * one); or, for a queue served here, a caller in another enclave (remote) sleeping there.
+ */
+export interface Waiter {
+  task: Task | null;
   prio: number;
   msg: QMsg | null;
   /** A receiver's store_msg: the result its call returns for message m. */
   deliver: ((m: QMsg) => number) | null;
   wait: Task['wait'];
+  remote: RemoteWait | null;
 }
 
-interface Notify { owner: Process; kind: number; signo: number; value: bigint }
+/** A registration: its process (here, or pid of another enclave's with `signal` to reach it). */
+export interface Notify { pid: number; proc: Process | null; kind: number; signo: number; value: bigint; signal: ((info: SigInfo) => void) | null }
 
-class MqInode extends Inode {
+export class MqInode extends Inode {
   msgs: QMsg[] = [];
   /** Bytes of the messages queued (info->qsize). */
   qsize = 0;
@@ -91,7 +102,7 @@ class MqInode extends Inode {
   }
 }
 
-class MqNamespace {
+export class MqNamespace {
   readonly byName = new Map<string, MqInode>();
   /** Queues that exist (named, or unlinked and still open): mq_queues_count. */
   count = 0;
@@ -109,57 +120,50 @@ class MqNamespace {
     this.count--;
     this.bytes.set(q.uid, (this.bytes.get(q.uid) ?? 0) - q.charged);
   }
+  /** Every registration of process `pid` goes (its exit: exit_files flushes each descriptor). */
+  dropNotifications(pid: number): void {
+    for (const q of this.byName.values()) if (q.notify?.pid === pid) q.notify = null;
+    for (const f of this.open) if (f.q.notify?.pid === pid) f.q.notify = null;
+  }
 }
 
 const namespaces = new WeakMap<Kernel, MqNamespace>();
-function nsOf(k: Kernel): MqNamespace {
+export function nsOf(k: Kernel): MqNamespace {
   let ns = namespaces.get(k);
   if (!ns) {
     const n = new MqNamespace(k);
     namespaces.set(k, (ns = n));
-    // exit_files flushes every descriptor: the process's registrations go.
-    k.onProcessExit.push((p) => {
-      for (const q of n.byName.values()) if (q.notify?.owner === p) q.notify = null;
-      for (const f of n.open) if (f.q.notify?.owner === p) f.q.notify = null;
-    });
+    k.onProcessExit.push((p) => n.dropNotifications(p.pid));
   }
   return ns;
 }
 
 export class MqFile extends OpenFile {
+  /** Served to other enclaves (mqueue-family.ts): closed only once they hold it no more either. */
+  keep: (() => boolean) | null = null;
+  private closed = false;
   constructor(readonly ns: MqNamespace, readonly q: MqInode, flags: number) {
     super(flags);
     q.opens++;
     ns.open.add(this);
   }
   override read(len: number): Uint8Array | number {
-    const q = this.q, n = q.notify;
-    const line = `QSIZE:${String(q.qsize).padEnd(10)} NOTIFY:${String(n ? n.kind : 0).padEnd(5)} ` +
-      `SIGNO:${String(n && n.kind === SIGEV_SIGNAL ? n.signo : 0).padEnd(5)} NOTIFY_PID:${String(n ? n.owner.pid : 0).padEnd(6)}\n`;
-    const bytes = new TextEncoder().encode(line);
+    const bytes = new TextEncoder().encode(statusLine(this.q));
     if (this.pos >= bytes.length) return new Uint8Array(0);
     const out = bytes.slice(this.pos, this.pos + len);
     this.pos += out.length;
-    if (out.length) q.touch(false, true, true);
+    if (out.length) this.q.touch(false, true, true);
     return out;
   }
   /** default_llseek with i_size FILENT_SIZE. */
   override lseek(offset: number, whence: number): number {
-    const base = whence === 0 ? 0 : whence === 1 ? this.pos : whence === 2 ? FILENT_SIZE : NaN;
-    if (Number.isNaN(base)) return -E.EINVAL;
-    const p = base + offset;
-    if (p < 0) return -E.EINVAL;
-    this.pos = p;
-    return p;
+    return seekIn(this, offset, whence);
   }
   override stat(): Stat | number {
     return this.q.stat();
   }
   override poll(): number {
-    let r = 0;
-    if (this.q.msgs.length) r |= POLLIN | POLLRDNORM;
-    if (this.q.msgs.length < this.q.maxmsg) r |= POLLOUT | POLLWRNORM;
-    return r;
+    return pollMask(this.q);
   }
   override readQueue(): WaitQueue {
     return this.q.pollq;
@@ -169,9 +173,12 @@ export class MqFile extends OpenFile {
   }
   /** mqueue_flush_file: any close by the registered process removes its notification. */
   override flush(pid: number): void {
-    if (this.q.notify?.owner.pid === pid) this.q.notify = null;
+    if (this.q.notify?.pid === pid) this.q.notify = null;
   }
   override close(): void {
+    if (this.keep?.()) return;
+    if (this.closed) return;
+    this.closed = true;
     this.ns.open.delete(this);
     if (--this.q.opens === 0 && !this.q.linked) this.ns.evict(this.q);
   }
@@ -180,10 +187,34 @@ export class MqFile extends OpenFile {
   }
 }
 
+/** mqueue_read_file's line. */
+export function statusLine(q: MqInode): string {
+  const n = q.notify;
+  return `QSIZE:${String(q.qsize).padEnd(10)} NOTIFY:${String(n ? n.kind : 0).padEnd(5)} ` +
+    `SIGNO:${String(n && n.kind === SIGEV_SIGNAL ? n.signo : 0).padEnd(5)} NOTIFY_PID:${String(n ? n.pid : 0).padEnd(6)}\n`;
+}
+
+/** default_llseek with i_size FILENT_SIZE, for a queue's description here or a proxy of one. */
+export function seekIn(f: OpenFile, offset: number, whence: number): number {
+  const base = whence === 0 ? 0 : whence === 1 ? f.pos : whence === 2 ? FILENT_SIZE : NaN;
+  if (Number.isNaN(base)) return -E.EINVAL;
+  const p = base + offset;
+  if (p < 0) return -E.EINVAL;
+  f.pos = p;
+  return p;
+}
+
+export function pollMask(q: MqInode): number {
+  let r = 0;
+  if (q.msgs.length) r |= POLLIN | POLLRDNORM;
+  if (q.msgs.length < q.maxmsg) r |= POLLOUT | POLLWRNORM;
+  return r;
+}
+
 /** The queue open at fd: EBADF for none, O_PATH, or another kind of file. */
-function queueOf(t: Task, fd: number): MqFile {
+function queueOf(t: Task, fd: number): MqFile | RemoteMqFile {
   const f = fileOf(t, fd);
-  if (!(f instanceof MqFile) || f.flags & O_PATH) throw new SysError(E.EBADF);
+  if (!(f instanceof MqFile || f instanceof RemoteMqFile) || f.flags & O_PATH) throw new SysError(E.EBADF);
   return f;
 }
 
@@ -196,13 +227,8 @@ function queueName(t: Task, addr: number): string {
   return name;
 }
 
-/** A forked enclave of a process-per-enclave family: another kernel than the queues' (see the header). */
-function foreignEnclave(k: Kernel): boolean {
-  return k.family !== null && !!k.platform.family?.restored;
-}
-
 /** wq_add: before the first waiter of lower priority (a larger prio value), so FIFO within one. */
-function enqueue(list: Waiter[], w: Waiter): void {
+export function enqueue(list: Waiter[], w: Waiter): void {
   let i = list.findIndex((o) => o.prio > w.prio);
   if (i < 0) i = list.length;
   list.splice(i, 0, w);
@@ -212,13 +238,14 @@ function enqueue(list: Waiter[], w: Waiter): void {
 function firstWaiter(list: Waiter[]): Waiter | undefined {
   while (list.length) {
     const w = list.shift()!;
-    if (w.task.state === 'blocked' && w.task.wait === w.wait) return w;
+    if (w.remote) return w; // taken off the list when it gives up
+    if (w.task && w.task.state === 'blocked' && w.task.wait === w.wait) return w;
   }
   return undefined;
 }
 
 /** The task's static priority as the scheduler orders it (lower is higher): rt 99-prio, normal 120+nice. */
-function taskPrio(t: Task): number {
+export function taskPrio(t: Task): number {
   return t.policy === 1 || t.policy === 2 ? 99 - t.rtPriority : 120 + t.nice;
 }
 
@@ -231,15 +258,98 @@ function insert(q: MqInode, m: QMsg): void {
 }
 
 /** __do_notify: the queue went from empty to one message with no receiver waiting. */
-function doNotify(k: Kernel, q: MqInode, sender: Task): void {
+function doNotify(k: Kernel, q: MqInode, sender: number): void {
   const n = q.notify;
   if (n && q.msgs.length === 1) {
-    if (n.kind === SIGEV_SIGNAL && n.signo !== 0 && n.owner.exitStatus === null) {
-      sendToProcess(k, n.owner, { signo: n.signo, code: SI_MESGQ, pid: sender.proc.pid, uid: k.config.uid, value: n.value });
+    if (n.kind === SIGEV_SIGNAL && n.signo !== 0) {
+      const info: SigInfo = { signo: n.signo, code: SI_MESGQ, pid: sender, uid: k.config.uid, value: n.value };
+      if (n.proc) { if (n.proc.exitStatus === null) sendToProcess(k, n.proc, info); } else n.signal?.(info);
     }
     q.notify = null;
   }
   q.pollq.notify();
+}
+
+/**
+ * The work of mq_timedsend once the message is in (the caller here or in another enclave):
+ * 0, -EAGAIN, or 'full' (a blocking caller must wait).
+ */
+export function sendStep(k: Kernel, f: MqFile, msg: QMsg): number | 'full' {
+  const q = f.q;
+  if (q.msgs.length === q.maxmsg) return f.flags & O_NONBLOCK ? -E.EAGAIN : 'full';
+  const r = firstWaiter(q.receivers);
+  if (r) {
+    // pipelined_send: straight to the receiver, the queue stays empty and nobody is notified.
+    if (r.remote) r.remote.finish(msg.data.length, msg);
+    else k.wake(r.task!, r.deliver!(msg));
+  } else {
+    insert(q, msg);
+    doNotify(k, q, msg.sender);
+  }
+  q.touch(true, true, true);
+  return 0;
+}
+
+/** The work of mq_timedreceive: the message taken, -EAGAIN, or 'empty' (a blocking caller must wait). */
+export function receiveStep(k: Kernel, f: MqFile): QMsg | number | 'empty' {
+  const q = f.q;
+  if (q.msgs.length === 0) return f.flags & O_NONBLOCK ? -E.EAGAIN : 'empty';
+  const m = q.msgs.shift()!;
+  q.qsize -= m.data.length;
+  q.touch(true, true, true);
+  // pipelined_receive: the first sender waiting puts its message in (no notification).
+  const s = firstWaiter(q.senders);
+  if (s) {
+    insert(q, s.msg!);
+    if (s.remote) s.remote.finish(0, null);
+    else k.wake(s.task!, 0);
+  }
+  q.pollq.notify();
+  return m;
+}
+
+/** A message handed to a waiter of another enclave that gave up before taking it: back in the queue. */
+export function requeue(k: Kernel, f: MqFile, m: QMsg): void {
+  const q = f.q;
+  const r = firstWaiter(q.receivers);
+  if (r) {
+    if (r.remote) r.remote.finish(m.data.length, m);
+    else k.wake(r.task!, r.deliver!(m));
+    return;
+  }
+  insert(q, m);
+  doNotify(k, q, m.sender);
+}
+
+/** A waiter of another enclave gave up: off the queue's lists. */
+export function dropRemoteWaiter(q: MqInode, w: Waiter): void {
+  for (const list of [q.senders, q.receivers]) {
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
+
+/** do_mq_notify's work for process `pid` (ev null: remove its registration): 0 or -EBUSY. */
+export function notifyStep(q: MqInode, pid: number, ev: Omit<Notify, 'pid'> | null): number {
+  if (!ev) {
+    if (q.notify?.pid === pid) { q.notify = null; q.touch(false, true, true); }
+    return 0;
+  }
+  if (q.notify) return -E.EBUSY;
+  q.notify = { pid, ...ev };
+  q.touch(false, true, true);
+  return 0;
+}
+
+/** mq_getsetattr's work on a description: the old attributes, then O_NONBLOCK set or cleared (null: left). */
+export function attrStep(f: MqFile, nonblock: boolean | null): { flags: number; maxmsg: number; msgsize: number; curmsgs: number } {
+  const q = f.q;
+  const old = { flags: f.flags & O_NONBLOCK, maxmsg: q.maxmsg, msgsize: q.msgsize, curmsgs: q.msgs.length };
+  if (nonblock !== null) {
+    f.flags = nonblock ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
+    q.touch(false, true, true);
+  }
+  return old;
 }
 
 /** prepare_timeout + the absolute CLOCK_REALTIME time as a monotonic deadline; Infinity for none. */
@@ -265,18 +375,22 @@ function sleepIn(k: Kernel, t: Task, list: Waiter[], w: Waiter, deadline: number
   return r;
 }
 
-function canRead(f: OpenFile): boolean {
+export function canRead(f: OpenFile): boolean {
   const acc = f.flags & O_ACCMODE;
   return acc === O_RDONLY || acc === O_RDWR;
 }
-function canWrite(f: OpenFile): boolean {
+export function canWrite(f: OpenFile): boolean {
   const acc = f.flags & O_ACCMODE;
   return acc === O_WRONLY || acc === O_RDWR;
 }
 
+/** Who opens or unlinks a queue: the checks and the RLIMIT_MSGQUEUE charge are theirs (a caller of another enclave included). */
+export interface MqCred { uid: number; gid: number; pid: number; rlimit: bigint }
+export interface MqAttr { maxmsg: bigint; msgsize: bigint }
+
 /** mqueue_create_attr + mqueue_get_inode: ENOSPC, EINVAL, EOVERFLOW, EMFILE in that order. */
-function createQueue(k: Kernel, t: Task, ns: MqNamespace, name: string, mode: number, attr: { maxmsg: bigint; msgsize: bigint } | null): MqInode {
-  const root = k.config.uid === 0;
+export function createQueue(ns: MqNamespace, cred: MqCred, name: string, mode: number, attr: MqAttr | null): MqInode {
+  const root = cred.uid === 0;
   if (ns.count >= MQ_SYSCTL.queues_max && !root) throw new SysError(E.ENOSPC);
   const maxmsg = attr ? attr.maxmsg : BigInt(MQ_SYSCTL.msg_default), msgsize = attr ? attr.msgsize : BigInt(MQ_SYSCTL.msgsize_default);
   if (maxmsg <= 0n || msgsize <= 0n) throw new SysError(E.EINVAL);
@@ -284,117 +398,134 @@ function createQueue(k: Kernel, t: Task, ns: MqNamespace, name: string, mode: nu
   if (msgsize > ULONG_MAX / maxmsg) throw new SysError(E.EOVERFLOW);
   const mx = Number(maxmsg), sz = Number(msgsize);
   const charge = mx * sz + mx * MSG_MSG_SIZE + Math.min(mx, MQ_PRIO_MAX) * TREE_NODE_SIZE;
-  const uid = k.config.uid, used = (ns.bytes.get(uid) ?? 0) + charge;
-  const lim = t.proc.rlimits[RLIMIT_MSGQUEUE]!.cur; // -1n: RLIM_INFINITY
-  if (lim >= 0n && BigInt(used) > lim) throw new SysError(E.EMFILE);
-  ns.bytes.set(uid, used);
+  const used = (ns.bytes.get(cred.uid) ?? 0) + charge;
+  if (cred.rlimit >= 0n && BigInt(used) > cred.rlimit) throw new SysError(E.EMFILE); // -1n: RLIM_INFINITY
+  ns.bytes.set(cred.uid, used);
   ns.count++;
-  const q = new MqInode(ns.sb, mode & 0o7777, uid, k.config.gid, name, mx, sz, charge);
+  const q = new MqInode(ns.sb, mode & 0o7777, cred.uid, cred.gid, name, mx, sz, charge);
   ns.byName.set(name, q);
   return q;
+}
+
+/** do_mq_open's checks on a queue that exists: EEXIST, EINVAL, EACCES. */
+export function openChecks(q: MqInode, oflag: number, cred: MqCred): number {
+  if ((oflag & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) return -E.EEXIST;
+  const acc = oflag & O_ACCMODE;
+  if (acc === O_ACCMODE) return -E.EINVAL;
+  const want = acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+  if (!permitted(q, { uid: cred.uid, gid: cred.gid, pid: cred.pid }, want)) return -E.EACCES;
+  return 0;
+}
+
+/** dentry_open keeps the status flags; the open-time ones go. */
+export function openDescription(ns: MqNamespace, q: MqInode, oflag: number): MqFile {
+  return new MqFile(ns, q, oflag & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
+}
+
+/** mq_unlink's work on a queue here: 0, ENOENT or EPERM. */
+export function unlinkHere(ns: MqNamespace, name: string, uid: number): number {
+  const q = ns.byName.get(name);
+  if (!q) return -E.ENOENT;
+  // may_delete in the sticky (01777) root: the queue's owner, or root.
+  if (uid !== 0 && uid !== q.uid) return -E.EPERM;
+  ns.byName.delete(name);
+  q.linked = false;
+  q.nlink = 0;
+  if (q.opens === 0) ns.evict(q);
+  return 0;
+}
+
+/** A queue created a moment ago that another enclave named first (mqueue-family.ts): as if never made. */
+export function uncreate(ns: MqNamespace, q: MqInode): void {
+  ns.byName.delete(q.qname);
+  ns.evict(q);
+}
+
+function credOf(k: Kernel, t: Task): MqCred {
+  return { uid: k.config.uid, gid: k.config.gid, pid: t.proc.pid, rlimit: t.proc.rlimits[RLIMIT_MSGQUEUE]!.cur };
+}
+
+/** The message's priority and bytes as mq_timedreceive stores them (store_msg after the wake: a fault loses the message, as on Linux). */
+export function storeMsg(t: Task, ptr: number, prioPtr: number, m: { prio: number; data: Uint8Array }): number {
+  const as = t.proc.as;
+  try {
+    if (prioPtr) { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, m.prio, true); as.copyOut(prioPtr, b); }
+    as.copyOut(ptr, m.data);
+    return m.data.length;
+  } catch (e) {
+    if (e instanceof SysError) return -E.EFAULT;
+    throw e;
+  }
 }
 
 export function registerMqueue(tab: SyscallTable): void {
   tab.def('mq_open', 'sxop', (k, t, a) => {
     const oflag = a.i32(1), mode = a.i32(2) & 0xffff, uattr = a.u(3);
-    let attr: { maxmsg: bigint; msgsize: bigint } | null = null;
+    let attr: MqAttr | null = null;
     if (uattr) {
       const dv = new DataView(t.proc.as.copyIn(uattr, MQ_ATTR_SIZE).buffer);
       attr = { maxmsg: dv.getBigInt64(8, true), msgsize: dv.getBigInt64(16, true) };
     }
-    if (foreignEnclave(k)) return -E.EOPNOTSUPP;
     const name = queueName(t, a.u(0));
-    const ns = nsOf(k);
+    const ns = nsOf(k), cred = credOf(k, t), fam = mqFamilyOf(k);
     let q = ns.byName.get(name);
+    if (!q && fam) {
+      // Another enclave of the family may serve the name: its kernel opens it.
+      const r = fam.openElsewhere(t, name, oflag, mode & ~t.proc.umask, attr, cred);
+      if (r !== null) return r;
+    }
     if (!q) {
       if (!(oflag & O_CREAT)) return -E.ENOENT;
-      q = createQueue(k, t, ns, name, mode & ~t.proc.umask, attr);
+      q = createQueue(ns, cred, name, mode & ~t.proc.umask, attr);
+      if (fam && !fam.publish(name)) {
+        // Made at the same moment in another enclave, which named it first: that one is the queue.
+        uncreate(ns, q);
+        return fam.openElsewhere(t, name, oflag, mode & ~t.proc.umask, attr, cred) ?? -E.ENOENT;
+      }
     } else {
-      if ((oflag & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) return -E.EEXIST;
-      const acc = oflag & O_ACCMODE;
-      if (acc === O_ACCMODE) return -E.EINVAL;
-      const want = acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
-      if (!permitted(q, { uid: k.config.uid, gid: k.config.gid, pid: t.proc.pid }, want)) return -E.EACCES;
+      const r = openChecks(q, oflag, cred);
+      if (r < 0) return r;
     }
-    // dentry_open keeps the status flags; the open-time ones go.
-    const f = new MqFile(ns, q, oflag & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
+    const f = openDescription(ns, q, oflag);
     const fd = t.proc.fds.install(f, true);
     if (fd < 0) f.close();
     return fd;
-  }, 'partial'); // partial: on sgx a fork child (another enclave) does not reach the family's queues
+  }, 'partial'); // partial on sgx: queue limits are counted per enclave (mqueue-family.ts)
 
   tab.def('mq_unlink', 's', (k, t, a) => {
-    if (foreignEnclave(k)) return -E.EOPNOTSUPP;
     const name = queueName(t, a.u(0));
-    const ns = nsOf(k);
-    const q = ns.byName.get(name);
-    if (!q) return -E.ENOENT;
-    // may_delete in the sticky (01777) root: the queue's owner, or root.
-    if (k.config.uid !== 0 && k.config.uid !== q.uid) return -E.EPERM;
-    ns.byName.delete(name);
-    q.linked = false;
-    q.nlink = 0;
-    if (q.opens === 0) ns.evict(q);
-    return 0;
-  }, 'partial'); // as mq_open
+    const ns = nsOf(k), fam = mqFamilyOf(k);
+    if (!ns.byName.has(name) && fam) return fam.unlinkElsewhere(name, k.config.uid);
+    const r = unlinkHere(ns, name, k.config.uid);
+    if (r === 0) fam?.unpublish(name);
+    return r;
+  });
 
   tab.def('mq_timedsend', 'fpuup', (k, t, a) => {
     const mqd = a.i32(0), ptr = a.u(1), len = a.u(2), prio = a.i32(3) >>> 0;
     const deadline = deadlineOf(k, t, a.u(4));
     if (prio >= MQ_PRIO_MAX) return -E.EINVAL;
-    const f = queueOf(t, mqd), q = f.q;
+    const f = queueOf(t, mqd);
     if (!canWrite(f)) return -E.EBADF;
-    if (len > q.msgsize) return -E.EMSGSIZE;
-    const msg: QMsg = { prio, data: t.proc.as.copyIn(ptr, len) };
-    if (q.msgs.length === q.maxmsg) {
-      if (f.flags & O_NONBLOCK) return -E.EAGAIN;
-      return sleepIn(k, t, q.senders, { task: t, prio: taskPrio(t), msg, deliver: null, wait: null }, deadline);
-    }
-    const r = firstWaiter(q.receivers);
-    if (r) {
-      // pipelined_send: straight to the receiver, the queue stays empty and nobody is notified.
-      k.wake(r.task, r.deliver!(msg));
-    } else {
-      insert(q, msg);
-      doNotify(k, q, t);
-    }
-    q.touch(true, true, true);
-    return 0;
+    if (len > (f instanceof RemoteMqFile ? f.msgsize : f.q.msgsize)) return -E.EMSGSIZE;
+    const msg: QMsg = { prio, data: t.proc.as.copyIn(ptr, len), sender: t.proc.pid };
+    if (f instanceof RemoteMqFile) return f.fam.send(t, f, msg, taskPrio(t), deadline);
+    const r = sendStep(k, f, msg);
+    if (r !== 'full') return r;
+    return sleepIn(k, t, f.q.senders, { task: t, prio: taskPrio(t), msg, deliver: null, wait: null, remote: null }, deadline);
   });
 
   tab.def('mq_timedreceive', 'fpupp', (k, t, a) => {
     const mqd = a.i32(0), ptr = a.u(1), len = a.u(2), prioPtr = a.u(3);
     const deadline = deadlineOf(k, t, a.u(4));
-    const f = queueOf(t, mqd), q = f.q;
+    const f = queueOf(t, mqd);
     if (!canRead(f)) return -E.EBADF;
-    if (len < q.msgsize) return -E.EMSGSIZE;
-    const as = t.proc.as;
-    // store_msg after the wake: a fault loses the message, as on Linux.
-    const deliver = (m: QMsg): number => {
-      try {
-        if (prioPtr) { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, m.prio, true); as.copyOut(prioPtr, b); }
-        as.copyOut(ptr, m.data);
-        return m.data.length;
-      } catch (e) {
-        if (e instanceof SysError) return -E.EFAULT;
-        throw e;
-      }
-    };
-    if (q.msgs.length === 0) {
-      if (f.flags & O_NONBLOCK) return -E.EAGAIN;
-      return sleepIn(k, t, q.receivers, { task: t, prio: taskPrio(t), msg: null, deliver, wait: null }, deadline);
-    }
-    const m = q.msgs.shift()!;
-    q.qsize -= m.data.length;
-    q.touch(true, true, true);
-    // pipelined_receive: the first sender waiting puts its message in (no notification).
-    const s = firstWaiter(q.senders);
-    if (s) {
-      insert(q, s.msg!);
-      k.wake(s.task, 0);
-    }
-    q.pollq.notify();
-    return deliver(m);
+    if (len < (f instanceof RemoteMqFile ? f.msgsize : f.q.msgsize)) return -E.EMSGSIZE;
+    const deliver = (m: QMsg): number => storeMsg(t, ptr, prioPtr, m);
+    if (f instanceof RemoteMqFile) return f.fam.receive(t, f, taskPrio(t), deadline, deliver);
+    const r = receiveStep(k, f);
+    if (r === 'empty') return sleepIn(k, t, f.q.receivers, { task: t, prio: taskPrio(t), msg: null, deliver, wait: null, remote: null }, deadline);
+    return typeof r === 'number' ? r : deliver(r);
   });
 
   tab.def('mq_notify', 'fp', (k, t, a) => {
@@ -414,15 +545,10 @@ export function registerMqueue(tab: SyscallTable): void {
         return -E.EINVAL;
       }
     }
-    const q = queueOf(t, mqd).q;
-    if (!ev) {
-      if (q.notify?.owner === t.proc) { q.notify = null; q.touch(false, true, true); }
-      return 0;
-    }
-    if (q.notify) return -E.EBUSY;
-    q.notify = { owner: t.proc, kind: ev.kind, signo: ev.kind === SIGEV_SIGNAL ? ev.signo : 0, value: ev.kind === SIGEV_SIGNAL ? ev.value : 0n };
-    q.touch(false, true, true);
-    return 0;
+    const f = queueOf(t, mqd);
+    const reg = ev && { kind: ev.kind, signo: ev.kind === SIGEV_SIGNAL ? ev.signo : 0, value: ev.kind === SIGEV_SIGNAL ? ev.value : 0n };
+    if (f instanceof RemoteMqFile) return f.fam.notify(f, t.proc.pid, reg);
+    return notifyStep(f.q, t.proc.pid, reg && { ...reg, proc: t.proc, signal: null });
   });
 
   tab.def('mq_getsetattr', 'fpp', (k, t, a) => {
@@ -430,21 +556,19 @@ export function registerMqueue(tab: SyscallTable): void {
     let newFlags: bigint | null = null;
     if (unew) newFlags = new DataView(t.proc.as.copyIn(unew, MQ_ATTR_SIZE).buffer).getBigInt64(0, true);
     if (newFlags !== null && newFlags & ~BigInt(O_NONBLOCK)) return -E.EINVAL;
-    const f = queueOf(t, mqd), q = f.q;
-    let old: Uint8Array | null = null;
+    const f = queueOf(t, mqd);
+    const nonblock = newFlags === null ? null : (newFlags & BigInt(O_NONBLOCK)) !== 0n;
+    const r = f instanceof RemoteMqFile ? f.fam.attr(f, nonblock) : attrStep(f, nonblock);
+    if (typeof r === 'number') return r;
     if (uold) {
-      old = new Uint8Array(MQ_ATTR_SIZE);
+      const old = new Uint8Array(MQ_ATTR_SIZE);
       const dv = new DataView(old.buffer);
-      dv.setBigInt64(0, BigInt(f.flags & O_NONBLOCK), true);
-      dv.setBigInt64(8, BigInt(q.maxmsg), true);
-      dv.setBigInt64(16, BigInt(q.msgsize), true);
-      dv.setBigInt64(24, BigInt(q.msgs.length), true);
+      dv.setBigInt64(0, BigInt(r.flags), true);
+      dv.setBigInt64(8, BigInt(r.maxmsg), true);
+      dv.setBigInt64(16, BigInt(r.msgsize), true);
+      dv.setBigInt64(24, BigInt(r.curmsgs), true);
+      t.proc.as.copyOut(uold, old);
     }
-    if (newFlags !== null) {
-      f.flags = newFlags & BigInt(O_NONBLOCK) ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
-      q.touch(false, true, true);
-    }
-    if (old) t.proc.as.copyOut(uold, old);
     return 0;
   });
 }

@@ -486,6 +486,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   if (saved) parent.as.copyOut(c.childTid, saved);
   if (typeof ckpt === 'number') {
     shmForkFailed(fam, pid, parent.pid); // System V attaches already counted for the child
+    for (const h of fam.holdings) h.forkFailed(pid); // and POSIX queue descriptions carried to it
     return ckpt;
   }
   const r = fam.fam.spawn(pid, ckpt);
@@ -493,6 +494,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
     k.platform.log(`fork: the new enclave did not start (${Kernel.describeErrno(-r)})`);
     fam.files.forkFailed(pid); // the files served to it (or held for it elsewhere) are let go
     fam.pages.gone(pid); // and the file pages it would have mapped
+    for (const h of fam.holdings) h.forkFailed(pid); // and the other objects carried to it (POSIX queues)
     shmForkFailed(fam, pid, parent.pid); // and the System V attaches it was counted for
     return r;
   }
