@@ -22,6 +22,9 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   { name: 'unshare', args: ['shared'], expected: 'unshare-shared', platforms: ['keystone', 'sev'], what: 'unshare: CLONE_FILES of a shared table, CLONE_VM in a vfork child' },
   { name: 'memfd_secret', what: 'memfd_secret: flags, fd operations, ftruncate once, MAP_SHARED only, locked pages and RLIMIT_MEMLOCK, fork sharing' },
   { name: 'restart_syscall', what: 'restart_syscall: no block EINTR, a sleep interrupted by a handler resumed to its deadline' },
+  // The NTP state of a clock nothing disciplines: native Linux 6.18 on a host without NTP printed
+  // ntp.c's initial values (TIME_ERROR, STA_UNSYNC, NTP_PHASE_LIMIT, constant 2, tick 10000).
+  { name: 'adjtimex', args: ['unsynced'], expected: 'adjtimex-unsynced', what: 'adjtimex: the NTP state of an unsynchronised clock' },
   { name: 'aio', what: 'native AIO: the ring in user memory, reads/writes/fsync/poll, eventfd, io_cancel, getevents, fork, exec' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];

@@ -8,6 +8,10 @@ import {
   CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID,
 } from '../abi/constants.ts';
 import { decodeTimespec, encodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
+import {
+  ADJ_ADJTIME, ADJ_OFFSET_READONLY, ADJ_OFFSET_SINGLESHOT, ADJ_SETOFFSET, decodeTimex, encodeTimex, TIME_ERROR, TIMEX_SIZE,
+  UNSYNCED_NTP, type Timex,
+} from '../abi/timex.ts';
 import { E, SysError } from '../errors.ts';
 import type { Task } from '../task.ts';
 import { SI_TIMER, type KTimer } from '../timers.ts';
@@ -79,6 +83,29 @@ export function registerTime(tab: SyscallTable): void {
     return -E.EPERM;
   });
 
+  // adjtimex/clock_adjtime (kernel/time/time.c, posix-timers.c, ntp.c). Reading is for anyone;
+  // any change needs CAP_SYS_TIME, which no user of the enclave has: the clock is the host's, so
+  // root is refused as settimeofday/clock_settime refuse it (as in a container without
+  // CAP_SYS_TIME). The NTP state is that of a clock nothing disciplines.
+  tab.def('adjtimex', 'p', (k, t, a) => {
+    const orig = t.proc.as.copyIn(a.u(0), TIMEX_SIZE);
+    const tx = decodeTimex(orig);
+    const r = doAdjtimex(k, tx);
+    t.proc.as.copyOut(a.u(0), encodeTimex(tx, orig)); // copied back whatever the result (EFAULT wins)
+    return r;
+  }, 'full', 'reads the NTP state of an undisciplined clock (TIME_ERROR, STA_UNSYNC); every change EPERM, root too: the enclave cannot set the host\'s clock');
+  tab.def('clock_adjtime', 'dp', (k, t, a) => {
+    const orig = t.proc.as.copyIn(a.u(1), TIMEX_SIZE);
+    const clock = a.i32(0);
+    let r: number;
+    if (clock === CLOCK_REALTIME) {
+      const tx = decodeTimex(orig);
+      r = doAdjtimex(k, tx);
+      if (r >= 0) t.proc.as.copyOut(a.u(1), encodeTimex(tx, orig));
+    } else r = clockWithoutAdj(clock) ? -E.EOPNOTSUPP : -E.EINVAL;
+    return r;
+  }, 'full', 'CLOCK_REALTIME as adjtimex; the other clocks as Linux 6.1 (EOPNOTSUPP, EINVAL for unknown ids and clock fds)');
+
   tab.def('gettimeofday', 'pp', (k, t, a) => {
     if (a.u(0)) {
       const ns = k.realtimeNs();
@@ -87,6 +114,44 @@ export function registerTime(tab: SyscallTable): void {
     }
     return 0;
   });
+}
+
+/**
+ * do_adjtimex after ntp_validate_timex, for a caller without CAP_SYS_TIME: ADJ_ADJTIME needs
+ * all of ADJ_OFFSET_SINGLESHOT (EINVAL), and only its read-only form (ADJ_OFFSET_SS_READ) is
+ * allowed; otherwise any mode bit is a change (EPERM), and so is ADJ_SETOFFSET with either.
+ * Then __do_adjtimex's report: offset (time_adjust for ADJ_ADJTIME, time_offset otherwise, both
+ * 0), the unsynchronised state, the realtime clock in microseconds (no STA_NANO), and the
+ * result TIME_ERROR (is_error_status: STA_UNSYNC).
+ */
+function doAdjtimex(k: Kernel, tx: Timex): number {
+  const m = tx.modes;
+  if (m & ADJ_ADJTIME) {
+    if ((m & ADJ_OFFSET_SINGLESHOT) !== ADJ_OFFSET_SINGLESHOT) return -E.EINVAL;
+    if (!(m & ADJ_OFFSET_READONLY)) return -E.EPERM;
+  } else if (m) return -E.EPERM;
+  if (m & ADJ_SETOFFSET) return -E.EPERM;
+  const ns = k.realtimeNs();
+  const n = UNSYNCED_NTP;
+  Object.assign(tx, {
+    offset: 0n, freq: 0n, maxerror: n.maxerror, esterror: n.esterror, status: n.status, constant: n.constant,
+    precision: n.precision, tolerance: n.tolerance, tick: n.tick, tai: 0,
+    ppsfreq: 0n, jitter: 0n, shift: 0, stabil: 0n, jitcnt: 0n, calcnt: 0n, errcnt: 0n, stbcnt: 0n,
+    timeSec: BigInt(Math.floor(ns / 1e9)), timeUsec: BigInt(Math.floor((ns % 1e9) / 1000)),
+  });
+  return TIME_ERROR;
+}
+
+/**
+ * Whether clock_adjtime's clock exists but has no clock_adj (kernel/time/posix-timers.c
+ * clockid_to_kclock, Linux 6.1): the posix_clocks table's MONOTONIC, the CPU-time clocks,
+ * MONOTONIC_RAW, the coarse clocks, BOOTTIME, the two alarm clocks and TAI; every negative id
+ * but a clock fd ((id & 7) == 3, a dynamic posix clock: this kernel has none, so EINVAL) is a
+ * CPU clock (EOPNOTSUPP without looking at it). Id 10 and ids from 12 are EINVAL.
+ */
+function clockWithoutAdj(clock: number): boolean {
+  if (clock < 0) return (clock & 7) !== 3;
+  return (clock >= 1 && clock <= 9) || clock === 11;
 }
 
 // ---- sleeping and timers ----
