@@ -25,6 +25,7 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   // The NTP state of a clock nothing disciplines: native Linux 6.18 on a host without NTP printed
   // ntp.c's initial values (TIME_ERROR, STA_UNSYNC, NTP_PHASE_LIMIT, constant 2, tick 10000).
   { name: 'adjtimex', args: ['unsynced'], expected: 'adjtimex-unsynced', what: 'adjtimex: the NTP state of an unsynchronised clock' },
+  { name: 'syslog', what: 'syslog: every action EPERM for a user under dmesg_restrict 1, /proc/sys/kernel/dmesg_restrict' },
   { name: 'aio', what: 'native AIO: the ring in user memory, reads/writes/fsync/poll, eventfd, io_cancel, getevents, fork, exec' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];

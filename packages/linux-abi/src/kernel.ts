@@ -24,8 +24,10 @@ import { registerMm } from './syscalls/mm.ts';
 import { registerProcess, DEFAULT_RLIMITS } from './syscalls/process.ts';
 import { registerSignal } from './syscalls/signal.ts';
 import { registerTime, registerTimers } from './syscalls/time.ts';
-import { registerMisc } from './syscalls/misc.ts';
+import { registerMisc, UTS_RELEASE } from './syscalls/misc.ts';
 import { registerPrivileged } from './syscalls/privileged.ts';
+import { registerSyslog } from './syscalls/syslog.ts';
+import { KERN_ERR, KERN_INFO, KERN_NOTICE, PrintkRing } from './printk.ts';
 import { formatSyscall } from './strace.ts';
 import { registerProcTree } from './syscalls/proctree.ts';
 import { registerSysvIpc } from './syscalls/sysvipc.ts';
@@ -89,6 +91,7 @@ export function buildSyscallTable(): SyscallTable {
   registerTimers(tab);
   registerMisc(tab);
   registerPrivileged(tab);
+  registerSyslog(tab);
   registerSched(tab);
   registerSignalSyscalls(tab);
   registerProcTree(tab);
@@ -138,6 +141,8 @@ export class Kernel {
    * in host regions that every enclave of the family maps. null: it stays in this enclave.
    */
   readonly ushm: UshmContext | null;
+  /** The kernel log (printk.ts): syslog(2)'s records. */
+  readonly printk: PrintkRing;
 
   constructor(readonly platform: Platform, readonly frames: FrameAllocator, readonly config: KernelConfig) {
     this.frameRefs = new FrameRefs(platform.memory.phys.base, platform.memory.phys.size);
@@ -151,6 +156,14 @@ export class Kernel {
     const t = c.ret === 0 && c.sec > 946684800 && c.sec < 7258118400 && c.nsec >= 0 && c.nsec < 1e9 ? c.sec * 1e9 + c.nsec : 0;
     if (t === 0) platform.log('host wall clock rejected; CLOCK_REALTIME starts at the epoch');
     this.bootRealtimeNs = t;
+    this.printk = new PrintkRing(() => this.platform.monotonicNs() - this.bootMonotonicNs);
+    this.printk.add(KERN_NOTICE, `Linux version ${UTS_RELEASE} (teeos) #1 SMP TEE OS (${platform.name} model)`);
+  }
+
+  /** An event for the operator (the platform log) that the kernel log records too. */
+  logEvent(level: number, line: string): void {
+    this.printk.add(level, line);
+    this.platform.log(line);
   }
 
   realtimeNs(): number {
@@ -471,7 +484,7 @@ export class Kernel {
         // init retries the access.
         const others = task.proc.pid === 1 ? [...this.processes.values()].filter((p) => p.pid !== 1 && p.exitStatus === null) : [];
         const victim = others.pop() ?? task.proc;
-        this.platform.log(`out of enclave memory at 0x${addr.toString(16)}: killing pid ${victim.pid}`);
+        this.logEvent(KERN_ERR, `out of enclave memory at 0x${addr.toString(16)}: killing pid ${victim.pid}`);
         this.killProcess(victim, SIGKILL, 'out of memory');
         return;
       }
@@ -566,7 +579,7 @@ export class Kernel {
 
   /** A signal's default action terminated the process. */
   killProcess(proc: Process, sig: number, why: string, quiet = false): void {
-    if (!quiet) this.platform.log(`pid ${proc.pid} (${proc.comm}) killed by signal ${sig}: ${why}`);
+    if (!quiet) this.logEvent(KERN_INFO, `pid ${proc.pid} (${proc.comm}) killed by signal ${sig}: ${why}`);
     this.exitProcess(proc, sig);
   }
 

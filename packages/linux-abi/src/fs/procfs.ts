@@ -3,7 +3,7 @@
  * exe, cwd, root (magic links), fd/ and fdinfo/, cmdline and environ (read from the
  * process's memory between arg_start/arg_end and env_start/env_end), comm, status, stat,
  * statm, maps (the VMAs), mounts. System-wide: self, cpuinfo, meminfo, uptime, loadavg,
- * filesystems, mounts, version, stat, sys/kernel/{ostype,osrelease,hostname,pid_max}, sys/fs/mqueue/*.
+ * filesystems, mounts, version, stat, sys/kernel/{dmesg_restrict,ostype,osrelease,hostname,pid_max}, sys/fs/mqueue/*.
  * Formats follow Linux 6.1's; values come from the model (say so where they are made up).
  */
 import { E, SysError } from '../errors.ts';
@@ -197,6 +197,8 @@ export class ProcFs {
     const c = this.c, k = c.k;
     const f = (key: string, gen: Gen, mode = 0o444): (p: ProcDir) => Inode => () => new ProcFile(c, key, mode, gen);
     const kernel = (p: ProcDir) => new ProcDir(c, '/sys/kernel', 'kernel', p, 0o555, () => [
+      // The value syslog(2) checks (printk.ts); fixed here: the file cannot be written.
+      ['dmesg_restrict', f('/sys/kernel/dmesg_restrict', () => `${k.printk.dmesgRestrict}\n`, 0o644)],
       ['hostname', f('/sys/kernel/hostname', () => k.config.hostname + '\n', 0o644)],
       ['ostype', f('/sys/kernel/ostype', () => 'Linux\n')],
       ['osrelease', f('/sys/kernel/osrelease', () => '6.1.0-teeos\n')],

@@ -20,6 +20,7 @@ import type { Task } from '../task.ts';
 import type { SyscallTable } from './table.ts';
 import { SIGKILL, SIGSYS } from '../abi/constants.ts';
 import { forceSignal } from '../signals.ts';
+import { KERN_NOTICE } from '../printk.ts';
 
 // include/uapi/linux/seccomp.h
 export const SECCOMP_MODE_DISABLED = 0, SECCOMP_MODE_STRICT = 1, SECCOMP_MODE_FILTER = 2;
@@ -207,7 +208,7 @@ function seccompData(k: Kernel, nr: number): Uint32Array {
 export function seccompEntry(k: Kernel, t: Task, nr: number): number | 'gone' | 'trap' | null {
   if (t.seccompMode === SECCOMP_MODE_STRICT) {
     if (STRICT_ALLOWED.has(nr)) return null;
-    k.platform.log(`pid ${t.proc.pid} (${t.comm}): syscall ${nr} in seccomp strict mode: killed`);
+    k.logEvent(KERN_NOTICE, `pid ${t.proc.pid} (${t.comm}): syscall ${nr} in seccomp strict mode: killed`);
     k.exitTask(t, SIGKILL);
     return 'gone';
   }
@@ -223,10 +224,10 @@ export function seccompEntry(k: Kernel, t: Task, nr: number): number | 'gone' | 
     case SECCOMP_RET_ALLOW:
       return null;
     case SECCOMP_RET_LOG:
-      k.platform.log(`seccomp: pid ${t.proc.pid} (${t.comm}) syscall ${nr}: logged, allowed`);
+      k.logEvent(KERN_NOTICE, `seccomp: pid ${t.proc.pid} (${t.comm}) syscall ${nr}: logged, allowed`);
       return null;
     case SECCOMP_RET_ERRNO:
-      if (from?.log) k.platform.log(`seccomp: pid ${t.proc.pid} (${t.comm}) syscall ${nr}: errno ${Math.min(datum, MAX_ERRNO)}`);
+      if (from?.log) k.logEvent(KERN_NOTICE, `seccomp: pid ${t.proc.pid} (${t.comm}) syscall ${nr}: errno ${Math.min(datum, MAX_ERRNO)}`);
       return -Math.min(datum, MAX_ERRNO);
     case SECCOMP_RET_TRACE:
       return -E.ENOSYS; // no tracer: the call fails as Linux fails it then
@@ -235,7 +236,7 @@ export function seccompEntry(k: Kernel, t: Task, nr: number): number | 'gone' | 
       return 'trap';
     default: {
       // KILL_THREAD, KILL_PROCESS, or an action Linux does not know (treated as KILL_PROCESS).
-      k.platform.log(`seccomp: pid ${t.proc.pid} (${t.comm}) syscall ${nr}: killed by SIGSYS`);
+      k.logEvent(KERN_NOTICE, `seccomp: pid ${t.proc.pid} (${t.comm}) syscall ${nr}: killed by SIGSYS`);
       if (action === SECCOMP_RET_KILL_THREAD && t.proc.tasks.size > 1) k.exitTask(t, SIGSYS);
       else k.killProcess(t.proc, SIGSYS, 'seccomp', true);
       return 'gone';
