@@ -22,19 +22,7 @@
 
 #define BAD ((void *)16)
 
-static char state_of(pid_t tid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return '?';
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return '?';
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  return p && p[1] ? p[2] : '?';
-}
-static void wait_blocked(pid_t tid) { while (state_of(tid) != 'S') sched_yield(); }
+static void wait_blocked(pid_t id) { pm_wait_sleeping("/proc/self/task/%d/stat", (int)id); }
 
 static mqd_t mk(const char *name, long maxmsg, long msgsize) {
   struct mq_attr a = { .mq_maxmsg = maxmsg, .mq_msgsize = msgsize };

@@ -22,19 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static char state_of(pid_t pid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return '?';
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return '?';
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  return p && p[1] ? p[2] : '?';
-}
-static void wait_blocked(pid_t pid) { while (state_of(pid) != 'S') sched_yield(); }
+static void wait_blocked(pid_t id) { pm_wait_sleeping("/proc/%d/stat", (int)id); }
 
 static int down[2], up[2];
 static void tell(int fd) { char c = 1; if (write(fd, &c, 1) != 1) exit(3); }

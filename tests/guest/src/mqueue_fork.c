@@ -20,19 +20,7 @@ static void on_usr1(int sig, siginfo_t *si, void *uc) {
   got_sig = sig; got_code = si->si_code; got_val = si->si_value.sival_int; got_pid = si->si_pid;
 }
 
-static char state_of(pid_t pid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return '?';
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return '?';
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  return p && p[1] ? p[2] : '?';
-}
-static void wait_blocked(pid_t pid) { while (state_of(pid) != 'S') sched_yield(); }
+static void wait_blocked(pid_t id) { pm_wait_sleeping("/proc/%d/stat", (int)id); }
 
 static void attrs(const char *label, mqd_t q) {
   struct mq_attr a;

@@ -5,7 +5,9 @@
 #define PM_H
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,4 +30,21 @@ static inline void pm_drop_root(void) {
     exit(1);
   }
 }
+
+/* The state letter in a /proc stat file: `fmt` names it with one %d (a pid, or a tid under
+   /proc/self/task); '?' when it cannot be read. */
+static inline char pm_state(const char *fmt, int id) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, fmt, id);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return '?';
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return '?';
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  return p && p[1] ? p[2] : '?';
+}
+/* Waits until that process or thread sleeps: programs order themselves by this, never by sleeping. */
+static inline void pm_wait_sleeping(const char *fmt, int id) { while (pm_state(fmt, id) != 'S') sched_yield(); }
 #endif

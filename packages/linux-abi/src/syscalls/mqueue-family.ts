@@ -177,7 +177,7 @@ export class MqFamily {
   /** Calls of other enclaves waiting on a queue here, by `from:token`. */
   private readonly waits = new Map<string, RemoteCall>();
   /** Enclaves that polled a queue here, told once of its next change. */
-  private readonly pollSubs = new Map<MqInode, Set<number>>();
+  private readonly pollSubs = new WeakMap<MqInode, Set<number>>();
   // ---- the holder's side
   private readonly proxies = new Map<string, RemoteMqFile>();
   private readonly queues = new Map<string, WaitQueue>();
@@ -228,8 +228,9 @@ export class MqFamily {
   call(owner: number, req: Request): Answer {
     this.owners.add(owner);
     const a = this.fs.serviceRequest(owner, SVC, req) as Answer | null;
-    // Unsent, or the owner ended without answering: its queues are gone.
-    if (!a || typeof a !== 'object' || !isInt(a.ret, -4095, 0x7fffffff)) return { ret: req.op === 'open' || req.op === 'unlink' ? -E.ENOENT : -E.EBADF };
+    // Unsent, or the owner ended without answering (its enclave torn down): its names are gone,
+    // and a description of its queue fails as a served file whose owner is gone does (EIO).
+    if (!a || typeof a !== 'object' || !isInt(a.ret, -4095, 0x7fffffff)) return { ret: req.op === 'open' || req.op === 'unlink' ? -E.ENOENT : -E.EIO };
     return a;
   }
 
@@ -386,7 +387,7 @@ export class MqFamily {
     const e = { f, holders: new Set<number>() };
     this.served.set(id, e);
     this.servedIds.set(f, id);
-    f.keep = () => e.holders.size > 0;
+    f.served = { held: () => e.holders.size > 0, closed: () => { this.served.delete(id!); } };
     return id;
   }
 
@@ -394,10 +395,7 @@ export class MqFamily {
   private release(id: number, pid: number): void {
     const e = this.served.get(id);
     if (!e || !e.holders.delete(pid) || e.holders.size) return;
-    if (e.f.refs <= 0) {
-      this.served.delete(id);
-      e.f.close();
-    }
+    if (e.f.refs <= 0) e.f.close();
   }
 
   private heard(n: Note, from: number): void {

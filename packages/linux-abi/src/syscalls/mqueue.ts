@@ -140,7 +140,7 @@ export function nsOf(k: Kernel): MqNamespace {
 
 export class MqFile extends OpenFile {
   /** Served to other enclaves (mqueue-family.ts): closed only once they hold it no more either. */
-  keep: (() => boolean) | null = null;
+  served: { held(): boolean; closed(): void } | null = null;
   private closed = false;
   constructor(readonly ns: MqNamespace, readonly q: MqInode, flags: number) {
     super(flags);
@@ -176,9 +176,9 @@ export class MqFile extends OpenFile {
     if (this.q.notify?.pid === pid) this.q.notify = null;
   }
   override close(): void {
-    if (this.keep?.()) return;
-    if (this.closed) return;
+    if (this.served?.held() || this.closed) return;
     this.closed = true;
+    this.served?.closed();
     this.ns.open.delete(this);
     if (--this.q.opens === 0 && !this.q.linked) this.ns.evict(this.q);
   }
