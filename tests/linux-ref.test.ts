@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const guestDir = fileURLToPath(new URL('./guest/', import.meta.url));
 const teeos = fileURLToPath(new URL('../bin/teeos.mjs', import.meta.url));
 
-const programs: { name: string; args?: string[]; expected?: string; platforms?: string[]; what: string }[] = [
+const programs: { name: string; args?: string[]; expected?: string; platforms?: string[]; ushm?: boolean; what: string }[] = [
   { name: 'futex_waitv', what: 'futex_waitv: checks, timeouts, wakes, requeue, signals, shared words across fork' },
   { name: 'unshare', what: 'unshare: flags, nothing-to-unshare successes, namespaces EPERM, CLONE_SYSVSEM applying SEM_UNDO' },
   // sgx: a child is another enclave, so clone(CLONE_FILES) is EINVAL and a vfork child runs on a copy.
@@ -27,6 +27,10 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   { name: 'adjtimex', args: ['unsynced'], expected: 'adjtimex-unsynced', what: 'adjtimex: the NTP state of an unsynchronised clock' },
   { name: 'syslog', what: 'syslog: every action EPERM for a user under dmesg_restrict 1, /proc/sys/kernel/dmesg_restrict' },
   { name: 'aio', what: 'native AIO: the ring in user memory, reads/writes/fsync/poll, eventfd, io_cancel, getevents, fork, exec' },
+  { name: 'process_madvise', what: 'process_madvise: checks in order, own memory by pidfd, partial progress, another process (EPERM/EINVAL/EACCES/ESRCH)' },
+  { name: 'process_mrelease', what: 'process_mrelease: flags, EBADF, not dying (EINVAL), a killed child, zombie and reaped (ESRCH)' },
+  // --untrusted-shared-memory: shared anonymous memory is host memory with no file, so its remap is EINVAL.
+  { name: 'remap_file_pages', ushm: false, what: 'remap_file_pages: a shared file range mapped again at another offset, its checks' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];
 
@@ -39,6 +43,7 @@ function run(opts: string[], name: string, args: string[]): string {
 for (const p of programs) {
   for (const opts of platforms) {
     if (p.platforms && !p.platforms.includes(opts[1]!)) continue;
+    if (p.ushm === false && opts.includes('--untrusted-shared-memory')) continue;
     test(`${p.what}, as Linux, on ${opts.slice(1).join(' ')}`, () => {
       const out = run(opts, p.name, p.args ?? []);
       assert.equal(out, readFileSync(new URL(`./guest/linux/${p.expected ?? p.name}.stdout`, import.meta.url), 'utf8'));

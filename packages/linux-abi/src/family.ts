@@ -58,6 +58,7 @@ import { FamilyFutex } from './family-futex.ts';
 import { FamilyFds } from './family-fds.ts';
 import { ushmFutexWoken } from './syscalls/sched.ts';
 import { PVM_SERVICE, serveProcessVm } from './syscalls/process-vm.ts';
+import { PMM_SERVICE, serveProcessMm } from './syscalls/process-mm.ts';
 
 /** The family service that tells the state of a process here (/proc/PID/stat read in another enclave). */
 export const PSTATE_SERVICE = 'pstate';
@@ -296,6 +297,8 @@ export class FamilyState {
     // its children, where a sibling's group is) when no process here is in it.
     // process_vm_readv/writev from another enclave on a process here (syscalls/process-vm.ts).
     this.services.set(PVM_SERVICE, (body, from, oneWay) => (oneWay ? null : serveProcessVm(k, body)));
+    // process_madvise/process_mrelease from another enclave on a process here (syscalls/process-mm.ts).
+    this.services.set(PMM_SERVICE, (body, from, oneWay) => (oneWay ? null : serveProcessMm(k, body)));
     // /proc/PID/stat and status of a process here read in another enclave: its state letter.
     this.services.set(PSTATE_SERVICE, (body, from, oneWay) => {
       const b = body as { pid?: unknown };

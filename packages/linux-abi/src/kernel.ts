@@ -38,6 +38,7 @@ import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
 import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { registerProcessVm } from './syscalls/process-vm.ts';
+import { registerProcessMm } from './syscalls/process-mm.ts';
 import { registerNuma } from './syscalls/numa.ts';
 import { registerFutexWaitv } from './syscalls/futex-waitv.ts';
 import { registerMqueue } from './syscalls/mqueue.ts';
@@ -103,6 +104,7 @@ export function buildSyscallTable(): SyscallTable {
   registerKcmp(tab);
   registerSchedAttr(tab);
   registerProcessVm(tab);
+  registerProcessMm(tab);
   registerNuma(tab);
   registerFutexWaitv(tab);
   registerMqueue(tab);

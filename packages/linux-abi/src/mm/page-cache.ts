@@ -113,8 +113,12 @@ export class PageCache {
     return this.pages.size + this.homes.size;
   }
 
+  /** Held by a kernel call that unmaps and maps the file again (remap_file_pages' get_file): counts as mapped. */
+  held = 0;
+
   /** True while some address space maps this file (writable: by a shared mapping that may write). */
   isMapped(writable = false): boolean {
+    if (this.held && !writable) return true;
     if (this.remote?.mapped()) return true;
     for (const m of cacheMappers) if (m.mapsCache(this, writable)) return true;
     return false;

@@ -2,13 +2,14 @@
 import { E } from '../errors.ts';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_POPULATE, MAP_NORESERVE, PROT_EXEC, PROT_READ, PROT_WRITE,
+  MAP_SHARED_VALIDATE, MAP_TYPE, MAP_POPULATE, MAP_NORESERVE, MAP_NONBLOCK, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../abi/constants.ts';
 import { PAGE_SIZE, pageDown, pageUp } from '../mm/frames.ts';
 import { USER_VA_END } from '../mm/sv39.ts';
 import { MMAP_MIN_ADDR } from '../mm/address-space.ts';
 import type { SyscallTable } from './table.ts';
 import type { Task } from '../task.ts';
+import type { Kernel } from '../kernel.ts';
 import { RLIMIT_MEMLOCK } from '../abi/constants.ts';
 import type { MappedFile } from '../mm/address-space.ts';
 import { PageCache } from '../mm/page-cache.ts';
@@ -55,7 +56,70 @@ const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 const MADV_FREE = 8;
 /** mm/madvise.c madvise_behavior_valid (what this kernel accepts; the rest is EINVAL). */
-const MADV_KNOWN = new Set([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 100, 101]);
+export const MADV_KNOWN = new Set([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 100, 101]);
+
+/**
+ * The rest of do_mmap once the file (if any) is resolved: VM_LOCKED accounting, placement
+ * (MAP_FIXED replaces what was there), the new VMA, and populating. mmap and remap_file_pages
+ * (which maps a VMA's own file again) both end here. The address, or a negative errno.
+ */
+function mapRegion(k: Kernel, t: Task, addr: number, size: number, prot: number, flags: number, file: MappedFile | undefined, fileOff: number, anonName: string, shared: boolean): number {
+  const as = t.proc.as;
+  // VM_LOCKED from MAP_LOCKED or mlockall(MCL_FUTURE): mlock_future_ok, or EAGAIN.
+  const lockNew = (flags & MAP_LOCKED) !== 0 || as.lockFuture !== null || !!file?.secret;
+  if (flags & MAP_LOCKED && memlockPages(t) === 0) return -E.EPERM;
+  if (lockNew && as.lockedPages() + size / PAGE_SIZE > memlockPages(t)) return -E.EAGAIN;
+  // Shared anonymous memory on a platform with untrusted shared memory (the operator opted in):
+  // a host region in the window outside the enclave, so that other enclaves of the family (fork
+  // children) map the same bytes. A fixed address inside the enclave cannot be host memory:
+  // that mapping is a shmem object in the enclave (below), and says so.
+  let ushm = shared && !file && k.ushm !== null && !as.pt.kernelFrames ? k.ushm : null;
+  const win = ushm?.cap.window;
+  if (ushm && win && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) && !(addr >= win.base && addr + size <= win.base + win.size)) {
+    k.platform.log(`mmap: MAP_SHARED at fixed 0x${addr.toString(16)} is inside the enclave: a shmem object whose pages migrate, not host memory (untrusted shared memory is at 0x${win.base.toString(16)}..0x${(win.base + win.size).toString(16)})`);
+    ushm = null;
+  }
+  const region = ushm ? ushm.cap.create(size) : null;
+  if (ushm && !region) return -E.ENOMEM;
+  let start: number;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+    if (addr < MMAP_MIN_ADDR || addr + size > USER_VA_END) return flags & MAP_FIXED_NOREPLACE ? -E.EEXIST : -E.EPERM;
+    if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED)) {
+      if (!as.isFree(addr, addr + size)) return -E.EEXIST;
+    } else {
+      as.unmapRange(addr, addr + size);
+    }
+    start = addr;
+  } else {
+    start = region && win ? as.findFreeIn(size, win.base, win.base + win.size, addr) : as.findFree(size, addr % PAGE_SIZE === 0 ? addr : 0);
+    if (start < 0) return -E.ENOMEM;
+  }
+  if (region) ushm!.regions.set(region.id, region);
+  // Shared anonymous memory not in untrusted memory: an unlinked shmem object of the mapping's
+  // size, as Linux's shmem_zero_setup makes (mm/shmem.ts). Where the platform places pages
+  // itself (fixed paging) its pages migrate between mappings and, after fork, between enclaves
+  // like a memfd's; elsewhere its frames are shared as a file's. /dev/zero keeps its offset
+  // (a page at or past the object's end is SIGBUS, as on Linux); MAP_ANONYMOUS ignores it.
+  if (shared && !file && !region) {
+    file = shmemZeroFile(fsOf(k).memfdMount.sb, size, as.frameMemory());
+    fileOff = flags & MAP_ANONYMOUS ? 0 : fileOff; // (the mmap offset)
+  }
+  as.insert({
+    start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
+    shared, ...(file ? { file, fileBase: start - fileOff } : {}), ...(lockNew ? { locked: true } : {}),
+    ...(region ? { ushm: { id: region.id, size: region.size, base: start } } : {}),
+  });
+  // Faulted in now (best effort, as mm_populate), unless only MCL_FUTURE|MCL_ONFAULT locks it.
+  // (secretmem: never; its pages come at first touch, and cannot be pinned anyway)
+  if (!file?.secret && (flags & MAP_LOCKED || (as.lockFuture && !as.lockFuture.onFault))) as.populateLocked(start, start + size);
+  if (flags & MAP_POPULATE) {
+    for (let va = start; va < start + size; va += PAGE_SIZE) {
+      if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux
+    }
+  }
+  return start;
+}
 
 export function registerMm(tab: SyscallTable): void {
   tab.def('brk', 'p', (k, t, a) => {
@@ -133,61 +197,54 @@ export function registerMm(tab: SyscallTable): void {
         };
       }
     }
-    // VM_LOCKED from MAP_LOCKED or mlockall(MCL_FUTURE): mlock_future_ok, or EAGAIN.
-    const lockNew = (flags & MAP_LOCKED) !== 0 || as.lockFuture !== null || !!file?.secret;
-    if (flags & MAP_LOCKED && memlockPages(t) === 0) return -E.EPERM;
-    if (lockNew && as.lockedPages() + size / PAGE_SIZE > memlockPages(t)) return -E.EAGAIN;
-    // Shared anonymous memory on a platform with untrusted shared memory (the operator opted in):
-    // a host region in the window outside the enclave, so that other enclaves of the family (fork
-    // children) map the same bytes. A fixed address inside the enclave cannot be host memory:
-    // that mapping is a shmem object in the enclave (below), and says so.
-    let ushm = shared && !file && k.ushm !== null && !as.pt.kernelFrames ? k.ushm : null;
-    const win = ushm?.cap.window;
-    if (ushm && win && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) && !(addr >= win.base && addr + size <= win.base + win.size)) {
-      k.platform.log(`mmap: MAP_SHARED at fixed 0x${addr.toString(16)} is inside the enclave: a shmem object whose pages migrate, not host memory (untrusted shared memory is at 0x${win.base.toString(16)}..0x${(win.base + win.size).toString(16)})`);
-      ushm = null;
-    }
-    const region = ushm ? ushm.cap.create(size) : null;
-    if (ushm && !region) return -E.ENOMEM;
-    let start: number;
-    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-      if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
-      if (addr < MMAP_MIN_ADDR || addr + size > USER_VA_END) return flags & MAP_FIXED_NOREPLACE ? -E.EEXIST : -E.EPERM;
-      if (flags & MAP_FIXED_NOREPLACE && !(flags & MAP_FIXED)) {
-        if (!as.isFree(addr, addr + size)) return -E.EEXIST;
-      } else {
-        as.unmapRange(addr, addr + size);
-      }
-      start = addr;
-    } else {
-      start = region && win ? as.findFreeIn(size, win.base, win.base + win.size, addr) : as.findFree(size, addr % PAGE_SIZE === 0 ? addr : 0);
-      if (start < 0) return -E.ENOMEM;
-    }
-    if (region) ushm!.regions.set(region.id, region);
-    // Shared anonymous memory not in untrusted memory: an unlinked shmem object of the mapping's
-    // size, as Linux's shmem_zero_setup makes (mm/shmem.ts). Where the platform places pages
-    // itself (fixed paging) its pages migrate between mappings and, after fork, between enclaves
-    // like a memfd's; elsewhere its frames are shared as a file's. /dev/zero keeps its offset
-    // (a page at or past the object's end is SIGBUS, as on Linux); MAP_ANONYMOUS ignores it.
-    if (shared && !file && !region) {
-      file = shmemZeroFile(fsOf(k).memfdMount.sb, size, as.frameMemory());
-      fileOff = flags & MAP_ANONYMOUS ? 0 : off;
-    }
-    as.insert({
-      start, end: start + size, prot, name: flags & MAP_GROWSDOWN ? '[stack]' : anonName, growsDown: !!(flags & MAP_GROWSDOWN),
-      shared, ...(file ? { file, fileBase: start - fileOff } : {}), ...(lockNew ? { locked: true } : {}),
-      ...(region ? { ushm: { id: region.id, size: region.size, base: start } } : {}),
-    });
-    // Faulted in now (best effort, as mm_populate), unless only MCL_FUTURE|MCL_ONFAULT locks it.
-    // (secretmem: never; its pages come at first touch, and cannot be pinned anyway)
-    if (!file?.secret && (flags & MAP_LOCKED || (as.lockFuture && !as.lockFuture.onFault))) as.populateLocked(start, start + size);
-    if (flags & MAP_POPULATE) {
-      for (let va = start; va < start + size; va += PAGE_SIZE) {
-        if (as.fault(va, 0) === 'oom') break; // MAP_POPULATE is best effort, as on Linux
-      }
-    }
-    return start;
+    return mapRegion(k, t, addr, size, prot, flags, file, fileOff, anonName, shared);
   }, 'partial');
+
+  // remap_file_pages (mm/mmap.c, Linux >= 4.0): nonlinear mappings are gone; the range is
+  // mapped again from the VMA's own file at the new offset, by the mmap path with
+  // MAP_FIXED|MAP_SHARED|MAP_POPULATE (MAP_LOCKED when the VMA is locked). Flags other than
+  // MAP_NONBLOCK are dropped, not refused, and MAP_NONBLOCK only skips the populate. The range
+  // must be one shared file mapping: VMAs of the same file with the same flags, without holes.
+  // Shared anonymous memory is a shmem file here as on Linux (mm/shmem.ts), so it qualifies;
+  // shared memory in the untrusted window (--untrusted-shared-memory) has no file: EINVAL.
+  tab.def('remap_file_pages', 'puuux', (k, t, a) => {
+    const as = t.proc.as;
+    if (a.big(2) !== 0n) return -E.EINVAL; // prot
+    const start = BigInt.asUintN(64, a.big(0)) & ~BigInt(PAGE_SIZE - 1);
+    const size = BigInt.asUintN(64, a.big(1)) & ~BigInt(PAGE_SIZE - 1);
+    const pgoff = BigInt.asUintN(64, a.big(3));
+    let flags = Number(a.big(4) & BigInt(MAP_NONBLOCK));
+    if (size === 0n || start + size > 0xffff_ffff_ffff_ffffn) return -E.EINVAL; // start + size <= start
+    if (pgoff + size / BigInt(PAGE_SIZE) > 0xffff_ffff_ffff_ffffn) return -E.EINVAL; // pgoff wraps
+    if (start >= BigInt(USER_VA_END)) return -E.EINVAL; // no VMA there
+    const s = Number(start), end = s + Number(size);
+    const vma = as.find(s);
+    if (!vma || !vma.shared || !vma.file) return -E.EINVAL;
+    // Every VMA up to the end: no hole, the same file, the same flags (vm_flags: prot, lock, kind).
+    for (let at = vma.end, prev = vma; at < end;) {
+      const next = as.find(at);
+      if (!next || next.start !== prev.end || next.file !== vma.file || next.prot !== vma.prot
+        || !!next.locked !== !!vma.locked || !next.shared || !!next.growsDown !== !!vma.growsDown) return -E.EINVAL;
+      prev = next;
+      at = next.end;
+    }
+    if (end > USER_VA_END) return -E.EINVAL;
+    flags |= MAP_SHARED | MAP_FIXED | MAP_POPULATE | (vma.locked ? MAP_LOCKED : 0);
+    // do_mmap's own check of the offset: pgoff + pages must fit in the file offset (off_t).
+    const off = pgoff * BigInt(PAGE_SIZE);
+    if (off + size > 0x7fff_ffff_ffff_ffffn) return -E.EOVERFLOW;
+    // MAP_POPULATE without MAP_NONBLOCK populates; with it (do_mmap) nothing is faulted in.
+    // The file is held while its old mapping goes (get_file): a shmem object with no other
+    // mapping would otherwise go with it.
+    const file = vma.file;
+    file.cache.held++;
+    try {
+      const r = mapRegion(k, t, s, end - s, vma.prot, flags & MAP_NONBLOCK ? flags & ~MAP_POPULATE : flags, file, Number(off), vma.name, true);
+      return r < 0 ? r : 0;
+    } finally {
+      file.cache.held--;
+    }
+  }, 'partial', 'as Linux >= 4.0: mapped again from its file at the new offset; shared memory in the untrusted window (--untrusted-shared-memory) has no file: EINVAL');
 
   tab.def('munmap', 'pu', (k, t, a) => {
     const addr = a.u(0), len = a.u(1);
