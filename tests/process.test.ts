@@ -59,8 +59,12 @@ test(`RLIMIT_NPROC gives EAGAIN, and a fork bomb under it ends, on ${tee}`, () =
 // is, so two layouts are tried: with stdin at /dev/null the fork loop's clone met ENOMEM
 // storing CLONE_CHILD_SETTID into the child's copy-on-write stack, and the half-made child
 // kept the pipe's write end open forever (a deadlock stop, fixed in sched.ts putTid).
+// On sgx each fork is a new enclave with memory of its own: the program's last part, a fork loop
+// meant to exhaust the one enclave's memory, would start up to 2,000 enclaves instead (the host's
+// limits decide there, not the enclave's), so the test is not run there.
+const oomSkip = tee === 'sgx' ? 'sgx: a fork is a new enclave with its own memory; the fork loop cannot exhaust one enclave' : false;
 for (const [size, stdin] of [['16M', 'ignore'], ['12M', 'pipe']] as const) {
-  test(`memory exhaustion with --memory ${size} (stdin ${stdin}) is ENOMEM or an OOM kill, never a crash, on ${tee}`, () => {
+  test(`memory exhaustion with --memory ${size} (stdin ${stdin}) is ENOMEM or an OOM kill, never a crash, on ${tee}`, { skip: oomSkip }, () => {
     const r = spawnSync(process.execPath, [teeos, 'run', '--tee', tee, '--memory', size, '--stats', 'bin/oom'], { cwd: guestDir, env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 300_000, stdio: [stdin, 'pipe', 'pipe'] });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'mmap 64M: ENOMEM\nmalloc 64M: NULL\nchild filling the heap: signaled=1 sig=9\n' +

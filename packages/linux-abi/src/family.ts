@@ -60,6 +60,9 @@ import { ushmFutexWoken } from './syscalls/sched.ts';
 import { PVM_SERVICE, serveProcessVm } from './syscalls/process-vm.ts';
 import { PMM_SERVICE, serveProcessMm } from './syscalls/process-mm.ts';
 
+/** The family service at the first enclave that counts the family's processes (RLIMIT_NPROC across enclaves). */
+export const NPROC_SERVICE = 'nproc';
+
 /** The family service that tells the state of a process here (/proc/PID/stat read in another enclave). */
 export const PSTATE_SERVICE = 'pstate';
 
@@ -299,6 +302,15 @@ export class FamilyState {
     this.services.set(PVM_SERVICE, (body, from, oneWay) => (oneWay ? null : serveProcessVm(k, body)));
     // process_madvise/process_mrelease from another enclave on a process here (syscalls/process-mm.ts).
     this.services.set(PMM_SERVICE, (body, from, oneWay) => (oneWay ? null : serveProcessMm(k, body)));
+    // RLIMIT_NPROC counts the user's processes wherever they run: the family's first enclave counts
+    // them ('fork' asks it before a new enclave starts; 'gone' when a process ends or a fork fails).
+    this.services.set(NPROC_SERVICE, (body, from, oneWay) => {
+      const b = body as { op?: unknown; pid?: unknown; limit?: unknown };
+      if (!isInt(b.pid, 2, 0x7fffffff) || this.restoredChild) return oneWay ? null : -E.EINVAL;
+      if (oneWay) { if (b.op === 'gone') this.members.delete(b.pid); return null; }
+      if (b.op !== 'fork' || typeof b.limit !== 'string' || !isLimit(b.limit)) return -E.EINVAL;
+      return this.admit(b.pid, BigInt(b.limit));
+    });
     // /proc/PID/stat and status of a process here read in another enclave: its state letter.
     this.services.set(PSTATE_SERVICE, (body, from, oneWay) => {
       const b = body as { pid?: unknown };
@@ -342,6 +354,41 @@ export class FamilyState {
     const parent = this.k.processes.get(this.k.processes.get(this.self)?.ppid ?? 0);
     if (!parent?.remote) return false;
     return this.serviceRequest(parent.pid, PGID_SERVICE, { op: 'exists', pgid, sid }) === 1;
+  }
+
+  /** At the family's first enclave: the live processes of the other enclaves (RLIMIT_NPROC). */
+  private readonly members = new Set<number>();
+
+  /**
+   * RLIMIT_NPROC for a fork into a new enclave: the family's processes are one user's wherever
+   * they run, so the first enclave counts them all. 0 with `child` counted, or -EAGAIN. The host
+   * carries the question and could make it fail, as it could refuse the new enclave anyway.
+   */
+  admitFork(child: number, limit: bigint): number {
+    if (!this.restoredChild) return this.admit(child, limit);
+    const r = this.serviceRequest(1, NPROC_SERVICE, { op: 'fork', pid: child, limit: limit.toString() });
+    return r === 0 ? 0 : -E.EAGAIN;
+  }
+
+  private admit(child: number, limit: bigint): number {
+    const count = (): number => {
+      let n = this.members.size;
+      for (const p of this.k.processes.values()) if (!p.remote && p.exitStatus === null) n++;
+      return n;
+    };
+    if (limit >= 0n && BigInt(count()) >= limit) {
+      // An enclave that ended without a word (torn down by the host) holds no process.
+      for (const pid of [...this.members]) if (this.send(pid, { t: 'alive' }) < 0) this.members.delete(pid);
+      if (BigInt(count()) >= limit) return -E.EAGAIN;
+    }
+    this.members.add(child);
+    return 0;
+  }
+
+  /** The process `pid` is not counted any more: its fork failed, or it (a process of this enclave) ended. */
+  forkGone(pid: number): void {
+    if (!this.restoredChild) this.members.delete(pid);
+    else this.note(1, NPROC_SERVICE, { op: 'gone', pid });
   }
 
   /** The state letter of the live process `pid` of another enclave, asked there; null when it does not answer. */
@@ -609,6 +656,7 @@ export class FamilyState {
   exited(proc: Process, status: number): void {
     if (!proc.remote) this.endedPid = proc.pid;
     for (const h of this.onExit) h(proc);
+    if (!proc.remote) this.forkGone(proc.pid);
     const parent = this.k.processes.get(proc.ppid);
     if (parent?.remote) this.send(parent.pid, { t: 'exit', pid: proc.pid, status, cpu: proc.cpuInstructions + proc.childCpuInstructions });
     // Its children in other enclaves are orphans now: they belong to init, as on Linux.

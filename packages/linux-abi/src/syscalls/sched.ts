@@ -469,6 +469,8 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   } catch (e) {
     return e instanceof SysError ? -e.errno : -E.EAGAIN;
   }
+  const admitted = fam.admitFork(pid, parent.rlimits[RLIMIT_NPROC].cur);
+  if (admitted < 0) return admitted;
   const ppid = c.flags & CLONE_PARENT ? parent.ppid : parent.pid;
   const ctx = k.snapshot();
   ctx.x[10] = 0n;
@@ -487,6 +489,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
   if (typeof ckpt === 'number') {
     shmForkFailed(fam, pid, parent.pid); // System V attaches already counted for the child
     for (const h of fam.holdings) h.forkFailed(pid); // and POSIX queue descriptions carried to it
+    fam.forkGone(pid); // and its place under RLIMIT_NPROC
     return ckpt;
   }
   const r = fam.fam.spawn(pid, ckpt);
@@ -496,6 +499,7 @@ function forkIntoEnclave(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOC
     fam.pages.gone(pid); // and the file pages it would have mapped
     for (const h of fam.holdings) h.forkFailed(pid); // and the other objects carried to it (POSIX queues)
     shmForkFailed(fam, pid, parent.pid); // and the System V attaches it was counted for
+    fam.forkGone(pid); // and its place under RLIMIT_NPROC
     return r;
   }
   const child = fam.proxy(pid, ppid);
