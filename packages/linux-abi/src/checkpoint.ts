@@ -20,6 +20,7 @@ import { AnonInode, EventFdFile, Pipe, PipeFile } from './fs/pipe.ts';
 import { ChannelPipe, RemoteEventFd, hexOf, type FamilyState } from './family.ts';
 import { unhexBytes } from './syscalls/sysvipc-family.ts';
 import { checkFilter, encodeFilter } from './syscalls/seccomp.ts';
+import { carryKeys, restoreKeys, type CarriedKeys } from './syscalls/keys.ts';
 import type { CarriedFile } from './family-files.ts';
 import type { CarriedPages } from './family-pages.ts';
 import { UnixSocket, type Ucred } from './fs/unix.ts';
@@ -65,6 +66,8 @@ interface Checkpoint {
   umask: number;
   /** personality(2), inherited by fork. */
   personality?: number;
+  /** Copies of the keys the session and user keyrings reach (syscalls/keys.ts: not shared after the fork). */
+  keys?: CarriedKeys;
   cwd: string;
   /** Permission bits of each directory on the cwd's path (the child re-creates what its tmpfs lacks). */
   cwdModes?: number[];
@@ -249,7 +252,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
   const sched = { nice: s.nice, policy: s.policy, rtPriority: s.rtPriority, affinity: s.affinity.toString(), ioprio: s.ioprio };
   const c: Checkpoint = {
     v: 1, pid, ppid, pgid: p.pgid, sid: p.sid, parentPgid: k.processes.get(ppid)?.pgid ?? p.pgid, parentSid: k.processes.get(ppid)?.sid ?? p.sid, comm: t.comm, exePath: p.exePath, umask: p.umask, cwd, cwdModes,
-    personality: p.personality, cwdOwner: fam.files.cwdOwner(p, cwd), servedDirs: fam.files.mirrors,
+    personality: p.personality, keys: carryKeys(k, t), cwdOwner: fam.files.cwdOwner(p, cwd), servedDirs: fam.files.mirrors,
     rlimits: p.rlimits.map((l) => [l.cur.toString(), l.max.toString()]),
     sigactions: [...p.sigactions].map(([s, a]) => [s, a.handler.toString(), a.flags.toString(), a.mask.toString()]),
     exitSignal: 17, vdsoSigreturn: p.vdsoSigreturn, args: [p.argStart, p.argEnd, p.envStart, p.envEnd], vfork: r.vfork,
@@ -427,6 +430,7 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     task.seccompFilters = filters;
     task.noNewPrivs = sc.nnp === true;
   }
+  restoreKeys(k, task, c.keys);
   if (c.vfork) proc.vforkWaiter = () => { fam.send(c.ppid, { t: 'vfork', pid: proc.pid }); };
   try {
     const ctx = fsContext(k, task);

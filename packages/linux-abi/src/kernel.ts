@@ -36,6 +36,7 @@ import { registerInotify } from './syscalls/inotify.ts';
 import { registerPidfd } from './syscalls/pidfd.ts';
 import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
+import { registerKeys } from './syscalls/keys.ts';
 import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { registerProcessVm } from './syscalls/process-vm.ts';
 import { registerProcessMm } from './syscalls/process-mm.ts';
@@ -102,6 +103,7 @@ export function buildSyscallTable(): SyscallTable {
   registerPidfd(tab);
   registerIoprio(tab);
   registerKcmp(tab);
+  registerKeys(tab);
   registerSchedAttr(tab);
   registerProcessVm(tab);
   registerProcessMm(tab);

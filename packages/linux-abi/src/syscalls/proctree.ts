@@ -2,6 +2,7 @@
  * The process tree: wait4 and waitid (kernel/exit.c), execve (fs/exec.c), process groups
  * and sessions, getrusage and times.
  */
+import { keysOnExec } from './keys.ts';
 import { E, SysError } from '../errors.ts';
 import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
 import type { Kernel } from '../kernel.ts';
@@ -251,6 +252,7 @@ function execImage(k: Kernel, t: Task, file: Executable, argv: string[], envp: s
   t.altStack = { sp: 0, size: 0, flags: 2 };
   t.clearChildTid = 0;
   t.robustList = 0;
+  keysOnExec(t); // install_exec_creds: no thread or process keyring in the new image
   proc.exePath = file.exePath;
   proc.comm = (comm ?? path.split('/').pop()!).slice(0, 15);
   t.comm = proc.comm;

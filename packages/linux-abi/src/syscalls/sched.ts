@@ -16,6 +16,7 @@ import type { SyscallTable } from './table.ts';
 import { openPidfd } from './pidfd.ts';
 import { checkWritable } from './fs-common.ts';
 import { shmForkFailed } from './sysvipc-family.ts';
+import { keysOnFork, keysOnThread } from './keys.ts';
 
 // linux/sched.h
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
@@ -301,6 +302,7 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   inheritSched(child, t);
   child.mempolicy = t.mempolicy; // copy_process: mpol_dup (policies are never changed in place)
   inheritSeccomp(child, t);
+  keysOnThread(k, child, t);
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
   if (c.stack) ctx.x[2] = BigInt(c.stack);
@@ -366,6 +368,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   inheritSched(task, t);
   task.mempolicy = t.mempolicy; // copy_process: mpol_dup
   inheritSeccomp(task, t);
+  keysOnFork(task, t);
   // From here on nothing may fail: the child holds references (its descriptor table, its
   // address space) that only its exit gives back.
   k.processes.set(pid, child);
