@@ -27,6 +27,7 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   { name: 'adjtimex', args: ['unsynced'], expected: 'adjtimex-unsynced', what: 'adjtimex: the NTP state of an unsynchronised clock' },
   { name: 'syslog', what: 'syslog: every action EPERM for a user under dmesg_restrict 1, /proc/sys/kernel/dmesg_restrict' },
   // sgx: the fork child's session keyring is a copy carried in the checkpoint (the program reads only what was there before the fork).
+  { name: 'fhandle', what: 'name_to_handle_at/open_by_handle_at: tmpfs handles, EOVERFLOW, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, mount id, EOPNOTSUPP without export ops, EPERM as a user' },
   { name: 'keys', what: 'keys: add_key, request_key, keyctl (types, special keyrings, permissions, possession, timeouts, quota, threads, fork, exec)' },
   { name: 'aio', what: 'native AIO: the ring in user memory, reads/writes/fsync/poll, eventfd, io_cancel, getevents, fork, exec' },
   { name: 'process_madvise', what: 'process_madvise: checks in order, own memory by pidfd, partial progress, another process (EPERM/EINVAL/EACCES/ESRCH)' },

@@ -37,6 +37,7 @@ import { registerPidfd } from './syscalls/pidfd.ts';
 import { registerIoprio } from './syscalls/ioprio.ts';
 import { registerKcmp } from './syscalls/kcmp.ts';
 import { registerKeys } from './syscalls/keys.ts';
+import { registerFhandle } from './syscalls/fhandle.ts';
 import { registerSchedAttr } from './syscalls/sched-attr.ts';
 import { registerProcessVm } from './syscalls/process-vm.ts';
 import { registerProcessMm } from './syscalls/process-mm.ts';
@@ -104,6 +105,7 @@ export function buildSyscallTable(): SyscallTable {
   registerIoprio(tab);
   registerKcmp(tab);
   registerKeys(tab);
+  registerFhandle(tab);
   registerSchedAttr(tab);
   registerProcessVm(tab);
   registerProcessMm(tab);
