@@ -34,6 +34,9 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   { name: 'process_mrelease', what: 'process_mrelease: flags, EBADF, not dying (EINVAL), a killed child, zombie and reaped (ESRCH)' },
   // --untrusted-shared-memory: shared anonymous memory is host memory with no file, so its remap is EINVAL.
   { name: 'remap_file_pages', ushm: false, what: 'remap_file_pages: a shared file range mapped again at another offset, its checks' },
+  // Recorded on a host whose kernel (6.18) has Landlock enabled (create_ruleset's version query
+  // answered 7); the program prints the version only as ">= 3" (this kernel reports ABI 3).
+  { name: 'landlock', what: 'Landlock: each call\'s checks, file-system rights of ABI 1..3 enforced (open, readdir, truncate, make, remove, refer), layers, fork/exec inheritance' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];
 

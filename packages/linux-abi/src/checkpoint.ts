@@ -30,6 +30,7 @@ import { PTE_W } from './mm/sv39.ts';
 import { SpecialInode, S_IFIFO } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
+import { landlockRecord, restoreLandlock, type LandlockRecord } from './syscalls/landlock.ts';
 import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
 import { inheritSched } from './syscalls/sched.ts';
 import { connectedSocketOn } from './family-fds.ts';
@@ -88,6 +89,8 @@ interface Checkpoint {
     mempolicy?: MemPolicy | null;
     /** seccomp mode, no_new_privs and the filters (newest first, each its instructions as hex), which fork copies. */
     seccomp?: { mode: number; nnp: boolean; filters: { insns: string; log: boolean }[] };
+    /** The Landlock domain (syscalls/landlock.ts): its layers, each rule by path. */
+    landlock?: LandlockRecord[];
   };
   mm: { brkStart: number; brk: number; mmapBase: number; vmas: VmaRecord[]; pages: [number, number][] };
   fds: FdRecord[];
@@ -260,6 +263,7 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       x: [...r.ctx.x].map(String), f: [...r.ctx.f].map(String), pc: r.ctx.pc.toString(), fcsr: r.ctx.fcsr,
       sigmask: t.sigmask.toString(), altStack: { ...t.altStack }, clearChildTid: r.clearChildTid, sched, mempolicy: t.mempolicy,
       seccomp: { mode: t.seccompMode, nnp: t.noNewPrivs, filters: t.seccompFilters.map((f) => ({ insns: hexOf(encodeFilter(f)), log: f.log })) },
+      landlock: landlockRecord(k, t),
     },
     // A file mapping goes as a reference to its file's owner, or (none) as private memory named by its path.
     mm: { brkStart: as.brkStart, brk: as.brk, mmapBase: as.mmapBase, pages, vmas: as.vmas.map((v) => vmaRecord(v, carried.get(v))) },
@@ -503,6 +507,8 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     const f = fds.get(r.fd);
     if (f && typeof r.xid === 'string' && r.xid.length <= 64) fam.fds.name(f, r.xid);
   }
+  // Last: the cwd and descriptors above were found without the domain (they are the parent's).
+  restoreLandlock(k, task, c.task.landlock);
   return task;
 }
 

@@ -39,7 +39,8 @@ import { FileInode, Inode, SuperBlock } from './fs/inode.ts';
 import { RegularFile } from './fs/files.ts';
 import { AGAIN, WaitQueue } from './fs/wait.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
-import { O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE, type FsContext, type Location } from './fs/vfs.ts';
+import { O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_TMPFILE, O_TRUNC, type FsContext, type Location } from './fs/vfs.ts';
+import { LL_FS_MAKE_REG, LL_FS_READ_FILE, LL_FS_TRUNCATE, LL_FS_WRITE_FILE, llMissing, llSetFileAccess } from './fs/landlock.ts';
 import { dropPosixLocks, lockQueue, locksChanged, testLock, trySetLock, tryFlock, type LockConflict } from './syscalls/fs-fd.ts';
 import type { FamilyState } from './family.ts';
 import { lexicalAbsolute } from './fs/names.ts';
@@ -479,13 +480,39 @@ export class FamilyFiles {
     } catch (e) {
       if (!(e instanceof SysError) || e.errno !== E.ENOENT) return null; // the open here reports it
     }
+    // Landlock: the file is the owner's, so it is checked here as a regular file in the directory
+    // this tree has for it (rules on the served file itself are not seen here: stricter).
+    let llAllowed = -1;
+    if (t.landlock) {
+      // The directory as this tree has it, else its nearest ancestor this tree has (a name of the
+      // owner's: the rules carried here are on directories this tree has, checkpoint.ts).
+      let dir: Location | null = null;
+      for (let p = path; dir === null;) {
+        try {
+          dir = fsOf(this.k).vfs.resolveParent(ctx, start, p).dir;
+        } catch {
+          const cut = p.replace(/\/+$/, '').lastIndexOf('/');
+          if (cut < 0) dir = start;
+          else p = cut === 0 ? '/.' : p.slice(0, cut);
+        }
+      }
+      const acc = flags & 3;
+      let request = (acc === 0 || acc === 2 ? LL_FS_READ_FILE : 0) | (acc === 1 || acc === 2 ? LL_FS_WRITE_FILE : 0);
+      if (flags & O_CREAT) request |= LL_FS_MAKE_REG;
+      if (flags & O_TRUNC) request |= LL_FS_TRUNCATE;
+      const missing = llMissing(t.landlock, dir, request | LL_FS_TRUNCATE);
+      if (missing & request) throw new SysError(E.EACCES);
+      llAllowed = (request | LL_FS_TRUNCATE) & ~missing;
+    }
     const m = this.fs.request(owner, (req) => ({
       t: 'rfopen', req, from: t.proc.pid, path: abs, flags: (flags & ~O_CLOEXEC) & 0x7fffffff, mode: mode & 0o7777, umask: ctx.umask & 0o777,
     }));
     if (m?.t !== 'rfopenr' || m.ret === NOT_SERVED) return null; // gone, or not a regular file: this tree answers
     if (m.ret < 0) throw new SysError(-m.ret);
     if (!this.me) this.me = t.proc.pid;
-    return this.proxy({ owner, id: m.ret, flags: m.flags, mode: m.mode, key: `${owner}:${m.key}`, name: abs });
+    const proxy = this.proxy({ owner, id: m.ret, flags: m.flags, mode: m.mode, key: `${owner}:${m.key}`, name: abs });
+    if (llAllowed >= 0) llSetFileAccess(proxy, llAllowed);
+    return proxy;
   }
 
   /**

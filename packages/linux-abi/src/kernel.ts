@@ -13,7 +13,8 @@ import { newPageMap } from './mm/page-map.ts';
 import { migrationStats } from './mm/page-cache.ts';
 import { FdTable } from './fs/file.ts';
 import { HostStdioFile } from './fs/host-stdio.ts';
-import { execLookupFor } from './fs/context.ts';
+import { execLookupFor, llRootCheckFor } from './fs/context.ts';
+import type { LandlockDomain } from './fs/landlock.ts';
 import { Process, Task, type SavedContext, type WaitState } from './task.ts';
 import { futexWake, FUTEX_BITSET_MATCH_ANY, registerSched, exitRobustList } from './syscalls/sched.ts';
 import { deliverSignals, forceSignal, hangupOrphanedGroups, sendToProcess, sendToTask, SI_USER, CLD_EXITED, CLD_KILLED, registerSignalSyscalls, SEGV_ACCERR, SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT } from './signals.ts';
@@ -48,6 +49,7 @@ import { registerSeccomp, seccompEntry } from './syscalls/seccomp.ts';
 import { registerUnshare } from './syscalls/unshare.ts';
 import { registerAio } from './syscalls/aio.ts';
 import { registerSecretmem } from './syscalls/secretmem.ts';
+import { registerLandlock } from './syscalls/landlock.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
 import { parseElf } from '@teeos/elf-loader';
@@ -116,6 +118,7 @@ export function buildSyscallTable(): SyscallTable {
   registerUnshare(tab);
   registerAio(tab);
   registerSecretmem(tab);
+  registerLandlock(tab);
   return tab;
 }
 
@@ -298,12 +301,15 @@ export class Kernel {
    * holds is its measured application: by its start path, its /proc/self/exe target, or
    * /proc/self/exe itself. File systems (the VFS) extend this through `execLookup`.
    */
-  resolveExecutable(proc: Process, path: string): Executable | number {
+  resolveExecutable(proc: Process, path: string, dom: LandlockDomain | null = null): Executable | number {
     if (path === '') return -E.ENOENT;
     if (path === '/proc/self/exe' || path === this.config.execPath || path === this.config.exeLink) {
+      // The measured application is no file of the tree: under a Landlock domain it is checked
+      // as a file directly under the root (only rules on the root can grant it).
+      if (dom && this.llRootCheck && !this.llRootCheck(proc, dom)) return -E.EACCES;
       return { bytes: this.appImage, exePath: this.config.exeLink, source: 'app' };
     }
-    if (this.execLookup) return this.execLookup(proc, path);
+    if (this.execLookup) return this.execLookup(proc, path, dom);
     return -E.ENOENT;
   }
 
@@ -318,7 +324,9 @@ export class Kernel {
   }
 
   /** Set by the file layer: reads an executable file (permission-checked) for execve. */
-  execLookup: ((proc: Process, path: string) => Executable | number) | null = execLookupFor(this);
+  execLookup: ((proc: Process, path: string, dom: LandlockDomain | null) => Executable | number) | null = execLookupFor(this);
+  /** Whether a Landlock domain lets the application image be executed (fs/context.ts). */
+  llRootCheck: ((proc: Process, dom: LandlockDomain) => boolean) | null = llRootCheckFor(this);
 
   /** Set by sched_yield so the scheduler moves on. */
   yielded = false;

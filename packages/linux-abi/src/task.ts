@@ -9,6 +9,7 @@ import type { AddressSpace } from './mm/address-space.ts';
 import type { PageCache } from './mm/page-cache.ts';
 import type { FdTable } from './fs/file.ts';
 import type { Location } from './fs/vfs.ts';
+import type { LandlockDomain } from './fs/landlock.ts';
 import { RLIM_NLIMITS } from './abi/constants.ts';
 import type { SigInfo } from './signals.ts';
 import type { KTimer } from './timers.ts';
@@ -189,6 +190,8 @@ export class Task {
   seccompFilters: readonly SeccompFilter[] = [];
   /** PR_SET_NO_NEW_PRIVS: inherited by clone and fork, kept by execve, never cleared. */
   noNewPrivs = false;
+  /** Landlock domain (fs/landlock.ts): null unrestricted; inherited by clone and fork, kept by execve. */
+  landlock: LandlockDomain | null = null;
   /**
    * restart_block.fn: what restart_syscall runs (a relative sleep a signal interrupted goes on to
    * its deadline); null is do_no_restart_syscall (-EINTR). Each sleep resets it, rt_sigreturn too.

@@ -15,6 +15,7 @@ import {
   S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK,
 } from './inode.ts';
 import type { OpenFile } from './file.ts';
+import { LL_FS_MAKE_DIR, LL_FS_MAKE_REG, LL_FS_MAKE_SYM, LL_FS_REMOVE_DIR, LL_FS_REMOVE_FILE, LL_FS_TRUNCATE, llCheck, llMakeAccess, llOpen, llRefer, llSetFileAccess, type LandlockDomain } from './landlock.ts';
 import { nameByteLength } from './names.ts';
 import {
   IN_ACCESS, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_MODIFY, IN_OPEN, inodeGone, notifyChild, notifyInode, notifyMove, notifyName,
@@ -33,6 +34,8 @@ export interface FsContext {
   root: Location;
   cwd: Location;
   umask: number;
+  /** The calling thread's Landlock domain (fs/landlock.ts); null or absent: unrestricted. */
+  landlock?: LandlockDomain | null;
 }
 
 // include/uapi/linux/mount.h MS_* flags as /proc/mounts shows them.
@@ -335,6 +338,7 @@ export class Vfs {
     const p = this.resolveParent(ctx, start, path);
     if (p.lastType !== 'norm') throw new SysError(E.EEXIST);
     if (this.lookupChild(ctx, p.dir, p.last)) throw new SysError(E.EEXIST);
+    if (ctx.landlock) llCheck(ctx.landlock, p.dir, LL_FS_MAKE_DIR); // security_path_mkdir, before may_create
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, S_IFDIR | (mode & 0o1777));
     const ops = p.dir.inode.dirOps();
@@ -350,6 +354,7 @@ export class Vfs {
     if (p.lastType !== 'norm') throw new SysError(E.EEXIST);
     if (this.lookupChild(ctx, p.dir, p.last)) throw new SysError(E.EEXIST);
     if (p.trailing) throw new SysError(E.ENOENT);
+    if (ctx.landlock) llCheck(ctx.landlock, p.dir, llMakeAccess(type)); // security_path_mknod, before vfs_mknod's checks
     if ((type === S_IFCHR || type === S_IFBLK) && ctx.cred.uid !== 0) throw new SysError(E.EPERM);
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, mode & ~S_IFMT & 0o7777);
@@ -369,6 +374,7 @@ export class Vfs {
     if (p.lastType !== 'norm') throw new SysError(E.EEXIST);
     if (this.lookupChild(ctx, p.dir, p.last)) throw new SysError(E.EEXIST);
     if (p.trailing) throw new SysError(E.ENOENT);
+    if (ctx.landlock) llCheck(ctx.landlock, p.dir, LL_FS_MAKE_SYM);
     this.mayCreate(ctx, p.dir);
     const { gid } = this.newMode(ctx, p.dir, 0);
     const ops = p.dir.inode.dirOps();
@@ -387,6 +393,7 @@ export class Vfs {
     }
     if (this.lookupChild(ctx, p.dir, p.last)) throw new SysError(E.EEXIST);
     if (p.trailing && !old.inode.isDir()) throw new SysError(E.ENOENT);
+    if (ctx.landlock) llRefer(ctx.landlock, old.inode, old.parent ?? old, p.dir, null, false, false); // security_path_link
     this.mayCreate(ctx, p.dir);
     if (old.inode.isDir()) throw new SysError(E.EPERM);
     // fs.protected_hardlinks = 1 (the default): only the owner, or someone who may read and
@@ -426,6 +433,7 @@ export class Vfs {
     const victim = this.lookupChild(ctx, p.dir, p.last);
     if (!victim) throw new SysError(E.ENOENT);
     if (!rmdir && p.trailing) throw new SysError(victim.isDir() ? E.EISDIR : E.ENOTDIR);
+    if (ctx.landlock) llCheck(ctx.landlock, p.dir, rmdir ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE); // security_path_rmdir/unlink
     this.mayDelete(ctx, p.dir, victim, rmdir);
     const ops = p.dir.inode.dirOps();
     if (ops) {
@@ -466,6 +474,7 @@ export class Vfs {
     // The source must not be an ancestor of the target's directory, and vice versa.
     if (isAncestor(src, newDir)) throw new SysError(E.EINVAL);
     if (dst && isAncestor(dst, oldDir)) throw new SysError(flags & EXCHANGE ? E.EINVAL : E.ENOTEMPTY);
+    if (ctx.landlock) llRefer(ctx.landlock, src, op.dir, np.dir, dst, true, (flags & EXCHANGE) !== 0); // security_path_rename
     if (src === dst) return; // hard links to one inode: nothing to do
     this.mayDelete(ctx, op.dir, src, src.isDir());
     if (dst) this.mayDelete(ctx, np.dir, dst, flags & EXCHANGE ? dst.isDir() : src.isDir());
@@ -571,6 +580,7 @@ export class Vfs {
     if (i.type !== S_IFREG) throw new SysError(E.EINVAL);
     if (!permitted(i, ctx.cred, MAY_WRITE)) throw new SysError(E.EACCES);
     if (loc.mnt.readonly) throw new SysError(E.EROFS);
+    if (ctx.landlock) llCheck(ctx.landlock, loc, LL_FS_TRUNCATE); // security_path_truncate
     if (!(i instanceof FileInode)) i.setSize(len);
     else i.truncate(len);
     notifyChild(loc, IN_MODIFY);
@@ -620,6 +630,7 @@ export class Vfs {
       }
       return { loc, created: false };
     }
+    if (ctx.landlock) llCheck(ctx.landlock, p.dir, LL_FS_MAKE_REG); // may_o_create: security_path_mknod first
     this.mayCreate(ctx, p.dir);
     const { mode: m, gid } = this.newMode(ctx, p.dir, mode & 0o7777);
     const ops = p.dir.inode.dirOps();
@@ -666,8 +677,11 @@ export class Vfs {
       if ((flags & O_NOATIME) && ctx.cred.uid !== 0 && ctx.cred.uid !== i.uid) throw new SysError(E.EPERM);
     }
     if (wantWrite && loc.mnt.readonly && (i.type === S_IFREG || i.isDir())) throw new SysError(E.EROFS);
+    // security_file_open (hook_file_open), then handle_truncate's security_file_truncate.
+    const llAllowed = ctx.landlock ? llOpen(ctx.landlock, loc, acc, false, (flags & O_TRUNC) !== 0 && !created && i.type === S_IFREG) : -1;
     const stored = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
     const file = i.open(stored, loc, ctx.cred);
+    if (llAllowed >= 0) llSetFileAccess(file, llAllowed);
     if ((flags & O_TRUNC) && i instanceof FileInode && !created) {
       if (i.size() > 0) i.truncate(0);
       else i.touch();

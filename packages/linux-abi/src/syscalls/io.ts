@@ -31,6 +31,7 @@ import { FullFile, TtyFile } from '../fs/devfs.ts';
 import { registerEpoll } from './epoll.ts';
 import { registerSplice } from './splice.ts';
 import { IN_MODIFY, InotifyFile, notifyChild } from '../fs/notify.ts';
+import { llFileTruncate } from '../fs/landlock.ts';
 
 const IOV_MAX = 1024;
 const RWF_NOWAIT = 8;
@@ -291,6 +292,8 @@ export function registerIo(tab: SyscallTable): void {
     if (len < 0) return -E.EINVAL;
     if (!f.loc || f.loc.inode.isDir() || (f.loc.inode.mode & 0o170000) !== 0o100000 || (f.flags & O_ACCMODE) === O_RDONLY) return f.loc?.inode.isDir() ? -E.EINVAL : -E.EINVAL;
     if (f.flags & O_APPEND && false) return -E.EPERM;
+    const ll = llFileTruncate(f); // security_file_truncate
+    if (ll < 0) return ll;
     return f.truncate(len);
   });
 

@@ -181,7 +181,7 @@ export function registerProcTree(tab: SyscallTable): void {
     const path = t.proc.as.readCString(a.u(0), 4096);
     const argv = readStrings(t, a.u(1));
     const envp = readStrings(t, a.u(2));
-    const file = k.resolveExecutable(t.proc, path);
+    const file = k.resolveExecutable(t.proc, path, t.landlock);
     if (typeof file === 'number') return file;
     return execImage(k, t, file, argv, envp, path);
   }, 'partial');
@@ -202,11 +202,11 @@ export function registerProcTree(tab: SyscallTable): void {
       if (!f) return -E.EBADF;
       if (path === '' && !(flags & AT_EMPTY_PATH)) return -E.ENOENT;
       if (!f.loc) return path === '' ? -E.EACCES : -E.ENOTDIR;
-      file = execLookupAt(k, t.proc, f.loc, path, !(flags & AT_SYMLINK_NOFOLLOW));
+      file = execLookupAt(k, t.proc, f.loc, path, !(flags & AT_SYMLINK_NOFOLLOW), t.landlock);
     } else if (flags & AT_SYMLINK_NOFOLLOW) {
-      file = execLookupAt(k, t.proc, null, path, false);
+      file = execLookupAt(k, t.proc, null, path, false, t.landlock);
     } else {
-      file = k.resolveExecutable(t.proc, path);
+      file = k.resolveExecutable(t.proc, path, t.landlock);
     }
     if (typeof file === 'number') return file;
     const execfn = path.startsWith('/') || dirfd === AT_FDCWD ? path : path === '' ? `/dev/fd/${dirfd}` : `/dev/fd/${dirfd}/${path}`;

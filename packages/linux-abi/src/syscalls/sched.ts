@@ -799,4 +799,5 @@ function inheritSeccomp(child: Task, t: Task): void {
   child.seccompMode = t.seccompMode;
   child.seccompFilters = t.seccompFilters;
   child.noNewPrivs = t.noNewPrivs;
+  child.landlock = t.landlock; // the credentials' Landlock domain
 }
