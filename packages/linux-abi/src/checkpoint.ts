@@ -30,7 +30,7 @@ import { PTE_W } from './mm/sv39.ts';
 import { SpecialInode, S_IFIFO } from './fs/inode.ts';
 import { O_CREAT, O_EXCL, O_TRUNC, type Location } from './fs/vfs.ts';
 import { cwdOf, fsContext, fsOf, rootOf } from './fs/context.ts';
-import { landlockRecord, restoreLandlock, type LandlockRecord } from './syscalls/landlock.ts';
+import { landlockRecord, restoreLandlock, restoreRuleset, rulesetRecord, RulesetFile, type LandlockRecord } from './syscalls/landlock.ts';
 import { FullFile, NullFile, RandomFile, ZeroFile } from './fs/devfs.ts';
 import { inheritSched } from './syscalls/sched.ts';
 import { connectedSocketOn } from './family-fds.ts';
@@ -52,6 +52,8 @@ type FdRecord = { xid?: string } & (
   | ({ fd: number; cloexec: boolean; kind: 'rfile' } & CarriedFile)
   /** A POSIX message queue description, served by its queue's enclave (syscalls/mqueue-family.ts). */
   | ({ fd: number; cloexec: boolean; kind: 'mq' } & CarriedMq)
+  /** A Landlock ruleset: a copy, each rule by path (syscalls/landlock.ts). */
+  | ({ fd: number; cloexec: boolean; kind: 'llruleset' } & LandlockRecord)
   | { fd: number; cloexec: boolean; kind: 'usock'; ref: number; type: number; flags: number; out: number; inn: number; peer: string; cred: Ucred; peerCred: Ucred | null; rcvShut: boolean; sndShut: boolean; passcred: boolean });
 
 interface Checkpoint {
@@ -229,6 +231,8 @@ export function makeCheckpoint(k: Kernel, fam: FamilyState, t: Task, pid: number
       if (!devRefs.has(f)) devRefs.set(f, devRefs.size);
       if (path !== null) fds.push({ fd, cloexec: e.cloexec, kind: 'dev', flags: f.flags, path, ref: devRefs.get(f)! });
       else k.platform.log(`fork: descriptor ${fd} (${f.describe()}) is not reachable from the root: not carried`);
+    } else if (f instanceof RulesetFile) {
+      fds.push({ fd, cloexec: e.cloexec, kind: 'llruleset', ...rulesetRecord(k, f) });
     } else if (f instanceof MqFile || f instanceof RemoteMqFile) {
       const r = carryMq(k, f, pid);
       if (r) fds.push({ fd, cloexec: e.cloexec, kind: 'mq', ...r });
@@ -499,6 +503,8 @@ export function restoreCheckpoint(k: Kernel, fam: FamilyState, bytes: Uint8Array
     }
     fds.set(r.fd, f, r.cloexec);
   }
+  // Landlock rulesets: their rules found by path once the cwd is in place (served trees).
+  for (const r of records) if (r.kind === 'llruleset') fds.set(r.fd, restoreRuleset(k, task, r), r.cloexec);
   for (const [r, first] of aliases) {
     const f = fds.get(first.fd);
     if (f) fds.set(r.fd, f, r.cloexec);

@@ -351,6 +351,25 @@ static void scenario_inherit(void) {
   printf("fork child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* A ruleset descriptor is inherited by fork: the child enforces it, its parent stays free. */
+static void scenario_fd(void) {
+  mktree("D");
+  int rs = ruleset(X_WRITE);
+  rule(rs, "rw", X_WRITE);
+  pid_t c = fork();
+  if (c == 0) {
+    ERR("child: restrict with the inherited ruleset", enforce(rs));
+    ERR("child: ro/f write", op("ro/f", O_WRONLY));
+    ERR("child: rw/f write", op("rw/f", O_WRONLY));
+    fflush(stdout);
+    _exit(0);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  ERR("parent: ro/f write", op("ro/f", O_WRONLY));
+  close(rs);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc == 2 && !strcmp(argv[1], "never")) {
@@ -374,6 +393,7 @@ int main(int argc, char **argv) {
     { "A", "all rights handled", scenario_all },
     { "B", "layers", scenario_layers },
     { "C", "inheritance", scenario_inherit },
+    { "D", "a ruleset descriptor across fork", scenario_fd },
   };
   for (unsigned i = 0; i < sizeof sc / sizeof sc[0]; i++) {
     printf("== %s\n", sc[i].title);

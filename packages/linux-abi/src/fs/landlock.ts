@@ -30,12 +30,38 @@ export const LL_ACCESS_FILE = LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE
 /** LANDLOCK_MAX_NUM_LAYERS (limits.h). */
 export const LL_MAX_NUM_LAYERS = 16;
 
-/** One layer: the rights it handles (REFER included) and its rules (inode -> granted rights). */
+/**
+ * Rules by inode, named as Landlock's object is (the inode, not a dentry): its super block and
+ * number, so a file system that makes its inodes on each lookup (procfs) still meets its rules.
+ * Each keeps where it was named (the sgx fork checkpoint carries rules by path).
+ */
+export class LandlockRules {
+  private readonly m = new Map<object, Map<number, { access: number; loc: Location }>>();
+  get(i: Inode): number | undefined {
+    return this.m.get(i.sb)?.get(i.ino)?.access;
+  }
+  /** insert_rule: a second rule on one inode adds its rights. */
+  add(loc: Location, access: number): void {
+    let byIno = this.m.get(loc.inode.sb);
+    if (!byIno) this.m.set(loc.inode.sb, byIno = new Map());
+    const have = byIno.get(loc.inode.ino);
+    if (have) have.access |= access;
+    else byIno.set(loc.inode.ino, { access, loc });
+  }
+  list(): { access: number; loc: Location }[] {
+    return [...this.m.values()].flatMap((b) => [...b.values()].map((r) => ({ ...r })));
+  }
+  copy(): LandlockRules {
+    const c = new LandlockRules();
+    for (const r of this.list()) c.add(r.loc, r.access);
+    return c;
+  }
+}
+
+/** One layer: the rights it handles (REFER included) and its rules (never changed once enforced). */
 export interface LandlockLayer {
   readonly handled: number;
-  readonly rules: ReadonlyMap<Inode, number>;
-  /** Where each rule's inode was named (the sgx fork checkpoint carries rules by path). */
-  readonly where: ReadonlyMap<Inode, Location>;
+  readonly rules: LandlockRules;
 }
 /** A task's domain: its layers, oldest first (shared, never changed once made). */
 export type LandlockDomain = readonly LandlockLayer[];

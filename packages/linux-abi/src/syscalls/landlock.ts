@@ -21,10 +21,9 @@ import type { SyscallTable } from './table.ts';
 import { OpenFile } from '../fs/file.ts';
 import { AnonInode } from '../fs/pipe.ts';
 import { fsContext, fsOf } from '../fs/context.ts';
-import type { Inode } from '../fs/inode.ts';
 import { O_RDWR, type Location } from '../fs/vfs.ts';
 import {
-  LL_ACCESS_FILE, LL_FS_REFER, LL_MASK_ACCESS_FS, LL_MAX_NUM_LAYERS, type LandlockDomain, type LandlockLayer,
+  LandlockRules, LL_ACCESS_FILE, LL_FS_REFER, LL_MASK_ACCESS_FS, LL_MAX_NUM_LAYERS, type LandlockDomain, type LandlockLayer,
 } from '../fs/landlock.ts';
 
 /** The highest ABI whose rights are all enforced here. */
@@ -40,8 +39,7 @@ const O_CLOEXEC = 0o2000000;
 
 /** A ruleset being built (struct landlock_ruleset of one layer). */
 class Ruleset {
-  readonly rules = new Map<Inode, number>();
-  readonly where = new Map<Inode, Location>();
+  readonly rules = new LandlockRules();
   constructor(readonly handled: number) {}
 }
 
@@ -78,7 +76,7 @@ function rights(b: Uint8Array, off: number, mask: number): number {
 
 /** landlock_merge_ruleset: the caller's domain with `rs` as a new layer. */
 function merged(dom: LandlockDomain | null, rs: Ruleset): LandlockDomain {
-  const layer: LandlockLayer = { handled: rs.handled | LL_FS_REFER, rules: new Map(rs.rules), where: new Map(rs.where) };
+  const layer: LandlockLayer = { handled: rs.handled | LL_FS_REFER, rules: rs.rules.copy() };
   return [...(dom ?? []), layer];
 }
 
@@ -127,8 +125,7 @@ export function registerLandlock(tab: SyscallTable): void {
     // not handle are granted (the absolute form); a second rule on the same inode adds rights.
     if (!loc.inode.isDir() && (allowed | LL_ACCESS_FILE) !== LL_ACCESS_FILE) return -E.EINVAL;
     const abs = allowed | (LL_MASK_ACCESS_FS & ~(rs.handled | LL_FS_REFER));
-    rs.rules.set(loc.inode, (rs.rules.get(loc.inode) ?? 0) | abs);
-    if (!rs.where.has(loc.inode)) rs.where.set(loc.inode, loc);
+    rs.rules.add(loc, abs);
     return 0;
   });
 
@@ -148,63 +145,80 @@ export function registerLandlock(tab: SyscallTable): void {
 export interface LandlockRecord { handled: number; rules: [string, number, number][] }
 
 export function landlockRecord(k: Kernel, t: Task): LandlockRecord[] | undefined {
-  if (!t.landlock) return undefined;
+  return t.landlock ? t.landlock.map((l) => layerRecord(k, l)) : undefined;
+}
+
+/** A ruleset descriptor carried to an sgx fork child: a copy of its rules (added to later, the two differ). */
+export function rulesetRecord(k: Kernel, f: RulesetFile): LandlockRecord {
+  return layerRecord(k, f.ruleset);
+}
+
+export function restoreRuleset(k: Kernel, t: Task, r: LandlockRecord): RulesetFile {
+  if (!Number.isInteger(r.handled) || r.handled <= 0 || (r.handled | LL_MASK_ACCESS_FS) !== LL_MASK_ACCESS_FS) throw new Error('checkpoint: bad landlock ruleset');
+  const rs = new Ruleset(r.handled);
+  const layer = restoreLayer(k, t, { handled: r.handled | LL_FS_REFER, rules: r.rules });
+  for (const rule of layer.rules.list()) rs.rules.add(rule.loc, rule.access);
+  const m = fsOf(k).anonMount;
+  return new RulesetFile(rs, { mnt: m, inode: new AnonInode(m.sb) });
+}
+
+function layerRecord(k: Kernel, l: { handled: number; rules: LandlockRules }): LandlockRecord {
   const vfs = fsOf(k).vfs;
   const root = vfs.rootLocation();
-  return t.landlock.map((l) => {
+  {
     const rules: [string, number, number][] = [];
-    for (const [inode, access] of l.rules) {
-      const loc = l.where.get(inode);
-      if (!loc) continue;
+    for (const { access, loc } of l.rules.list()) {
+      const inode = loc.inode;
       try {
         const p = vfs.pathOf(loc, root);
         if (p.reachable && !p.deleted) rules.push([p.path, access, inode.isDir() ? inode.mode & 0o7777 : -1]);
       } catch { /* unreachable: not carried (denied in the child) */ }
     }
     return { handled: l.handled, rules };
-  });
+  }
 }
 
 /** Rebuilds a carried domain in the child (each rule found by its path; one not found is dropped). */
 export function restoreLandlock(k: Kernel, t: Task, recs: unknown): void {
   if (recs === undefined) return;
   if (!Array.isArray(recs) || recs.length < 1 || recs.length > LL_MAX_NUM_LAYERS) throw new Error('checkpoint: bad landlock state');
+  const dom = (recs as LandlockRecord[]).map((r) => restoreLayer(k, t, r));
+  t.landlock = dom;
+}
+
+/** One layer's rules found again by path (the domain's, or a ruleset's with REFER added). */
+function restoreLayer(k: Kernel, t: Task, r: LandlockRecord): LandlockLayer {
   const vfs = fsOf(k).vfs;
   const ctx = { ...fsContext(k, t), root: vfs.rootLocation(), landlock: null };
-  const dom: LandlockLayer[] = [];
-  for (const r of recs as LandlockRecord[]) {
-    if (!Number.isInteger(r?.handled) || (r.handled | LL_MASK_ACCESS_FS) !== LL_MASK_ACCESS_FS || !(r.handled & LL_FS_REFER) || !Array.isArray(r.rules)) {
-      throw new Error('checkpoint: bad landlock layer');
+  if (!Number.isInteger(r?.handled) || (r.handled | LL_MASK_ACCESS_FS) !== LL_MASK_ACCESS_FS || !(r.handled & LL_FS_REFER) || !Array.isArray(r.rules) || r.rules.length > 1 << 20) {
+    throw new Error('checkpoint: bad landlock layer');
+  }
+  const rules = new LandlockRules();
+  for (const rule of r.rules) {
+    if (!Array.isArray(rule) || typeof rule[0] !== 'string' || !Number.isInteger(rule[1]) || (rule[1] | LL_MASK_ACCESS_FS) !== LL_MASK_ACCESS_FS) {
+      throw new Error('checkpoint: bad landlock rule');
     }
-    const rules = new Map<Inode, number>(), where = new Map<Inode, Location>();
-    for (const rule of r.rules) {
-      if (!Array.isArray(rule) || typeof rule[0] !== 'string' || !Number.isInteger(rule[1]) || (rule[1] | LL_MASK_ACCESS_FS) !== LL_MASK_ACCESS_FS) {
-        throw new Error('checkpoint: bad landlock rule');
-      }
-      let loc: Location;
+    let loc: Location;
+    try {
+      loc = vfs.resolve(ctx, ctx.root, rule[0], false);
+    } catch {
       try {
+        // A directory of a tree another enclave serves (the parent's tmpfs, under the cwd it
+        // handed down): made here, empty, with its modes, as the cwd is (checkpoint.ts), so
+        // the names this enclave resolves there meet the rule.
+        if (!(Number.isInteger(rule[2]) && rule[2] >= 0 && k.family?.files.ownerOf(rule[0]))) throw new Error('not served');
+        let prefix = '';
+        for (const part of rule[0].split('/').filter(Boolean)) {
+          prefix += `/${part}`;
+          try { vfs.resolve(ctx, ctx.root, prefix, true); } catch { vfs.mkdir({ ...ctx, umask: 0 }, ctx.root, prefix, prefix === rule[0] ? rule[2] & 0o7777 : 0o755); }
+        }
         loc = vfs.resolve(ctx, ctx.root, rule[0], false);
       } catch {
-        try {
-          // A directory of a tree another enclave serves (the parent's tmpfs, under the cwd it
-          // handed down): made here, empty, with its modes, as the cwd is (checkpoint.ts), so
-          // the names this enclave resolves there meet the rule.
-          if (!(Number.isInteger(rule[2]) && rule[2] >= 0 && k.family?.files.ownerOf(rule[0]))) throw new Error('not served');
-          let prefix = '';
-          for (const part of rule[0].split('/').filter(Boolean)) {
-            prefix += `/${part}`;
-            try { vfs.resolve(ctx, ctx.root, prefix, true); } catch { vfs.mkdir({ ...ctx, umask: 0 }, ctx.root, prefix, prefix === rule[0] ? rule[2] & 0o7777 : 0o755); }
-          }
-          loc = vfs.resolve(ctx, ctx.root, rule[0], false);
-        } catch {
-          k.platform.log(`fork: a landlock rule on ${rule[0]} names nothing here: not carried`);
-          continue;
-        }
+        k.platform.log(`fork: a landlock rule on ${rule[0]} names nothing here: not carried`);
+        continue;
       }
-      rules.set(loc.inode, (rules.get(loc.inode) ?? 0) | rule[1]);
-      if (!where.has(loc.inode)) where.set(loc.inode, loc);
     }
-    dom.push({ handled: r.handled, rules, where });
+    rules.add(loc, rule[1]);
   }
-  t.landlock = dom;
+  return { handled: r.handled, rules };
 }
