@@ -37,6 +37,10 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   // Recorded on a host whose kernel (6.18) has Landlock enabled (create_ruleset's version query
   // answered 7); the program prints the version only as ">= 3" (this kernel reports ABI 3).
   { name: 'landlock', what: 'Landlock: each call\'s checks, file-system rights of ABI 1..3 enforced (open, readdir, truncate, make, remove, refer), layers, fork/exec inheritance' },
+  // Recorded as root with kernel.perf_event_paranoid 2 (the host's setting, the default), the
+  // program dropping to uid 1000; a guest without a PMU: hardware events ENOENT there as here
+  // for every config but instructions, which the program opens only in its enclave mode (below).
+  { name: 'perf_event', what: 'perf_event_open: perf_copy_attr and paranoid-2 checks, pid/cpu/group_fd, software events counting, read formats and groups, ioctls, prctl, enable_on_exec' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];
 
@@ -71,6 +75,28 @@ for (const tee of ['keystone', 'sgx']) {
       'threaded CLONE_FS: -1 EINVAL',
       'threaded CLONE_SYSVSEM: -1 EINVAL',
       'joined: CLONE_FILES|CLONE_FS|CLONE_SYSVSEM: 0 ok',
+      '',
+    ].join('\n'));
+  });
+}
+
+// No native reference: the host had no PMU (hardware instructions ENOENT there). The hart's
+// retired-instruction count is exact, so a loop of two instructions an iteration run 1000 and
+// 100000 times more costs exactly 2000 and 200000 more; kernel mode retires no guest
+// instruction. What is not implemented is refused: sampling as by a PMU without an overflow
+// interrupt (EOPNOTSUPP), inherit (EOPNOTSUPP), the ring buffer (mmap ENODEV).
+for (const tee of ['keystone', 'sev', 'sgx']) {
+  test(`perf_event_open: exact hardware instructions, the refusals of what is not implemented, on ${tee}`, () => {
+    assert.equal(run(['--tee', tee], 'perf_event', ['enclave']), [
+      'instructions: ok',
+      '1000 more iterations: 2000 more instructions',
+      '100000 more iterations: 200000 more instructions',
+      'same loop twice, same count: yes',
+      'instructions, user excluded: 0',
+      'instructions sampling: -1 EOPNOTSUPP',
+      'task-clock sampling: -1 EOPNOTSUPP',
+      'inherit: -1 EOPNOTSUPP',
+      'mmap: ENODEV',
       '',
     ].join('\n'));
   });

@@ -49,6 +49,7 @@ import { registerSeccomp, seccompEntry } from './syscalls/seccomp.ts';
 import { registerUnshare } from './syscalls/unshare.ts';
 import { registerAio } from './syscalls/aio.ts';
 import { registerSecretmem } from './syscalls/secretmem.ts';
+import { registerPerf } from './syscalls/perf.ts';
 import { registerLandlock } from './syscalls/landlock.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
@@ -118,6 +119,7 @@ export function buildSyscallTable(): SyscallTable {
   registerUnshare(tab);
   registerAio(tab);
   registerSecretmem(tab);
+  registerPerf(tab);
   registerLandlock(tab);
   return tab;
 }
@@ -279,8 +281,10 @@ export class Kernel {
       this.sliceStart = exec.instret();
       const trap = exec.runUser(Math.max(1, TIME_SLICE - (this.sliceStart - turnStart)));
       task.proc.cpuInstructions += exec.instret() - this.sliceStart;
+      task.userInstructions += exec.instret() - this.sliceStart;
       this.sliceStart = exec.instret();
       this.handleTrap(task, trap);
+      if (task.state !== 'runnable') { task.contextSwitches++; this.contextSwitches++; }
       // Round robin: after a slice ran out or the task blocked or yielded, the next one goes first.
       if (trap.kind === 'budget' || exec.instret() - turnStart >= TIME_SLICE || task.state !== 'runnable' || this.yielded) {
         next = (next + 1) % Math.max(1, this.tasks.length);
@@ -289,6 +293,10 @@ export class Kernel {
       this.yielded = false;
     }
   }
+
+  /** Page faults resolved and context switches, of every task (CPU-wide perf events). */
+  pageFaults = 0;
+  contextSwitches = 0;
 
   /** instret when the running slice started (CPU time accounting). */
   sliceStart = 0;
@@ -448,6 +456,8 @@ export class Kernel {
 
   private switchTo(task: Task): void {
     if (this.current === task && !task.saved) return;
+    const prev = this.current;
+    if (prev && prev !== task && prev.state === 'runnable') { prev.contextSwitches++; this.contextSwitches++; } // preempted
     this.saveCurrent();
     const regs = this.platform.exec.regs;
     const s = task.saved;
@@ -491,7 +501,7 @@ export class Kernel {
     const access = cause === CAUSE_FETCH_PAGE ? ACCESS_EXEC : cause === CAUSE_LOAD_PAGE ? ACCESS_READ : cause === CAUSE_STORE_PAGE ? ACCESS_WRITE : 0;
     if (access) {
       const r = task.proc.as.fault(addr, access);
-      if (r === 'mapped') return; // resume at the faulting instruction
+      if (r === 'mapped') { task.pageFaults++; this.pageFaults++; return; } // resume at the faulting instruction
       if (r === 'oom') {
         // Linux's OOM killer: the enclave has no more frames. It never picks init
         // (oom_unkillable_task): when init faults, the newest other process dies instead and

@@ -154,6 +154,12 @@ export interface AltStack {
 
 export class Task {
   state: TaskState = 'runnable';
+  /** This thread's retired user-mode instructions (perf_event_open's instructions and task-clock). */
+  userInstructions = 0;
+  /** Page faults the kernel resolved for this thread's user mode (perf page-faults). */
+  pageFaults = 0;
+  /** Times this thread stopped running: it blocked, or another task was scheduled (perf context-switches). */
+  contextSwitches = 0;
   /** Registers while the task is off the hart; null while it is loaded. */
   saved: SavedContext | null = null;
   sigmask = 0n;

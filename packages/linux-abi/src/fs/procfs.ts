@@ -6,6 +6,7 @@
  * filesystems, mounts, version, stat, sys/kernel/{dmesg_restrict,ostype,osrelease,hostname,pid_max}, sys/fs/mqueue/*.
  * Formats follow Linux 6.1's; values come from the model (say so where they are made up).
  */
+import { PERF_EVENT_PARANOID } from '../syscalls/perf.ts';
 import { E, SysError } from '../errors.ts';
 import type { Kernel } from '../kernel.ts';
 import { processState, type Process, type Task } from '../task.ts';
@@ -202,6 +203,8 @@ export class ProcFs {
       ['hostname', f('/sys/kernel/hostname', () => k.config.hostname + '\n', 0o644)],
       ['ostype', f('/sys/kernel/ostype', () => 'Linux\n')],
       ['osrelease', f('/sys/kernel/osrelease', () => '6.1.0-teeos\n')],
+      // perf_event_open's paranoia (syscalls/perf.ts); fixed: the file cannot be written.
+      ['perf_event_paranoid', f('/sys/kernel/perf_event_paranoid', () => `${PERF_EVENT_PARANOID}\n`, 0o644)],
       ['pid_max', f('/sys/kernel/pid_max', () => '4194304\n', 0o644)],
     ]);
     // ipc/mq_sysctl.c: the limits syscalls/mqueue.ts applies (fixed: the files cannot be written here).

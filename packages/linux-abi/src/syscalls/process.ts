@@ -1,6 +1,7 @@
 /** Process syscalls: exit, exit_group, ids, set_tid_address, set_robust_list, prlimit64, prctl. */
 import { E } from '../errors.ts';
 import { seccompPrctl } from './seccomp.ts';
+import { perfTaskEvents } from './perf.ts';
 import { PR_GET_NAME, PR_SET_NAME, RLIMIT_MEMLOCK, RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_RTPRIO, RLIMIT_STACK, RLIMIT_MSGQUEUE, RLIM_NLIMITS } from '../abi/constants.ts';
 import { decodeRlimit, encodeRlimit, RLIMIT_SIZE } from '../abi/structs.ts';
 import type { SyscallTable } from './table.ts';
@@ -90,6 +91,10 @@ export function registerProcess(tab: SyscallTable): void {
       const end = raw.indexOf(0);
       t.comm = new TextDecoder().decode(raw.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
       if (t.tid === t.proc.pid) t.proc.comm = t.comm; // the leader's name is the process's
+      return 0;
+    }
+    if (op === 31 /* PR_TASK_PERF_EVENTS_DISABLE */ || op === 32 /* PR_TASK_PERF_EVENTS_ENABLE */) {
+      perfTaskEvents(t, op === 32);
       return 0;
     }
     if (op === PR_GET_NAME) {

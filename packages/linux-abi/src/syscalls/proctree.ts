@@ -2,6 +2,7 @@
  * The process tree: wait4 and waitid (kernel/exit.c), execve (fs/exec.c), process groups
  * and sessions, getrusage and times.
  */
+import { perfOnExec } from './perf.ts';
 import { keysOnExec } from './keys.ts';
 import { E, SysError } from '../errors.ts';
 import { SIGCHLD, SIGCONT, SIG_IGN } from '../abi/constants.ts';
@@ -247,6 +248,7 @@ function execImage(k: Kernel, t: Task, file: Executable, argv: string[], envp: s
   proc.exitSignal = 17; // SIGCHLD: "we have changed execution domain" (fs/exec.c de_thread)
   k.platform.memory.activatePageTable(proc.as.pt.root, proc.pid);
   proc.fds.closeOnExec(proc.pid);
+  perfOnExec(t); // perf_event_exec: enable_on_exec events start counting
   // Handlers reset (ignored signals stay ignored), in a table of its own (unshare_sighand).
   proc.sigactions = new Map([...proc.sigactions].filter(([, act]) => act.handler === BigInt(SIG_IGN)).map(([sig, act]) => [sig, { ...act }]));
   t.altStack = { sp: 0, size: 0, flags: 2 };
