@@ -31,6 +31,9 @@
  * PERF_IOC_FLAG_GROUP), ID, PERIOD/REFRESH (EINVAL: not sampling), SET_OUTPUT,
  * MODIFY_ATTRIBUTES; prctl PR_TASK_PERF_EVENTS_DISABLE/ENABLE act on the events the calling
  * task opened. enable_on_exec enables at the target's execve.
+ * Another task (pid > 0) is found only among this enclave's processes: on sgx a fork child is
+ * another enclave, so its pid is ESRCH here, and a perf descriptor is not carried to it (the
+ * fork logs so).
  */
 import { E, SysError } from '../errors.ts';
 import type { SyscallTable } from './table.ts';
@@ -423,5 +426,5 @@ export function registerPerf(tab: SyscallTable): void {
       if (err instanceof SysError) return -err.errno;
       throw err;
     }
-  }, 'partial', 'counting only, as Linux with perf_event_paranoid 2: software events (cpu-clock and task-clock are the modelled CPU time, page faults the ones the kernel resolved for user mode) and hardware instructions (the exact user-mode count); other hardware events ENOENT; sampling EOPNOTSUPP (as a PMU without an overflow interrupt), inherit EOPNOTSUPP, mmap ENODEV');
+  }, 'partial', 'counting only, as Linux with perf_event_paranoid 2: software events (cpu-clock and task-clock are the modelled CPU time, page faults the ones the kernel resolved for user mode) and hardware instructions (the exact user-mode count); other hardware events ENOENT; sampling EOPNOTSUPP (as a PMU without an overflow interrupt), inherit EOPNOTSUPP, mmap ENODEV; another process only in this enclave (sgx: a fork child is ESRCH, the descriptor not carried to it)');
 }
