@@ -41,6 +41,8 @@ const programs: { name: string; args?: string[]; expected?: string; platforms?: 
   // program dropping to uid 1000; a guest without a PMU: hardware events ENOENT there as here
   // for every config but instructions, which the program opens only in its enclave mode (below).
   { name: 'perf_event', what: 'perf_event_open: perf_copy_attr and paranoid-2 checks, pid/cpu/group_fd, software events counting, read formats and groups, ioctls, prctl, enable_on_exec' },
+  // --untrusted-shared-memory: MAP_SHARED anonymous memory is the host's, so registering it is EINVAL.
+  { name: 'userfaultfd', ushm: false, what: 'userfaultfd: MISSING faults of a worker thread served by COPY/ZEROPAGE/WAKE, uffd_msg, poll, the ioctls\' checks, EFAULT for a syscall (user-mode only), signals, shared anonymous memory, fork, SIGBUS feature, unregister, close' },
 ];
 const platforms: string[][] = [['--tee', 'keystone'], ['--tee', 'sev'], ['--tee', 'sgx'], ['--tee', 'sgx', '--untrusted-shared-memory']];
 

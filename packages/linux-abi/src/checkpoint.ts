@@ -524,7 +524,8 @@ function equalPages(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function vmaRecord(v: Vma, fileRef: (CarriedPages & { mayWrite: boolean }) | undefined): VmaRecord {
-  const { image, file, fileBase, ...plain } = v;
+  // uffd: not carried (dup_userfaultfd without UFFD_FEATURE_EVENT_FORK: the child's copy is not registered).
+  const { image, file, fileBase, uffd: _uffd, ...plain } = v;
   const rest: VmaRecord = fileRef ? { ...plain, fileBase, fileRef } : file ? { ...plain, name: file.path } : plain;
   // An executable only this enclave has: its pages are all in the checkpoint (makeCheckpoint), so
   // the child's VMA is plain memory.
@@ -542,7 +543,7 @@ function restoredPolicy(p: MemPolicy | null | undefined): MemPolicy | null {
 
 /** The child's VMA; an ELF segment's executable is read (on the first page fault) from this enclave's own measured copy. */
 function restoredVma(k: Kernel, r: VmaRecord): Vma {
-  const { image, ...rest } = r;
+  const { image, uffd: _uffd, ...rest } = r as VmaRecord & { uffd?: unknown };
   const v: Vma = { ...rest, locked: false }; // a forked child has no memory locks (dup_mmap)
   if (v.mempolicy) v.mempolicy = restoredPolicy(v.mempolicy) ?? undefined;
   if (!image) return v;

@@ -50,6 +50,7 @@ import { registerUnshare } from './syscalls/unshare.ts';
 import { registerAio } from './syscalls/aio.ts';
 import { registerSecretmem } from './syscalls/secretmem.ts';
 import { registerPerf } from './syscalls/perf.ts';
+import { registerUserfaultfd, userfaultWait } from './syscalls/userfaultfd.ts';
 import { registerLandlock } from './syscalls/landlock.ts';
 import { loadProgram } from './exec.ts';
 import type { Executable } from './exec.ts';
@@ -120,6 +121,7 @@ export function buildSyscallTable(): SyscallTable {
   registerAio(tab);
   registerSecretmem(tab);
   registerPerf(tab);
+  registerUserfaultfd(tab);
   registerLandlock(tab);
   return tab;
 }
@@ -502,6 +504,7 @@ export class Kernel {
     if (access) {
       const r = task.proc.as.fault(addr, access);
       if (r === 'mapped') { task.pageFaults++; this.pageFaults++; return; } // resume at the faulting instruction
+      if (r === 'uffd') return userfaultWait(this, task, addr, access); // sleeps; then the instruction runs again
       if (r === 'oom') {
         // Linux's OOM killer: the enclave has no more frames. It never picks init
         // (oom_unkillable_task): when init faults, the newest other process dies instead and

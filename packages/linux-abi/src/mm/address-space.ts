@@ -25,6 +25,8 @@ export interface MappedFile {
   nlink(): number;
   /** MAP_SHARED through a writable descriptor: the mapping may be made writable (VM_MAYWRITE). */
   mayWrite: boolean;
+  /** Shared anonymous memory's shmem object (mm/shmem.ts): userfaultfd may register it. */
+  anonShmem?: boolean;
   /** memfd_secret's file (syscalls/secretmem.ts): its pages cannot be pinned (mlock, process_vm_*), its VM_LOCKED stays. */
   secret?: boolean;
   /** A System V segment's attach (shm_vm_ops): its id and size, and the enclave serving it (0: this one). */
@@ -69,6 +71,14 @@ export interface Vma {
   image?: ImageSegment;
   /** mbind's policy (vm_policy; syscalls/numa.ts), absent for MPOL_DEFAULT. */
   mempolicy?: MemPolicy;
+  /** Registered with a userfaultfd in MISSING mode (vm_userfaultfd_ctx; syscalls/userfaultfd.ts). */
+  uffd?: UffdRegistration;
+}
+
+/** What the fault path needs of the userfaultfd a VMA is registered with. */
+export interface UffdRegistration {
+  /** UFFD_FEATURE_SIGBUS: a missing page is SIGBUS instead of a message. */
+  sigbus: boolean;
 }
 
 /**
@@ -132,7 +142,8 @@ export function protToPte(prot: number): number {
 }
 
 /** 'sigbus': a file mapping's page past end of file (or the file could not be read). */
-export type FaultResult = 'mapped' | 'maperr' | 'accerr' | 'oom' | 'sigbus';
+/** 'uffd': a missing page of a range registered with a userfaultfd (the kernel's handle_userfault decides). */
+export type FaultResult = 'mapped' | 'maperr' | 'accerr' | 'oom' | 'sigbus' | 'uffd';
 
 export interface MemoryHooks {
   /** Called when the kernel wrote bytes that the hart may have pre-decoded. */
@@ -245,7 +256,12 @@ export class AddressSpace implements CacheMapper {
     // enclave and a checkpoint (the platform's job), not a second page map here.
     if (!this.pt.kernelFrames) throw new SysError(E.ENOSYS, 'fork needs a new enclave on this platform');
     const child = new AddressSpace(this.mem, this.physBase, this.frames, this.hooks, this.refs);
-    child.vmas = this.vmas.map((v) => ({ ...v, locked: false })); // dup_mmap clears VM_LOCKED
+    // dup_mmap clears VM_LOCKED; dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child's copy is not registered.
+    child.vmas = this.vmas.map((v) => {
+      const c = { ...v, locked: false };
+      delete c.uffd;
+      return c;
+    });
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.mmapBase = this.mmapBase;
@@ -437,6 +453,11 @@ export class AddressSpace implements CacheMapper {
     this.changeRange(start, end, { mempolicy: pol ?? undefined });
   }
 
+  /** userfaultfd (un)registration: the VMAs' parts inside [start, end) get `reg` (undefined: none). */
+  setUffd(start: number, end: number, reg: UffdRegistration | undefined): void {
+    this.changeRange(start, end, { uffd: reg }, (v) => v.uffd !== reg);
+  }
+
   /** Gives the VMAs' parts inside [start, end) the attributes in `change`, splitting at the edges. */
   private changeRange(start: number, end: number, change: Partial<Vma>, applies: (v: Vma) => boolean = () => true): void {
     const out: Vma[] = [];
@@ -539,6 +560,7 @@ export class AddressSpace implements CacheMapper {
     }
     if (v.ushm) return this.ushmFault(v, va);
     if (v.file) return this.fileFault(v, va, access);
+    if (v.uffd) return v.uffd.sigbus ? 'sigbus' : 'uffd'; // handle_userfault (MISSING mode: anonymous memory only)
     let pa: number;
     if (!this.pt.kernelFrames) {
       pa = this.pt.commit(va, protToPte(v.prot));
@@ -581,6 +603,8 @@ export class AddressSpace implements CacheMapper {
     try { size = f.cache.backing.size(); } catch { return 'sigbus'; }
     if (off >= pageUp(size)) return 'sigbus';
     const pgoff = off / PAGE_SIZE;
+    // shmem's missing page (shmem_get_folio_gfp: no folio in the object) in a registered range.
+    if (v.uffd && !f.cache.has(pgoff)) return v.uffd.sigbus ? 'sigbus' : 'uffd';
     const want = protToPte(v.prot);
     if (!this.pt.kernelFrames) {
       // Fixed pages (SGX): one EPC page at one address. A private mapping's write gets its own
@@ -806,6 +830,47 @@ export class AddressSpace implements CacheMapper {
     cacheMappers.delete(this);
     this.trimCaches(gone);
     for (const v of gone) v.file?.closed?.(this);
+  }
+
+  /** Whether the page at va (page aligned) is present (mfill_atomic's -EEXIST check). */
+  present(va: number): boolean {
+    const v = this.find(va);
+    if (v?.file) return v.file.cache.has((va - v.fileBase!) / PAGE_SIZE);
+    return this.pt.lookup(va) >= 0;
+  }
+
+  /**
+   * UFFDIO_COPY/UFFDIO_ZEROPAGE of one missing anonymous page at va (page aligned, inside `v`):
+   * maps a page holding `bytes` (zeros when null) with the VMA's rights. False: no memory.
+   */
+  fillMissing(v: Vma, va: number, bytes: Uint8Array | null): boolean {
+    if (v.file) {
+      // shmem (shared anonymous memory): the page goes into the object, then maps as any fault of it.
+      v.file.cache.backing.writeRaw(va - v.fileBase!, bytes ?? new Uint8Array(PAGE_SIZE));
+      return this.fault(va, ACCESS_READ) === 'mapped';
+    }
+    const want = protToPte(v.prot);
+    let pa: number;
+    if (!this.pt.kernelFrames) {
+      // Fixed pages (SGX2): EAUG + EACCEPTCOPY of the page with its bytes and rights, as the lazy commit does.
+      pa = this.pt.commit(va, want, bytes ?? new Uint8Array(PAGE_SIZE));
+      if (pa < 0) return false;
+    } else {
+      const f = this.frames.allocFrame();
+      if (f === null) return false;
+      if (!this.pt.map(va, f, want)) {
+        this.frames.freeFrame(f);
+        return false;
+      }
+      this.refs.set(f, 1);
+      pa = f;
+      const off = pa - this.physBase;
+      if (bytes) this.mem.set(bytes, off);
+      else this.mem.fill(0, off, off + PAGE_SIZE);
+    }
+    this.hooks.codeWritten(pa, PAGE_SIZE);
+    this.hooks.flushTlb();
+    return true;
   }
 
   /** Page-aligned helper for mmap-family callers. */

@@ -28,6 +28,8 @@ import { PTE_R, PTE_W } from './sv39.ts';
 
 /** What a file system gives the page cache: raw access to the file's bytes. */
 export interface FileBacking {
+  /** Whether the file stores page pgoff (shmem: written at least once); absent: every page within the size. */
+  has?(pgoff: number): boolean;
   /** The file's size in bytes. */
   size(): number;
   /** The bytes of [pos, pos+len) that exist (shorter at end of file); may throw SysError (EIO). */
@@ -122,6 +124,15 @@ export class PageCache {
     if (this.remote?.mapped()) return true;
     for (const m of cacheMappers) if (m.mapsCache(this, writable)) return true;
     return false;
+  }
+
+  /**
+   * Whether page pgoff exists (cached, at an alias or another enclave, or stored by a backing that
+   * can tell): shmem's "missing" for userfaultfd. A backing without `has` has every page.
+   */
+  has(pgoff: number): boolean {
+    if (this.pages.has(pgoff) || this.homes.has(pgoff) || this.remoteHomes.has(pgoff)) return true;
+    return this.backing.has ? this.backing.has(pgoff) : true;
   }
 
   /** The frame of page `pgoff`, reading it in on a miss; null when memory is exhausted. */

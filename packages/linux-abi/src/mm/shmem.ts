@@ -23,6 +23,7 @@ export function shmemZeroFile(sb: { dev: number; allocIno(): number }, size: num
   let cache: PageCache | null = null;
   const backing: FileBacking = {
     size: () => size,
+    has: (pg) => pages.has(pg),
     readRaw: (pos, len) => {
       const end = Math.min(size, pos + len);
       if (end <= pos) return new Uint8Array(0);
@@ -49,5 +50,5 @@ export function shmemZeroFile(sb: { dev: number; allocIno(): number }, size: num
     uncached: () => { if (cache && !cache.isMapped()) pages.clear(); },
   };
   cache = new PageCache(backing, fm);
-  return { cache, path: '/dev/zero', dev: sb.dev, ino: sb.allocIno(), nlink: () => 0, mayWrite: true };
+  return { cache, path: '/dev/zero', dev: sb.dev, ino: sb.allocIno(), nlink: () => 0, mayWrite: true, anonShmem: true };
 }
