@@ -6,7 +6,8 @@
    UFFDIO_COPY's errors and its copy field (EEXIST, ENOENT, EFAULT, EINVAL, a partial copy EAGAIN),
    a syscall writing into a missing registered page (EFAULT: user-mode-only), nonblocking read
    EAGAIN, a signal while the worker waits (its handler runs, the access is retried), MAP_SHARED
-   anonymous memory, a fork child's copy not registered, UFFD_FEATURE_SIGBUS, UFFDIO_UNREGISTER,
+   anonymous memory, a fork child's copy not registered, UFFD_FEATURE_SIGBUS, mremap (the moved
+   range not registered), UFFDIO_UNREGISTER,
    and close waking a waiter (the page then ordinary memory). Not a qemu case; the expected
    output is Linux 6.18's for the same source built natively. */
 #include "pm.h"
@@ -315,6 +316,25 @@ int main(void) {
     printf("touch: SIGBUS code %d\n", bus_code);
   }
   printf("read on it: %s\n", en(read(fb, &m, sizeof m) < 0 ? -errno : 0));
+  /* mremap moving a registered range: the moved VMA is not registered (no UFFD_FEATURE_EVENT_REMAP). */
+  char *mv = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *target = mmap(NULL, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  reg = (struct uffdio_register){ .range = { (uintptr_t)mv, 2 * PG }, .mode = UFFDIO_REGISTER_MODE_MISSING };
+  printf("register 2 pages: %s\n", en(io(fb, UFFDIO_REGISTER, &reg)));
+  char *moved = mremap(mv, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+  printf("mremap the first page: %s\n", moved == target ? "moved" : strerror(errno));
+  if (sigsetjmp(jb, 1) == 0) {
+    r = moved[0];
+    printf("touch the moved page: %d\n", r);
+  } else {
+    printf("touch the moved page: SIGBUS\n");
+  }
+  if (sigsetjmp(jb, 1) == 0) {
+    r = mv[PG];
+    printf("touch the second page: %d\n", r);
+  } else {
+    printf("touch the second page: SIGBUS code %d\n", bus_code);
+  }
   close(fb);
   r = bz[0];
   printf("after close, byte 0 %d\n", r);

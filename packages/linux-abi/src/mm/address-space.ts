@@ -879,12 +879,18 @@ export class AddressSpace implements CacheMapper {
   }
 }
 
-/** A VMA's attributes after mremap moved it from `from` to `to` (file offsets stay with the pages). */
+/**
+ * A VMA's attributes after mremap moved it from `from` to `to` (file offsets stay with the pages).
+ * A userfaultfd registration does not move with it (mremap_userfaultfd_prep without
+ * UFFD_FEATURE_EVENT_REMAP: userfaultfd_reset_ctx).
+ */
 function movedVma(v: Vma, from: number, to: number, size: number): Vma {
   const d = to - from;
-  return {
+  const moved: Vma = {
     ...v, start: to, end: to + size,
     ...(v.file ? { fileBase: v.fileBase! + d } : {}),
     ...(v.image ? { image: { ...v.image, delta: v.image.delta + d } } : {}),
   };
+  delete moved.uffd;
+  return moved;
 }
