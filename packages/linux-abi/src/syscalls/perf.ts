@@ -24,8 +24,10 @@
  *
  * Counting only: a sampling event (sample_period or freq) is EOPNOTSUPP, as Linux answers for
  * a PMU without an overflow interrupt (PERF_PMU_CAP_NO_INTERRUPT); Linux's software PMU can
- * sample, this one cannot (no ring buffer: mmap of the descriptor is ENODEV). `inherit`
- * (counting in children created later) is EOPNOTSUPP: not implemented.
+ * sample, this one cannot (no ring buffer: mmap of the descriptor is ENODEV). `inherit`:
+ * children created later count too, a read sums them (live or ended) with the event, and
+ * enable/disable/reset reach them; on sgx a child process is another enclave, so there only
+ * inherit_thread (threads) is accepted, inherit alone EOPNOTSUPP.
  * read() as perf_read: ENOSPC for a buffer shorter than the read_format needs; a group leader
  * read with PERF_FORMAT_GROUP gives every member. ioctl ENABLE/DISABLE/RESET (with
  * PERF_IOC_FLAG_GROUP), ID, PERIOD/REFRESH (EINVAL: not sampling), SET_OUTPUT,
@@ -103,6 +105,9 @@ class PerfEvent {
   timeBase = 0;
   enableOnExec: boolean;
   closed = false;
+  /** inherit: the event this one was inherited from (the original, as Linux links them), and those inherited from this one. */
+  parent: PerfEvent | null = null;
+  readonly children: PerfEvent[] = [];
   constructor(readonly k: Kernel, readonly attr: PerfEventAttr, readonly target: Task | null, readonly cpu: number, readonly owner: Task) {
     this.source = sourceOf(attr.type, attr.config, attrFlag(attr, 'exclude_user'), attrFlag(attr, 'exclude_kernel'));
     this.enabled = !attrFlag(attr, 'disabled');
@@ -126,16 +131,28 @@ class PerfEvent {
     this.base = now;
     this.timeBase = c;
   }
-  /** The group's members (leader first), settled. */
+  /** The group's members (leader first), settled with the events inherited from them. */
   group(): PerfEvent[] {
     const g = [this.leader, ...this.leader.siblings.filter((e) => !e.closed)];
-    for (const e of g) e.settle();
+    for (const e of g) { e.settle(); for (const c of e.children) c.group(); }
     return g;
   }
-  /** Changes state (enabled) of this event or its whole group, settling counts first. */
+  /** perf_event_read_value: the count and times with those of every inherited event summed. */
+  total(): { count: number; enabled: number; running: number } {
+    this.settle();
+    const r = { count: this.count, enabled: this.timeEnabled, running: this.timeRunning };
+    for (const c of this.children) {
+      c.settle();
+      r.count += c.count;
+      r.enabled += c.timeEnabled;
+      r.running += c.timeRunning;
+    }
+    return r;
+  }
+  /** Changes state (enabled) of this event or its whole group, and of the events inherited from them (perf_event_for_each_child), settling counts first. */
   change(fn: (e: PerfEvent) => void, wholeGroup: boolean): void {
     const g = this.group();
-    for (const e of wholeGroup ? g : [this]) fn(e);
+    for (const e of wholeGroup ? g : [this]) { fn(e); for (const c of e.children) fn(c); }
   }
 }
 
@@ -158,19 +175,20 @@ export class PerfEventFile extends OpenFile {
     const out: number[] = [];
     if (rf & PERF_FORMAT_GROUP) {
       const g = e.group();
+      const lt = e.leader.total();
       out.push(g.length);
-      if (rf & PERF_FORMAT_TOTAL_TIME_ENABLED) out.push(e.leader.timeEnabled);
-      if (rf & PERF_FORMAT_TOTAL_TIME_RUNNING) out.push(e.leader.timeRunning);
+      if (rf & PERF_FORMAT_TOTAL_TIME_ENABLED) out.push(lt.enabled);
+      if (rf & PERF_FORMAT_TOTAL_TIME_RUNNING) out.push(lt.running);
       for (const m of g) {
-        out.push(m.count);
+        out.push(m.total().count);
         if (rf & PERF_FORMAT_ID) out.push(m.id);
         if (rf & PERF_FORMAT_LOST) out.push(0);
       }
     } else {
-      e.settle();
-      out.push(e.count);
-      if (rf & PERF_FORMAT_TOTAL_TIME_ENABLED) out.push(e.timeEnabled);
-      if (rf & PERF_FORMAT_TOTAL_TIME_RUNNING) out.push(e.timeRunning);
+      const t = e.total();
+      out.push(t.count);
+      if (rf & PERF_FORMAT_TOTAL_TIME_ENABLED) out.push(t.enabled);
+      if (rf & PERF_FORMAT_TOTAL_TIME_RUNNING) out.push(t.running);
       if (rf & PERF_FORMAT_ID) out.push(e.id);
       if (rf & PERF_FORMAT_LOST) out.push(0);
     }
@@ -213,7 +231,8 @@ export class PerfEventFile extends OpenFile {
         e.change((x) => { x.enabled = false; }, (arg & PERF_IOC_FLAG_GROUP) !== 0);
         return 0;
       case PERF_EVENT_IOC_RESET:
-        e.change((x) => { x.count = 0; }, (arg & PERF_IOC_FLAG_GROUP) !== 0);
+        // An inherited event whose task ended was folded into the parent's child_count, which a reset leaves.
+        e.change((x) => { if (!(x.parent && x.target?.state === 'zombie')) x.count = 0; }, (arg & PERF_IOC_FLAG_GROUP) !== 0);
         return 0;
       case PERF_EVENT_IOC_REFRESH:
         return -E.EINVAL; // _perf_event_refresh: not a sampling event
@@ -257,6 +276,7 @@ export class PerfEventFile extends OpenFile {
     const e = this.event;
     e.settle();
     e.closed = true;
+    for (const c of e.children) { c.settle(); c.closed = true; } // perf_event_release_kernel frees the inherited events
     // perf_group_detach: a closed leader's siblings become singletons (each keeps counting if enabled).
     if (e.leader === e) {
       for (const s of e.siblings) { s.settle(); s.leader = s; }
@@ -348,6 +368,7 @@ function perfEventOpen(k: Kernel, t: Task, attrAddr: number, pid: number, cpu: n
     task = pid === 0 ? t : findTask(k, pid);
     if (!task) return -E.ESRCH;
   }
+  if (task && group && attrFlag(group.attr, 'inherit') !== attrFlag(attr, 'inherit')) return -E.EINVAL;
   // perf_event_alloc
   if (cpu < -1 || cpu >= 1) { if (!task || cpu !== -1) return -E.EINVAL; }
   if (cpu === -1 && !task) return -E.EINVAL;
@@ -368,7 +389,9 @@ function perfEventOpen(k: Kernel, t: Task, attrAddr: number, pid: number, cpu: n
   // interrupt refuses it (perf_event_open: PERF_PMU_CAP_NO_INTERRUPT).
   const sampling = attr.samplePeriod !== 0n;
   if (sampling) return -E.EOPNOTSUPP;
-  if (attrFlag(attr, 'inherit')) return -E.EOPNOTSUPP; // not implemented (no counting in later children)
+  // inherit: a child process on a platform where it is another enclave (sgx) cannot be
+  // counted here; only threads can (inherit_thread).
+  if (attrFlag(attr, 'inherit') && !attrFlag(attr, 'inherit_thread') && k.family && !t.proc.as.pt.kernelFrames) return -E.EOPNOTSUPP;
   if (task && task.proc !== t.proc) {
     // perf_check_permission: ptrace_may_access(PTRACE_MODE_READ_REALCREDS); one user here, so
     // only a non-dumpable process refuses (unless root).
@@ -405,6 +428,32 @@ function perfEventOpen(k: Kernel, t: Task, attrAddr: number, pid: number, cpu: n
   return fd;
 }
 
+/**
+ * copy_process's perf_event_init_task: the events counting `t` with inherit (threads only
+ * with inherit_thread) get a copy counting `child`, in the same state, grouped as theirs.
+ */
+export function perfOnClone(t: Task, child: Task, thread: boolean): void {
+  const evs = [...(targeting.get(t) ?? [])].filter((e) => !e.closed && attrFlag(e.attr, 'inherit') && (thread || !attrFlag(e.attr, 'inherit_thread')));
+  if (evs.length === 0) return;
+  const copies = new Map<PerfEvent, PerfEvent>();
+  for (const e of [...evs.filter((x) => x.leader === x), ...evs.filter((x) => x.leader !== x)]) {
+    if (e.leader !== e && !copies.has(e.leader)) continue; // (a group is inherited whole)
+    e.settle();
+    const c = new PerfEvent(e.k, e.attr, child, e.cpu, e.owner);
+    c.enabled = e.enabled;
+    c.enableOnExec = e.enableOnExec;
+    c.parent = e.parent ?? e;
+    c.parent.children.push(c);
+    if (e.leader !== e) {
+      c.leader = copies.get(e.leader)!;
+      c.leader.siblings.push(c);
+    }
+    c.settle();
+    copies.set(e, c);
+    add(targeting, child, c);
+  }
+}
+
 /** prctl PR_TASK_PERF_EVENTS_DISABLE/ENABLE: the events the calling task opened. */
 export function perfTaskEvents(t: Task, enable: boolean): void {
   for (const e of owned.get(t) ?? []) e.change((x) => { x.enabled = enable; if (enable) x.enableOnExec = false; }, false);
@@ -426,5 +475,5 @@ export function registerPerf(tab: SyscallTable): void {
       if (err instanceof SysError) return -err.errno;
       throw err;
     }
-  }, 'partial', 'counting only, as Linux with perf_event_paranoid 2: software events (cpu-clock and task-clock are the modelled CPU time, page faults the ones the kernel resolved for user mode) and hardware instructions (the exact user-mode count); other hardware events ENOENT; sampling EOPNOTSUPP (as a PMU without an overflow interrupt), inherit EOPNOTSUPP, mmap ENODEV; another process only in this enclave (sgx: a fork child is ESRCH, the descriptor not carried to it)');
+  }, 'partial', 'counting only, as Linux with perf_event_paranoid 2: software events (cpu-clock and task-clock are the modelled CPU time, page faults the ones the kernel resolved for user mode) and hardware instructions (the exact user-mode count); other hardware events ENOENT; sampling EOPNOTSUPP (as a PMU without an overflow interrupt), mmap ENODEV; inherit to child processes EOPNOTSUPP on sgx (another enclave; threads are counted); another process only in this enclave (sgx: a fork child is ESRCH, the descriptor not carried to it)');
 }

@@ -4,6 +4,7 @@
  * WAIT_BITSET, WAKE_BITSET; private and shared), sched_yield, sched_getaffinity.
  * kernel/fork.c, kernel/futex/. Process creation (fork) comes with the process-model issue.
  */
+import { perfOnClone } from './perf.ts';
 import { E, SysError } from '../errors.ts';
 import { decodeTimespec, TIMESPEC_SIZE } from '../abi/structs.ts';
 import { Kernel, type BLOCKED } from '../kernel.ts';
@@ -303,6 +304,7 @@ function doClone(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED {
   child.mempolicy = t.mempolicy; // copy_process: mpol_dup (policies are never changed in place)
   inheritSeccomp(child, t);
   keysOnThread(k, child, t);
+  perfOnClone(t, child, true);
   const ctx = k.snapshot(); // pc already points past the ecall
   ctx.x[10] = 0n; // the child sees 0
   if (c.stack) ctx.x[2] = BigInt(c.stack);
@@ -369,6 +371,7 @@ function forkProcess(k: Kernel, t: Task, c: CloneArgs): number | typeof BLOCKED 
   task.mempolicy = t.mempolicy; // copy_process: mpol_dup
   inheritSeccomp(task, t);
   keysOnFork(task, t);
+  perfOnClone(t, task, false);
   // From here on nothing may fail: the child holds references (its descriptor table, its
   // address space) that only its exit gives back.
   k.processes.set(pid, child);
