@@ -475,5 +475,5 @@ export function registerPerf(tab: SyscallTable): void {
       if (err instanceof SysError) return -err.errno;
       throw err;
     }
-  }, 'partial', 'counting only, as Linux with perf_event_paranoid 2: software events (cpu-clock and task-clock are the modelled CPU time, page faults the ones the kernel resolved for user mode) and hardware instructions (the exact user-mode count); other hardware events ENOENT; sampling EOPNOTSUPP (as a PMU without an overflow interrupt), mmap ENODEV; inherit to child processes EOPNOTSUPP on sgx (another enclave; threads are counted); another process only in this enclave (sgx: a fork child is ESRCH, the descriptor not carried to it)');
+  }, 'partial', 'counting only, as Linux with perf_event_paranoid 2: software events (cpu-clock and task-clock are the modelled CPU time, page faults the ones the kernel resolved for user mode) and hardware instructions (the exact user-mode count); other hardware events ENOENT; sampling EOPNOTSUPP (as a PMU without an overflow interrupt), mmap ENODEV; inherit to child processes EOPNOTSUPP where a fork child is another enclave (process per enclave; threads are counted); another process only in this enclave (a fork child in another enclave is ESRCH, the descriptor not carried to it)');
 }
